@@ -1,0 +1,244 @@
+package sqlstore
+
+import (
+	"context"
+	"database/sql"
+	"fmt"
+	"path/filepath"
+	"strings"
+	"time"
+
+	"shuyu"
+	"shuyu/audit"
+)
+
+// CheckpointFile is the JSON-lines file in the data directory that receives
+// a copy of every signed checkpoint. Operators ship it off the machine (or
+// to WORM storage) so that a rewritten database cannot also rewrite it.
+const CheckpointFile = "audit-checkpoints.jsonl"
+
+// PublicKey returns the platform's SM2 audit-signing public key (uncompressed
+// point), to be pinned by whoever verifies exported checkpoints.
+func (d *DB) PublicKey() []byte { return d.signer.PublicKey() }
+
+// Checkpoint signs the current audit head if events were added since the
+// last checkpoint (a no-op otherwise), stores it, appends it to the
+// checkpoint file and records the act as the next event.
+func (d *DB) Checkpoint(ctx context.Context, actor *shuyu.Actor) (*shuyu.Checkpoint, error) {
+	if err := shuyu.Authorize(actor, shuyu.ActSystemOperate, shuyu.Resource{}); err != nil {
+		return nil, err
+	}
+	var cp *shuyu.Checkpoint
+	err := d.update(ctx, actor, func(tx *Tx) error {
+		var prevSeq int64
+		if err := tx.queryRow(`SELECT COALESCE(MAX(seq), 0) FROM audit_checkpoints`).Scan(&prevSeq); err != nil {
+			return err
+		}
+		if tx.seq == prevSeq {
+			return errNoChange
+		}
+		rows, err := tx.query(`SELECT hash FROM audit_events WHERE seq > ? AND seq <= ? ORDER BY seq`, prevSeq, tx.seq)
+		if err != nil {
+			return err
+		}
+		var hashes [][]byte
+		for rows.Next() {
+			var h []byte
+			if err := rows.Scan(&h); err != nil {
+				rows.Close()
+				return err
+			}
+			hashes = append(hashes, h)
+		}
+		rows.Close()
+		if err := rows.Err(); err != nil {
+			return err
+		}
+		cp, err = d.signer.Checkpoint(prevSeq, hashes, tx.seq, tx.head, tx.now)
+		if err != nil {
+			return err
+		}
+		if _, err := tx.exec(`INSERT INTO audit_checkpoints (seq, time, head, root, prev_seq, public_key, signature)
+			VALUES (?, ?, ?, ?, ?, ?, ?)`, cp.Seq, micros(cp.Time), cp.Head, cp.Root, cp.PrevSeq, cp.PublicKey, cp.Signature); err != nil {
+			return err
+		}
+		return tx.audit(Change{Action: "audit.checkpoint", ObjectType: "audit_checkpoint", ObjectID: cp.Seq,
+			Detail: map[string]any{"events": len(hashes), "prev_seq": prevSeq}})
+	})
+	if err == errNoChange {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, fmt.Errorf("sqlstore: checkpoint: %w", err)
+	}
+	// The file copy is written after commit: a crash in between leaves a
+	// checkpoint only in the database, which the next one re-anchors.
+	if err := audit.AppendCheckpointFile(filepath.Join(d.dataDir, CheckpointFile), cp); err != nil {
+		return cp, fmt.Errorf("sqlstore: checkpoint file: %w", err)
+	}
+	return cp, nil
+}
+
+var errNoChange = fmt.Errorf("no change")
+
+// Checkpoints returns every checkpoint stored in the database.
+func (d *DB) Checkpoints(ctx context.Context) ([]shuyu.Checkpoint, error) {
+	rows, err := d.db.QueryContext(ctx, `SELECT seq, time, head, root, prev_seq, public_key, signature FROM audit_checkpoints ORDER BY seq`)
+	if err != nil {
+		return nil, fmt.Errorf("sqlstore: checkpoints: %w", err)
+	}
+	defer rows.Close()
+	var out []shuyu.Checkpoint
+	for rows.Next() {
+		var c shuyu.Checkpoint
+		var t int64
+		if err := rows.Scan(&c.Seq, &t, &c.Head, &c.Root, &c.PrevSeq, &c.PublicKey, &c.Signature); err != nil {
+			return nil, err
+		}
+		c.Time = fromMicros(t)
+		out = append(out, c)
+	}
+	return out, rows.Err()
+}
+
+// VerifyAudit streams the whole trail through the verifier together with
+// the database's checkpoints and the checkpoint file. trusted pins the
+// signing key; nil uses the key in the data directory. It does not write:
+// the CLI calls it on a store that may be the subject of an investigation.
+func (d *DB) VerifyAudit(ctx context.Context, trusted []byte, extra []shuyu.Checkpoint) (audit.Report, error) {
+	cps, err := d.Checkpoints(ctx)
+	if err != nil {
+		return audit.Report{}, err
+	}
+	fileCPs, err := audit.ReadCheckpointFile(filepath.Join(d.dataDir, CheckpointFile))
+	if err != nil {
+		return audit.Report{}, fmt.Errorf("sqlstore: verify: %w", err)
+	}
+	cps = append(append(cps, fileCPs...), extra...)
+	if trusted == nil {
+		trusted = d.signer.PublicKey()
+	}
+	v := audit.NewVerifier(trusted, cps)
+	rows, err := d.db.QueryContext(ctx, `SELECT `+eventCols+` FROM audit_events ORDER BY seq`)
+	if err != nil {
+		return audit.Report{}, fmt.Errorf("sqlstore: verify: %w", err)
+	}
+	defer rows.Close()
+	var e shuyu.Event
+	for rows.Next() {
+		if err := scanEvent(rows, &e); err != nil {
+			return audit.Report{}, fmt.Errorf("sqlstore: verify: %w", err)
+		}
+		if v.Add(&e) != nil {
+			break // the first failure is sticky; Finish reports it
+		}
+	}
+	if err := rows.Err(); err != nil {
+		return audit.Report{}, fmt.Errorf("sqlstore: verify: %w", err)
+	}
+	return v.Finish()
+}
+
+const eventCols = `seq, time, actor_id, actor_name, actor_role, actor_org_id, action, object_type, object_id,
+	reason, detail, request_id, client_ip, prev_hash, hash`
+
+func scanEvent(rows interface{ Scan(...any) error }, e *shuyu.Event) error {
+	var t int64
+	err := rows.Scan(&e.Seq, &t, &e.ActorID, &e.ActorName, &e.ActorRole, &e.ActorOrgID, &e.Action,
+		&e.ObjectType, &e.ObjectID, &e.Reason, &e.Detail, &e.RequestID, &e.ClientIP, &e.PrevHash, &e.Hash)
+	e.Time = fromMicros(t)
+	return err
+}
+
+// EventFilter selects events for search and export.
+type EventFilter struct {
+	Action     string // prefix, e.g. "user." or "auth.login"
+	ObjectType string
+	ObjectID   string
+	ActorID    int64
+	Actor      string // username
+	From, To   time.Time
+	AfterSeq   int64 // paging: events with seq < AfterSeq when > 0 (newest first)
+	Limit      int
+}
+
+// Events searches the trail, newest first. Reading the trail is itself an
+// audited act (invariant 2: audit reads and exports are audited).
+func (d *DB) Events(ctx context.Context, actor *shuyu.Actor, f EventFilter, export bool) ([]shuyu.Event, error) {
+	act := shuyu.ActAuditRead
+	if export {
+		act = shuyu.ActAuditExport
+	}
+	if err := shuyu.Authorize(actor, act, shuyu.Resource{}); err != nil {
+		return nil, err
+	}
+	if f.Limit <= 0 || f.Limit > 1000 {
+		f.Limit = 100
+	}
+	if export {
+		f.Limit = 100_000
+	}
+	var where []string
+	var args []any
+	add := func(cond string, v any) { where = append(where, cond); args = append(args, v) }
+	if f.Action != "" {
+		add(`action LIKE ?`, strings.ReplaceAll(f.Action, "%", "")+"%")
+	}
+	if f.ObjectType != "" {
+		add(`object_type = ?`, f.ObjectType)
+	}
+	if f.ObjectID != "" {
+		add(`object_id = ?`, f.ObjectID)
+	}
+	if f.ActorID != 0 {
+		add(`actor_id = ?`, f.ActorID)
+	}
+	if f.Actor != "" {
+		add(`actor_name = ?`, f.Actor)
+	}
+	if !f.From.IsZero() {
+		add(`time >= ?`, micros(f.From))
+	}
+	if !f.To.IsZero() {
+		add(`time < ?`, micros(f.To))
+	}
+	if f.AfterSeq > 0 {
+		add(`seq < ?`, f.AfterSeq)
+	}
+	q := `SELECT ` + eventCols + ` FROM audit_events`
+	if len(where) > 0 {
+		q += ` WHERE ` + strings.Join(where, ` AND `)
+	}
+	q += fmt.Sprintf(` ORDER BY seq DESC LIMIT %d`, f.Limit)
+	var out []shuyu.Event
+	err := d.update(ctx, actor, func(tx *Tx) error {
+		rows, err := tx.query(q, args...)
+		if err != nil {
+			return err
+		}
+		defer rows.Close()
+		for rows.Next() {
+			var e shuyu.Event
+			if err := scanEvent(rows, &e); err != nil {
+				return err
+			}
+			out = append(out, e)
+		}
+		if err := rows.Err(); err != nil {
+			return err
+		}
+		return tx.audit(Change{Action: string(act), ObjectType: "audit", ObjectID: "trail",
+			Detail: map[string]any{"filter": f, "returned": len(out)}})
+	})
+	if err != nil {
+		return nil, fmt.Errorf("sqlstore: audit events: %w", err)
+	}
+	return out, nil
+}
+
+// LastSeq returns the sequence number of the newest event.
+func (d *DB) LastSeq(ctx context.Context) (int64, error) {
+	var n sql.NullInt64
+	err := d.db.QueryRowContext(ctx, `SELECT MAX(seq) FROM audit_events`).Scan(&n)
+	return n.Int64, err
+}

@@ -1,0 +1,174 @@
+package sqlstore
+
+import (
+	"context"
+	"database/sql"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+
+	"shuyu"
+	"shuyu/audit"
+)
+
+// Tx is one store transaction. Write transactions hold the audit head for
+// their whole life, so events are numbered in commit order and, on
+// PostgreSQL, concurrent writers queue on one row lock instead of
+// deadlocking on each other's rows.
+type Tx struct {
+	tx     *sql.Tx
+	d      *DB
+	ctx    context.Context
+	now    time.Time
+	actor  *shuyu.Actor
+	write  bool
+	seq    int64  // audit head after the events written so far
+	head   []byte // hash of event seq
+	events int
+	hasher audit.Hasher
+}
+
+// update runs fn in a write transaction that must record at least one
+// audit event: a change without its event is refused (invariant 2).
+func (d *DB) update(ctx context.Context, actor *shuyu.Actor, fn func(tx *Tx) error) error {
+	return d.run(ctx, actor, true, fn)
+}
+
+// view runs fn in a read-only transaction.
+func (d *DB) view(ctx context.Context, fn func(tx *Tx) error) error {
+	return d.run(ctx, shuyu.ActorFrom(ctx), false, fn)
+}
+
+func (d *DB) run(ctx context.Context, actor *shuyu.Actor, write bool, fn func(tx *Tx) error) error {
+	opts := &sql.TxOptions{ReadOnly: !write && d.dialect == Postgres}
+	stx, err := d.db.BeginTx(ctx, opts)
+	if err != nil {
+		return fmt.Errorf("sqlstore: begin: %w", err)
+	}
+	tx := &Tx{tx: stx, d: d, ctx: ctx, now: d.now(), actor: actor, write: write}
+	if write {
+		q := `SELECT seq, hash FROM audit_head WHERE id = 1`
+		if d.dialect == Postgres {
+			q += ` FOR UPDATE`
+		}
+		if err := stx.QueryRowContext(ctx, q).Scan(&tx.seq, &tx.head); err != nil {
+			stx.Rollback()
+			return fmt.Errorf("sqlstore: audit head: %w", err)
+		}
+	}
+	if err := fn(tx); err != nil {
+		stx.Rollback()
+		return err
+	}
+	if write {
+		if tx.events == 0 {
+			stx.Rollback()
+			return fmt.Errorf("sqlstore: write transaction recorded no audit event")
+		}
+		if _, err := tx.exec(`UPDATE audit_head SET seq = ?, hash = ? WHERE id = 1`, tx.seq, tx.head); err != nil {
+			stx.Rollback()
+			return fmt.Errorf("sqlstore: audit head: %w", err)
+		}
+	}
+	if err := stx.Commit(); err != nil {
+		return fmt.Errorf("sqlstore: commit: %w", err)
+	}
+	return nil
+}
+
+func (tx *Tx) exec(q string, args ...any) (sql.Result, error) {
+	return tx.tx.ExecContext(tx.ctx, tx.d.Rebind(q), args...)
+}
+
+func (tx *Tx) query(q string, args ...any) (*sql.Rows, error) {
+	return tx.tx.QueryContext(tx.ctx, tx.d.Rebind(q), args...)
+}
+
+func (tx *Tx) queryRow(q string, args ...any) *sql.Row {
+	return tx.tx.QueryRowContext(tx.ctx, tx.d.Rebind(q), args...)
+}
+
+// insert runs an INSERT … RETURNING id (both dialects support RETURNING).
+func (tx *Tx) insert(q string, args ...any) (int64, error) {
+	var id int64
+	err := tx.queryRow(q+` RETURNING id`, args...).Scan(&id)
+	return id, err
+}
+
+// Now is the transaction's time: every row and event of one transaction
+// carries the same instant.
+func (tx *Tx) Now() time.Time { return tx.now }
+
+// Change describes one audited state change.
+type Change struct {
+	Action     string
+	ObjectType string
+	ObjectID   any
+	Reason     string
+	Detail     any // marshalled to JSON: shapes, counts, ids; never raw data values
+}
+
+// audit appends an event for c, chained to the previous one, in this
+// transaction (R27.1, R28.1).
+func (tx *Tx) audit(c Change) error {
+	if !tx.write {
+		return fmt.Errorf("sqlstore: audit in a read transaction")
+	}
+	a := tx.actor
+	if a == nil {
+		return fmt.Errorf("sqlstore: audit %s: no actor", c.Action)
+	}
+	detail := ""
+	if c.Detail != nil {
+		b, err := json.Marshal(c.Detail)
+		if err != nil {
+			return fmt.Errorf("sqlstore: audit %s: %w", c.Action, err)
+		}
+		detail = string(b)
+	}
+	ri := shuyu.RequestInfoFrom(tx.ctx)
+	roles := make([]string, len(a.Roles))
+	for i, r := range a.Roles {
+		roles[i] = string(r)
+	}
+	role := strings.Join(roles, ",")
+	if a.IsSystem() {
+		role = "system"
+	}
+	e := shuyu.Event{
+		Seq: tx.seq + 1, Time: tx.now,
+		ActorID: a.UserID, ActorName: a.Username, ActorRole: role, ActorOrgID: a.OrgID,
+		Action: c.Action, ObjectType: c.ObjectType, ObjectID: fmt.Sprint(c.ObjectID),
+		Reason: c.Reason, Detail: detail, RequestID: ri.RequestID, ClientIP: ri.ClientIP,
+	}
+	tx.hasher.Seal(tx.head, &e)
+	_, err := tx.exec(`INSERT INTO audit_events (seq, time, actor_id, actor_name, actor_role, actor_org_id, action,
+		object_type, object_id, reason, detail, request_id, client_ip, prev_hash, hash)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+		e.Seq, micros(e.Time), e.ActorID, e.ActorName, e.ActorRole, e.ActorOrgID, e.Action,
+		e.ObjectType, e.ObjectID, e.Reason, e.Detail, e.RequestID, e.ClientIP, e.PrevHash, e.Hash)
+	if err != nil {
+		return fmt.Errorf("sqlstore: audit %s: %w", c.Action, err)
+	}
+	tx.seq, tx.head = e.Seq, e.Hash
+	tx.events++
+	return nil
+}
+
+// isUnique reports whether err is a unique-constraint violation in either
+// dialect.
+func isUnique(err error) bool {
+	if err == nil {
+		return false
+	}
+	s := err.Error()
+	return strings.Contains(s, "UNIQUE constraint failed") || strings.Contains(s, "SQLSTATE 23505")
+}
+
+func notFound(what string) error {
+	return shuyu.Errorf(shuyu.ENOTFOUND, "%s不存在 (not found)", what)
+}
+
+func isNoRows(err error) bool { return errors.Is(err, sql.ErrNoRows) }

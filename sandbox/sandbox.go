@@ -1,0 +1,198 @@
+// Package sandbox runs merchants' SQL over the sealed data domain and decides
+// what may be shown: data is usable but invisible (可用不可见, R4.2). Queries
+// are parsed by DuckDB's own parser, checked against column policies, re-made
+// from the checked syntax tree, and released only when every output row hides
+// at least K persons (R28.3, R28.5); row-level results stay inside the domain.
+package sandbox
+
+import (
+	"sync"
+	"time"
+)
+
+// Policy is how a column may be used in a governed query (R2.1: personal
+// information is marked and handled more strictly).
+type Policy string
+
+const (
+	// Identifier columns (ID numbers, names, phones, addresses) never reach
+	// released output; they may join and be counted inside the domain.
+	Identifier Policy = "identifier"
+	// Quasi columns (birth date, gender, county, postcode) appear only as
+	// group keys, generalized where needed, or inside aggregates.
+	Quasi Policy = "quasi"
+	// Sensitive columns (income, diagnosis, amounts) appear only inside aggregates.
+	Sensitive Policy = "sensitive"
+	// Open columns are non-personal attributes.
+	Open Policy = "open"
+)
+
+// rank orders policies from least to most restrictive.
+func (p Policy) rank() int {
+	switch p {
+	case Open:
+		return 0
+	case Quasi:
+		return 1
+	case Sensitive:
+		return 2
+	default: // Identifier and anything unknown: default deny.
+		return 3
+	}
+}
+
+// Column is one column a merchant may use.
+type Column struct {
+	Name   string
+	Type   string // DuckDB type name, e.g. VARCHAR, DATE, DECIMAL(12,2)
+	Policy Policy
+	// Generalize demands a generalizing function (age_band, to_month,
+	// to_year, date_trunc…) before a Quasi column may be a group key. Date and
+	// timestamp Quasi columns need it whether or not this is set.
+	Generalize bool
+}
+
+// Table is one table granted to a workspace.
+type Table struct {
+	Name      string // the name merchants use
+	Source    string // the physical table or view
+	PersonKey string // column identifying the person or company counted for K
+	// OnePerPerson says each row is a different person, so a single-table
+	// count(*) is the distinct person count and no count DISTINCT is needed.
+	OnePerPerson bool
+	Columns      []Column
+}
+
+func (t *Table) column(name string) (*Column, bool) {
+	for i := range t.Columns {
+		if equalFold(t.Columns[i].Name, name) {
+			return &t.Columns[i], true
+		}
+	}
+	return nil, false
+}
+
+// Dominance configures the dominance rule for sums (R28.3): a cell is
+// suppressed when the top contributor holds more than Top1 of the group's
+// total, or the top two more than Top2.
+type Dominance struct {
+	Top1 float64 // default 0.5
+	Top2 float64 // default 0.7
+}
+
+// Workspace is a merchant's development environment (开发利用环境).
+type Workspace struct {
+	ID        string
+	Tables    []Table
+	K         int // minimum distinct persons per released row; default 10, never below 5
+	Secret    []byte
+	Dominance Dominance
+	// Epsilon is the differential-privacy budget; 0 disables DP mode.
+	Epsilon float64
+}
+
+// MinK is the floor under any workspace's K.
+const MinK = 5
+
+func (ws *Workspace) k() int {
+	switch {
+	case ws.K == 0:
+		return 10
+	case ws.K < MinK:
+		return MinK
+	}
+	return ws.K
+}
+
+func (ws *Workspace) dominance() Dominance {
+	d := ws.Dominance
+	if d.Top1 <= 0 || d.Top1 > 1 {
+		d.Top1 = 0.5
+	}
+	if d.Top2 <= 0 || d.Top2 > 1 {
+		d.Top2 = 0.7
+	}
+	return d
+}
+
+func (ws *Workspace) table(name string) (*Table, bool) {
+	for i := range ws.Tables {
+		if equalFold(ws.Tables[i].Name, name) {
+			return &ws.Tables[i], true
+		}
+	}
+	return nil, false
+}
+
+// Status is the outcome of a governed query.
+type Status string
+
+const (
+	Released Status = "released" // shown to the merchant
+	Withheld Status = "withheld" // kept inside the domain as a workspace table
+	Rejected Status = "rejected" // broke a rule; not run
+)
+
+// Reason explains an outcome in plain Chinese; Code is for machines.
+type Reason struct {
+	Code    string `json:"code"`
+	Message string `json:"message"`
+}
+
+// Metering is what a query cost (R14.2).
+type Metering struct {
+	Wall         time.Duration // wall time of parse, check and execution
+	CPU          time.Duration // process CPU time (user+sys) during execution; other work in the process inflates it
+	RowsScanned  int64         // best effort: estimated rows of the source tables read
+	RowsReturned int64
+}
+
+// ShapeColumn names and types one output column; never values.
+type ShapeColumn struct {
+	Name string `json:"name"`
+	Type string `json:"type"`
+}
+
+// Shape describes a result for the audit trail (R27.1) without its values.
+type Shape struct {
+	Columns    []ShapeColumn `json:"columns"`
+	Rows       int           `json:"rows"`
+	Suppressed int           `json:"suppressed"`
+	Table      string        `json:"table,omitempty"` // the workspace table of a withheld result
+	SQLHash    string        `json:"sql_hash"`        // SM3 of the SQL that ran
+}
+
+// Result is the answer to a governed query.
+type Result struct {
+	Status   Status
+	Reasons  []Reason
+	Columns  []string
+	Rows     [][]any
+	Metering Metering
+	Shape    Shape
+}
+
+// Engine runs governed queries. One Engine serves many workspaces; it keeps
+// each workspace's release history for the differencing check.
+type Engine struct {
+	// Now gives the reference date for age_band; injected for tests.
+	Now func() time.Time
+	// Timeout bounds one query's execution (Invariant 6); 0 means 60s.
+	Timeout time.Duration
+
+	mu      sync.Mutex
+	history map[string]*history
+	budget  map[string]float64 // DP epsilon spent per workspace
+	seq     map[string]int     // withheld result counter per workspace
+	keys    keyring
+}
+
+// NewEngine returns an Engine using now as its clock.
+func NewEngine(now func() time.Time) *Engine {
+	return &Engine{
+		Now:     now,
+		history: map[string]*history{},
+		budget:  map[string]float64{},
+		seq:     map[string]int{},
+	}
+}

@@ -1,0 +1,62 @@
+// Command shuyu is the public data operation platform (公共数据运营平台):
+//
+//	shuyu serve [--data DIR] [--addr HOST:PORT] [--db URL] [--demo] [--demo-password P]
+//	shuyu migrate [--data DIR] [--db URL]
+//	shuyu audit verify [--data DIR] [--db URL] [--pubkey HEX] [--checkpoints FILE]
+//	shuyu calendar due 2026-09-30 5 | list 2026 | is 2026-10-08
+//	shuyu version
+package main
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"os"
+	"os/signal"
+	"syscall"
+)
+
+func main() {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	os.Exit(Run(ctx, os.Args[1:], os.Stdout, os.Stderr))
+}
+
+const usage = `数域 shuyu — 公共数据运营平台 (public data operation platform)
+
+用法 usage:
+  shuyu serve      启动平台 start the platform   [--data DIR] [--addr HOST:PORT] [--db URL] [--demo]
+  shuyu migrate    执行数据库迁移 run migrations  [--data DIR] [--db URL]
+  shuyu audit verify  校验审计链 verify the audit trail [--data DIR] [--db URL] [--pubkey HEX]
+  shuyu calendar   工作日日历 working-day calendar (due DATE N | list YEAR | is DATE)
+  shuyu version    版本 version
+`
+
+// Run dispatches a subcommand and returns the exit code; tests call it.
+func Run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
+	if len(args) == 0 {
+		fmt.Fprint(stderr, usage)
+		return 2
+	}
+	switch args[0] {
+	case "serve":
+		return runServe(ctx, args[1:], stdout, stderr)
+	case "migrate":
+		return runMigrate(ctx, args[1:], stdout, stderr)
+	case "audit":
+		return runAudit(ctx, args[1:], stdout, stderr)
+	case "calendar":
+		return runCalendar(ctx, args[1:], stdout, stderr)
+	case "version":
+		fmt.Fprintln(stdout, "shuyu", Version)
+		return 0
+	case "help", "-h", "--help":
+		fmt.Fprint(stdout, usage)
+		return 0
+	}
+	fmt.Fprintf(stderr, "未知命令 unknown command %q\n\n%s", args[0], usage)
+	return 2
+}
+
+// Version is set at build time with -ldflags "-X main.Version=…".
+var Version = "dev"

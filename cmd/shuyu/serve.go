@@ -1,0 +1,182 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"os"
+	"time"
+
+	"shuyu"
+	"shuyu/demo"
+	"shuyu/sqlstore"
+	"shuyu/web"
+)
+
+// Main holds the running platform's parts; tests build one and reuse it.
+type Main struct {
+	DB       *sqlstore.DB
+	Server   *web.Server
+	HTTP     *http.Server
+	Listener net.Listener
+	Log      *slog.Logger
+	Now      func() time.Time
+
+	// CheckpointEvery is how often the audit head is signed.
+	CheckpointEvery time.Duration
+}
+
+// ServeOptions are the serve flags.
+type ServeOptions struct {
+	Data, Addr, DB     string
+	Demo, AllowRemote  bool
+	DemoPassword       string
+	PasswordIterations int
+}
+
+func serveFlags(args []string, stderr io.Writer) (*ServeOptions, error) {
+	fs := flag.NewFlagSet("serve", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	o := &ServeOptions{}
+	fs.StringVar(&o.Data, "data", "./shuyu-data", "数据目录 data directory")
+	fs.StringVar(&o.Addr, "addr", "127.0.0.1:8080", "监听地址 listen address")
+	fs.StringVar(&o.DB, "db", "", "元数据库 metadata database: empty for SQLite in --data, or postgres://…")
+	fs.BoolVar(&o.Demo, "demo", false, "演示模式：创建演示机构、账号和数据 demo mode")
+	fs.StringVar(&o.DemoPassword, "demo-password", demo.DefaultPassword, "演示账号密码 demo accounts' password")
+	fs.BoolVar(&o.AllowRemote, "demo-allow-remote", false, "允许演示模式监听非回环地址 let demo mode listen on a non-loopback address")
+	if err := fs.Parse(args); err != nil {
+		return nil, err
+	}
+	if fs.NArg() > 0 {
+		return nil, fmt.Errorf("unexpected arguments: %v", fs.Args())
+	}
+	return o, nil
+}
+
+func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) int {
+	o, err := serveFlags(args, stderr)
+	if err != nil {
+		return 2
+	}
+	m := &Main{Log: slog.New(slog.NewJSONHandler(stderr, &slog.HandlerOptions{Level: slog.LevelInfo}))}
+	if err := m.Open(ctx, o); err != nil {
+		fmt.Fprintln(stderr, "shuyu:", err)
+		return 1
+	}
+	defer m.Close()
+	if o.Demo {
+		printDemo(stdout, o)
+	}
+	fmt.Fprintf(stdout, "数域已启动 shuyu is serving on http://%s  (data: %s, db: %s)\n", m.Listener.Addr(), o.Data, m.DB.Dialect())
+	if err := m.Serve(ctx); err != nil {
+		fmt.Fprintln(stderr, "shuyu:", err)
+		return 1
+	}
+	return 0
+}
+
+// Open opens the store, seeds the demo if asked, and listens.
+func (m *Main) Open(ctx context.Context, o *ServeOptions) error {
+	if o.Demo && !o.AllowRemote && !loopback(o.Addr) {
+		return fmt.Errorf("演示模式只监听本机回环地址；如确需对外，请加 --demo-allow-remote (demo mode refuses non-loopback address %s)", o.Addr)
+	}
+	if m.Now == nil {
+		m.Now = time.Now
+	}
+	if m.Log == nil {
+		m.Log = slog.Default()
+	}
+	db, err := sqlstore.Open(ctx, sqlstore.Options{URL: o.DB, DataDir: o.Data, Now: m.Now})
+	if err != nil {
+		return err
+	}
+	if o.PasswordIterations > 0 {
+		db.PasswordIterations = o.PasswordIterations
+	}
+	m.DB = db
+	if o.Demo {
+		if _, err := demo.Seed(ctx, db, o.DemoPassword); err != nil {
+			db.Close()
+			return err
+		}
+	}
+	m.Listener, err = net.Listen("tcp", o.Addr)
+	if err != nil {
+		db.Close()
+		return err
+	}
+	m.Server = web.New(web.Config{DB: db, Log: m.Log, Now: m.Now, Demo: o.Demo})
+	m.HTTP = &http.Server{Handler: m.Server.Handler(), ReadHeaderTimeout: 10 * time.Second,
+		ReadTimeout: 5 * time.Minute, IdleTimeout: 2 * time.Minute, ErrorLog: slog.NewLogLogger(m.Log.Handler(), slog.LevelWarn)}
+	if m.CheckpointEvery == 0 {
+		m.CheckpointEvery = 5 * time.Minute
+	}
+	return nil
+}
+
+// Serve answers requests until ctx ends, then shuts down gracefully.
+func (m *Main) Serve(ctx context.Context) error {
+	go m.background(ctx)
+	errc := make(chan error, 1)
+	go func() { errc <- m.HTTP.Serve(m.Listener) }()
+	select {
+	case err := <-errc:
+		if errors.Is(err, http.ErrServerClosed) {
+			return nil
+		}
+		return err
+	case <-ctx.Done():
+		sctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+		defer cancel()
+		return m.HTTP.Shutdown(sctx)
+	}
+}
+
+// background runs the periodic jobs: signing audit checkpoints (R28.1).
+func (m *Main) background(ctx context.Context) {
+	t := time.NewTicker(m.CheckpointEvery)
+	defer t.Stop()
+	for {
+		if _, err := m.DB.Checkpoint(ctx, shuyu.System); err != nil && ctx.Err() == nil {
+			m.Log.Error("audit checkpoint", "err", err)
+		}
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+		}
+	}
+}
+
+// Close releases the store.
+func (m *Main) Close() error {
+	if m.DB != nil {
+		return m.DB.Close()
+	}
+	return nil
+}
+
+func loopback(addr string) bool {
+	host, _, err := net.SplitHostPort(addr)
+	if err != nil {
+		return false
+	}
+	if host == "localhost" {
+		return true
+	}
+	ip := net.ParseIP(host)
+	return ip != nil && ip.IsLoopback()
+}
+
+func printDemo(w io.Writer, o *ServeOptions) {
+	fmt.Fprintf(w, "演示模式 demo mode — 所有账号密码 password for every account: %s\n", o.DemoPassword)
+	for _, a := range demo.Accounts {
+		fmt.Fprintf(w, "  %-20s %-18s %s\n", a.Username, a.Role, a.Org)
+	}
+	_ = os.Stdout
+}

@@ -1,0 +1,133 @@
+package web
+
+import (
+	"net/http"
+	"strconv"
+
+	"shuyu"
+	"shuyu/sqlstore"
+)
+
+func (s *Server) apiRoutes() {
+	s.handle("GET", "/api/v1/openapi.json", s.openapi)
+	s.handle("POST", "/api/v1/auth/login", s.apiLogin)
+	s.handle("POST", "/api/v1/auth/logout", s.apiLogout)
+	s.handle("GET", "/api/v1/me", s.apiMe)
+	s.handle("POST", "/api/v1/me/password", s.apiChangePassword)
+	s.handle("POST", "/api/v1/me/totp", s.apiBeginTOTP)
+	s.handle("POST", "/api/v1/me/totp/confirm", s.apiConfirmTOTP)
+	s.adminRoutes()
+	s.auditRoutes()
+}
+
+func (s *Server) apiLogin(w http.ResponseWriter, r *http.Request) error {
+	var req sqlstore.LoginRequest
+	if err := decode(r, &req); err != nil {
+		return err
+	}
+	if req.Username == "" || req.Password == "" {
+		return shuyu.Errorf(shuyu.EINVALID, "请输入用户名和密码 (username and password required)")
+	}
+	sess, err := s.db.Login(r.Context(), req)
+	if err != nil {
+		return err
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"token": sess.Token, "expires_at": sess.ExpiresAt,
+		"restricted": sess.Restricted, "user": sess.User})
+	return nil
+}
+
+func (s *Server) apiLogout(w http.ResponseWriter, r *http.Request) error {
+	sess, err := s.session(r)
+	if err != nil {
+		return err
+	}
+	if err := s.db.Logout(r.Context(), sess.Actor, sess.Token); err != nil {
+		return err
+	}
+	s.clearSessionCookie(w)
+	w.WriteHeader(http.StatusNoContent)
+	return nil
+}
+
+// meBody is the answer of GET /api/v1/me.
+type meBody struct {
+	User       *shuyu.User  `json:"user"`
+	Roles      []shuyu.Role `json:"roles"`
+	Org        *shuyu.Org   `json:"organization"`
+	Restricted bool         `json:"restricted"`
+	ExpiresAt  any          `json:"expires_at"`
+}
+
+func (s *Server) apiMe(w http.ResponseWriter, r *http.Request) error {
+	sess, err := s.session(r)
+	if err != nil {
+		return err
+	}
+	org, err := s.db.Org(r.Context(), shuyu.System, sess.User.OrgID)
+	if err != nil {
+		return err
+	}
+	writeJSON(w, http.StatusOK, meBody{User: sess.User, Roles: sess.User.Roles, Org: org, Restricted: sess.Restricted, ExpiresAt: sess.ExpiresAt})
+	return nil
+}
+
+func (s *Server) apiChangePassword(w http.ResponseWriter, r *http.Request) error {
+	a, err := s.actor(r)
+	if err != nil {
+		return err
+	}
+	var req struct {
+		Old string `json:"old_password"`
+		New string `json:"new_password"`
+	}
+	if err := decode(r, &req); err != nil {
+		return err
+	}
+	if err := s.db.ChangePassword(r.Context(), a, req.Old, req.New); err != nil {
+		return err
+	}
+	w.WriteHeader(http.StatusNoContent)
+	return nil
+}
+
+func (s *Server) apiBeginTOTP(w http.ResponseWriter, r *http.Request) error {
+	a, err := s.actor(r)
+	if err != nil {
+		return err
+	}
+	enr, err := s.db.BeginTOTP(r.Context(), a)
+	if err != nil {
+		return err
+	}
+	writeJSON(w, http.StatusOK, enr)
+	return nil
+}
+
+func (s *Server) apiConfirmTOTP(w http.ResponseWriter, r *http.Request) error {
+	sess, err := s.session(r)
+	if err != nil {
+		return err
+	}
+	var req struct {
+		Code string `json:"code"`
+	}
+	if err := decode(r, &req); err != nil {
+		return err
+	}
+	if err := s.db.ConfirmTOTP(r.Context(), sess.Actor, sess.Token, req.Code); err != nil {
+		return err
+	}
+	w.WriteHeader(http.StatusNoContent)
+	return nil
+}
+
+// pathID parses a numeric {id} path value; anything else is a 404 (no such
+// object), not a 500.
+func pathID(r *http.Request, name string) (int64, error) {
+	id, err := strconv.ParseInt(r.PathValue(name), 10, 64)
+	if err != nil || id <= 0 {
+		return 0, shuyu.Errorf(shuyu.ENOTFOUND, "对象不存在 (not found)")
+	}
+	return id, nil
+}

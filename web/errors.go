@@ -1,0 +1,107 @@
+package web
+
+import (
+	"encoding/json"
+	"errors"
+	"log/slog"
+	"net/http"
+
+	"shuyu"
+)
+
+// statusOf is the one table from error codes to HTTP statuses.
+var statusOf = map[string]int{
+	shuyu.EINVALID:        http.StatusBadRequest,
+	shuyu.EPASSWORDPOLICY: http.StatusBadRequest,
+	shuyu.EUNAUTHORIZED:   http.StatusUnauthorized,
+	shuyu.EOTPREQUIRED:    http.StatusUnauthorized,
+	shuyu.EFORBIDDEN:      http.StatusForbidden,
+	shuyu.ENOTFOUND:       http.StatusNotFound,
+	shuyu.ECONFLICT:       http.StatusConflict,
+	shuyu.ETOOLARGE:       http.StatusRequestEntityTooLarge,
+	shuyu.EUNPROCESSABLE:  http.StatusUnprocessableEntity,
+	shuyu.ELOCKED:         http.StatusLocked,
+	shuyu.EINTERNAL:       http.StatusInternalServerError,
+}
+
+// ErrorStatus returns the HTTP status for err.
+func ErrorStatus(err error) int {
+	if s, ok := statusOf[shuyu.ErrorCode(err)]; ok {
+		return s
+	}
+	return http.StatusInternalServerError
+}
+
+type errorBody struct {
+	Error struct {
+		Code    string `json:"code"`
+		Message string `json:"message"`
+		Details any    `json:"details,omitempty"`
+	} `json:"error"`
+}
+
+// writeError answers {"error":{"code","message","details"}}. Internal
+// errors are logged with their cause and answered with a generic message:
+// no detail, and so no data value, reaches the client (invariant 1).
+func (s *Server) writeError(w http.ResponseWriter, r *http.Request, err error) {
+	var maxErr *http.MaxBytesError
+	if errors.As(err, &maxErr) {
+		err = shuyu.Errorf(shuyu.ETOOLARGE, "请求内容过大，上限 %d 字节 (request body too large)", maxErr.Limit)
+	}
+	status := ErrorStatus(err)
+	var b errorBody
+	b.Error.Code = shuyu.ErrorCode(err)
+	b.Error.Message = shuyu.ErrorMessage(err)
+	b.Error.Details = shuyu.ErrorDetails(err)
+	if status >= 500 {
+		s.log.ErrorContext(r.Context(), "internal error", "method", r.Method, "path", r.URL.Path, "err", err)
+	} else {
+		s.log.InfoContext(r.Context(), "request refused", "method", r.Method, "path", r.URL.Path, "code", b.Error.Code)
+	}
+	writeJSON(w, status, b)
+}
+
+func writeJSON(w http.ResponseWriter, status int, v any) {
+	w.Header().Set("Content-Type", "application/json; charset=utf-8")
+	w.Header().Set("Cache-Control", "no-store")
+	w.WriteHeader(status)
+	enc := json.NewEncoder(w)
+	enc.SetEscapeHTML(true)
+	if err := enc.Encode(v); err != nil {
+		slog.Debug("write response", "err", err)
+	}
+}
+
+// decode reads a JSON body strictly: unknown fields and trailing data are
+// client errors, never silently ignored.
+func decode(r *http.Request, v any) error {
+	dec := json.NewDecoder(r.Body)
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(v); err != nil {
+		var maxErr *http.MaxBytesError
+		if errors.As(err, &maxErr) {
+			return err
+		}
+		return shuyu.Errorf(shuyu.EINVALID, "请求体不是有效的 JSON：%s (invalid JSON body)", jsonProblem(err))
+	}
+	if dec.More() {
+		return shuyu.Errorf(shuyu.EINVALID, "请求体只能包含一个 JSON 对象 (one JSON object expected)")
+	}
+	return nil
+}
+
+func jsonProblem(err error) string {
+	var se *json.SyntaxError
+	var te *json.UnmarshalTypeError
+	switch {
+	case errors.As(err, &se):
+		return "语法错误"
+	case errors.As(err, &te):
+		return "字段 " + te.Field + " 类型错误"
+	}
+	msg := err.Error()
+	if len(msg) > 120 {
+		msg = msg[:120]
+	}
+	return msg
+}

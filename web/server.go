@@ -1,0 +1,177 @@
+// Package web serves the JSON API under /api/v1 (described by the OpenAPI
+// document in openapi.json) and the HTML user interface (Chinese first).
+// Every handler is a func(w, r) error behind one adapter that maps error
+// codes to statuses; every handler that touches an object asks the one
+// authorization policy, through the store.
+package web
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/http"
+	"runtime/debug"
+	"strings"
+	"time"
+
+	"shuyu"
+	"shuyu/sqlstore"
+)
+
+// Config is what the server needs; main builds it and tests reuse it.
+type Config struct {
+	DB     *sqlstore.DB
+	Log    *slog.Logger
+	Now    func() time.Time
+	Demo   bool   // show demo hints on the login page
+	Secure bool   // set the Secure flag on cookies (behind TLS)
+	Title  string // platform name shown in the UI
+	// MaxBody caps JSON request bodies (uploads have their own caps).
+	MaxBody int64
+}
+
+// Server is the HTTP front end.
+type Server struct {
+	cfg     Config
+	db      *sqlstore.DB
+	log     *slog.Logger
+	mux     *http.ServeMux
+	routes  []route
+	metrics *metrics
+}
+
+// handlerFunc is the shape of every handler.
+type handlerFunc func(w http.ResponseWriter, r *http.Request) error
+
+// route is one API or page route; the table lets a test keep the OpenAPI
+// document and the routes in step.
+type route struct {
+	method, pattern string
+	h               handlerFunc
+	api             bool
+}
+
+// New builds the server and its routes.
+func New(cfg Config) *Server {
+	if cfg.Log == nil {
+		cfg.Log = slog.Default()
+	}
+	if cfg.Now == nil {
+		cfg.Now = time.Now
+	}
+	if cfg.MaxBody == 0 {
+		cfg.MaxBody = 1 << 20
+	}
+	if cfg.Title == "" {
+		cfg.Title = "数域 · 公共数据运营平台"
+	}
+	s := &Server{cfg: cfg, db: cfg.DB, log: cfg.Log, mux: http.NewServeMux(), metrics: newMetrics()}
+	s.apiRoutes()
+	s.pageRoutes()
+	for _, rt := range s.routes {
+		s.mux.Handle(rt.method+" "+rt.pattern, s.adapt(rt))
+	}
+	s.mux.HandleFunc("GET /healthz", s.healthz)
+	s.mux.HandleFunc("GET /metrics", s.metrics.serve)
+	s.mux.HandleFunc("/api/", func(w http.ResponseWriter, r *http.Request) {
+		s.writeError(w, r, shuyu.Errorf(shuyu.ENOTFOUND, "没有这个接口 (no such endpoint: %s %s)", r.Method, r.URL.Path))
+	})
+	return s
+}
+
+func (s *Server) handle(method, pattern string, h handlerFunc) {
+	s.routes = append(s.routes, route{method: method, pattern: pattern, h: h, api: strings.HasPrefix(pattern, "/api/")})
+}
+
+// Handler returns the root handler with the common middleware.
+func (s *Server) Handler() http.Handler {
+	return s.recoverer(s.withRequestInfo(s.securityHeaders(s.mux)))
+}
+
+// adapt turns a handlerFunc into an http.Handler: bodies are capped, errors
+// are written in one format, and the route's outcome is counted.
+func (s *Server) adapt(rt route) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		start := time.Now()
+		sw := &statusWriter{ResponseWriter: w, status: 200}
+		if r.Body != nil && !strings.HasPrefix(r.Header.Get("Content-Type"), "multipart/") {
+			r.Body = http.MaxBytesReader(sw, r.Body, s.cfg.MaxBody)
+		}
+		if err := rt.h(sw, r); err != nil {
+			if rt.api {
+				s.writeError(sw, r, err)
+			} else {
+				s.pageError(sw, r, err)
+			}
+		}
+		s.metrics.observe(rt.method+" "+rt.pattern, sw.status, time.Since(start))
+	})
+}
+
+type statusWriter struct {
+	http.ResponseWriter
+	status int
+}
+
+func (w *statusWriter) WriteHeader(code int) { w.status = code; w.ResponseWriter.WriteHeader(code) }
+
+func (w *statusWriter) Unwrap() http.ResponseWriter { return w.ResponseWriter }
+
+// withRequestInfo gives each request an id (echoed in X-Request-Id) and
+// records the client address for the audit trail.
+func (s *Server) withRequestInfo(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		b := make([]byte, 8)
+		rand.Read(b)
+		id := hex.EncodeToString(b)
+		ip, _, err := net.SplitHostPort(r.RemoteAddr)
+		if err != nil {
+			ip = r.RemoteAddr
+		}
+		w.Header().Set("X-Request-Id", id)
+		ctx := shuyu.WithRequestInfo(r.Context(), shuyu.RequestInfo{RequestID: id, ClientIP: ip})
+		next.ServeHTTP(w, r.WithContext(ctx))
+	})
+}
+
+func (s *Server) securityHeaders(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		h := w.Header()
+		h.Set("X-Content-Type-Options", "nosniff")
+		h.Set("X-Frame-Options", "DENY")
+		h.Set("Referrer-Policy", "same-origin")
+		h.Set("Content-Security-Policy", "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; frame-ancestors 'none'")
+		next.ServeHTTP(w, r)
+	})
+}
+
+// recoverer turns a panic into a logged 500 with the standard error body;
+// it exists so that a bug never kills the process, not as a way to answer
+// bad input (which every handler rejects with a 4xx).
+func (s *Server) recoverer(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		defer func() {
+			if v := recover(); v != nil {
+				if v == http.ErrAbortHandler {
+					panic(v)
+				}
+				s.log.Error("panic", "path", r.URL.Path, "panic", fmt.Sprint(v), "stack", string(debug.Stack()))
+				s.writeError(w, r, fmt.Errorf("panic: %v", v))
+			}
+		}()
+		next.ServeHTTP(w, r)
+	})
+}
+
+func (s *Server) healthz(w http.ResponseWriter, r *http.Request) {
+	ctx, cancel := context.WithTimeout(r.Context(), 2*time.Second)
+	defer cancel()
+	if err := s.db.SQL().PingContext(ctx); err != nil {
+		writeJSON(w, http.StatusServiceUnavailable, map[string]string{"status": "unavailable"})
+		return
+	}
+	writeJSON(w, http.StatusOK, map[string]string{"status": "ok", "db": string(s.db.Dialect())})
+}

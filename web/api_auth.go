@@ -18,6 +18,7 @@ func (s *Server) apiRoutes() {
 	s.handle("POST", "/api/v1/me/totp/confirm", s.apiConfirmTOTP)
 	s.adminRoutes()
 	s.auditRoutes()
+	s.capabilityRoutes()
 }
 
 func (s *Server) apiLogin(w http.ResponseWriter, r *http.Request) error {

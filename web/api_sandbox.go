@@ -1,0 +1,4 @@
+package web
+
+// sandboxRoutes registers the sandbox capability's API routes and pages.
+func (s *Server) sandboxRoutes() {}

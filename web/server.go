@@ -19,11 +19,14 @@ import (
 
 	"shuyu"
 	"shuyu/sqlstore"
+	"shuyu/vault"
 )
 
 // Config is what the server needs; main builds it and tests reuse it.
 type Config struct {
 	DB     *sqlstore.DB
+	Vault  *vault.Domain // the sealed data domain (nil in tests that need none)
+	Data   string        // the data directory
 	Log    *slog.Logger
 	Now    func() time.Time
 	Demo   bool   // show demo hints on the login page
@@ -37,6 +40,7 @@ type Config struct {
 type Server struct {
 	cfg     Config
 	db      *sqlstore.DB
+	vault   *vault.Domain
 	log     *slog.Logger
 	mux     *http.ServeMux
 	routes  []route
@@ -68,7 +72,7 @@ func New(cfg Config) *Server {
 	if cfg.Title == "" {
 		cfg.Title = "数域 · 公共数据运营平台"
 	}
-	s := &Server{cfg: cfg, db: cfg.DB, log: cfg.Log, mux: http.NewServeMux(), metrics: newMetrics()}
+	s := &Server{cfg: cfg, db: cfg.DB, vault: cfg.Vault, log: cfg.Log, mux: http.NewServeMux(), metrics: newMetrics()}
 	s.apiRoutes()
 	s.pageRoutes()
 	for _, rt := range s.routes {

@@ -10,17 +10,20 @@ import (
 	"net"
 	"net/http"
 	"os"
+	"path/filepath"
 	"time"
 
 	"shuyu"
 	"shuyu/demo"
 	"shuyu/sqlstore"
+	"shuyu/vault"
 	"shuyu/web"
 )
 
 // Main holds the running platform's parts; tests build one and reuse it.
 type Main struct {
 	DB       *sqlstore.DB
+	Vault    *vault.Domain
 	Server   *web.Server
 	HTTP     *http.Server
 	Listener net.Listener
@@ -105,12 +108,19 @@ func (m *Main) Open(ctx context.Context, o *ServeOptions) error {
 			return err
 		}
 	}
-	m.Listener, err = net.Listen("tcp", o.Addr)
+	// The sealed data domain (R4.2) lives beside the metadata in the data
+	// directory, even when the metadata is on PostgreSQL.
+	m.Vault, err = vault.Open(filepath.Join(o.Data, "domain"), vault.Options{Now: m.Now})
 	if err != nil {
 		db.Close()
 		return err
 	}
-	m.Server = web.New(web.Config{DB: db, Log: m.Log, Now: m.Now, Demo: o.Demo})
+	m.Listener, err = net.Listen("tcp", o.Addr)
+	if err != nil {
+		m.Close()
+		return err
+	}
+	m.Server = web.New(web.Config{DB: db, Vault: m.Vault, Data: o.Data, Log: m.Log, Now: m.Now, Demo: o.Demo})
 	m.HTTP = &http.Server{Handler: m.Server.Handler(), ReadHeaderTimeout: 10 * time.Second,
 		ReadTimeout: 5 * time.Minute, IdleTimeout: 2 * time.Minute, ErrorLog: slog.NewLogLogger(m.Log.Handler(), slog.LevelWarn)}
 	if m.CheckpointEvery == 0 {
@@ -155,10 +165,14 @@ func (m *Main) background(ctx context.Context) {
 
 // Close releases the store.
 func (m *Main) Close() error {
-	if m.DB != nil {
-		return m.DB.Close()
+	var err error
+	if m.Vault != nil {
+		err = m.Vault.Close()
 	}
-	return nil
+	if m.DB != nil {
+		err = errors.Join(err, m.DB.Close())
+	}
+	return err
 }
 
 func loopback(addr string) bool {

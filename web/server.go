@@ -111,7 +111,13 @@ func (s *Server) adapt(rt route) http.Handler {
 				s.pageError(sw, r, err)
 			}
 		}
-		s.metrics.observe(rt.method+" "+rt.pattern, sw.status, time.Since(start))
+		d := time.Since(start)
+		s.metrics.observe(rt.method+" "+rt.pattern, sw.status, d)
+		// One structured line per request: no bodies, no query values
+		// (they may carry search terms or identifiers), only the route.
+		s.log.LogAttrs(r.Context(), slog.LevelInfo, "request", slog.String("route", rt.method+" "+rt.pattern),
+			slog.Int("status", sw.status), slog.Duration("duration", d),
+			slog.String("request_id", shuyu.RequestInfoFrom(r.Context()).RequestID))
 	})
 }
 

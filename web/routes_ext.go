@@ -8,4 +8,5 @@ func (s *Server) capabilityRoutes() {
 	s.reviewRoutes()
 	s.domainRoutes()
 	s.sandboxRoutes()
+	s.outputRoutes()
 }

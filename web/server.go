@@ -45,6 +45,7 @@ type Server struct {
 	mux     *http.ServeMux
 	routes  []route
 	metrics *metrics
+	ui      *uiState // pages registered for the menu and home cards
 }
 
 // handlerFunc is the shape of every handler.
@@ -72,7 +73,7 @@ func New(cfg Config) *Server {
 	if cfg.Title == "" {
 		cfg.Title = "数域 · 公共数据运营平台"
 	}
-	s := &Server{cfg: cfg, db: cfg.DB, vault: cfg.Vault, log: cfg.Log, mux: http.NewServeMux(), metrics: newMetrics()}
+	s := &Server{cfg: cfg, db: cfg.DB, vault: cfg.Vault, log: cfg.Log, mux: http.NewServeMux(), metrics: newMetrics(), ui: &uiState{}}
 	s.apiRoutes()
 	s.pageRoutes()
 	for _, rt := range s.routes {

@@ -167,8 +167,11 @@ func isUnique(err error) bool {
 	return strings.Contains(s, "UNIQUE constraint failed") || strings.Contains(s, "SQLSTATE 23505")
 }
 
+// notFound answers exactly as Authorize does for another tenant's object, so
+// that a missing id and a hidden one cannot be told apart (invariant 3);
+// what names the object for the logs only.
 func notFound(what string) error {
-	return shuyu.Errorf(shuyu.ENOTFOUND, "%s不存在 (not found)", what)
+	return &shuyu.Error{Code: shuyu.ENOTFOUND, Message: "对象不存在 (not found)", Op: what}
 }
 
 func isNoRows(err error) bool { return errors.Is(err, sql.ErrNoRows) }

@@ -113,5 +113,5 @@ func Seed(ctx context.Context, db *sqlstore.DB, password string) (created bool, 
 			return false, fmt.Errorf("demo: account %s: %w", a.Username, err)
 		}
 	}
-	return true, nil
+	return true, seedCatalog(ctx, db)
 }

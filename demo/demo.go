@@ -113,5 +113,8 @@ func Seed(ctx context.Context, db *sqlstore.DB, password string) (created bool, 
 			return false, fmt.Errorf("demo: account %s: %w", a.Username, err)
 		}
 	}
+	if err := seedReview(ctx, db); err != nil {
+		return false, err
+	}
 	return true, seedCatalog(ctx, db)
 }

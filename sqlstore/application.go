@@ -1,0 +1,325 @@
+package sqlstore
+
+import (
+	"context"
+	"fmt"
+	"slices"
+	"strings"
+	"time"
+
+	"shuyu"
+)
+
+// suspendedEntry tells whether supply of a catalog entry is suspended
+// (R27.3); such an entry cannot be applied for. The domain capability
+// fills it from an init() in its own file (e.g. suspendedEntry =
+// (*Tx).domainSuspended); until then nothing is suspended.
+var suspendedEntry = func(tx *Tx, entryID int64) (bool, error) { return false, nil }
+
+// Operator authorization term (R13.1): the authority records the end of the
+// operator's authorization; no application may run past it.
+const keyAuthorizationEnd = "operation.authorization_end"
+
+// SetAuthorizationEnd records the end date (YYYY-MM-DD) of the operator's
+// authorization.
+func (d *DB) SetAuthorizationEnd(ctx context.Context, actor *shuyu.Actor, date, reason string) error {
+	if err := shuyu.Authorize(actor, shuyu.ActAuthorizationTerm, shuyu.Resource{Kind: "settings"}); err != nil {
+		return err
+	}
+	if _, err := time.Parse(time.DateOnly, date); err != nil {
+		return shuyu.Errorf(shuyu.EINVALID, "日期须为 YYYY-MM-DD (bad date)")
+	}
+	if strings.TrimSpace(reason) == "" {
+		return shuyu.Errorf(shuyu.EINVALID, "须填写依据 (reason required)")
+	}
+	return d.update(ctx, actor, func(tx *Tx) error {
+		old, err := tx.authorizationEnd()
+		if err != nil {
+			return err
+		}
+		if _, err := tx.exec(`DELETE FROM settings WHERE key = ?`, keyAuthorizationEnd); err != nil {
+			return err
+		}
+		if _, err := tx.exec(`INSERT INTO settings (key, value) VALUES (?, ?)`, keyAuthorizationEnd, date); err != nil {
+			return err
+		}
+		return tx.audit(Change{Action: "authorization.term", ObjectType: "settings", ObjectID: keyAuthorizationEnd, Reason: reason,
+			Detail: map[string]any{"from": old, "to": date}})
+	})
+}
+
+func (tx *Tx) authorizationEnd() (string, error) {
+	var v string
+	err := tx.queryRow(`SELECT value FROM settings WHERE key = ?`, keyAuthorizationEnd).Scan(&v)
+	if isNoRows(err) {
+		return "", nil
+	}
+	return v, err
+}
+
+// appValidate checks the input against the clock, the authorization term
+// and the published catalog, and returns the resolved items.
+func (tx *Tx) appValidate(in *shuyu.ApplicationInput) ([]shuyu.ApplicationItem, error) {
+	if _, _, err := in.Validate(tx.now); err != nil {
+		return nil, err
+	}
+	end, err := tx.authorizationEnd()
+	if err != nil {
+		return nil, err
+	}
+	if end != "" && in.TermEnd > end {
+		return nil, shuyu.Errorf(shuyu.EINVALID, "使用期限不得超出运营机构的授权期限（%s） (term beyond the authorization, R13.1)", end).
+			WithDetails([]shuyu.FieldError{{Field: "term_end", Message: "不得晚于 " + end}})
+	}
+	var items []shuyu.ApplicationItem
+	var errs []shuyu.FieldError
+	for i, req := range in.Items {
+		it, msg, err := tx.appResolveItem(req)
+		if err != nil {
+			return nil, err
+		}
+		if msg != "" {
+			errs = append(errs, shuyu.FieldError{Field: fmt.Sprintf("items[%d]", i), Message: msg})
+			continue
+		}
+		items = append(items, it)
+	}
+	if len(errs) > 0 {
+		return nil, shuyu.Errorf(shuyu.EINVALID, "申请的目录或信息项不可用 (requested data not available)").WithDetails(errs)
+	}
+	return items, nil
+}
+
+// appResolveItem: only published, not prohibited (R4.5), not suspended
+// (R27.3) entries, and only fields of the published revision.
+func (tx *Tx) appResolveItem(req shuyu.ItemRequest) (shuyu.ApplicationItem, string, error) {
+	it := shuyu.ApplicationItem{EntryID: req.EntryID}
+	var rev *int64
+	var name, open *string
+	err := tx.queryRow(`SELECT e.code, e.org_id, e.region, e.published_rev_id, r.name, r.open_attr, o.name
+		FROM catalog_entries e JOIN orgs o ON o.id = e.org_id LEFT JOIN catalog_revisions r ON r.id = e.published_rev_id
+		WHERE e.id = ?`, req.EntryID).Scan(&it.EntryCode, &it.OrgID, &it.Region, &rev, &name, &open, &it.OrgName)
+	switch {
+	case isNoRows(err) || err == nil && rev == nil:
+		return it, fmt.Sprintf("目录 %d 不存在或尚未发布 (not published)", req.EntryID), nil
+	case err != nil:
+		return it, "", err
+	}
+	it.EntryName = *name
+	if *open == "prohibited" {
+		return it, fmt.Sprintf("目录“%s”属禁止开放类，不得申请 (prohibited, R4.5)", it.EntryName), nil
+	}
+	if s, err := suspendedEntry(tx, req.EntryID); err != nil {
+		return it, "", err
+	} else if s {
+		return it, fmt.Sprintf("目录“%s”已暂停提供 (supply suspended, R27.3)", it.EntryName), nil
+	}
+	rows, err := tx.query(`SELECT name FROM catalog_fields WHERE revision_id = ?`, *rev)
+	if err != nil {
+		return it, "", err
+	}
+	var have []string
+	for rows.Next() {
+		var f string
+		if err := rows.Scan(&f); err != nil {
+			rows.Close()
+			return it, "", err
+		}
+		have = append(have, f)
+	}
+	rows.Close()
+	for _, f := range req.Fields {
+		if !slices.Contains(have, f) {
+			return it, fmt.Sprintf("目录“%s”没有信息项 %q (unknown field)", it.EntryName, f), nil
+		}
+		if slices.Contains(it.Fields, f) {
+			return it, fmt.Sprintf("信息项 %q 重复 (duplicate field)", f), nil
+		}
+		it.Fields = append(it.Fields, f)
+	}
+	return it, "", rows.Err()
+}
+
+// SubmitApplication records a registered merchant's application (R20.1);
+// submission is acceptance, so the 5-working-day check clock starts now
+// (R20.2).
+func (d *DB) SubmitApplication(ctx context.Context, actor *shuyu.Actor, in shuyu.ApplicationInput) (*shuyu.Application, error) {
+	if err := shuyu.Authorize(actor, shuyu.ActApplicationCreate, shuyu.Resource{Kind: "application"}); err != nil {
+		return nil, err
+	}
+	var id int64
+	err := d.update(ctx, actor, func(tx *Tx) error {
+		if err := tx.merchantRegistered(actor.OrgID); err != nil {
+			return err
+		}
+		items, err := tx.appValidate(&in)
+		if err != nil {
+			return err
+		}
+		id, err = tx.insert(`INSERT INTO applications (merchant_org_id, round, status, created_by, created_at, updated_at)
+			VALUES (?, 1, ?, ?, ?, ?)`, actor.OrgID, shuyu.AppChecking, actor.UserID, micros(tx.now), micros(tx.now))
+		if err != nil {
+			return err
+		}
+		return tx.appOpenRound(id, 1, actor, &in, items, "application.submit")
+	})
+	if err != nil {
+		return nil, shuyu.Wrap("submit application", err)
+	}
+	return d.Application(ctx, actor, id)
+}
+
+// appOpenRound stores a round's content and starts its compliance check.
+func (tx *Tx) appOpenRound(id int64, round int, actor *shuyu.Actor, in *shuyu.ApplicationInput, items []shuyu.ApplicationItem, action string) error {
+	due, err := tx.due(tx.now, shuyu.CheckDays)
+	if err != nil {
+		return err
+	}
+	if _, err := tx.exec(`INSERT INTO application_rounds (application_id, round, title, scenario, tags, purpose, method,
+		term_start, term_end, security, submitted_by, submitted_at, check_due) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+		id, round, strings.TrimSpace(in.Title), strings.TrimSpace(in.Scenario), strings.Join(in.Tags, ","), in.Purpose, in.Method,
+		in.TermStart, in.TermEnd, strings.TrimSpace(in.Security), actor.UserID, micros(tx.now), micros(due)); err != nil {
+		return err
+	}
+	for _, it := range items {
+		if _, err := tx.exec(`INSERT INTO application_items (application_id, round, entry_id, entry_code, entry_name, org_id, region, fields)
+			VALUES (?, ?, ?, ?, ?, ?, ?, ?)`, id, round, it.EntryID, it.EntryCode, it.EntryName, it.OrgID, it.Region,
+			strings.Join(it.Fields, ",")); err != nil {
+			return err
+		}
+	}
+	ops, err := tx.orgsOfKind(shuyu.OrgOperator)
+	if err != nil {
+		return err
+	}
+	if err := tx.notifyOrgs(ops, Notice{Kind: "application.submitted",
+		Title:      fmt.Sprintf("待合规核查：%s（第 %d 轮），期限 %s", in.Title, round, reviewFmtDue(due)),
+		ObjectType: "application", ObjectID: fmt.Sprint(id), Link: appLink(id)}); err != nil {
+		return err
+	}
+	entries := make([]int64, len(items))
+	for i, it := range items {
+		entries[i] = it.EntryID
+	}
+	return tx.audit(Change{Action: action, ObjectType: "application", ObjectID: id,
+		Detail: map[string]any{"round": round, "entries": entries, "purpose": in.Purpose, "fee_mode": shuyu.FeeMode(in.Purpose),
+			"term": in.TermStart + "/" + in.TermEnd, "check_due": due, "rule": "R20.2"}})
+}
+
+func appLink(id int64) string { return fmt.Sprintf("/applications/%d", id) }
+
+func reviewFmtDue(t time.Time) string { return t.In(reviewCST).Format("2006-01-02") }
+
+var reviewCST = time.FixedZone("CST", 8*3600)
+
+// ResubmitApplication opens a new round after a return or a rejection; the
+// earlier rounds stay as history.
+func (d *DB) ResubmitApplication(ctx context.Context, actor *shuyu.Actor, id int64, in shuyu.ApplicationInput) (*shuyu.Application, error) {
+	err := d.update(ctx, actor, func(tx *Tx) error {
+		app, err := tx.appHead(id)
+		if err != nil {
+			return err
+		}
+		if err := shuyu.Authorize(actor, shuyu.ActApplicationUpdate, app.resource()); err != nil {
+			return err
+		}
+		to, err := shuyu.ApplicationMachine.Next(app.status, "resubmit")
+		if err != nil {
+			return err
+		}
+		if err := tx.merchantRegistered(app.merchant); err != nil {
+			return err
+		}
+		items, err := tx.appValidate(&in)
+		if err != nil {
+			return err
+		}
+		if _, err := tx.exec(`UPDATE applications SET round = ?, status = ?, updated_at = ? WHERE id = ?`,
+			app.round+1, to, micros(tx.now), id); err != nil {
+			return err
+		}
+		return tx.appOpenRound(id, app.round+1, actor, &in, items, "application.resubmit")
+	})
+	if err != nil {
+		return nil, err
+	}
+	return d.Application(ctx, actor, id)
+}
+
+// WithdrawApplication ends an application at the merchant's request; open
+// reviews close.
+func (d *DB) WithdrawApplication(ctx context.Context, actor *shuyu.Actor, id int64, reason string) error {
+	return d.update(ctx, actor, func(tx *Tx) error {
+		app, err := tx.appHead(id)
+		if err != nil {
+			return err
+		}
+		if err := shuyu.Authorize(actor, shuyu.ActApplicationUpdate, app.resource()); err != nil {
+			return err
+		}
+		to, err := shuyu.ApplicationMachine.Next(app.status, "withdraw")
+		if err != nil {
+			return err
+		}
+		if err := tx.appSetStatus(id, app.round, to, "withdrawn"); err != nil {
+			return err
+		}
+		orgs, err := tx.closeOpenReviews(id, app.round)
+		if err != nil {
+			return err
+		}
+		if err := tx.notifyOrgs(orgs, Notice{Kind: "application.withdrawn", Title: "申请已撤回，无需继续审核",
+			ObjectType: "application", ObjectID: fmt.Sprint(id), Link: appLink(id)}); err != nil {
+			return err
+		}
+		return tx.audit(Change{Action: "application.withdraw", ObjectType: "application", ObjectID: id, Reason: reason,
+			Detail: map[string]any{"round": app.round, "from": app.status}})
+	})
+}
+
+func (tx *Tx) appSetStatus(id int64, round int, status, outcome string) error {
+	if _, err := tx.exec(`UPDATE applications SET status = ?, updated_at = ? WHERE id = ?`, status, micros(tx.now), id); err != nil {
+		return err
+	}
+	if outcome != "" {
+		_, err := tx.exec(`UPDATE application_rounds SET outcome = ? WHERE application_id = ? AND round = ?`, outcome, id, round)
+		return err
+	}
+	return nil
+}
+
+// appHeadRow is what rules need about an application.
+type appHeadRow struct {
+	id, merchant int64
+	round        int
+	status       string
+	parties      []int64 // reviewer organizations of every round
+}
+
+func (a *appHeadRow) resource() shuyu.Resource {
+	return shuyu.Resource{Kind: "application", OrgID: a.merchant, Parties: a.parties, Exists: true}
+}
+
+func (tx *Tx) appHead(id int64) (*appHeadRow, error) {
+	a := &appHeadRow{id: id}
+	err := tx.queryRow(`SELECT merchant_org_id, round, status FROM applications WHERE id = ?`, id).Scan(&a.merchant, &a.round, &a.status)
+	if isNoRows(err) {
+		return nil, notFound("使用申请")
+	}
+	if err != nil {
+		return nil, err
+	}
+	rows, err := tx.query(`SELECT DISTINCT org_id FROM reviews WHERE application_id = ?`, id)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var o int64
+		if err := rows.Scan(&o); err != nil {
+			return nil, err
+		}
+		a.parties = append(a.parties, o)
+	}
+	return a, rows.Err()
+}

@@ -1,0 +1,207 @@
+package web
+
+import (
+	"net/http"
+	"net/url"
+	"time"
+
+	"shuyu"
+	"shuyu/sqlstore"
+	"shuyu/workday"
+)
+
+func urlPathEscape(s string) string { return url.PathEscape(s) }
+
+func (s *Server) reviewRegistrationRoutes() {
+	s.handle("POST", "/api/v1/registrations", s.apiRegister)
+	s.handle("GET", "/api/v1/registrations", s.apiRegistrations)
+	s.handle("GET", "/api/v1/registrations/{id}", s.apiRegistration)
+	s.handle("POST", "/api/v1/registrations/{id}/files", s.apiRegistrationFile)
+	s.handle("POST", "/api/v1/registrations/{id}/supplement", s.apiRegistrationSupplement)
+	s.handle("POST", "/api/v1/registrations/{id}/accept", s.regAction(func(r *http.Request, a *shuyu.Actor, id int64, in reviewDecideBody) (*shuyu.Registration, error) {
+		return s.db.AcceptRegistration(r.Context(), a, id)
+	}))
+	s.handle("POST", "/api/v1/registrations/{id}/request-material", s.regAction(func(r *http.Request, a *shuyu.Actor, id int64, in reviewDecideBody) (*shuyu.Registration, error) {
+		return s.db.RequestMaterial(r.Context(), a, id, in.Reason)
+	}))
+	s.handle("POST", "/api/v1/registrations/{id}/decide", s.regAction(func(r *http.Request, a *shuyu.Actor, id int64, in reviewDecideBody) (*shuyu.Registration, error) {
+		return s.db.DecideRegistration(r.Context(), a, id, in.Register, in.Reason)
+	}))
+	s.handle("POST", "/api/v1/registrations/{id}/status", s.regAction(func(r *http.Request, a *shuyu.Actor, id int64, in reviewDecideBody) (*shuyu.Registration, error) {
+		return s.db.SetMerchantStatus(r.Context(), a, id, in.Event, in.Reason)
+	}))
+	s.handle("GET", "/api/v1/merchant-reports", s.apiMerchantReport)
+	s.handle("POST", "/api/v1/merchant-reports", s.apiFileMerchantReport)
+	s.handle("GET", "/api/v1/merchant-reports/filed", s.apiMerchantReports)
+}
+
+type reviewDecideBody struct {
+	Register bool   `json:"register"`
+	Event    string `json:"event"` // suspend, resume, exit
+	Reason   string `json:"reason"`
+}
+
+func (s *Server) regAction(fn func(r *http.Request, a *shuyu.Actor, id int64, in reviewDecideBody) (*shuyu.Registration, error)) handlerFunc {
+	return reviewJSON(s, http.StatusOK, func(r *http.Request, a *shuyu.Actor, in reviewDecideBody) (*shuyu.Registration, error) {
+		id, err := pathID(r, "id")
+		if err != nil {
+			return nil, err
+		}
+		return fn(r, a, id, in)
+	})
+}
+
+// apiRegister is public: a company registers (R18.2). The answer carries
+// the tracking token, shown once.
+func (s *Server) apiRegister(w http.ResponseWriter, r *http.Request) error {
+	var in sqlstore.RegistrationInput
+	if err := decode(r, &in); err != nil {
+		return err
+	}
+	g, token, err := s.db.SubmitRegistration(r.Context(), in)
+	if err != nil {
+		return err
+	}
+	writeJSON(w, http.StatusCreated, map[string]any{"registration": g, "token": token})
+	return nil
+}
+
+func (s *Server) apiRegistrations(w http.ResponseWriter, r *http.Request) error {
+	a, err := s.actor(r)
+	if err != nil {
+		return err
+	}
+	regs, err := s.db.Registrations(r.Context(), a, r.URL.Query().Get("status"))
+	if err != nil {
+		return err
+	}
+	writeJSON(w, http.StatusOK, listOf(regs))
+	return nil
+}
+
+// apiRegistration answers the applicant (X-Registration-Token) or a
+// signed-in reader.
+func (s *Server) apiRegistration(w http.ResponseWriter, r *http.Request) error {
+	id, err := pathID(r, "id")
+	if err != nil {
+		return err
+	}
+	var g *shuyu.Registration
+	if tok := r.Header.Get("X-Registration-Token"); tok != "" {
+		g, err = s.db.RegistrationByToken(r.Context(), id, tok)
+	} else {
+		a, aerr := s.actor(r)
+		if aerr != nil {
+			return aerr
+		}
+		g, err = s.db.Registration(r.Context(), a, id)
+	}
+	if err != nil {
+		return err
+	}
+	writeJSON(w, http.StatusOK, g)
+	return nil
+}
+
+func (s *Server) apiRegistrationFile(w http.ResponseWriter, r *http.Request) error {
+	id, err := pathID(r, "id")
+	if err != nil {
+		return err
+	}
+	name, data, err := reviewUpload(r)
+	if err != nil {
+		return err
+	}
+	f, err := s.db.AddRegistrationFile(r.Context(), id, r.Header.Get("X-Registration-Token"), name, data)
+	if err != nil {
+		return err
+	}
+	writeJSON(w, http.StatusCreated, f)
+	return nil
+}
+
+func (s *Server) apiRegistrationSupplement(w http.ResponseWriter, r *http.Request) error {
+	id, err := pathID(r, "id")
+	if err != nil {
+		return err
+	}
+	var in struct {
+		Note string `json:"note"`
+	}
+	if err := decode(r, &in); err != nil {
+		return err
+	}
+	g, err := s.db.SupplementRegistration(r.Context(), id, r.Header.Get("X-Registration-Token"), in.Note)
+	if err != nil {
+		return err
+	}
+	writeJSON(w, http.StatusOK, g)
+	return nil
+}
+
+func reviewPeriod(r *http.Request) (time.Time, time.Time, error) {
+	from, e1 := time.ParseInLocation(time.DateOnly, r.URL.Query().Get("from"), workday.Zone)
+	to, e2 := time.ParseInLocation(time.DateOnly, r.URL.Query().Get("to"), workday.Zone)
+	if e1 != nil || e2 != nil {
+		return from, to, shuyu.Errorf(shuyu.EINVALID, "from、to 须为 YYYY-MM-DD (bad period)")
+	}
+	return from, to.AddDate(0, 0, 1), nil // "to" is inclusive for people
+}
+
+// apiMerchantReport compiles the R18.3 report; format=xlsx downloads it.
+func (s *Server) apiMerchantReport(w http.ResponseWriter, r *http.Request) error {
+	a, err := s.actor(r)
+	if err != nil {
+		return err
+	}
+	from, to, err := reviewPeriod(r)
+	if err != nil {
+		return err
+	}
+	rep, err := s.db.MerchantReportFor(r.Context(), a, from, to)
+	if err != nil {
+		return err
+	}
+	if r.URL.Query().Get("format") != "xlsx" {
+		writeJSON(w, http.StatusOK, rep)
+		return nil
+	}
+	b, err := sqlstore.MerchantReportXLSX(rep)
+	if err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+	w.Header().Set("Content-Disposition", `attachment; filename="merchant-report.xlsx"`)
+	_, err = w.Write(b)
+	return err
+}
+
+func (s *Server) apiFileMerchantReport(w http.ResponseWriter, r *http.Request) error {
+	a, err := s.actor(r)
+	if err != nil {
+		return err
+	}
+	from, to, err := reviewPeriod(r)
+	if err != nil {
+		return err
+	}
+	rep, err := s.db.FileMerchantReport(r.Context(), a, from, to)
+	if err != nil {
+		return err
+	}
+	writeJSON(w, http.StatusCreated, rep)
+	return nil
+}
+
+func (s *Server) apiMerchantReports(w http.ResponseWriter, r *http.Request) error {
+	a, err := s.actor(r)
+	if err != nil {
+		return err
+	}
+	reps, err := s.db.MerchantReports(r.Context(), a)
+	if err != nil {
+		return err
+	}
+	writeJSON(w, http.StatusOK, listOf(reps))
+	return nil
+}

@@ -86,6 +86,35 @@ func runAudit(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 	return 0
 }
 
+// runCalendar answers from the embedded official schedule, or, with --data
+// or --db, from the schedule as the authority extended it on that platform.
 func runCalendar(ctx context.Context, args []string, stdout, stderr io.Writer) int {
-	return workday.RunCLI(args, stdout, stderr, nil)
+	fs := flag.NewFlagSet("calendar", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	data := fs.String("data", "", "数据目录：使用该平台上数据局补充的节假日 data directory (use the authority's additions)")
+	dbURL := fs.String("db", "", "元数据库 database URL")
+	if err := fs.Parse(args); err != nil {
+		return 2
+	}
+	var extra []workday.Day
+	if *data != "" || *dbURL != "" {
+		if *data == "" {
+			*data = "./shuyu-data"
+		}
+		db, err := sqlstore.Open(ctx, sqlstore.Options{URL: *dbURL, DataDir: *data})
+		if err != nil {
+			fmt.Fprintln(stderr, "shuyu calendar:", err)
+			return 1
+		}
+		days, err := db.CalendarDays(ctx)
+		db.Close()
+		if err != nil {
+			fmt.Fprintln(stderr, "shuyu calendar:", err)
+			return 1
+		}
+		for _, d := range days {
+			extra = append(extra, d.Day)
+		}
+	}
+	return workday.RunCLI(fs.Args(), stdout, stderr, extra)
 }

@@ -27,7 +27,7 @@ func (d *Domain) buildXLSX(ctx context.Context, conn *sql.Conn, st *staged, spec
 		TmpDir:            d.staging, // spilled sheets stay inside the domain (R4.2)
 	})
 	if err != nil {
-		if strings.Contains(err.Error(), "exceeds limit") {
+		if xlsxTooLarge(err) {
 			return shuyu.Errorf(shuyu.ETOOLARGE, "工作簿解压后超过大小上限 (workbook too large when unzipped)")
 		}
 		return shuyu.Errorf(shuyu.EUNPROCESSABLE, "文件不是有效的xlsx工作簿 (not a valid xlsx workbook)")
@@ -85,7 +85,7 @@ func (d *Domain) buildXLSX(ctx context.Context, conn *sql.Conn, st *staged, spec
 		}
 	}
 	if err := rows.Error(); err != nil {
-		if strings.Contains(err.Error(), "exceeds limit") {
+		if xlsxTooLarge(err) {
 			return shuyu.Errorf(shuyu.ETOOLARGE, "工作簿解压后超过大小上限 (workbook too large when unzipped)")
 		}
 		return shuyu.Errorf(shuyu.EUNPROCESSABLE, "工作表无法读取 (sheet unreadable)")
@@ -200,4 +200,12 @@ func describeNames(ctx context.Context, conn *sql.Conn, src string) ([]string, e
 		names = append(names, n)
 	}
 	return names, rows.Err()
+}
+
+// xlsxTooLarge recognises excelize's size-limit errors ("unzip size exceeds
+// the N bytes limit"), so that a zip bomb is answered as too large (413),
+// not as a broken workbook.
+func xlsxTooLarge(err error) bool {
+	m := err.Error()
+	return strings.Contains(m, "unzip size exceeds") || strings.Contains(m, "exceeds limit")
 }

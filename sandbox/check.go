@@ -13,16 +13,19 @@ type scopeEntry struct {
 
 // aggSite is an aggregate in the select list that needs a cell-level check.
 type aggSite struct {
-	item   int  // select list index
-	node   node // the aggregate's (rewritten) argument, nil for count(*)
-	filter any  // its FILTER clause, if any
-	dom    bool // dominance check (sum/avg)
+	item   int    // select list index
+	name   string // the aggregate function, lower case
+	call   node   // the aggregate call itself (rewritten in place)
+	node   node   // the aggregate's (rewritten) argument, nil for count(*)
+	filter any    // its FILTER clause, if any
+	dom    bool   // dominance check (sum/avg)
 }
 
 // checker walks one statement, rewrites it in place (table names, masking
 // functions) and collects every reason to refuse it.
 type checker struct {
 	ws      *Workspace
+	dp      bool // differential-privacy mode
 	refDate string
 	scope   []scopeEntry
 	reasons []Reason
@@ -342,7 +345,7 @@ func (c *checker) aggregateCall(n node, name string, x ectx) flow {
 		c.refuse("extreme_value", "min/max 会暴露个人的值，请改用分位数或分组计数 (min/max reveal a person)")
 	}
 	if c.item >= 0 && (dominated[name] || n["filter"] != nil) {
-		c.sites = append(c.sites, aggSite{item: c.item, node: arg, filter: n["filter"], dom: dominated[name]})
+		c.sites = append(c.sites, aggSite{item: c.item, name: name, call: n, node: arg, filter: n["filter"], dom: dominated[name]})
 	}
 	return flow{agg: true, hasColumn: f.hasColumn}
 }

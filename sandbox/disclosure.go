@@ -7,51 +7,80 @@ import (
 	"strings"
 )
 
-// history is a workspace's record of released rows: for each group (its
-// definition and values) the distinct person counts released under each
-// filter. It holds counts and hashes, never data values beyond group keys.
-type history struct {
-	cells map[string]map[string]int64
-}
-
 // disclosure is what control removed from a result.
 type disclosure struct {
 	rows   [][]any
 	small  int // rows under K persons
 	differ int // rows differing from an earlier release by fewer than K
 	cells  int // cells suppressed by dominance or a small FILTER count
-	kept   []int64
-	keys   []string
+	kept   []ReleasedCell
+}
+
+// needsExact reports whether some cell of raw cannot be decided by the
+// same-pass dominance bound.
+func needsExact(ws *Workspace, p *plan, raw [][]any) bool {
+	if p.perPerson {
+		return true
+	}
+	k := int64(ws.k())
+	dom := ws.dominance()
+	for _, r := range raw {
+		if n, _ := toFloat(r[p.kCol]); int64(n) < k {
+			continue // suppressed whole anyway
+		}
+		for i, s := range p.sites {
+			if s.dom && s.node != nil && fastDominance(p, dom, i, r) == domUnknown {
+				return true
+			}
+		}
+	}
+	return false
 }
 
 // control applies disclosure control to raw aggregate rows (R28.3). raw rows
-// carry the hidden columns after p.items.
-func control(ws *Workspace, p *plan, h *history, raw [][]any) disclosure {
+// carry the hidden columns after p.items; stats holds the statistics query's
+// figures by group when they were needed (always for perPerson plans).
+func control(ws *Workspace, p *plan, h *history, raw [][]any, stats map[string]*groupStats) disclosure {
 	k := int64(ws.k())
 	dom := ws.dominance()
+	filter := digest(p.filterHash)
 	var d disclosure
 	for _, r := range raw {
-		n, _ := toFloat(r[p.items])
+		var st *groupStats
+		if stats != nil {
+			st = stats[groupKey(r, p.groupCols)]
+		}
+		var n float64
+		switch {
+		case !p.perPerson:
+			n, _ = toFloat(r[p.kCol])
+		case st != nil:
+			n = float64(st.persons)
+		} // a group the statistics did not see counts nobody: suppressed
 		if int64(n) < k {
 			// R28.3: fewer than K persons (zero cells included) is never shown.
 			d.small++
 			continue
 		}
 		row := append([]any(nil), r[:p.items]...)
-		col := p.items + 1
-		for _, s := range p.sites {
+		for i, s := range p.sites {
 			hide := false
 			if s.filter != nil {
-				fk, _ := toFloat(r[col])
-				col++
+				var fk float64
+				if p.perPerson {
+					fk = float64(st.filters[i])
+				} else {
+					fk, _ = toFloat(r[p.cols[i].filter])
+				}
 				hide = int64(fk) < k
 			}
 			if s.dom && s.node != nil {
-				total, _ := toFloat(r[col])
-				top := topTwo(r[col+1])
-				col += 2
-				if total > 0 && (top[0] > dom.Top1*total || top[0]+top[1] > dom.Top2*total) {
+				switch fastDominance(p, dom, i, r) {
+				case domHide:
 					hide = true
+				case domUnknown:
+					// No exact figures for a group it must have seen: hide.
+					hide = hide || st == nil || st.figs[i].dominated(dom)
 				}
 			}
 			if hide && row[s.item] != nil {
@@ -59,16 +88,15 @@ func control(ws *Workspace, p *plan, h *history, raw [][]any) disclosure {
 				d.cells++
 			}
 		}
-		key := rowKey(p, r)
-		if h != nil && differs(h.cells[key], p.filterHash, int64(n), k) {
+		key := digest(rowKey(p, r))
+		if h != nil && differs(h.cells[key], filter, int64(n), k) {
 			// Differencing and trackers: two releases over almost the same
 			// people reveal the few in between.
 			d.differ++
 			continue
 		}
 		d.rows = append(d.rows, row)
-		d.kept = append(d.kept, int64(n))
-		d.keys = append(d.keys, key)
+		d.kept = append(d.kept, ReleasedCell{Group: key, Filter: filter, Persons: int64(n)})
 	}
 	return d
 }
@@ -89,17 +117,6 @@ func differs(prev map[string]int64, f string, n, k int64) bool {
 		}
 	}
 	return false
-}
-
-func (h *history) record(d disclosure, filter string) {
-	for i, key := range d.keys {
-		m := h.cells[key]
-		if m == nil {
-			m = map[string]int64{}
-			h.cells[key] = m
-		}
-		m[filter] = d.kept[i]
-	}
 }
 
 func rowKey(p *plan, r []any) string {

@@ -7,7 +7,9 @@ import (
 	"database/sql/driver"
 	"encoding/hex"
 	"fmt"
+	"runtime"
 	"sync"
+	"weak"
 
 	"github.com/duckdb/duckdb-go/v2"
 	"github.com/emmansun/gmsm/sm3"
@@ -64,6 +66,12 @@ func (k *keyring) set(id string, secret []byte) {
 	k.keys[id] = append([]byte(nil), secret...)
 }
 
+func (k *keyring) remove(id string) {
+	k.mu.Lock()
+	defer k.mu.Unlock()
+	delete(k.keys, id)
+}
+
 func (k *keyring) get(id string) ([]byte, bool) {
 	k.mu.RLock()
 	defer k.mu.RUnlock()
@@ -100,7 +108,18 @@ func (u hmacUDF) Executor() duckdb.ScalarFuncExecutor {
 
 // prepare registers the masking UDF and macros on conn. It is idempotent and
 // works on a locked connection (neither is a configuration change).
+// Each connection is prepared once: registering costs milliseconds, a
+// visible share of a governed query's overhead (issue 6 benchmark). The
+// record is keyed by a weak pointer, so a closed and collected connection
+// drops out and a new one at the same address is prepared afresh.
 func (e *Engine) prepare(ctx context.Context, conn *sql.Conn) error {
+	wp := weak.Make(conn)
+	e.mu.Lock()
+	done := e.prepared[wp]
+	e.mu.Unlock()
+	if done {
+		return nil
+	}
 	if err := duckdb.RegisterScalarUDF(conn, "shuyu_hmac_sm3", hmacUDF{ring: &e.keys}); err != nil {
 		return fmt.Errorf("register mask_hash: %w", err)
 	}
@@ -109,5 +128,16 @@ func (e *Engine) prepare(ctx context.Context, conn *sql.Conn) error {
 			return fmt.Errorf("create masking macro: %w", err)
 		}
 	}
+	e.mu.Lock()
+	if e.prepared == nil {
+		e.prepared = map[weak.Pointer[sql.Conn]]bool{}
+	}
+	e.prepared[wp] = true
+	e.mu.Unlock()
+	runtime.AddCleanup(conn, func(wp weak.Pointer[sql.Conn]) {
+		e.mu.Lock()
+		delete(e.prepared, wp)
+		e.mu.Unlock()
+	}, wp)
 	return nil
 }

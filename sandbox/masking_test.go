@@ -11,11 +11,15 @@ func TestMaskingFunctions_R28_5(t *testing.T) {
 		t.Fatalf("row-level masked output must stay in the domain: %s %v", res.Status, res.Reasons)
 	}
 	tbl := res.Shape.Table
+	wt, ok := f.ws.table(tbl)
+	if !ok || wt.Source != "ws_w1."+tbl {
+		t.Fatalf("withheld table %q not granted to the workspace in its schema: %+v", tbl, wt)
+	}
 	want := map[string]person{}
 	for _, p := range f.people {
 		want[MaskHash(f.ws.Secret, p.ID)] = p
 	}
-	rows, err := f.conn.QueryContext(f.ctx, "SELECT h, nm, band, y, c, __pk FROM "+quoteIdent(tbl))
+	rows, err := f.conn.QueryContext(f.ctx, "SELECT h, nm, band, y, c, __pk FROM "+wt.Source)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -3,13 +3,8 @@ package sandbox
 import (
 	"context"
 	"database/sql"
-	"encoding/hex"
 	"fmt"
-	"strings"
-	"syscall"
 	"time"
-
-	"github.com/emmansun/gmsm/sm3"
 
 	"shuyu"
 )
@@ -39,19 +34,21 @@ func (e *Engine) Run(ctx context.Context, conn *sql.Conn, ws *Workspace, sqlText
 	}
 
 	e.mu.Lock()
-	c := &checker{ws: ws, refDate: e.Now().Format("2006-01-02")}
+	c := &checker{ws: ws, refDate: e.Now().Format("2006-01-02"), dp: ws.dpMode()}
 	p := c.statement(st)
 	e.mu.Unlock()
 	if p == nil || len(c.reasons) > 0 {
 		return e.rejected(res, start, c.reasons...), nil
 	}
+	if c.dp && p.aggregate {
+		return e.runDP(ctx, conn, ws, c, p, res, start)
+	}
 	runSQL, err := deserialize(ctx, conn, p.stmt)
 	if err != nil {
 		return nil, shuyu.Wrap(op, err)
 	}
-	sum := sm3.Sum([]byte(runSQL))
-	res.Shape.SQLHash = hex.EncodeToString(sum[:])
-	res.Metering.RowsScanned = rowsScanned(ctx, conn, c.scope)
+	res.Shape.SQLHash = digest(runSQL)
+	res.Metering.RowsScanned = e.rowsScanned(ctx, conn, c.scope)
 
 	timeout := e.Timeout
 	if timeout == 0 {
@@ -81,13 +78,11 @@ func (e *Engine) rejected(res *Result, start time.Time, why ...Reason) *Result {
 }
 
 func validWorkspace(ws *Workspace) error {
-	if ws == nil || ws.ID == "" {
+	if ws == nil {
 		return shuyu.Errorf(shuyu.EINVALID, "缺少工作区 (workspace required)")
 	}
-	for _, r := range ws.ID {
-		if !(r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' || r == '_') {
-			return shuyu.Errorf(shuyu.EINVALID, "工作区编号只能含字母、数字和下划线 (workspace ID charset)")
-		}
+	if err := validWorkspaceID(ws.ID); err != nil {
+		return err
 	}
 	if len(ws.Secret) < 16 {
 		return shuyu.Errorf(shuyu.EINVALID, "工作区脱敏密钥至少 16 字节 (masking secret too short)")
@@ -95,21 +90,44 @@ func validWorkspace(ws *Workspace) error {
 	return nil
 }
 
+func validWorkspaceID(id string) error {
+	if id == "" {
+		return shuyu.Errorf(shuyu.EINVALID, "缺少工作区 (workspace required)")
+	}
+	for _, r := range id {
+		if !(r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' || r == '_') {
+			return shuyu.Errorf(shuyu.EINVALID, "工作区编号只能含字母、数字和下划线 (workspace ID charset)")
+		}
+	}
+	return nil
+}
+
 // release runs an aggregate and applies disclosure control (R28.3).
 func (e *Engine) release(ctx context.Context, conn *sql.Conn, ws *Workspace, p *plan, q string, res *Result) error {
+	const op = "sandbox.release"
 	cols, types, raw, err := query(ctx, conn, q)
 	if err != nil {
-		return engineError("sandbox.release", err)
+		return engineError(op, err)
 	}
-	e.mu.Lock()
-	h := e.history[ws.ID]
-	if h == nil {
-		h = &history{cells: map[string]map[string]int64{}}
-		e.history[ws.ID] = h
+	var stats map[string]*groupStats
+	if needsStats(ws, p, raw) {
+		if stats, err = groupStatistics(ctx, conn, p); err != nil {
+			return engineError(op, err)
+		}
 	}
-	d := control(ws, p, h, raw)
-	h.record(d, p.filterHash)
-	e.mu.Unlock()
+	unlock := e.lockWorkspace(ws.ID)
+	defer unlock()
+	entries, err := e.releaseLog().Load(ctx, ws.ID)
+	if err != nil {
+		return shuyu.Wrap(op, err)
+	}
+	d := control(ws, p, newHistory(entries), raw, stats)
+	if len(d.kept) > 0 {
+		entry := ReleaseEntry{At: e.Now(), SQLHash: res.Shape.SQLHash, Cells: d.kept}
+		if err := e.releaseLog().Append(ctx, ws.ID, []ReleaseEntry{entry}); err != nil {
+			return shuyu.Wrap(op, err)
+		}
+	}
 
 	res.Status = Released
 	res.Columns = cols[:p.items]
@@ -140,22 +158,19 @@ func (e *Engine) release(ctx context.Context, conn *sql.Conn, ws *Workspace, p *
 // becomes a workspace table whose columns keep the strictest policy that
 // flowed into them, usable by later governed queries.
 func (e *Engine) withhold(ctx context.Context, conn *sql.Conn, ws *Workspace, c *checker, p *plan, q string, res *Result) error {
-	e.mu.Lock()
-	e.seq[ws.ID]++
-	name := fmt.Sprintf("ws_%s_r%d", strings.ToLower(ws.ID), e.seq[ws.ID])
-	e.mu.Unlock()
-	if _, err := conn.ExecContext(ctx, "CREATE TABLE "+quoteIdent(name)+" AS "+q); err != nil {
-		return engineError("sandbox.withhold", err)
+	name, source, err := e.createWithheld(ctx, conn, ws, q)
+	if err != nil {
+		return err
 	}
-	cols, types, _, err := query(ctx, conn, "SELECT * FROM "+quoteIdent(name)+" LIMIT 0")
+	cols, types, _, err := query(ctx, conn, "SELECT * FROM "+source+" LIMIT 0")
 	if err != nil {
 		return engineError("sandbox.withhold", err)
 	}
 	var n int64
-	if err := conn.QueryRowContext(ctx, "SELECT count(*) FROM "+quoteIdent(name)).Scan(&n); err != nil {
+	if err := conn.QueryRowContext(ctx, "SELECT count(*) FROM "+source).Scan(&n); err != nil {
 		return engineError("sandbox.withhold", err)
 	}
-	t := Table{Name: name, Source: name}
+	t := Table{Name: name, Source: withheldSchema(ws.ID) + "." + name}
 	for i := range cols {
 		col := Column{Name: cols[i], Type: types[i]}
 		if i < p.items {
@@ -180,8 +195,8 @@ func (e *Engine) withhold(ctx context.Context, conn *sql.Conn, ws *Workspace, c 
 }
 
 // query runs q and reads every row.
-func query(ctx context.Context, conn *sql.Conn, q string) ([]string, []string, [][]any, error) {
-	rows, err := conn.QueryContext(ctx, q)
+func query(ctx context.Context, conn *sql.Conn, q string, args ...any) ([]string, []string, [][]any, error) {
+	rows, err := conn.QueryContext(ctx, q, args...)
 	if err != nil {
 		return nil, nil, nil, err
 	}
@@ -211,34 +226,4 @@ func query(ctx context.Context, conn *sql.Conn, q string) ([]string, []string, [
 		out = append(out, vals)
 	}
 	return cols, types, out, rows.Err()
-}
-
-// rowsScanned estimates rows read from the sources' catalog sizes (R14.2,
-// best effort: views and filters are not accounted for).
-func rowsScanned(ctx context.Context, conn *sql.Conn, scope []scopeEntry) int64 {
-	var total int64
-	for _, e := range scope {
-		schema, table, ok := strings.Cut(e.table.Source, ".")
-		if !ok {
-			schema, table = "main", e.table.Source
-		}
-		var n sql.NullInt64
-		err := conn.QueryRowContext(ctx,
-			"SELECT estimated_size FROM duckdb_tables() WHERE schema_name = ? AND table_name = ?", schema, table).Scan(&n)
-		if err == nil && n.Valid {
-			total += n.Int64
-		}
-	}
-	return total
-}
-
-// cpuTime is the process's user+system CPU time. DuckDB works on its own
-// threads, so per-goroutine accounting is impossible; concurrent work in the
-// process is included.
-func cpuTime() time.Duration {
-	var ru syscall.Rusage
-	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
-		return 0
-	}
-	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
 }

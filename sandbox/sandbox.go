@@ -6,8 +6,12 @@
 package sandbox
 
 import (
+	"database/sql"
 	"sync"
 	"time"
+	"weak"
+
+	"github.com/google/differential-privacy/go/v3/noise"
 )
 
 // Policy is how a column may be used in a governed query (R2.1: personal
@@ -50,7 +54,14 @@ type Column struct {
 	// to_year, date_trunc…) before a Quasi column may be a group key. Date and
 	// timestamp Quasi columns need it whether or not this is set.
 	Generalize bool
+	// Bounds are the declared range of a numeric column. Differential-privacy
+	// mode clamps values into it before summing (contribution bounding) and
+	// refuses sums over columns without it.
+	Bounds *Bounds
 }
+
+// Bounds is a closed numeric range.
+type Bounds struct{ Lower, Upper float64 }
 
 // Table is one table granted to a workspace.
 type Table struct {
@@ -87,8 +98,11 @@ type Workspace struct {
 	K         int // minimum distinct persons per released row; default 10, never below 5
 	Secret    []byte
 	Dominance Dominance
-	// Epsilon is the differential-privacy budget; 0 disables DP mode.
+	// Epsilon is the differential-privacy budget; 0 disables DP mode. In DP
+	// mode aggregates are released with Laplace noise and each release
+	// spends DP.QueryEpsilon of it.
 	Epsilon float64
+	DP      DPSettings
 }
 
 // MinK is the floor under any workspace's K.
@@ -172,27 +186,58 @@ type Result struct {
 	Shape    Shape
 }
 
-// Engine runs governed queries. One Engine serves many workspaces; it keeps
-// each workspace's release history for the differencing check.
+// Engine runs governed queries. One Engine serves many workspaces; their
+// release records live in Releases.
 type Engine struct {
-	// Now gives the reference date for age_band; injected for tests.
+	// Now gives the reference date for age_band and stamps release records;
+	// injected for tests.
 	Now func() time.Time
 	// Timeout bounds one query's execution (Invariant 6); 0 means 60s.
 	Timeout time.Duration
+	// Releases records released results per workspace for the differencing
+	// check and the differential-privacy budget (R28.3).
+	Releases ReleaseLog
+	// Noise draws differential-privacy noise; nil means Laplace noise from
+	// Google's library. Tests may inject a fixed source.
+	Noise noise.Noise
 
-	mu      sync.Mutex
-	history map[string]*history
-	budget  map[string]float64 // DP epsilon spent per workspace
-	seq     map[string]int     // withheld result counter per workspace
-	keys    keyring
+	mu       sync.Mutex
+	locks    map[string]*sync.Mutex // per-workspace release lock
+	prepared map[weak.Pointer[sql.Conn]]bool
+	seq      map[string]int // last withheld result number per workspace
+	keys     keyring
+	scans    scanCache
 }
 
-// NewEngine returns an Engine using now as its clock.
+// NewEngine returns an Engine using now as its clock and an in-memory
+// release log.
 func NewEngine(now func() time.Time) *Engine {
-	return &Engine{
-		Now:     now,
-		history: map[string]*history{},
-		budget:  map[string]float64{},
-		seq:     map[string]int{},
+	return &Engine{Now: now, Releases: NewMemoryReleaseLog()}
+}
+
+// releaseLog is Releases, or an in-memory log for an Engine built without one.
+func (e *Engine) releaseLog() ReleaseLog {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	if e.Releases == nil {
+		e.Releases = NewMemoryReleaseLog()
 	}
+	return e.Releases
+}
+
+// lockWorkspace serializes the release step of one workspace: load the
+// record, decide, append. Queries themselves run concurrently.
+func (e *Engine) lockWorkspace(id string) func() {
+	e.mu.Lock()
+	if e.locks == nil {
+		e.locks = map[string]*sync.Mutex{}
+	}
+	m := e.locks[id]
+	if m == nil {
+		m = &sync.Mutex{}
+		e.locks[id] = m
+	}
+	e.mu.Unlock()
+	m.Lock()
+	return m.Unlock
 }

@@ -17,7 +17,30 @@ type plan struct {
 	sites      []aggSite
 	groupDef   string // group definition by column names, for the differencing record
 	filterHash string // the whole checked statement, canonical
-	hasPerson  bool
+
+	groupExprs []node // the rewritten GROUP BY expressions
+	person     node   // the person key column, nil when no table has one
+	// perPerson says one person may own several rows (a table that is not
+	// OnePerPerson, or any join), so dominance is judged per person.
+	perPerson bool
+	base      node       // the checked SELECT_NODE before hidden columns, when dominance needs a query of its own
+	kCol      int        // hidden distinct-person count
+	cols      []siteCols // hidden columns per aggregate site
+	groupCols []int      // hidden group-key columns, to match the dominance query's rows
+
+	groupCanon []string // canonical group keys before rewriting, for DP mode
+	itemCanon  []string // canonical select items before rewriting, for DP mode
+	dp         *dpPlan  // the differential-privacy release, in DP mode
+}
+
+// siteCols locates one aggregate site's hidden columns in the result; -1
+// when absent.
+type siteCols struct {
+	filter int // persons passing the FILTER
+	value  int // a copy of the aggregate (DuckDB computes identical aggregates once)
+	count  int // non-null count of the argument, for avg
+	max    int // largest and smallest argument: the fast dominance bound
+	min    int
 }
 
 // Hidden column names the engine appends; merchants cannot alias to them.
@@ -141,8 +164,10 @@ func (c *checker) statement(st node) *plan {
 			}
 		}
 		c.groups[c.canon(gn)] = true
+		p.groupCanon = append(p.groupCanon, c.canon(gn))
 		defs = append(defs, canon(gn, byName))
 		f := c.expr(gn, ectx{group: true})
+		p.groupExprs = append(p.groupExprs, gn)
 		switch {
 		case f.ident:
 			c.refuse("identifier_group", "不能按标识符或其派生值分组 (no grouping by identifiers)")
@@ -157,6 +182,11 @@ func (c *checker) statement(st node) *plan {
 
 	c.aliases = map[string]flow{}
 	p.items = len(sel)
+	if c.dp {
+		for _, s := range sel {
+			p.itemCanon = append(p.itemCanon, c.canon(s))
+		}
+	}
 	for i, s := range sel {
 		sn, _ := s.(node)
 		if strings.HasPrefix(strings.ToLower(str(sn, "alias")), "__") {
@@ -186,6 +216,12 @@ func (c *checker) statement(st node) *plan {
 		return nil
 	}
 	p.sites = c.sites
+	if c.dp && p.aggregate {
+		c.dpPlan(root, p)
+		if len(c.reasons) > 0 {
+			return nil
+		}
+	}
 	c.addHidden(root, p)
 	p.filterHash = c.canon(st)
 	return p
@@ -209,41 +245,84 @@ func ordinal(n node, items int) (int, bool) {
 }
 
 // addHidden appends the columns disclosure control needs: the distinct
-// person count per row (R28.3) and dominance figures per summed cell.
+// person count per row (R28.3), the persons behind each FILTER, and the
+// figures of the dominance rule per summed cell.
 func (c *checker) addHidden(root node, p *plan) {
-	var person node
 	for _, e := range c.scope {
 		if e.table.PersonKey != "" {
-			person = colRef(e.alias, e.table.PersonKey)
+			p.person = colRef(e.alias, e.table.PersonKey)
 			break
 		}
 	}
-	p.hasPerson = person != nil
+	onePerRow := len(c.scope) == 1 && c.scope[0].table.OnePerPerson
+	p.perPerson = p.person != nil && !onePerRow
 	sel := arr(root, "select_list")
 	if !p.aggregate {
-		if person != nil {
-			sel = append(sel, withAlias(person, hiddenPerson))
+		if p.person != nil {
+			sel = append(sel, withAlias(deepCopy(p.person), hiddenPerson))
 		}
 		root["select_list"] = sel
 		return
 	}
-	count := func(filter any) node {
-		if person == nil || (len(c.scope) == 1 && c.scope[0].table.OnePerPerson) {
-			return fn("count_star", false, filter)
-		}
-		return fn("count", true, filter, deepCopy(person))
+	dom := false
+	for _, s := range p.sites {
+		dom = dom || (s.dom && s.node != nil)
 	}
-	sel = append(sel, withAlias(count(nil), hiddenK))
+	if dom || p.perPerson {
+		p.base = deepCopy(root)
+	}
+	add := func(n node, format string, i int) int {
+		sel = append(sel, withAlias(n, fmt.Sprintf(format, i)))
+		return len(sel) - 1
+	}
+	p.kCol = -1
+	p.cols = make([]siteCols, len(p.sites))
+	for i := range p.cols {
+		p.cols[i] = siteCols{filter: -1, value: -1, count: -1, max: -1, min: -1}
+	}
+	if p.perPerson {
+		// Persons are counted, and ranked for dominance, by a second query
+		// that first aggregates per person (groupStatistics): cheaper than
+		// a count DISTINCT here, and it yields both (issue 6 benchmark).
+		for i, g := range p.groupExprs {
+			p.groupCols = append(p.groupCols, add(deepCopy(g), "__shuyu_g%d", i))
+		}
+		root["select_list"] = sel
+		return
+	}
+	// One row per person (or no person key): count(*) is the person count.
+	sel = append(sel, withAlias(fn("count_star", false, nil), hiddenK))
+	p.kCol = len(sel) - 1
 	for i, s := range p.sites {
+		sc := &p.cols[i]
 		if s.filter != nil {
-			sel = append(sel, withAlias(count(s.filter), fmt.Sprintf("__shuyu_f%d", i)))
+			sc.filter = add(fn("count_star", false, copyAny(s.filter)), "__shuyu_f%d", i)
 		}
 		if s.dom && s.node != nil {
-			abs := castDouble(fn("abs", false, nil, deepCopy(s.node)))
-			sel = append(sel,
-				withAlias(fn("sum", false, s.filter, abs), fmt.Sprintf("__shuyu_t%d", i)),
-				withAlias(fn("max", false, s.filter, deepCopy(abs), constInt(2)), fmt.Sprintf("__shuyu_m%d", i)))
+			// Fast bound in the same pass (R28.3): with the largest value and
+			// the total, most cells are decided without ranking anyone;
+			// the rest go to the exact dominance query.
+			sc.value = add(deepCopy(s.call), "__shuyu_v%d", i)
+			if s.name != "sum" {
+				sc.count = add(fn("count", false, copyAny(s.filter), deepCopy(s.node)), "__shuyu_n%d", i)
+			}
+			sc.max = add(fn("max", false, copyAny(s.filter), deepCopy(s.node)), "__shuyu_x%d", i)
+			sc.min = add(fn("min", false, copyAny(s.filter), deepCopy(s.node)), "__shuyu_i%d", i)
+		}
+	}
+	if dom {
+		for i, g := range p.groupExprs {
+			p.groupCols = append(p.groupCols, add(deepCopy(g), "__shuyu_g%d", i))
 		}
 	}
 	root["select_list"] = sel
+}
+
+// copyAny deep-copies a syntax node held as any (a FILTER clause), keeping nil.
+func copyAny(v any) any {
+	n, ok := v.(node)
+	if !ok || n == nil {
+		return nil
+	}
+	return deepCopy(n)
 }

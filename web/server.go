@@ -20,6 +20,7 @@ import (
 	"shuyu"
 	"shuyu/sqlstore"
 	"shuyu/vault"
+	"shuyu/workspace"
 )
 
 // Config is what the server needs; main builds it and tests reuse it.
@@ -46,6 +47,9 @@ type Server struct {
 	routes  []route
 	metrics *metrics
 	ui      *uiState // pages registered for the menu and home cards
+	// ws runs governed queries; one per server, shared by the workbench and
+	// the product builder, so its per-workspace locks serialize both.
+	ws *workspace.Service
 }
 
 // handlerFunc is the shape of every handler.
@@ -74,6 +78,7 @@ func New(cfg Config) *Server {
 		cfg.Title = "数域 · 公共数据运营平台"
 	}
 	s := &Server{cfg: cfg, db: cfg.DB, vault: cfg.Vault, log: cfg.Log, mux: http.NewServeMux(), metrics: newMetrics(), ui: &uiState{}}
+	s.ws = workspace.New(cfg.DB, cfg.Vault, cfg.Data, cfg.Now)
 	s.apiRoutes()
 	s.pageRoutes()
 	for _, rt := range s.routes {
@@ -90,6 +95,9 @@ func New(cfg Config) *Server {
 func (s *Server) handle(method, pattern string, h handlerFunc) {
 	s.routes = append(s.routes, route{method: method, pattern: pattern, h: h, api: strings.HasPrefix(pattern, "/api/")})
 }
+
+// Workspaces is the server's workspace service (the demo reuses it).
+func (s *Server) Workspaces() *workspace.Service { return s.ws }
 
 // Handler returns the root handler with the common middleware.
 func (s *Server) Handler() http.Handler {

@@ -1,0 +1,60 @@
+package sqlstore
+
+import (
+	"fmt"
+	"strings"
+	"time"
+
+	"shuyu"
+)
+
+// When an agreement takes effect (both parties signed, R19.1), its merchant's
+// workspace opens in the same transaction, holding exactly the entries and
+// fields of the approved application round, for the agreement's term
+// (R14.1, R34.1).
+func init() {
+	agreementHooks = append(agreementHooks, func(tx *Tx, a *shuyu.Agreement) error {
+		_, err := tx.workspaceForAgreement(a)
+		return err
+	})
+}
+
+var beijing = time.FixedZone("CST", 8*3600)
+
+func (tx *Tx) workspaceForAgreement(a *shuyu.Agreement) (*shuyu.Workspace, error) {
+	g := shuyu.WorkspaceGrant{OrgID: a.MerchantOrgID, AgreementID: a.ID, Name: a.Title}
+	if len([]rune(g.Name)) > 100 {
+		g.Name = string([]rune(g.Name)[:100])
+	}
+	start, err1 := time.ParseInLocation(time.DateOnly, a.TermStart, beijing)
+	end, err2 := time.ParseInLocation(time.DateOnly, a.TermEnd, beijing)
+	if err1 != nil || err2 != nil {
+		return nil, fmt.Errorf("sqlstore: workspace for agreement %d: term %q to %q", a.ID, a.TermStart, a.TermEnd)
+	}
+	// The term runs to the end of its last day, Beijing time.
+	g.StartsAt, g.EndsAt = start, end.AddDate(0, 0, 1)
+	rows, err := tx.query(`SELECT entry_id, fields FROM application_items WHERE application_id = ? AND round = ? ORDER BY id`,
+		a.ApplicationID, a.Round)
+	if err != nil {
+		return nil, fmt.Errorf("sqlstore: workspace for agreement: %w", err)
+	}
+	for rows.Next() {
+		var e shuyu.GrantEntry
+		var fields string
+		if err := rows.Scan(&e.EntryID, &fields); err != nil {
+			rows.Close()
+			return nil, err
+		}
+		for _, f := range strings.Split(fields, ",") {
+			if f = strings.TrimSpace(f); f != "" {
+				e.Fields = append(e.Fields, f)
+			}
+		}
+		g.Entries = append(g.Entries, e)
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	return tx.workspaceOpen(g)
+}

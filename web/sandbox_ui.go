@@ -1,0 +1,136 @@
+package web
+
+import (
+	"context"
+	"fmt"
+	"net/http"
+
+	"shuyu"
+	"shuyu/workspace"
+)
+
+// sandboxTones colour the workspace and query statuses (badge classes).
+var sandboxTones = map[string]string{"active": "ok", "frozen": "warn", "expired": "muted", "closed": "muted",
+	"released": "ok", "withheld": "warn", "rejected": "danger"}
+
+// pages registers the SQL workbench (R14.1): the schema with each column's
+// policy explained, a simulated sample (R6.1), an editor, results and the
+// reasons for anything withheld or rejected, in plain Chinese.
+func (h *sandboxAPI) pages() {
+	h.s.page("GET /workspaces", pageOpts{Nav: "nav.sandbox", Group: "nav.group.dev", Order: 10,
+		Action: shuyu.ActWorkspaceRead, Desc: "nav.sandbox.desc",
+		Count: func(ctx context.Context, a *shuyu.Actor) (int, error) {
+			ws, err := h.s.db.Workspaces(ctx, a)
+			n := 0
+			for _, w := range ws {
+				if w.Status == shuyu.WorkspaceActive {
+					n++
+				}
+			}
+			return n, err
+		}, CountLabel: "sandbox.count.active"}, h.uiList)
+	h.s.page("GET /workspaces/{id}", pageOpts{Action: shuyu.ActWorkspaceRead}, h.uiWorkbench)
+	h.s.page("POST /workspaces/{id}/query", pageOpts{Action: shuyu.ActWorkspaceQuery}, h.uiQuery)
+}
+
+func (h *sandboxAPI) uiList(w http.ResponseWriter, r *http.Request) error {
+	items, err := h.s.db.Workspaces(r.Context(), uiActor(r))
+	if err != nil {
+		return err
+	}
+	return h.s.render(w, r, "sandbox/list.html", map[string]any{"Items": items, "Tone": sandboxTones})
+}
+
+// sampleView is a few rows of a table's simulated twin.
+type sampleView struct {
+	Columns []string
+	Rows    [][]any
+}
+
+type workbenchData struct {
+	WS      *workspace.Detail
+	Samples map[string]*sampleView
+	History any
+	SQL     string
+	DataSel string
+	Result  *workspace.Result
+	Error   string
+	CanRun  bool
+	Form    *uiForm
+	Tone    map[string]string
+}
+
+func (h *sandboxAPI) workbench(r *http.Request, id int64) (*workbenchData, error) {
+	a := uiActor(r)
+	ctx := r.Context()
+	if shuyu.Can(a, shuyu.ActWorkspaceSimulate, shuyu.Resource{Kind: "workspace"}) {
+		// First visit generates the simulated twins; a failure leaves the
+		// samples empty rather than the page broken.
+		if err := h.ws.EnsureSimulated(ctx, a, id); err != nil && shuyu.ErrorCode(err) != shuyu.EINTERNAL {
+			return nil, err
+		}
+	}
+	d, err := h.ws.Describe(ctx, a, id)
+	if err != nil {
+		return nil, err
+	}
+	data := &workbenchData{WS: d, Samples: map[string]*sampleView{}, DataSel: shuyu.DataSimulated, Tone: sandboxTones,
+		CanRun: shuyu.Can(a, shuyu.ActWorkspaceQuery, d.Resource()) && d.Status == shuyu.WorkspaceActive}
+	for _, t := range d.Tables {
+		if t.Kind != "granted" || t.Rows == 0 || !shuyu.Can(a, shuyu.ActWorkspaceSample, d.Resource()) {
+			continue
+		}
+		if cols, rows, err := h.ws.Sample(ctx, a, id, t.Name, 5); err == nil {
+			data.Samples[t.Name] = &sampleView{cols, rows}
+		}
+	}
+	if hist, err := h.s.db.WorkspaceQueries(ctx, a, id, 10); err == nil {
+		data.History = hist
+	}
+	if len(d.Tables) > 0 {
+		data.SQL = fmt.Sprintf("SELECT county, count(*) AS n\nFROM %s\nGROUP BY county", d.Tables[0].Name)
+	}
+	return data, nil
+}
+
+func (h *sandboxAPI) uiWorkbench(w http.ResponseWriter, r *http.Request) error {
+	id, err := pathID(r, "id")
+	if err != nil {
+		return err
+	}
+	data, err := h.workbench(r, id)
+	if err != nil {
+		return err
+	}
+	return h.s.render(w, r, "sandbox/workbench.html", data)
+}
+
+// uiQuery runs the editor's query and shows the workbench with its result.
+// Released rows are shown once and not kept (only their shape is, R27.1).
+func (h *sandboxAPI) uiQuery(w http.ResponseWriter, r *http.Request) error {
+	id, err := pathID(r, "id")
+	if err != nil {
+		return err
+	}
+	f, err := newForm(r)
+	if err != nil {
+		return err
+	}
+	res, qerr := h.ws.Query(r.Context(), uiActor(r), id, f.Get("sql"), f.Get("data"))
+	if qerr != nil && shuyu.ErrorCode(qerr) == shuyu.EINTERNAL {
+		return qerr
+	}
+	data, err := h.workbench(r, id)
+	if err != nil {
+		return err
+	}
+	data.SQL, data.DataSel, data.Result, data.Form = f.Get("sql"), f.Get("data"), res, f
+	status := http.StatusOK
+	if qerr != nil {
+		if ferr := f.fail(uiLang(r), qerr); ferr != nil {
+			return ferr
+		}
+		status = f.Status
+	}
+	return h.s.renderStatus(w, r, status, "sandbox/workbench.html", data)
+}

@@ -1,0 +1,271 @@
+// Package workspace runs merchants' workspaces (开发利用环境, R14.1): it ties
+// the metadata store (grants, history, metering, audit), the sealed domain
+// (package vault), the governed query engine (package sandbox) and the
+// simulated twins (package synth) together. Real data is reached only through
+// governed queries (R4.2); simulated data lives in a separate DuckDB file per
+// workspace that holds nothing else, so free queries over it cannot reach a
+// real table whatever their SQL says (R6.1).
+package workspace
+
+import (
+	"context"
+	"fmt"
+	"path/filepath"
+	"strings"
+	"sync"
+	"time"
+
+	"shuyu"
+	"shuyu/sandbox"
+	"shuyu/sqlstore"
+	"shuyu/vault"
+)
+
+// Service serves workspaces. Its zero-cost constructor does no I/O, so a
+// server can build it before knowing whether a domain is configured.
+type Service struct {
+	DB     *sqlstore.DB
+	Vault  *vault.Domain // nil: real data unavailable (queries answer ECONFLICT)
+	Engine *sandbox.Engine
+	// Dir holds the simulated databases (Dir/ws_<id>.duckdb); "" disables
+	// simulated data.
+	Dir string
+	// TwinRows is the size of each simulated twin; 0 means 2000.
+	TwinRows int
+	// MaxRows caps the rows a simulated query or sample returns; 0 means 1000.
+	MaxRows int
+	// Timeout bounds one query; 0 means 60s.
+	Timeout time.Duration
+
+	mu       sync.Mutex
+	sims     map[int64]*simDB
+	locks    map[int64]*sync.Mutex
+	releases *releaseLog
+}
+
+// New returns a service over db and the domain v; dataDir/sim holds the
+// simulated databases.
+func New(db *sqlstore.DB, v *vault.Domain, dataDir string, now func() time.Time) *Service {
+	s := &Service{DB: db, Vault: v, Engine: sandbox.NewEngine(now), sims: map[int64]*simDB{}, locks: map[int64]*sync.Mutex{},
+		releases: newReleaseLog(db)}
+	s.Engine.Releases = s.releases
+	if dataDir != "" {
+		s.Dir = filepath.Join(dataDir, "sim")
+	}
+	return s
+}
+
+// Close closes the simulated databases.
+func (s *Service) Close() error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	var first error
+	for id, db := range s.sims {
+		if err := db.close(); err != nil && first == nil {
+			first = err
+		}
+		delete(s.sims, id)
+	}
+	return first
+}
+
+// lock serializes the work of one workspace: twin generation, and the
+// engine's withheld-table numbering and release record.
+func (s *Service) lock(id int64) func() {
+	s.mu.Lock()
+	m := s.locks[id]
+	if m == nil {
+		m = &sync.Mutex{}
+		s.locks[id] = m
+	}
+	s.mu.Unlock()
+	m.Lock()
+	return m.Unlock
+}
+
+// Table describes one table of a workspace to its merchant.
+type Table struct {
+	Name      string   `json:"name"`
+	Kind      string   `json:"kind"` // granted, withheld
+	EntryCode string   `json:"entry_code,omitempty"`
+	EntryName string   `json:"entry_name,omitempty"`
+	Grade     string   `json:"grade,omitempty"`
+	Suspended bool     `json:"suspended"`
+	Mounted   bool     `json:"mounted"`
+	Rows      int64    `json:"simulated_rows"` // rows of the simulated twin; 0 until generated
+	Columns   []Column `json:"columns"`
+}
+
+// Column is one column with its policy explained (R2.1, R28.5).
+type Column struct {
+	Name        string `json:"name"`
+	Label       string `json:"label,omitempty"`
+	Type        string `json:"type"`
+	Policy      string `json:"policy"`
+	PolicyLabel string `json:"policy_label"`
+	Explanation string `json:"explanation"`
+}
+
+// Detail is a workspace with its tables and metering.
+type Detail struct {
+	*shuyu.Workspace
+	Tables []Table              `json:"tables"`
+	Usage  shuyu.WorkspaceUsage `json:"usage"`
+	Rules  []string             `json:"rules"`
+}
+
+// PolicyText explains a column policy in plain Chinese.
+var PolicyText = map[string][2]string{
+	shuyu.PolicyIdentifier: {"标识符", "身份证号、姓名、电话、地址等直接识别个人的信息：不会出现在结果中，只能用于表间关联和计数 count(DISTINCT …)。"},
+	shuyu.PolicyQuasi:      {"准标识符", "性别、出生日期等可间接识别个人的信息：只能分组统计；日期须先泛化，如 age_band(出生日期, 10)、to_month(日期)。"},
+	shuyu.PolicySensitive:  {"敏感", "金额、诊断等敏感信息：只能出现在 sum、avg 等聚合函数中，且每组至少 K 人，不允许 min/max。"},
+	shuyu.PolicyOpen:       {"公开属性", "非个人属性，可直接分组和显示，但明细结果仍不出域。"},
+}
+
+// Describe returns the workspace, its tables with explained policies and its
+// metering.
+func (s *Service) Describe(ctx context.Context, actor *shuyu.Actor, id int64) (*Detail, error) {
+	ws, err := s.DB.Workspace(ctx, actor, id)
+	if err != nil {
+		return nil, err
+	}
+	tables, err := s.DB.WorkspaceTables(ctx, actor, id)
+	if err != nil {
+		return nil, err
+	}
+	usage, err := s.DB.WorkspaceUsage(ctx, actor, id)
+	if err != nil {
+		return nil, err
+	}
+	sim := map[string]int64{}
+	d := &Detail{Workspace: ws, Usage: usage, Tables: []Table{}, Rules: rulesText(ws.K)}
+	for _, t := range tables {
+		if t.Kind == sqlstore.TableSimulated {
+			sim[t.Name] = t.Rows
+		}
+	}
+	for _, g := range ws.Grants {
+		t := Table{Name: g.Table, Kind: "granted", EntryCode: g.EntryCode, EntryName: g.EntryName, Grade: string(g.Grade),
+			Suspended: g.Suspended, Rows: sim[g.Table], Mounted: s.mounted(ctx, g.VaultName)}
+		types := s.columnTypes(ctx, g.VaultName)
+		for _, f := range g.Fields {
+			t.Columns = append(t.Columns, explain(Column{Name: f.Name, Label: f.Label, Type: cmpOr(types[strings.ToLower(f.Name)], string(f.DataType)), Policy: f.Policy}))
+		}
+		d.Tables = append(d.Tables, t)
+	}
+	for _, t := range tables {
+		if t.Kind != sqlstore.TableWithheld {
+			continue
+		}
+		tb := Table{Name: t.Name, Kind: t.Kind, Mounted: true}
+		for _, c := range t.Columns {
+			if c.Name == t.PersonKey {
+				continue // the hidden person key is the engine's, not the merchant's
+			}
+			tb.Columns = append(tb.Columns, explain(Column{Name: c.Name, Type: c.Type, Policy: c.Policy}))
+		}
+		d.Tables = append(d.Tables, tb)
+	}
+	return d, nil
+}
+
+func explain(c Column) Column {
+	t := PolicyText[c.Policy]
+	c.PolicyLabel, c.Explanation = t[0], t[1]
+	return c
+}
+
+func rulesText(k int) []string {
+	return []string{
+		fmt.Sprintf("真实数据只能做聚合查询：每行结果至少涉及 %d 人，否则该行被隐藏 (R28.3)。", k),
+		"求和、平均值若由一两个人主导，该单元格被隐藏（优势规则）。",
+		"与此前发布结果只差几个人的查询会被拦截（差分攻击防护）。",
+		"明细级查询不返回数据，结果保存为工作区表，可在后续聚合查询中使用 (R4.2)。",
+		"仿真数据可自由查询、预览和下载，用于开发调试 (R6.1)。",
+		"可用脱敏函数：mask_hash(x)、mask_partial(x, 前, 后)、age_band(日期, 宽度)、to_month(日期)、to_year(日期)、county_of(代码)、suppress(x) (R28.5)。",
+	}
+}
+
+func cmpOr(a, b string) string {
+	if a != "" {
+		return a
+	}
+	return b
+}
+
+// mounted reports whether the entry has data in the domain.
+func (s *Service) mounted(ctx context.Context, vaultName string) bool {
+	if s.Vault == nil {
+		return false
+	}
+	_, err := s.Vault.Current(ctx, vaultName)
+	return err == nil
+}
+
+// columnTypes reads the DuckDB types of an entry's view.
+func (s *Service) columnTypes(ctx context.Context, vaultName string) map[string]string {
+	out := map[string]string{}
+	if s.Vault == nil {
+		return out
+	}
+	conn, err := s.Vault.Locked(ctx)
+	if err != nil {
+		return out
+	}
+	defer conn.Close()
+	rows, err := conn.QueryContext(ctx, `SELECT column_name, data_type FROM duckdb_columns() WHERE schema_name = 'main' AND table_name = ?`, vaultName)
+	if err != nil {
+		return out
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var n, t string
+		if rows.Scan(&n, &t) == nil {
+			out[strings.ToLower(n)] = t
+		}
+	}
+	return out
+}
+
+// sandboxWorkspace builds the engine's view of a workspace: the granted
+// tables that are mounted and not suspended, with the policies derived at
+// opening, and the withheld results made so far.
+func (s *Service) sandboxWorkspace(ctx context.Context, actor *shuyu.Actor, ws *shuyu.Workspace) (*sandbox.Workspace, []string, error) {
+	secret, err := s.DB.WorkspaceSecret(ctx, actor, ws.ID)
+	if err != nil {
+		return nil, nil, err
+	}
+	sw := &sandbox.Workspace{ID: engineID(ws.ID), K: ws.K, Secret: secret, Epsilon: ws.Epsilon}
+	var unavailable []string
+	for _, g := range ws.Grants {
+		if g.Suspended || !s.mounted(ctx, g.VaultName) {
+			unavailable = append(unavailable, g.Table)
+			continue
+		}
+		types := s.columnTypes(ctx, g.VaultName)
+		t := sandbox.Table{Name: g.Table, Source: g.VaultName, PersonKey: g.PersonKey, OnePerPerson: g.OneEach}
+		for _, f := range g.Fields {
+			t.Columns = append(t.Columns, sandbox.Column{Name: f.Name, Type: cmpOr(types[strings.ToLower(f.Name)], "VARCHAR"),
+				Policy: sandbox.Policy(f.Policy)})
+		}
+		sw.Tables = append(sw.Tables, t)
+	}
+	tables, err := s.DB.WorkspaceTables(ctx, actor, ws.ID)
+	if err != nil {
+		return nil, nil, err
+	}
+	for _, wt := range tables {
+		if wt.Kind != sqlstore.TableWithheld {
+			continue
+		}
+		t := sandbox.Table{Name: wt.Name, Source: wt.Source, PersonKey: wt.PersonKey}
+		for _, c := range wt.Columns {
+			t.Columns = append(t.Columns, sandbox.Column{Name: c.Name, Type: c.Type, Policy: sandbox.Policy(c.Policy)})
+		}
+		sw.Tables = append(sw.Tables, t)
+	}
+	return sw, unavailable, nil
+}
+
+// engineID is the workspace's name in the engine (and its withheld tables').
+func engineID(id int64) string { return fmt.Sprintf("w%d", id) }

@@ -202,6 +202,22 @@ func (s *Server) navFor(a *shuyu.Actor, lang, current string) []navGroup {
 		g := &out[len(out)-1]
 		g.Items = append(g.Items, it)
 	}
+	// Only the longest matching path is active: on /catalog/mine the item
+	// "my entries" lights up, not also its parent "catalog".
+	var best *navItem
+	for gi := range out {
+		for ii := range out[gi].Items {
+			it := &out[gi].Items[ii]
+			if it.Active && (best == nil || len(it.Path) > len(best.Path)) {
+				if best != nil {
+					best.Active = false
+				}
+				best = it
+			} else if it.Active {
+				it.Active = false
+			}
+		}
+	}
 	return out
 }
 

@@ -30,10 +30,11 @@ func (s *Server) reviewPages() {
 	s.page("POST /reviews/{id}/decide", pageOpts{Action: shuyu.ActReviewDecide}, s.uiReviewDecide)
 	s.page("GET /agreements/{id}", pageOpts{Action: shuyu.ActAgreementRead}, s.uiAgreement)
 	s.page("POST /agreements/{id}/sign", pageOpts{Action: shuyu.ActAgreementSign}, s.uiAgreementSign)
+	s.reviewuiPages()
 }
 
 func init() {
-	addBadgeTones(map[string]string{"checking": "warn", "reviewing": "warn", "returned": "danger", "open": "warn",
+	addBadgeTones(map[string]string{"checking": "warn", "reviewing": "warn", "returned": "danger", "rejected": "danger", "approved": "ok", "open": "warn",
 		"deemed_approved": "ok", "closed": "muted", "withdrawn": "muted", "pending_signature": "warn",
 		"merchant_signed": "warn", "effective": "ok", "terminated": "muted", "expired": "muted"})
 }

@@ -102,7 +102,7 @@ func TestAPI_BadInputIs4xx(t *testing.T) {
 	after, _ := h.db.LastSeq(t.Context())
 	// Only the audited refusals of nothing: no state change event at all.
 	var evs []shuyu.Event
-	h.call(h.token("auditadmin"), "GET", fmt.Sprintf("/api/v1/audit/events?limit=1000"), nil, 200, &struct {
+	h.call(h.token("auditadmin"), "GET", "/api/v1/audit/events?limit=1000", nil, 200, &struct {
 		Items *[]shuyu.Event `json:"items"`
 	}{&evs})
 	for _, e := range evs {

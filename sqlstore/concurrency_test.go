@@ -1,12 +1,7 @@
 package sqlstore_test
 
 import (
-	"crypto/rand"
-	"database/sql"
-	"encoding/hex"
 	"fmt"
-	"net/url"
-	"os"
 	"sync"
 	"testing"
 
@@ -99,7 +94,7 @@ func TestConcurrency_R28_1_TwoHandlesOneChain(t *testing.T) {
 			dir := t.TempDir()
 			opt := sqlstore.Options{DataDir: dir}
 			if b == "postgres" {
-				opt.URL = proofFreshPostgres(t)
+				opt.URL = sqltest.FreshPostgres(t)
 			}
 			var dbs []*sqlstore.DB
 			for i := 0; i < 2; i++ {
@@ -118,32 +113,4 @@ func TestConcurrency_R28_1_TwoHandlesOneChain(t *testing.T) {
 			proofCheckChain(t, dbs[0], n*m+1)
 		})
 	}
-}
-
-// proofFreshPostgres creates a throwaway database and returns its URL (the
-// second handle needs the URL, which sqltest.Open keeps to itself).
-func proofFreshPostgres(t *testing.T) string {
-	t.Helper()
-	base := os.Getenv("SHUYU_TEST_POSTGRES")
-	admin, err := sql.Open("pgx", base)
-	if err != nil {
-		t.Fatal(err)
-	}
-	b := make([]byte, 6)
-	rand.Read(b)
-	name := "shuyu_proof_" + hex.EncodeToString(b)
-	if _, err := admin.Exec(`CREATE DATABASE ` + name); err != nil {
-		admin.Close()
-		t.Fatalf("create test database: %v", err)
-	}
-	t.Cleanup(func() {
-		admin.Exec(`DROP DATABASE IF EXISTS ` + name + ` WITH (FORCE)`)
-		admin.Close()
-	})
-	u, err := url.Parse(base)
-	if err != nil {
-		t.Fatal(err)
-	}
-	u.Path = "/" + name
-	return u.String()
 }

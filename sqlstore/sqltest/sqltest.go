@@ -62,7 +62,7 @@ func Open(t testing.TB, backend string) (*sqlstore.DB, *Clock) {
 	clock := NewClock(Start)
 	opt := sqlstore.Options{DataDir: t.TempDir(), Now: clock.Now}
 	if backend == "postgres" {
-		opt.URL = freshPostgres(t)
+		opt.URL = FreshPostgres(t)
 	}
 	db, err := sqlstore.Open(context.Background(), opt)
 	if err != nil {
@@ -73,7 +73,10 @@ func Open(t testing.TB, backend string) (*sqlstore.DB, *Clock) {
 	return db, clock
 }
 
-func freshPostgres(t testing.TB) string {
+// FreshPostgres creates a throwaway database on the SHUYU_TEST_POSTGRES
+// server, dropped when the test ends, and returns its URL (for tests that
+// open a second handle on the same database).
+func FreshPostgres(t testing.TB) string {
 	base := os.Getenv("SHUYU_TEST_POSTGRES")
 	admin, err := sql.Open("pgx", base)
 	if err != nil {

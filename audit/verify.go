@@ -86,30 +86,44 @@ func (v *Verifier) Add(e *shuyu.Event) error {
 	if v.next < len(v.cps) && v.cps[v.next].c.Seq <= v.lastSeq {
 		return v.fail(v.checkpoint(&v.cps[v.next]))
 	}
-	want := v.lastSeq + 1
-	switch {
-	case e.Seq > want:
-		return v.fail(tamper(want, KindGap,
-			"事件 %d 缺失 (event %d missing: deleted, or rows out of order; next seen is %d)", want, want, e.Seq))
-	case e.Seq < want:
-		return v.fail(tamper(e.Seq, KindOrder,
-			"事件 %d 重复或顺序错乱，应为事件 %d (event %d duplicated or out of order, expected %d)", e.Seq, want, e.Seq, want))
+	if err := v.order(e.Seq); err != nil {
+		return err
 	}
 	sum := v.h.Sum(e)
+	return v.link(e.Seq, &sum, e.Hash, e.PrevHash)
+}
+
+// order checks that seq is the next event's.
+func (v *Verifier) order(seq int64) error {
+	want := v.lastSeq + 1
+	switch {
+	case seq > want:
+		return v.fail(tamper(want, KindGap,
+			"事件 %d 缺失 (event %d missing: deleted, or rows out of order; next seen is %d)", want, want, seq))
+	case seq < want:
+		return v.fail(tamper(seq, KindOrder,
+			"事件 %d 重复或顺序错乱，应为事件 %d (event %d duplicated or out of order, expected %d)", seq, want, seq, want))
+	}
+	return nil
+}
+
+// link checks event seq, whose recomputed hash is sum, against its stored
+// hash and prev-hash, and meets the checkpoint at seq if there is one.
+func (v *Verifier) link(seq int64, sum *[HashSize]byte, hash, prevHash []byte) error {
 	// R27.1: the row's own hash first, so an edited row is named as edited.
-	if !bytes.Equal(sum[:], e.Hash) {
-		return v.fail(tamper(e.Seq, KindHash,
-			"事件 %d 的哈希不符 (event %d hash mismatch: row edited)", e.Seq, e.Seq))
+	if !bytes.Equal(sum[:], hash) {
+		return v.fail(tamper(seq, KindHash,
+			"事件 %d 的哈希不符 (event %d hash mismatch: row edited)", seq, seq))
 	}
-	if !bytes.Equal(e.PrevHash, v.prev[:]) {
-		return v.fail(tamper(e.Seq, KindLink,
-			"事件 %d 与上一事件的哈希链断裂 (event %d prev-hash link broken: a row before it was inserted, deleted or replaced)", e.Seq, e.Seq))
+	if !bytes.Equal(prevHash, v.prev[:]) {
+		return v.fail(tamper(seq, KindLink,
+			"事件 %d 与上一事件的哈希链断裂 (event %d prev-hash link broken: a row before it was inserted, deleted or replaced)", seq, seq))
 	}
-	v.prev = sum
-	v.lastSeq = e.Seq
+	v.prev = *sum
+	v.lastSeq = seq
 	v.events++
 	v.frontier.add(sum[:])
-	if v.next < len(v.cps) && v.cps[v.next].c.Seq == e.Seq {
+	if v.next < len(v.cps) && v.cps[v.next].c.Seq == seq {
 		if err := v.checkpoint(&v.cps[v.next]); err != nil {
 			return v.fail(err)
 		}

@@ -237,41 +237,62 @@ func (s *Server) apiDomainPreview(w http.ResponseWriter, r *http.Request) error 
 	if err != nil {
 		return err
 	}
-	id, err := pathID(r, "id")
+	p, err := s.domainPreview(r, a)
 	if err != nil {
 		return err
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"columns": p.cols, "rows": p.rows, "total": p.total, "offset": p.offset, "limit": p.limit})
+	return nil
+}
+
+// domainPreviewPage is one page of an entry's raw rows, as text.
+type domainPreviewPage struct {
+	entry         *sqlstore.DomainEntry
+	cols          []string
+	rows          [][]string
+	total         int64
+	offset, limit int
+}
+
+// domainPreview is the one path by which raw rows leave the vault: only the
+// owning department (the store's authorization of ActDomainPreview), only
+// while the entry is readable (not suspended), and only after the page read
+// is in the audit trail (R4.2, R28.1). The API and the page both use it.
+func (s *Server) domainPreview(r *http.Request, a *shuyu.Actor) (*domainPreviewPage, error) {
+	id, err := pathID(r, "id")
+	if err != nil {
+		return nil, err
 	}
 	offset, limit, err := domainPaging(r)
 	if err != nil {
-		return err
+		return nil, err
 	}
 	e, err := s.db.AuthorizeDomain(r.Context(), a, shuyu.ActDomainPreview, id)
 	if err != nil {
-		return err
+		return nil, err
 	}
 	v, err := s.domainVault()
 	if err != nil {
-		return err
+		return nil, err
 	}
 	if err := s.domainReadable(r, id); err != nil {
-		return err
+		return nil, err
 	}
 	if err := s.db.AuditPreview(r.Context(), a, id, offset, limit); err != nil {
-		return err
+		return nil, err
 	}
 	cols, rows, total, err := v.Preview(r.Context(), e.VaultName, offset, limit)
 	if err != nil {
-		return err
+		return nil, err
 	}
-	out := make([][]string, len(rows))
+	p := &domainPreviewPage{entry: e, cols: cols, rows: make([][]string, len(rows)), total: total, offset: offset, limit: limit}
 	for i, row := range rows {
-		out[i] = make([]string, len(row))
+		p.rows[i] = make([]string, len(row))
 		for j, x := range row {
-			out[i][j] = domainCell(x)
+			p.rows[i][j] = domainCell(x)
 		}
 	}
-	writeJSON(w, http.StatusOK, map[string]any{"columns": cols, "rows": out, "total": total, "offset": offset, "limit": limit})
-	return nil
+	return p, nil
 }
 
 func domainPaging(r *http.Request) (offset, limit int, err error) {

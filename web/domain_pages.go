@@ -205,41 +205,12 @@ func (s *Server) uiDomainProfile(w http.ResponseWriter, r *http.Request) error {
 // uiDomainPreview pages through the owner's raw rows; each page read is
 // audited by the store (R4.2, R28.1).
 func (s *Server) uiDomainPreview(w http.ResponseWriter, r *http.Request) error {
-	a := uiActor(r)
-	id, err := pathID(r, "id")
+	p, err := s.domainPreview(r, uiActor(r))
 	if err != nil {
 		return err
 	}
-	offset, limit, err := domainPaging(r)
-	if err != nil {
-		return err
-	}
-	e, err := s.db.AuthorizeDomain(r.Context(), a, shuyu.ActDomainPreview, id)
-	if err != nil {
-		return err
-	}
-	v, err := s.domainVault()
-	if err != nil {
-		return err
-	}
-	if err := s.domainReadable(r, id); err != nil {
-		return err
-	}
-	if err := s.db.AuditPreview(r.Context(), a, id, offset, limit); err != nil {
-		return err
-	}
-	cols, rows, total, err := v.Preview(r.Context(), e.VaultName, offset, limit)
-	if err != nil {
-		return err
-	}
-	d := domainPageData{Entry: e, Columns: cols, Pager: &pager{Shown: len(rows)}}
-	for _, row := range rows {
-		cells := make([]string, len(row))
-		for i, x := range row {
-			cells[i] = domainCell(x)
-		}
-		d.Rows = append(d.Rows, cells)
-	}
+	offset, limit, total := p.offset, p.limit, p.total
+	d := domainPageData{Entry: p.entry, Columns: p.cols, Rows: p.rows, Pager: &pager{Shown: len(p.rows)}}
 	if offset > 0 {
 		d.Pager.Prev = withQuery(r, "offset", strconv.Itoa(max(0, offset-limit)))
 	}

@@ -1,6 +1,7 @@
 package web
 
 import (
+	"context"
 	"net/http"
 	"strconv"
 
@@ -12,15 +13,35 @@ func (s *Server) adminRoutes() {
 	s.handle("GET", "/api/v1/roles", s.apiRoles)
 	s.handle("GET", "/api/v1/orgs", s.apiOrgs)
 	s.handle("POST", "/api/v1/orgs", s.apiCreateOrg)
-	s.handle("GET", "/api/v1/orgs/{id}", s.apiOrg)
-	s.handle("POST", "/api/v1/orgs/{id}/status", s.apiOrgStatus)
+	s.handle("GET", "/api/v1/orgs/{id}", onObject(s, func(ctx context.Context, a *shuyu.Actor, id int64) (any, error) {
+		return s.db.Org(ctx, a, id)
+	}))
+	s.handle("POST", "/api/v1/orgs/{id}/status", commandOnObject(s, func(ctx context.Context, a *shuyu.Actor, id int64, in struct {
+		Status string `json:"status"`
+		Reason string `json:"reason"`
+	}) (any, error) {
+		return nil, s.db.SetOrgStatus(ctx, a, id, in.Status, in.Reason)
+	}))
 	s.handle("GET", "/api/v1/users", s.apiUsers)
 	s.handle("POST", "/api/v1/users", s.apiCreateUser)
-	s.handle("GET", "/api/v1/users/{id}", s.apiUser)
-	s.handle("PATCH", "/api/v1/users/{id}", s.apiUpdateUser)
-	s.handle("POST", "/api/v1/users/{id}/unlock", s.apiUnlockUser)
-	s.handle("POST", "/api/v1/users/{id}/password", s.apiResetPassword)
-	s.handle("POST", "/api/v1/users/{id}/totp/reset", s.apiResetTOTP)
+	s.handle("GET", "/api/v1/users/{id}", onObject(s, func(ctx context.Context, a *shuyu.Actor, id int64) (any, error) {
+		return s.db.User(ctx, a, id)
+	}))
+	s.handle("PATCH", "/api/v1/users/{id}", commandOnObject(s, func(ctx context.Context, a *shuyu.Actor, id int64, up sqlstore.UserUpdate) (any, error) {
+		return s.db.UpdateUser(ctx, a, id, up)
+	}))
+	s.handle("POST", "/api/v1/users/{id}/unlock", commandOnObject(s, func(ctx context.Context, a *shuyu.Actor, id int64, in reasonBody) (any, error) {
+		return nil, s.db.UnlockUser(ctx, a, id, in.Reason)
+	}))
+	s.handle("POST", "/api/v1/users/{id}/password", commandOnObject(s, func(ctx context.Context, a *shuyu.Actor, id int64, in struct {
+		Password string `json:"password"`
+		Reason   string `json:"reason"`
+	}) (any, error) {
+		return nil, s.db.ResetPassword(ctx, a, id, in.Password, in.Reason)
+	}))
+	s.handle("POST", "/api/v1/users/{id}/totp/reset", commandOnObject(s, func(ctx context.Context, a *shuyu.Actor, id int64, in reasonBody) (any, error) {
+		return nil, s.db.ResetTOTP(ctx, a, id, in.Reason)
+	}))
 	s.handle("GET", "/api/v1/security", s.apiSecurity)
 	s.handle("PUT", "/api/v1/security/totp-required", s.apiRequireTOTP)
 }
@@ -89,46 +110,6 @@ func (s *Server) apiCreateOrg(w http.ResponseWriter, r *http.Request) error {
 	return nil
 }
 
-func (s *Server) apiOrg(w http.ResponseWriter, r *http.Request) error {
-	a, err := s.actor(r)
-	if err != nil {
-		return err
-	}
-	id, err := pathID(r, "id")
-	if err != nil {
-		return err
-	}
-	o, err := s.db.Org(r.Context(), a, id)
-	if err != nil {
-		return err
-	}
-	writeJSON(w, http.StatusOK, o)
-	return nil
-}
-
-func (s *Server) apiOrgStatus(w http.ResponseWriter, r *http.Request) error {
-	a, err := s.actor(r)
-	if err != nil {
-		return err
-	}
-	id, err := pathID(r, "id")
-	if err != nil {
-		return err
-	}
-	var req struct {
-		Status string `json:"status"`
-		Reason string `json:"reason"`
-	}
-	if err := decode(r, &req); err != nil {
-		return err
-	}
-	if err := s.db.SetOrgStatus(r.Context(), a, id, req.Status, req.Reason); err != nil {
-		return err
-	}
-	w.WriteHeader(http.StatusNoContent)
-	return nil
-}
-
 func (s *Server) apiUsers(w http.ResponseWriter, r *http.Request) error {
 	a, err := s.actor(r)
 	if err != nil {
@@ -165,109 +146,8 @@ func (s *Server) apiCreateUser(w http.ResponseWriter, r *http.Request) error {
 	return nil
 }
 
-func (s *Server) apiUser(w http.ResponseWriter, r *http.Request) error {
-	a, err := s.actor(r)
-	if err != nil {
-		return err
-	}
-	id, err := pathID(r, "id")
-	if err != nil {
-		return err
-	}
-	u, err := s.db.User(r.Context(), a, id)
-	if err != nil {
-		return err
-	}
-	writeJSON(w, http.StatusOK, u)
-	return nil
-}
-
-func (s *Server) apiUpdateUser(w http.ResponseWriter, r *http.Request) error {
-	a, err := s.actor(r)
-	if err != nil {
-		return err
-	}
-	id, err := pathID(r, "id")
-	if err != nil {
-		return err
-	}
-	var up sqlstore.UserUpdate
-	if err := decode(r, &up); err != nil {
-		return err
-	}
-	u, err := s.db.UpdateUser(r.Context(), a, id, up)
-	if err != nil {
-		return err
-	}
-	writeJSON(w, http.StatusOK, u)
-	return nil
-}
-
 type reasonBody struct {
 	Reason string `json:"reason"`
-}
-
-func (s *Server) apiUnlockUser(w http.ResponseWriter, r *http.Request) error {
-	a, err := s.actor(r)
-	if err != nil {
-		return err
-	}
-	id, err := pathID(r, "id")
-	if err != nil {
-		return err
-	}
-	var req reasonBody
-	if err := decode(r, &req); err != nil {
-		return err
-	}
-	if err := s.db.UnlockUser(r.Context(), a, id, req.Reason); err != nil {
-		return err
-	}
-	w.WriteHeader(http.StatusNoContent)
-	return nil
-}
-
-func (s *Server) apiResetPassword(w http.ResponseWriter, r *http.Request) error {
-	a, err := s.actor(r)
-	if err != nil {
-		return err
-	}
-	id, err := pathID(r, "id")
-	if err != nil {
-		return err
-	}
-	var req struct {
-		Password string `json:"password"`
-		Reason   string `json:"reason"`
-	}
-	if err := decode(r, &req); err != nil {
-		return err
-	}
-	if err := s.db.ResetPassword(r.Context(), a, id, req.Password, req.Reason); err != nil {
-		return err
-	}
-	w.WriteHeader(http.StatusNoContent)
-	return nil
-}
-
-func (s *Server) apiResetTOTP(w http.ResponseWriter, r *http.Request) error {
-	a, err := s.actor(r)
-	if err != nil {
-		return err
-	}
-	id, err := pathID(r, "id")
-	if err != nil {
-		return err
-	}
-	var req reasonBody
-	if err := decode(r, &req); err != nil {
-		return err
-	}
-	if err := s.db.ResetTOTP(r.Context(), a, id, req.Reason); err != nil {
-		return err
-	}
-	w.WriteHeader(http.StatusNoContent)
-	return nil
 }
 
 func (s *Server) apiSecurity(w http.ResponseWriter, r *http.Request) error {

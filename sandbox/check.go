@@ -5,36 +5,34 @@ import (
 	"strings"
 )
 
-// scopeEntry is one table in a query's FROM clause.
+// scopeEntry is one relation in a query level's FROM clause: a granted
+// table, a withheld result, or a subquery seen through its output columns.
 type scopeEntry struct {
 	alias string
 	table *Table
 }
 
-// aggSite is an aggregate in the select list that needs a cell-level check.
-type aggSite struct {
-	item   int    // select list index
-	name   string // the aggregate function, lower case
-	call   node   // the aggregate call itself (rewritten in place)
-	node   node   // the aggregate's (rewritten) argument, nil for count(*)
-	filter any    // its FILTER clause, if any
-	dom    bool   // dominance check (sum/avg)
-}
-
-// checker walks one statement, rewrites it in place (table names, masking
-// functions) and collects every reason to refuse it.
+// checker walks one query level, rewrites it in place (table names,
+// masking functions, TRY around every expression evaluated on rows) and
+// collects every reason to refuse it. A level's subqueries get checkers of
+// their own sharing the reasons.
 type checker struct {
 	ws      *Workspace
 	dp      bool // differential-privacy mode
 	refDate string
 	scope   []scopeEntry
-	reasons []Reason
+	reasons *[]Reason
+	depth   int        // 0 for the statement, 1+ for subqueries
+	root    *checker   // the statement's checker
+	pre     []*ledScan // subquery conditions to test for low effect before running
 
-	aggregate bool            // the query aggregates (GROUP BY or an aggregate in SELECT)
+	aggregate bool            // the level aggregates (GROUP BY or an aggregate in SELECT)
+	perUnit   bool            // an aggregating subquery: one output row per privacy unit
 	groups    map[string]bool // canonical group-key expressions
 	aliases   map[string]flow // select aliases, usable in ORDER BY/HAVING
-	item      int             // select item being walked, -1 elsewhere
-	sites     []aggSite
+	joins     [][2]unitRef    // equalities between privacy-unit columns
+	joinConds []node          // WHERE conjuncts that join on identifiers
+	moved     []node          // ON conditions of inner joins, moved to WHERE
 }
 
 // ectx is where an expression sits.
@@ -44,17 +42,29 @@ type ectx struct {
 	group bool   // a GROUP BY expression
 }
 
+func newChecker(ws *Workspace, dp bool, refDate string) *checker {
+	c := &checker{ws: ws, dp: dp, refDate: refDate, reasons: &[]Reason{}}
+	c.root = c
+	return c
+}
+
+func (c *checker) child() *checker {
+	return &checker{ws: c.ws, dp: c.dp, refDate: c.refDate, reasons: c.reasons, depth: c.depth + 1, root: c.root}
+}
+
+func (c *checker) failed() bool { return len(*c.reasons) > 0 }
+
 func (c *checker) refuse(code, format string, args ...any) {
 	msg := fmt.Sprintf(format, args...)
-	for _, r := range c.reasons {
+	for _, r := range *c.reasons {
 		if r.Code == code && r.Message == msg {
 			return
 		}
 	}
-	c.reasons = append(c.reasons, Reason{Code: code, Message: msg})
+	*c.reasons = append(*c.reasons, Reason{Code: code, Message: msg})
 }
 
-// resolve finds the column a COLUMN_REF names, "" when it names none.
+// resolve finds the column a COLUMN_REF names, nil when it names none.
 func (c *checker) resolve(n node) (*scopeEntry, *Column) {
 	names := strs(n, "column_names")
 	switch len(names) {
@@ -91,31 +101,37 @@ func (c *checker) resolvedName(n node) string {
 
 func (c *checker) canon(n any) string { return canon(n, c.resolvedName) }
 
-// from checks the FROM clause and maps merchant names to sources (R4.2:
-// only the workspace's tables; no table functions, files or catalogs).
+// from checks a FROM clause and maps merchant names to sources (R4.2: only
+// the workspace's tables and subqueries over them; no table functions,
+// files or catalogs).
 func (c *checker) from(t node) {
 	if t == nil {
-		c.refuse("no_table", "查询必须引用工作区内的表 (query a workspace table)")
+		c.refuse("no_table", "查询必须引用工作区内的表")
 		return
 	}
 	if t["sample"] != nil {
-		c.refuse("sample", "不支持 TABLESAMPLE (sampling not allowed)")
+		c.refuse("sample", "不支持 TABLESAMPLE 抽样")
 	}
 	switch str(t, "type") {
 	case "BASE_TABLE":
 		name := str(t, "table_name")
 		tb, ok := c.ws.table(name)
 		if !ok || str(t, "schema_name") != "" || str(t, "catalog_name") != "" || t["at_clause"] != nil {
-			c.refuse("unknown_table", "表 %s 不在本工作区授权范围内 (table not granted)", name)
+			c.refuse("unknown_table", "表 %s 不在本工作区授权范围内", name)
 			return
 		}
 		if len(arr(t, "column_name_alias")) > 0 {
-			c.refuse("column_alias", "不支持表的列别名 (column aliases on tables)")
+			c.refuse("column_alias", "不支持给表的列起别名，请在 SELECT 中起别名")
 		}
 		alias := str(t, "alias")
 		if alias == "" {
 			alias = tb.Name
 			t["alias"] = alias
+		}
+		for _, e := range c.scope {
+			if equalFold(e.alias, alias) {
+				c.refuse("duplicate_alias", "表别名 %s 重复", alias)
+			}
 		}
 		if schema, tbl, ok := strings.Cut(tb.Source, "."); ok {
 			t["schema_name"], t["table_name"] = schema, tbl
@@ -126,31 +142,86 @@ func (c *checker) from(t node) {
 	case "JOIN":
 		c.from(obj(t, "left"))
 		c.from(obj(t, "right"))
-		switch str(t, "ref_type") {
-		case "REGULAR", "CROSS":
+		switch {
+		case str(t, "ref_type") == "CROSS":
+		case str(t, "ref_type") == "REGULAR" && str(t, "join_type") == "INNER":
 		default:
-			c.refuse("join", "不支持 %s 连接 (join kind)", str(t, "ref_type"))
+			c.refuse("join", "只支持内连接（JOIN … ON）和交叉连接，不支持外连接、半连接或自然连接")
 		}
-		for _, u := range strs(t, "using_columns") {
-			for _, e := range c.scope {
-				if _, ok := e.table.column(u); !ok {
-					c.refuse("unknown_column", "USING 列 %s 不存在 (unknown column)", u)
+		if len(strs(t, "using_columns")) > 0 {
+			c.refuse("join_using", "请用 ON a.列 = b.列 写连接条件，不支持 USING")
+		}
+		if cond := obj(t, "condition"); cond != nil && !c.failed() {
+			// An inner join's condition is a filter like any other: the
+			// unit equalities join, the rest moves to WHERE, where
+			// low-effect detection sees it (R28.3).
+			var keep []node
+			for _, cj := range conjuncts(cond) {
+				if c.unitJoin(cj) {
+					keep = append(keep, cj)
+				} else {
+					c.moved = append(c.moved, cj)
 				}
 			}
-		}
-		if cond := obj(t, "condition"); cond != nil {
-			c.expr(cond, ectx{cond: true})
+			t["condition"] = constBool(true)
+			if len(keep) > 0 {
+				t["condition"] = and(keep...)
+			}
 		}
 	case "TABLE_FUNCTION":
-		c.refuse("table_function", "不允许调用表函数 %s (table functions such as read_csv are not allowed)",
-			str(obj(t, "function"), "function_name"))
+		c.refuse("table_function", "不允许调用表函数 %s（如 read_csv）", str(obj(t, "function"), "function_name"))
 	case "SUBQUERY":
-		c.refuse("subquery", "暂不支持子查询，请分步查询 (subqueries not supported)")
+		alias := str(t, "alias")
+		if alias == "" {
+			c.refuse("subquery_alias", "子查询须有别名，例如 (SELECT …) AS t")
+			return
+		}
+		if len(arr(t, "column_name_alias")) > 0 {
+			c.refuse("column_alias", "不支持给子查询的列起别名，请在子查询的 SELECT 中起别名")
+		}
+		sub := obj(obj(t, "subquery"), "node")
+		tb := c.subquery(sub, alias)
+		if tb != nil {
+			c.scope = append(c.scope, scopeEntry{alias: alias, table: tb})
+		}
 	case "EMPTY":
-		c.refuse("no_table", "查询必须引用工作区内的表 (query a workspace table)")
+		c.refuse("no_table", "查询必须引用工作区内的表")
 	default:
-		c.refuse("from", "不支持的 FROM 形式 %s (unsupported FROM)", str(t, "type"))
+		c.refuse("from", "不支持的 FROM 形式 %s", str(t, "type"))
 	}
+}
+
+// conjuncts splits a condition at its top-level ANDs.
+func conjuncts(n node) []node {
+	if str(n, "class") == "CONJUNCTION" && str(n, "type") == "CONJUNCTION_AND" {
+		var out []node
+		for _, ch := range arr(n, "children") {
+			cn, _ := ch.(node)
+			out = append(out, conjuncts(cn)...)
+		}
+		return out
+	}
+	return []node{n}
+}
+
+// unitJoin records cj when it equates two identifier columns (a join on
+// persons or companies) and reports whether it did.
+func (c *checker) unitJoin(cj node) bool {
+	if str(cj, "class") != "COMPARISON" || (str(cj, "type") != "COMPARE_EQUAL" && str(cj, "type") != "COMPARE_NOT_DISTINCT_FROM") {
+		return false
+	}
+	l, r := obj(cj, "left"), obj(cj, "right")
+	if !c.identRef(l) || !c.identRef(r) {
+		return false
+	}
+	c.expr(l, ectx{group: true}) // rewrites mask_hash; nothing to refuse
+	c.expr(r, ectx{group: true})
+	lu, lok := c.unitOf(l)
+	ru, rok := c.unitOf(r)
+	if lok && rok {
+		c.joins = append(c.joins, [2]unitRef{lu, ru})
+	}
+	return true
 }
 
 // identRef reports whether n is a bare identifier column or mask_hash of one.
@@ -178,8 +249,8 @@ func (c *checker) expr(n node, x ectx) flow {
 	}
 	// A group key (or an expression of one) is already vetted.
 	if c.aggregate && x.inAgg == "" && !x.group && c.groups[c.canon(n)] {
-		c.expr(n, ectx{group: true}) // rewrite masking calls like the key itself
-		return flow{quasi: true, hasColumn: true}
+		f := c.expr(n, ectx{group: true}) // rewrite masking calls like the key itself
+		return flow{ident: f.ident, quasi: f.quasi || f.sens, hasColumn: true, key: true}
 	}
 	switch str(n, "class") {
 	case "CONSTANT":
@@ -190,27 +261,30 @@ func (c *checker) expr(n node, x ectx) flow {
 		return c.function(n, x)
 	case "COMPARISON":
 		l, r := obj(n, "left"), obj(n, "right")
-		if x.cond && (c.identRef(l) || c.identRef(r)) {
-			// Joins on identifiers stay inside the domain; comparing one with
+		if c.identRef(l) || c.identRef(r) {
+			// Identifiers join inside the domain; comparing one with
 			// anything else singles out a person (R28.3).
-			if c.identRef(l) && c.identRef(r) && (str(n, "type") == "COMPARE_EQUAL" || str(n, "type") == "COMPARE_NOT_DISTINCT_FROM") {
-				c.expr(l, ectx{group: true}) // rewrites mask_hash; refusals were decided above
+			if x.cond && c.identRef(l) && c.identRef(r) && (str(n, "type") == "COMPARE_EQUAL" || str(n, "type") == "COMPARE_NOT_DISTINCT_FROM") {
+				c.expr(l, ectx{group: true})
 				c.expr(r, ectx{group: true})
 				return flow{ident: true, hasColumn: true}
 			}
-			c.refuse("identifier_filter", "标识符列只能用于等值连接，不能用于筛选或比较 (identifiers may only join)")
+			c.refuse("identifier_filter", "标识符列（身份证号、姓名、电话等）只能用于表间等值关联，不能用于筛选或比较")
 		}
 		return c.expr(l, x).merge(c.expr(r, x))
 	case "CONJUNCTION", "OPERATOR":
 		switch str(n, "type") {
 		case "CONJUNCTION_AND", "CONJUNCTION_OR", "OPERATOR_NOT", "OPERATOR_IS_NULL", "OPERATOR_IS_NOT_NULL",
-			"OPERATOR_COALESCE", "COMPARE_IN", "COMPARE_NOT_IN":
+			"OPERATOR_COALESCE", "COMPARE_IN", "COMPARE_NOT_IN", "OPERATOR_TRY":
 		default:
-			c.refuse("operator", "不支持的运算 %s (operator not allowed)", str(n, "type"))
+			c.refuse("operator", "不支持的运算 %s", str(n, "type"))
 		}
 		var f flow
 		for _, ch := range arr(n, "children") {
 			cn, _ := ch.(node)
+			if (str(n, "type") == "COMPARE_IN" || str(n, "type") == "COMPARE_NOT_IN") && c.identRef(cn) {
+				c.refuse("identifier_filter", "标识符列（身份证号、姓名、电话等）只能用于表间等值关联，不能用于筛选或比较")
+			}
 			f = f.merge(c.expr(cn, x))
 		}
 		return f
@@ -221,23 +295,19 @@ func (c *checker) expr(n node, x ectx) flow {
 			f = f.merge(c.expr(obj(ccn, "when_expr"), ectx{cond: x.cond, inAgg: x.inAgg, group: x.group}))
 			f = f.merge(c.expr(obj(ccn, "then_expr"), x))
 		}
-		if x.inAgg != "" && (f.sens || f.quasi || f.ident) {
-			// A CASE inside an aggregate is a hidden filter with no K check.
-			c.refuse("conditional_aggregate", "聚合函数内不能按个人属性做条件判断，请改用 FILTER (WHERE …) (use FILTER)")
-		}
 		return f.merge(c.expr(obj(n, "else_expr"), x))
 	case "CAST":
 		return c.expr(obj(n, "child"), x)
 	case "BETWEEN":
 		return c.expr(obj(n, "input"), x).merge(c.expr(obj(n, "lower"), x)).merge(c.expr(obj(n, "upper"), x))
 	case "STAR":
-		c.refuse("star", "请列出所需的列，不支持 * (list the columns)")
+		c.refuse("star", "请列出所需的列，不支持 *")
 	case "SUBQUERY":
-		c.refuse("subquery", "暂不支持子查询，请分步查询 (subqueries not supported)")
+		c.refuse("subquery_expression", "子查询只能写在 FROM 中，不能写在条件或选择列表中")
 	case "WINDOW":
-		c.refuse("window", "不支持窗口函数 (window functions not allowed)")
+		c.refuse("window", "不支持窗口函数")
 	default:
-		c.refuse("expression", "不支持的表达式 %s (expression not allowed)", str(n, "class"))
+		c.refuse("expression", "不支持的表达式 %s", str(n, "class"))
 	}
 	return flow{ident: true}
 }
@@ -249,15 +319,15 @@ func (c *checker) column(n node, x ectx) flow {
 		if f, ok := c.aliases[strings.ToLower(strings.Join(names, "."))]; ok && len(names) == 1 && !x.group {
 			return f
 		}
-		c.refuse("unknown_column", "列 %s 不存在或有歧义 (unknown or ambiguous column)", strings.Join(names, "."))
+		c.refuse("unknown_column", "列 %s 不存在或有歧义", strings.Join(names, "."))
 		return flow{ident: true}
 	}
 	f := columnFlow(col)
 	if x.cond && f.ident {
-		c.refuse("identifier_filter", "标识符列只能用于等值连接，不能用于筛选或比较 (identifiers may only join)")
+		c.refuse("identifier_filter", "标识符列（身份证号、姓名、电话等）只能用于表间等值关联，不能用于筛选或比较")
 	}
 	if c.aggregate && x.inAgg == "" && !x.group && !x.cond {
-		c.refuse("not_grouped", "列 %s 必须出现在 GROUP BY 中或在聚合函数内 (group or aggregate it)", col.Name)
+		c.refuse("not_grouped", "列 %s 必须出现在 GROUP BY 中或在聚合函数内", col.Name)
 	}
 	return f
 }
@@ -267,11 +337,11 @@ func (c *checker) function(n node, x ectx) flow {
 	name := strings.ToLower(str(n, "function_name"))
 	children := arr(n, "children")
 	if str(n, "schema") != "" || str(n, "catalog") != "" {
-		c.refuse("function", "函数 %s 不在允许列表中 (function not allowed)", name)
+		c.refuse("function", "函数 %s 不在允许列表中", name)
 		return flow{ident: true}
 	}
 	if ob := obj(n, "order_bys"); len(arr(ob, "orders")) > 0 {
-		c.refuse("function_order", "聚合函数内不支持 ORDER BY (ordered aggregates)")
+		c.refuse("function_order", "聚合函数内不支持 ORDER BY")
 	}
 	if aggregates[name] {
 		return c.aggregateCall(n, name, x)
@@ -287,7 +357,7 @@ func (c *checker) function(n node, x ectx) flow {
 	switch {
 	case isMasking(name):
 		if len(children) != maskingArity[name] {
-			c.refuse("arity", "%s 需要 %d 个参数 (wrong number of arguments)", name, maskingArity[name])
+			c.refuse("arity", "%s 需要 %d 个参数", name, maskingArity[name])
 			return f
 		}
 		n["function_name"] = maskingRewrites[name]
@@ -303,14 +373,8 @@ func (c *checker) function(n node, x ectx) flow {
 		}
 	case scalars[name]:
 	default:
-		c.refuse("function", "函数 %s 不在允许列表中 (function not allowed)", name)
+		c.refuse("function", "函数 %s 不在允许列表中", name)
 		return flow{ident: true}
-	}
-	if generalizers[name] {
-		f.rawQuasi = false
-	}
-	if x.inAgg != "" && !x.cond && (name == "~~" || name == "!~~" || name == "~~*" || name == "!~~*") && (f.sens || f.quasi || f.ident) {
-		c.refuse("conditional_aggregate", "聚合函数内不能按个人属性做条件判断，请改用 FILTER (WHERE …) (use FILTER)")
 	}
 	return f
 }
@@ -319,12 +383,14 @@ func (c *checker) aggregateCall(n node, name string, x ectx) flow {
 	children := arr(n, "children")
 	switch {
 	case x.inAgg != "":
-		c.refuse("nested_aggregate", "不支持嵌套聚合 (nested aggregates)")
+		c.refuse("nested_aggregate", "不支持嵌套聚合；先在子查询中按人汇总，再在外层统计")
 	case x.group || (x.cond && !c.aggregate):
-		c.refuse("aggregate_place", "聚合函数不能出现在 WHERE/GROUP BY 中 (aggregate misplaced)")
+		c.refuse("aggregate_place", "聚合函数不能出现在 WHERE/GROUP BY 中")
 	}
+	caseToFilter(n, name)
+	children = arr(n, "children")
 	if n["distinct"] == true && !countLike[name] {
-		c.refuse("distinct_aggregate", "只有 count 支持 DISTINCT (DISTINCT only in count)")
+		c.refuse("distinct_aggregate", "只有 count 支持 DISTINCT")
 	}
 	if f := obj(n, "filter"); f != nil {
 		c.expr(f, ectx{cond: true})
@@ -338,16 +404,20 @@ func (c *checker) aggregateCall(n node, name string, x ectx) flow {
 		}
 	}
 	arg, _ := firstChild(children)
-	switch {
-	case f.ident && !(countLike[name] && c.identRef(arg)):
-		c.refuse("identifier_aggregate", "标识符列只能直接用于 count/count(DISTINCT) (identifiers only counted)")
-	case (name == "min" || name == "max") && (f.ident || f.sens || f.quasi):
-		c.refuse("extreme_value", "min/max 会暴露个人的值，请改用分位数或分组计数 (min/max reveal a person)")
+	if arg != nil && !c.transform(arg) {
+		c.refuse("aggregate_argument", "聚合函数 %s 的参数："+transformReason, name)
 	}
-	if c.item >= 0 && (dominated[name] || n["filter"] != nil) {
-		c.sites = append(c.sites, aggSite{item: c.item, name: name, call: n, node: arg, filter: n["filter"], dom: dominated[name]})
+	if f.ident && !(countLike[name] && c.identRef(arg)) && !c.perUnit {
+		c.refuse("identifier_aggregate", "标识符列只能直接用于 count/count(DISTINCT …)")
 	}
-	return flow{agg: true, hasColumn: f.hasColumn}
+	out := flow{agg: true, hasColumn: f.hasColumn}
+	if c.perUnit {
+		// One person's own figure: personal, kept at least as strict as
+		// what it was computed from.
+		ident := f.ident && !countLike[name] && name != "count_star"
+		out = flow{agg: true, hasColumn: true, sens: !ident, ident: ident}
+	}
+	return out
 }
 
 func firstChild(ch []any) (node, bool) {

@@ -170,8 +170,8 @@ func dpName(n node) string {
 func dpQuery(ctx context.Context, conn *sql.Conn, p *plan, s DPSettings) (string, error) {
 	var items []node
 	var keys []string
-	for i, g := range p.groupExprs {
-		items = append(items, withAlias(deepCopy(g), fmt.Sprintf("__shuyu_g%d", i)))
+	for i, g := range p.groups {
+		items = append(items, withAlias(try(deepCopy(g)), fmt.Sprintf("__shuyu_g%d", i)))
 		keys = append(keys, fmt.Sprintf("__shuyu_g%d", i))
 	}
 	if p.person != nil {
@@ -179,7 +179,7 @@ func dpQuery(ctx context.Context, conn *sql.Conn, p *plan, s DPSettings) (string
 	}
 	for i, it := range p.dp.items {
 		if it.arg != nil {
-			items = append(items, withAlias(castDouble(deepCopy(it.arg)), fmt.Sprintf("__shuyu_x%d", i)))
+			items = append(items, withAlias(try(castDouble(deepCopy(it.arg))), fmt.Sprintf("__shuyu_x%d", i)))
 		}
 	}
 	rows, err := deserialize(ctx, conn, regroup(p.base, items, nil))
@@ -242,4 +242,53 @@ func dpBound(perPerson bool, agg, row, limit string) string {
 		return row
 	}
 	return fmt.Sprintf(limit, agg)
+}
+
+// dpStatement prepares an aggregate for differential-privacy mode: one kind
+// of privacy unit (tables joined on it), no subqueries, conditions kept as
+// the merchant wrote them (the noise covers any one unit's influence).
+func (c *checker) dpStatement(root node, conds []node, p *plan) {
+	for _, e := range c.scope {
+		if e.table.Source == "" {
+			c.refuse("dp_subquery", "差分隐私模式下不支持子查询")
+			return
+		}
+	}
+	if len(p.units) > 1 {
+		c.refuse("dp_units", "差分隐私模式下只能统计一类对象：含个人信息的多张表须按身份证号等标识关联")
+		return
+	}
+	if len(p.units) == 1 {
+		p.person = p.units[0].node()
+	}
+	if len(conds) > 0 {
+		root["where_clause"] = withJoins(obj(root, "where_clause"), try(and(conds...)))
+	}
+	c.dpPlan(root, p)
+}
+
+// regroup makes a statement over the checked FROM and WHERE of base with
+// other select items and group keys, and no HAVING, ORDER BY, LIMIT or
+// DISTINCT.
+func regroup(base node, items, groups []node) node {
+	root := deepCopy(base)
+	sel := make([]any, len(items))
+	for i, it := range items {
+		sel[i] = it
+	}
+	gs := make([]any, len(groups))
+	set := make([]any, len(groups))
+	for i, g := range groups {
+		gs[i], set[i] = g, i
+	}
+	root["select_list"] = sel
+	root["group_expressions"] = gs
+	root["group_sets"] = []any{}
+	if len(groups) > 0 {
+		root["group_sets"] = []any{set}
+	}
+	root["having"] = nil
+	root["qualify"] = nil
+	root["modifiers"] = []any{}
+	return node{"node": root, "named_param_map": []any{}}
 }

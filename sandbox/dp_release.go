@@ -28,10 +28,9 @@ func (e *Engine) runDP(ctx context.Context, conn *sql.Conn, ws *Workspace, c *ch
 	}
 	q, err := dpQuery(ctx, conn, p, set)
 	if err != nil {
-		return nil, shuyu.Wrap(op, err)
+		return e.failed(res, start, e.engineFailure(op, err))
 	}
 	res.Shape.SQLHash = digest(q)
-	res.Metering.RowsScanned = e.rowsScanned(ctx, conn, c.scope)
 	timeout := e.Timeout
 	if timeout == 0 {
 		timeout = 60 * time.Second
@@ -42,7 +41,7 @@ func (e *Engine) runDP(ctx context.Context, conn *sql.Conn, ws *Workspace, c *ch
 	_, types, raw, err := query(qctx, conn, q)
 	res.Metering.CPU = cpuTime() - cpu0
 	if err != nil {
-		return nil, engineError(op, err)
+		return e.failed(res, start, e.engineFailure(op, err))
 	}
 
 	unlock := e.lockWorkspace(ws.ID)
@@ -54,7 +53,7 @@ func (e *Engine) runDP(ctx context.Context, conn *sql.Conn, ws *Workspace, c *ch
 	if why := dpBudget(ws, set, newHistory(entries).spent); why != nil {
 		return e.rejected(res, start, *why), nil
 	}
-	rows, dropped, err := e.dpNoise(ws, set, p, raw)
+	rows, _, err := e.dpNoise(ws, set, p, raw)
 	if err != nil {
 		return nil, shuyu.Wrap(op, err)
 	}
@@ -76,17 +75,13 @@ func (e *Engine) runDP(ctx context.Context, conn *sql.Conn, ws *Workspace, c *ch
 		res.Shape.Columns = append(res.Shape.Columns, ShapeColumn{Name: it.name, Type: typ})
 	}
 	res.Shape.Rows = len(rows)
-	res.Shape.Suppressed = dropped
-	res.Metering.RowsReturned = int64(len(rows))
+		res.Metering.RowsReturned = int64(len(rows))
 	res.Metering.Wall = time.Since(start)
 	spent := newHistory(entries).spent + set.QueryEpsilon
 	res.Reasons = append(res.Reasons, Reason{"dp_noise", fmt.Sprintf(
-		"差分隐私模式：结果已加入拉普拉斯噪声，本次消耗隐私预算 ε=%.3g，累计 %.3g / %.3g (Laplace noise added; budget spent)",
+		"差分隐私模式：结果已加入拉普拉斯噪声，本次消耗隐私预算 ε=%.3g，累计 %.3g / %.3g ",
 		set.QueryEpsilon, spent, ws.Epsilon)})
-	if dropped > 0 {
-		res.Reasons = append(res.Reasons, Reason{"small_cell", fmt.Sprintf(
-			"%d 个分组的加噪人数低于发布门槛，已隐藏 (groups under the noisy threshold suppressed)", dropped)})
-	}
+	res.Reasons = append(res.Reasons, Reason{"small_cell", "加噪人数低于发布门槛的分组不显示"})
 	return res, nil
 }
 
@@ -118,7 +113,7 @@ func (e *Engine) dpNoise(ws *Workspace, set DPSettings, p *plan, raw [][]any) ([
 		return nil, 0, err
 	}
 	threshold = math.Max(threshold, float64(ws.k()))
-	nk := len(p.groupExprs)
+	nk := len(p.groups)
 	var out [][]any
 	dropped := 0
 	for _, r := range raw {

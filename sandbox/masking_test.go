@@ -19,7 +19,7 @@ func TestMaskingFunctions_R28_5(t *testing.T) {
 	for _, p := range f.people {
 		want[MaskHash(f.ws.Secret, p.ID)] = p
 	}
-	rows, err := f.conn.QueryContext(f.ctx, "SELECT h, nm, band, y, c, __pk FROM "+wt.Source)
+	rows, err := f.conn.QueryContext(f.ctx, "SELECT h, nm, band, y, c, __aid0 FROM "+wt.Source)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -55,7 +55,6 @@ func TestMaskingFunctions_R28_5(t *testing.T) {
 	expectStatus(t, f, Rejected,
 		"SELECT h, count(*) FROM "+tbl+" GROUP BY h",
 		"SELECT nm AS x, count(*) FROM "+tbl+" GROUP BY x",
-		"SELECT income, count(*) FROM "+tbl+" GROUP BY income",
 	)
 	// A different workspace secret gives different hashes (keyed, R28.5).
 	if MaskHash([]byte("another-secret-0000"), f.people[0].ID) == MaskHash(f.ws.Secret, f.people[0].ID) {

@@ -7,20 +7,20 @@ type flow struct {
 	ident     bool // an Identifier column (or a hash of one) reaches the value
 	sens      bool // a Sensitive column reaches the value un-aggregated
 	quasi     bool // a Quasi column reaches the value un-aggregated
-	rawQuasi  bool // a Quasi column that must be generalized reaches it raw
 	agg       bool // the value is an aggregate result
+	key       bool // the value is a group key of the level
 	hasColumn bool // any column at all (false for constants)
 }
 
 func (f flow) merge(g flow) flow {
 	return flow{
 		ident: f.ident || g.ident, sens: f.sens || g.sens, quasi: f.quasi || g.quasi,
-		rawQuasi: f.rawQuasi || g.rawQuasi, agg: f.agg || g.agg, hasColumn: f.hasColumn || g.hasColumn,
+		agg: f.agg || g.agg, key: f.key && g.key, hasColumn: f.hasColumn || g.hasColumn,
 	}
 }
 
-// policy is the policy a withheld result's column inherits: the strictest
-// that flowed into it.
+// policy is the policy a derived column (a withheld result's, a
+// subquery's) inherits: the strictest that flowed into it.
 func (f flow) policy() Policy {
 	switch {
 	case f.ident:
@@ -39,8 +39,6 @@ func columnFlow(c *Column) flow {
 	case Open:
 	case Quasi:
 		f.quasi = true
-		t := strings.ToUpper(c.Type)
-		f.rawQuasi = c.Generalize || strings.HasPrefix(t, "DATE") || strings.HasPrefix(t, "TIMESTAMP")
 	case Sensitive:
 		f.sens = true
 	default: // Identifier or unknown: default deny
@@ -49,8 +47,10 @@ func columnFlow(c *Column) flow {
 	return f
 }
 
-// aggregates the checker understands. min and max are handled apart: over a
-// personal column they reveal one person's value (R28.3).
+// aggregates the engine understands. Every one of them passes the same
+// disclosure control: counts and sums through per-unit contribution
+// bounding and sticky noise, order statistics through windows of at least
+// K units (docs/disclosure.md).
 var aggregates = map[string]bool{
 	"count": true, "count_star": true, "sum": true, "avg": true, "mean": true,
 	"median": true, "quantile": true, "quantile_cont": true, "quantile_disc": true,
@@ -62,23 +62,16 @@ var aggregates = map[string]bool{
 // countLike aggregates may take an Identifier as their direct argument.
 var countLike = map[string]bool{"count": true, "approx_count_distinct": true}
 
-// dominated aggregates get the dominance check (R28.3).
-var dominated = map[string]bool{"sum": true, "avg": true, "mean": true}
-
-// generalizers coarsen a Quasi value enough to be a group key.
-var generalizers = map[string]bool{
-	"age_band": true, "to_month": true, "to_year": true, "county_of": true, "mask_partial": true,
-	"date_trunc": true, "datetrunc": true, "year": true, "quarter": true, "month": true,
-	"date_part": true, "datepart": true, "yearweek": true,
-}
-
 // scalars is the whitelist of plain functions and operators (default deny).
+// Whatever they compute on real data runs inside TRY, so no value can make
+// a query fail where another would not.
 var scalars = map[string]bool{
 	// arithmetic and operators as DuckDB names them
 	"+": true, "-": true, "*": true, "/": true, "//": true, "%": true, "||": true,
 	"~~": true, "!~~": true, "~~*": true, "!~~*": true,
 	"abs": true, "round": true, "floor": true, "ceil": true, "ceiling": true, "sign": true,
 	"greatest": true, "least": true, "nullif": true, "ln": true, "log10": true, "sqrt": true, "power": true, "pow": true,
+	"width_bucket": true,
 	// strings
 	"lower": true, "upper": true, "length": true, "substr": true, "substring": true,
 	"left": true, "right": true, "trim": true, "ltrim": true, "rtrim": true, "concat": true,
@@ -93,3 +86,12 @@ var scalars = map[string]bool{
 }
 
 func isMasking(name string) bool { _, ok := maskingRewrites[name]; return ok }
+
+// unitKeys lists a table's privacy-unit columns: the person or company key
+// of a granted table, every unit a withheld result or subquery carries.
+func (t *Table) unitKeys() []string {
+	if t.PersonKey == "" {
+		return nil
+	}
+	return strings.Split(t.PersonKey, ",")
+}

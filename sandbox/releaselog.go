@@ -10,8 +10,7 @@ import (
 )
 
 // ReleaseLog is a workspace's record of released results: what the
-// differencing check compares a new release with (R28.3) and what the
-// differential-privacy budget is charged to. The engine keeps it behind this
+// differential-privacy budget is charged to (R28.3). The engine keeps it behind this
 // interface so the metadata store can persist it; MemoryReleaseLog serves
 // tests and a single process. It holds counts and SM3 digests, never values.
 //
@@ -30,16 +29,7 @@ type ReleaseLog interface {
 type ReleaseEntry struct {
 	At      time.Time      `json:"at"`
 	SQLHash string         `json:"sql_hash"`          // SM3 of the statement that ran
-	Epsilon float64        `json:"epsilon,omitempty"` // differential-privacy budget spent; 0 outside DP mode
-	Cells   []ReleasedCell `json:"cells,omitempty"`
-}
-
-// ReleasedCell is one released row: which group under which filter, and how
-// many distinct persons it covered.
-type ReleasedCell struct {
-	Group   string `json:"group"`  // SM3 of the group definition and key values
-	Filter  string `json:"filter"` // SM3 of the canonical checked statement
-	Persons int64  `json:"persons"`
+	Epsilon float64   `json:"epsilon,omitempty"` // differential-privacy budget spent
 }
 
 // MemoryReleaseLog keeps release records in memory.
@@ -71,25 +61,15 @@ func (l *MemoryReleaseLog) Append(_ context.Context, workspaceID string, entries
 	return nil
 }
 
-// history is the differencing view of a release log: for each group the
-// distinct person count released under each filter, latest first wins.
+// history is the budget view of a release log.
 type history struct {
-	cells map[string]map[string]int64
 	spent float64 // differential-privacy epsilon spent so far
 }
 
 func newHistory(entries []ReleaseEntry) *history {
-	h := &history{cells: map[string]map[string]int64{}}
+	h := &history{}
 	for _, e := range entries {
 		h.spent += e.Epsilon
-		for _, c := range e.Cells {
-			m := h.cells[c.Group]
-			if m == nil {
-				m = map[string]int64{}
-				h.cells[c.Group] = m
-			}
-			m[c.Filter] = c.Persons
-		}
 	}
 	return h
 }

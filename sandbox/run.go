@@ -4,16 +4,22 @@ import (
 	"context"
 	"database/sql"
 	"fmt"
+	"strings"
 	"time"
 
 	"shuyu"
 )
 
 // Run checks and runs one merchant query in workspace ws over conn (which
-// should be locked with Lockdown). Aggregates that pass disclosure control
-// are released; row-level results are withheld as a new workspace table that
-// is appended to ws.Tables; rule-breaking queries are rejected unrun.
-// Rejections are results, not errors; errors are engine or caller faults.
+// should be locked with Lockdown). Aggregates pass the disclosure-control
+// engine and are released; row-level results are withheld as a new
+// workspace table appended to ws.Tables; rule-breaking queries are rejected
+// unrun. Rejections are results, not errors; errors are caller faults.
+//
+// What the merchant sees depends only on the SQL text, the workspace's
+// tables and the released figures (docs/disclosure.md): refusals are
+// decided before anything runs, every expression evaluated on rows runs
+// inside TRY, and any failure while running is one uniform outcome.
 func (e *Engine) Run(ctx context.Context, conn *sql.Conn, ws *Workspace, sqlText string) (*Result, error) {
 	const op = "sandbox.Run"
 	start := time.Now() // metering only (R14.2), no rule depends on it
@@ -32,42 +38,52 @@ func (e *Engine) Run(ctx context.Context, conn *sql.Conn, ws *Workspace, sqlText
 	if why != nil {
 		return e.rejected(res, start, *why), nil
 	}
-
 	e.mu.Lock()
-	c := &checker{ws: ws, refDate: e.Now().Format("2006-01-02"), dp: ws.dpMode()}
+	c := newChecker(ws, ws.dpMode(), e.Now().Format("2006-01-02"))
 	p := c.statement(st)
 	e.mu.Unlock()
-	if p == nil || len(c.reasons) > 0 {
-		return e.rejected(res, start, c.reasons...), nil
+	if p == nil || c.failed() {
+		return e.rejected(res, start, *c.reasons...), nil
 	}
-	if c.dp && p.aggregate {
-		return e.runDP(ctx, conn, ws, c, p, res, start)
-	}
-	runSQL, err := deserialize(ctx, conn, p.stmt)
-	if err != nil {
-		return nil, shuyu.Wrap(op, err)
-	}
-	res.Shape.SQLHash = digest(runSQL)
-	res.Metering.RowsScanned = e.rowsScanned(ctx, conn, c.scope)
-
 	timeout := e.Timeout
 	if timeout == 0 {
 		timeout = 60 * time.Second
 	}
 	qctx, cancel := context.WithTimeout(ctx, timeout)
 	defer cancel()
+	res.Metering.RowsScanned = e.rowsScanned(ctx, conn, c.scope)
+	if c.dp && p.aggregate {
+		return e.runDP(qctx, conn, ws, c, p, res, start)
+	}
 	cpu0 := cpuTime()
+	if err := e.lowEffect(qctx, conn, ws, p); err != nil {
+		return e.failed(res, start, err)
+	}
 	if p.aggregate {
-		err = e.release(qctx, conn, ws, p, runSQL, res)
+		err = e.release(qctx, conn, ws, p, res)
 	} else {
-		err = e.withhold(qctx, conn, ws, c, p, runSQL, res)
+		err = e.withhold(qctx, conn, ws, p, res)
 	}
 	res.Metering.CPU = cpuTime() - cpu0
 	res.Metering.Wall = time.Since(start)
 	if err != nil {
-		return nil, err
+		return e.failed(res, start, err)
 	}
 	return res, nil
+}
+
+// ExecutionFailed is the one outcome of any failure while a real-data query
+// runs: its text never depends on which value, row or step failed.
+var ExecutionFailed = Reason{"execution", "查询未能完成：可能超出了时间或内存限制，或被取消。请缩小范围后重试"}
+
+// failed reports an execution failure as the uniform outcome; errors of the
+// caller's own (a closed connection, a broken store) stay errors.
+func (e *Engine) failed(res *Result, start time.Time, err error) (*Result, error) {
+	if shuyu.ErrorCode(err) == shuyu.EINTERNAL && !isEngineFailure(err) {
+		return nil, err
+	}
+	res.Rows, res.Columns = nil, nil
+	return e.rejected(res, start, ExecutionFailed), nil
 }
 
 func (e *Engine) rejected(res *Result, start time.Time, why ...Reason) *Result {
@@ -102,95 +118,180 @@ func validWorkspaceID(id string) error {
 	return nil
 }
 
-// release runs an aggregate and applies disclosure control (R28.3).
-func (e *Engine) release(ctx context.Context, conn *sql.Conn, ws *Workspace, p *plan, q string, res *Result) error {
-	const op = "sandbox.release"
-	cols, types, raw, err := query(ctx, conn, q)
-	if err != nil {
-		return engineError(op, err)
-	}
-	var stats map[string]*groupStats
-	if needsStats(ws, p, raw) {
-		if stats, err = groupStatistics(ctx, conn, p); err != nil {
-			return engineError(op, err)
-		}
-	}
-	unlock := e.lockWorkspace(ws.ID)
-	defer unlock()
-	entries, err := e.releaseLog().Load(ctx, ws.ID)
-	if err != nil {
-		return shuyu.Wrap(op, err)
-	}
-	d := control(ws, p, newHistory(entries), raw, stats)
-	if len(d.kept) > 0 {
-		entry := ReleaseEntry{At: e.Now(), SQLHash: res.Shape.SQLHash, Cells: d.kept}
-		if err := e.releaseLog().Append(ctx, ws.ID, []ReleaseEntry{entry}); err != nil {
-			return shuyu.Wrap(op, err)
-		}
-	}
+// releaseNotice is said with every released answer, whatever the data: it
+// never counts hidden groups or persons (R28.3).
+func releaseNotice(k int) Reason {
+	return Reason{"disclosure_control", fmt.Sprintf(
+		"结果已经过披露控制：每行至少涉及 %d 个统计对象，人数不足的分组不显示；数值含少量稳定噪声，极值和分位数按至少 %d 人的窗口平滑；只影响极少数人的筛选条件不起作用", k, k)}
+}
 
+// release runs an aggregate through the anonymizing executor (R28.3).
+func (e *Engine) release(ctx context.Context, conn *sql.Conn, ws *Workspace, p *plan, res *Result) error {
+	const op = "sandbox.release"
+	q, l, err := e.anonSQL(ctx, conn, ws, p)
+	if err != nil {
+		return e.engineFailure(op, err)
+	}
+	res.Shape.SQLHash = digest(q)
+	_, types, raw, err := query(ctx, conn, q)
+	if err != nil {
+		return e.engineFailure(op, err)
+	}
+	rows := finish(p, decode(ws, p, l, raw))
 	res.Status = Released
-	res.Columns = cols[:p.items]
-	res.Rows = d.rows
+	res.Columns = p.names
+	res.Rows = rows
 	if res.Rows == nil {
 		res.Rows = [][]any{}
 	}
-	res.Metering.RowsReturned = int64(len(d.rows))
-	for i := 0; i < p.items; i++ {
-		res.Shape.Columns = append(res.Shape.Columns, ShapeColumn{Name: cols[i], Type: types[i]})
+	res.Metering.RowsReturned = int64(len(rows))
+	for i, o := range p.out {
+		typ := outType(o, p, types, rows, i)
+		res.Shape.Columns = append(res.Shape.Columns, ShapeColumn{Name: p.names[i], Type: typ})
 	}
-	res.Shape.Rows = len(d.rows)
-	res.Shape.Suppressed = d.small + d.differ
-	k := ws.k()
-	if d.small > 0 {
-		res.Reasons = append(res.Reasons, Reason{"small_cell", fmt.Sprintf("%d 行涉及的人数少于 %d，已隐藏 (rows under K suppressed)", d.small, k)})
-	}
-	if d.cells > 0 {
-		res.Reasons = append(res.Reasons, Reason{"dominance", fmt.Sprintf("%d 个单元格由少数个体主导或人数过少，已隐藏 (cells suppressed)", d.cells)})
-	}
-	if d.differ > 0 {
-		res.Reasons = append(res.Reasons, Reason{"differencing", fmt.Sprintf("%d 行与此前发布的结果相差不足 %d 人，可推算个人信息，已隐藏 (differencing)", d.differ, k)})
-	}
+	res.Shape.Rows = len(rows)
+	res.Reasons = []Reason{releaseNotice(ws.k())}
 	return nil
+}
+
+// outType names the type of released column i for the audit shape.
+func outType(o node, p *plan, types []string, rows [][]any, i int) string {
+	if str(o, "class") == "__SLOT" {
+		if str(o, "slot") == "g" {
+			if j := slotIndex(o); j < len(types) {
+				return types[j]
+			}
+		}
+		switch p.sites[slotIndex(o)].kind {
+		case kCount, kCountDistinct:
+			return "BIGINT"
+		}
+		return "DOUBLE"
+	}
+	for _, r := range rows {
+		switch r[i].(type) {
+		case int64:
+			return "BIGINT"
+		case float64:
+			return "DOUBLE"
+		case string:
+			return "VARCHAR"
+		case bool:
+			return "BOOLEAN"
+		}
+	}
+	return "DOUBLE"
 }
 
 // withhold stores a row-level result inside the domain (R4.2, R28.3): it
 // becomes a workspace table whose columns keep the strictest policy that
-// flowed into them, usable by later governed queries.
-func (e *Engine) withhold(ctx context.Context, conn *sql.Conn, ws *Workspace, c *checker, p *plan, q string, res *Result) error {
+// flowed into them and whose units ride along in hidden columns, usable by
+// later governed queries. Nothing about its size is reported.
+func (e *Engine) withhold(ctx context.Context, conn *sql.Conn, ws *Workspace, p *plan, res *Result) error {
+	const op = "sandbox.withhold"
+	q, err := deserialize(ctx, conn, p.stmt)
+	if err != nil {
+		return e.engineFailure(op, err)
+	}
+	res.Shape.SQLHash = digest(q)
 	name, source, err := e.createWithheld(ctx, conn, ws, q)
 	if err != nil {
 		return err
 	}
 	cols, types, _, err := query(ctx, conn, "SELECT * FROM "+source+" LIMIT 0")
 	if err != nil {
-		return engineError("sandbox.withhold", err)
-	}
-	var n int64
-	if err := conn.QueryRowContext(ctx, "SELECT count(*) FROM "+source).Scan(&n); err != nil {
-		return engineError("sandbox.withhold", err)
+		return e.engineFailure(op, err)
 	}
 	t := Table{Name: name, Source: withheldSchema(ws.ID) + "." + name}
+	var keys []string
 	for i := range cols {
 		col := Column{Name: cols[i], Type: types[i]}
 		if i < p.items {
 			col.Policy = p.flows[i].policy()
-		} else {
-			col.Policy = Identifier // the hidden person key
-			t.PersonKey = cols[i]
-		}
-		if i < p.items {
 			res.Shape.Columns = append(res.Shape.Columns, ShapeColumn{Name: cols[i], Type: types[i]})
+		} else {
+			col.Policy = Identifier // a hidden unit column
+			keys = append(keys, cols[i])
 		}
 		t.Columns = append(t.Columns, col)
 	}
+	t.PersonKey = strings.Join(keys, ",")
 	e.mu.Lock()
 	ws.Tables = append(ws.Tables, t)
 	e.mu.Unlock()
 	res.Status = Withheld
-	res.Shape.Rows = int(n)
 	res.Shape.Table = name
-	res.Reasons = []Reason{{"row_level", fmt.Sprintf("明细级结果不出域，已保存为工作区表 %s，可在后续聚合查询中使用 (row-level result kept in the domain)", name)}}
+	res.Reasons = []Reason{{"row_level", fmt.Sprintf("明细级结果不出域，已保存为工作区表 %s，可在后续聚合查询中使用", name)}}
+	return nil
+}
+
+// lowEffect tests each subquery's conditions over the whole subquery before
+// the statement runs: an atom whose flip would move fewer than about K
+// units in or out is fixed to the value that moves them, so a condition
+// that singles out a few people has no effect (docs/disclosure.md).
+func (e *Engine) lowEffect(ctx context.Context, conn *sql.Conn, ws *Workspace, p *plan) error {
+	const op = "sandbox.lowEffect"
+	for _, s := range p.pre {
+		if len(s.units) == 0 {
+			continue
+		}
+		var items []any
+		for u, n := range s.units {
+			items = append(items, withAlias(fn("hash", false, nil, deepCopy(n)), fmt.Sprintf("__u%d", u)))
+		}
+		for m, a := range s.atoms {
+			items = append(items, withAlias(deepCopy(a), atomCol(m)))
+		}
+		ext := deepCopy(s.level)
+		ext["select_list"] = items
+		ext["group_expressions"] = []any{}
+		ext["group_sets"] = []any{}
+		ext["having"] = nil
+		ext["where_clause"] = s.joins
+		ext["modifiers"] = []any{}
+		inner, err := deserialize(ctx, conn, node{"node": ext, "named_param_map": []any{}})
+		if err != nil {
+			return e.engineFailure(op, err)
+		}
+		W := s.where.sql(atomCol)
+		var conds []string
+		for m := range s.atoms {
+			conds = append(conds,
+				fmt.Sprintf("coalesce(%s, FALSE) <> coalesce(%s, FALSE)", W, s.where.flipped(m, true)),
+				fmt.Sprintf("coalesce(%s, FALSE) <> coalesce(%s, FALSE)", W, s.where.flipped(m, false)))
+		}
+		q := "WITH __l AS (" + strings.TrimRight(strings.TrimSpace(inner), ";") + "), " +
+			affectedUnits("__a", "__l", nil, len(s.units), false, conds, func(j int) string { return fmt.Sprintf("__c%d", j) }) +
+			" SELECT * FROM __a"
+		_, _, rows, err := query(ctx, conn, q)
+		if err != nil {
+			return e.engineFailure(op, err)
+		}
+		if len(rows) != 1 {
+			continue
+		}
+		fixed := map[int]bool{}
+		k := float64(ws.k())
+		for m, a := range s.atoms {
+			lt, _ := toFloat(rows[0][2*m])
+			lf, _ := toFloat(rows[0][2*m+1])
+			tau := k - 1 + 2*uniform(ws.Secret, "led-subquery", canon(a, nil))
+			switch {
+			case lt > 0 && lt < tau && (lf == 0 || lf >= tau || lt <= lf):
+				fixed[m] = true
+			case lf > 0 && lf < tau:
+				fixed[m] = false
+			}
+		}
+		if len(fixed) > 0 {
+			s.level["where_clause"] = withJoins(s.joins, s.where.node(func(m int) node {
+				if v, ok := fixed[m]; ok {
+					return constBool(v)
+				}
+				return deepCopy(s.atoms[m])
+			}))
+		}
+	}
 	return nil
 }
 

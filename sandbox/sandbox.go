@@ -201,6 +201,10 @@ type Engine struct {
 	// Google's library. Tests may inject a fixed source.
 	Noise noise.Noise
 
+	// failHook sees the cause of an execution failure; tests only (the
+	// cause may quote data values, so production never keeps it).
+	failHook func(error)
+
 	mu       sync.Mutex
 	locks    map[string]*sync.Mutex // per-workspace release lock
 	prepared map[weak.Pointer[sql.Conn]]bool

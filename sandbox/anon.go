@@ -1,0 +1,676 @@
+package sandbox
+
+import (
+	"context"
+	"crypto/hmac"
+	"database/sql"
+	"encoding/binary"
+	"fmt"
+	"math"
+	"strconv"
+	"strings"
+
+	"github.com/emmansun/gmsm/sm3"
+)
+
+// The anonymizing executor (docs/disclosure.md). One DuckDB statement
+// computes, for every group, per privacy unit and per unit kind:
+//
+//  1. the rows of the merchant's FROM that any variant of its conditions
+//     admits, with group keys, units, aggregate arguments and condition
+//     atoms as columns (__r);
+//  2. low-effect detection: for each atom, how many units flipping it would
+//     move in or out of the group; atoms that move fewer than about K are
+//     neutralized for that group (__e), so "all" and "all but one person"
+//     are the same question and get the same answer (__w);
+//  3. each unit's contribution to each aggregate (__p), and per group the
+//     unit count, the top contributions and an identity of the set of
+//     units and contributions (__s); exact distinct counts (__d); windows
+//     of at least K units around each requested rank (__q).
+//
+// Go then drops groups under a noisy threshold of K units, flattens the
+// largest contributions and adds noise seeded by HMAC-SM3 of the
+// workspace secret and the identity of the contributions, so that the same
+// figure over the same people is the same however it is asked.
+
+// Noise settings. NoiseSD scales noise to the size of the largest regular
+// contributions; TopN is how many contributions per group the engine sees.
+const (
+	noiseSD = 1.0
+	topN    = 5
+)
+
+// layout locates the columns of the anonymizing statement's result.
+type layout struct {
+	cols   map[string]int
+	groups int
+	units  int
+}
+
+func (l *layout) add(list *[]string, expr, name string) {
+	l.cols[name] = len(*list)
+	*list = append(*list, expr+" AS "+name)
+}
+
+func (l *layout) at(name string) int {
+	i, ok := l.cols[name]
+	if !ok {
+		return -1
+	}
+	return i
+}
+
+// contribution columns per site kind.
+func siteParts(s *site) []string {
+	var parts []string
+	switch s.kind {
+	case kCount, kCountDistinct:
+		parts = []string{"c"}
+	case kSum:
+		parts = []string{"p", "n"}
+	case kAvg:
+		parts = []string{"p", "n", "c"}
+	case kVar:
+		parts = []string{"p", "n", "c", "q"}
+	}
+	if s.filter != nil && s.kind != kQuantile {
+		parts = append(parts, "in")
+	}
+	return parts
+}
+
+// anonSQL builds the anonymizing statement for p.
+func (e *Engine) anonSQL(ctx context.Context, conn *sql.Conn, ws *Workspace, p *plan) (string, *layout, error) {
+	items := []any{}
+	gcols := make([]string, len(p.groups))
+	for j, g := range p.groups {
+		gcols[j] = fmt.Sprintf("__g%d", j)
+		items = append(items, withAlias(try(deepCopy(g)), gcols[j]))
+	}
+	units := len(p.units)
+	for k, u := range p.units {
+		// Units are grouped by a 64-bit hash of their key: much faster than
+		// the key itself, and a collision only merges two units into one,
+		// which counts fewer and sees a larger contribution: stricter.
+		items = append(items, withAlias(fn("hash", false, nil, u.node()), fmt.Sprintf("__u%d", k)))
+	}
+	for i, s := range p.sites {
+		if s.arg != nil {
+			items = append(items, withAlias(deepCopy(s.arg), fmt.Sprintf("__x%d", i)))
+		}
+	}
+	for m, a := range p.atoms {
+		items = append(items, withAlias(deepCopy(a), atomCol(m)))
+	}
+	if len(items) == 0 {
+		items = append(items, withAlias(constInt(1), "__one"))
+	}
+	ext := deepCopy(p.root)
+	ext["select_list"] = items
+	ext["group_expressions"] = []any{}
+	ext["group_sets"] = []any{}
+	ext["having"] = nil
+	ext["modifiers"] = []any{}
+	extSQL, err := deserialize(ctx, conn, node{"node": ext, "named_param_map": []any{}})
+	if err != nil {
+		return "", nil, err
+	}
+	extSQL = strings.TrimRight(strings.TrimSpace(extSQL), ";")
+
+	var b strings.Builder
+	b.WriteString("WITH __r AS (SELECT *")
+	if units == 0 {
+		// No unit column anywhere: every row is its own unit.
+		b.WriteString(", CAST(row_number() OVER () AS UBIGINT) AS __u0")
+		units = 1
+	}
+	b.WriteString(" FROM (" + extSQL + ") AS __r0")
+	W := "TRUE"
+	if p.where != nil {
+		W = p.where.sql(atomCol)
+		var any []string
+		any = append(any, W)
+		for m := range p.atoms {
+			if p.atomSite[m] < 0 {
+				any = append(any, p.where.flipped(m, true), p.where.flipped(m, false))
+			}
+		}
+		b.WriteString(" WHERE " + strings.Join(any, " OR "))
+	}
+	b.WriteString(")")
+
+
+	groupBy := func(extra ...string) string {
+		all := append(append([]string{}, gcols...), extra...)
+		if len(all) == 0 {
+			return ""
+		}
+		return " GROUP BY " + strings.Join(all, ", ")
+	}
+	sel := func(rest ...string) string {
+		return strings.Join(append(append([]string{}, gcols...), rest...), ", ")
+	}
+	match := func(a, c string) string {
+		if len(gcols) == 0 {
+			return "TRUE"
+		}
+		parts := make([]string, len(gcols))
+		for j, g := range gcols {
+			parts[j] = a + "." + g + " IS NOT DISTINCT FROM " + c + "." + g
+		}
+		return strings.Join(parts, " AND ")
+	}
+	k := ws.k()
+	filterOf := func(i int) string {
+		if p.sites[i].filter == nil {
+			return "TRUE"
+		}
+		return fmt.Sprintf("__f%d", i)
+	}
+
+	// Low-effect detection per group (R28.3).
+	if len(p.atoms) > 0 {
+		var conds []string
+		for m := range p.atoms {
+			var diffT, diffF string
+			if s := p.atomSite[m]; s < 0 {
+				diffT = fmt.Sprintf("coalesce(%s, FALSE) <> coalesce(%s, FALSE)", W, p.where.flipped(m, true))
+				diffF = fmt.Sprintf("coalesce(%s, FALSE) <> coalesce(%s, FALSE)", W, p.where.flipped(m, false))
+			} else {
+				F := p.sites[s].filter
+				Fs := F.sql(atomCol)
+				diffT = fmt.Sprintf("coalesce(%s, FALSE) AND coalesce(%s, FALSE) <> coalesce(%s, FALSE)", W, Fs, F.flipped(m, true))
+				diffF = fmt.Sprintf("coalesce(%s, FALSE) AND coalesce(%s, FALSE) <> coalesce(%s, FALSE)", W, Fs, F.flipped(m, false))
+			}
+			conds = append(conds, diffT, diffF)
+		}
+		b.WriteString(", " + affectedUnits("__e0", "__r", gcols, units, p.onePerRow, conds, func(j int) string {
+			if j%2 == 0 {
+				return fmt.Sprintf("__lt%d", j/2)
+			}
+			return fmt.Sprintf("__lf%d", j/2)
+		}))
+		var ds []string
+		for m, a := range p.atoms {
+			salt := e.salt(ws, "led", canon(a, nil))
+			h := fmt.Sprintf("hash(%s)", sel(fmt.Sprintf("CAST(%d AS UBIGINT)", salt)))
+			tau := fmt.Sprintf("(%d - 1 + 2.0 * (%s %% 1000003) / 1000003.0)", k, h)
+			ds = append(ds, fmt.Sprintf("CASE WHEN __lt%[1]d > 0 AND __lt%[1]d < %[2]s AND (__lf%[1]d = 0 OR __lf%[1]d >= %[2]s OR __lt%[1]d <= __lf%[1]d) THEN 1 "+
+				"WHEN __lf%[1]d > 0 AND __lf%[1]d < %[2]s THEN 2 ELSE 0 END AS __d%[1]d", m, tau))
+		}
+		fmt.Fprintf(&b, ", __e AS (SELECT %s FROM __e0)", sel(ds...))
+		neutral := func(m int) string {
+			return fmt.Sprintf("(CASE __e.__d%[1]d WHEN 1 THEN TRUE WHEN 2 THEN FALSE ELSE __r.%[2]s END)", m, atomCol(m))
+		}
+		cols := []string{"__r.*"}
+		if p.where != nil {
+			cols = append(cols, "coalesce("+p.where.sql(neutral)+", FALSE) AS __in")
+		} else {
+			cols = append(cols, "TRUE AS __in")
+		}
+		for i, s := range p.sites {
+			if s.filter != nil {
+				cols = append(cols, fmt.Sprintf("coalesce(%s, FALSE) AS __f%d", s.filter.sql(neutral), i))
+			}
+		}
+		fmt.Fprintf(&b, ", __w AS (SELECT %s FROM __r JOIN __e ON %s)", strings.Join(cols, ", "), match("__r", "__e"))
+	} else {
+		cols := []string{"*", "TRUE AS __in"}
+		for i, s := range p.sites {
+			if s.filter != nil {
+				cols = append(cols, fmt.Sprintf("coalesce(%s, FALSE) AS __f%d", s.filter.sql(atomCol), i))
+			}
+		}
+		fmt.Fprintf(&b, ", __w AS (SELECT %s FROM __r)", strings.Join(cols, ", "))
+	}
+
+	// Contributions per unit, then per group.
+	one := p.onePerRow
+	for u := 0; u < units; u++ {
+		var cs []string
+		for i, s := range p.sites {
+			f := filterOf(i)
+			x := fmt.Sprintf("__x%d", i)
+			for _, part := range siteParts(s) {
+				var expr string
+				switch part {
+				case "c":
+					switch {
+					case s.kind == kCount && s.arg == nil:
+						expr = ternary(one, fmt.Sprintf("CASE WHEN %s THEN 1 ELSE 0 END", f), fmt.Sprintf("count(*) FILTER (WHERE %s)", f))
+					case s.kind == kCountDistinct:
+						expr = ternary(one, fmt.Sprintf("CASE WHEN %s AND %s IS NOT NULL THEN 1 ELSE 0 END", f, x),
+							fmt.Sprintf("count(DISTINCT %s) FILTER (WHERE %s)", x, f))
+					default:
+						expr = ternary(one, fmt.Sprintf("CASE WHEN %s AND %s IS NOT NULL THEN 1 ELSE 0 END", f, x),
+							fmt.Sprintf("count(%s) FILTER (WHERE %s)", x, f))
+					}
+				case "p":
+					expr = ternary(one, fmt.Sprintf("CASE WHEN %s THEN greatest(coalesce(%s, 0), 0) ELSE 0 END", f, x),
+						fmt.Sprintf("coalesce(sum(greatest(%s, 0)) FILTER (WHERE %s), 0)", x, f))
+				case "n":
+					expr = ternary(one, fmt.Sprintf("CASE WHEN %s THEN greatest(-coalesce(%s, 0), 0) ELSE 0 END", f, x),
+						fmt.Sprintf("coalesce(sum(greatest(-%s, 0)) FILTER (WHERE %s), 0)", x, f))
+				case "q":
+					expr = ternary(one, fmt.Sprintf("CASE WHEN %s THEN coalesce(%s * %s, 0) ELSE 0 END", f, x, x),
+						fmt.Sprintf("coalesce(sum(%s * %s) FILTER (WHERE %s), 0)", x, x, f))
+				case "in":
+					expr = ternary(one, fmt.Sprintf("CASE WHEN %s THEN 1 ELSE 0 END", f), fmt.Sprintf("CAST(bool_or(%s) AS INTEGER)", f))
+				}
+				cs = append(cs, fmt.Sprintf("%s AS __c%d_%s", expr, i, part))
+			}
+		}
+		uc := fmt.Sprintf("__u%d", u)
+		fmt.Fprintf(&b, ", __p%d AS (SELECT %s FROM __w WHERE __in AND %s IS NOT NULL", u, sel(append([]string{uc + " AS __u"}, cs...)...), uc)
+		if !one {
+			b.WriteString(groupBy(uc))
+		}
+		b.WriteString(")")
+		aggs := []string{"count(*) AS __n", "bit_xor(hash(__u)) AS __h"}
+		for i, s := range p.sites {
+			for _, part := range siteParts(s) {
+				c := fmt.Sprintf("__c%d_%s", i, part)
+				aggs = append(aggs, fmt.Sprintf("sum(%[1]s) AS %[1]s_t, max(%[1]s, %[2]d) AS %[1]s_m, bit_xor(hash(__u, round(CAST(%[1]s AS DOUBLE), 4))) AS %[1]s_h", c, topN))
+			}
+		}
+		fmt.Fprintf(&b, ", __s%d AS (SELECT %s FROM __p%d%s)", u, sel(aggs...), u, groupBy())
+	}
+	// Exact distinct counts.
+	var dcols []string
+	for i, s := range p.sites {
+		if s.kind == kCountDistinct {
+			dcols = append(dcols, fmt.Sprintf("count(DISTINCT __x%d) FILTER (WHERE %s) AS __d%d", i, filterOf(i), i))
+		}
+	}
+	if len(dcols) > 0 {
+		fmt.Fprintf(&b, ", __dd AS (SELECT %s FROM __w WHERE __in%s)", sel(dcols...), groupBy())
+	}
+	// Windows of at least K units around each requested rank: each group's
+	// values sorted into one list, the window sliced from it.
+	for i, s := range p.sites {
+		if s.kind != kQuantile {
+			continue
+		}
+		fields := []string{fmt.Sprintf("v := __x%d", i)}
+		for u := 0; u < units; u++ {
+			fields = append(fields, fmt.Sprintf("u%d := __u%d", u, u))
+		}
+		fmt.Fprintf(&b, ", __o%d AS (SELECT %s FROM __w WHERE __in AND %s AND __x%d IS NOT NULL%s)", i,
+			sel(fmt.Sprintf("list(struct_pack(%s) ORDER BY __x%d) AS __l", strings.Join(fields, ", "), i)), filterOf(i), i, groupBy())
+		lo := fmt.Sprintf("greatest(1, least(CAST(round(1 + %v * (__cnt - 1)) AS BIGINT) - __hw, __cnt - 2 * __hw))", s.q)
+		fmt.Fprintf(&b, ", __b%d AS (SELECT %s FROM (SELECT *, greatest(%d, CAST(ceil(__cnt * 0.005) AS BIGINT)) AS __hw FROM (SELECT *, len(__l) AS __cnt FROM __o%d)))",
+			i, sel(fmt.Sprintf("list_slice(__l, %s, %s + 2 * __hw) AS __win", lo, lo)), k, i)
+		var uq []string
+		for u := 0; u < units; u++ {
+			uq = append(uq, fmt.Sprintf("len(list_distinct(list_transform(__win, e -> e.u%d)))", u))
+		}
+		un := uq[0]
+		if len(uq) > 1 {
+			un = "least(" + strings.Join(uq, ", ") + ")"
+		}
+		// The window's own extremes are trimmed: its mean never carries
+		// one outlying unit's value (the largest income for max).
+		inner := "list_transform(list_slice(__win, 3, len(__win) - 2), e -> CAST(e.v AS DOUBLE))"
+		fmt.Fprintf(&b, ", __q%d AS (SELECT %s FROM __b%d)", i, sel(
+			"list_avg("+inner+") AS __qv",
+			"list_max("+inner+") - list_min("+inner+") AS __qr",
+			un+" AS __qu",
+			"list_bit_xor(list_transform(__win, e -> hash(e.u0, round(e.v, 4)))) AS __qh"), i)
+	}
+
+	// One row per group with every figure.
+	l := &layout{cols: map[string]int{}, groups: len(gcols), units: units}
+	var out []string
+	for _, g := range gcols {
+		l.add(&out, "s0."+g, g)
+	}
+	from := "__s0 AS s0"
+	for u := 0; u < units; u++ {
+		a := fmt.Sprintf("s%d", u)
+		if u > 0 {
+			from += fmt.Sprintf(" LEFT JOIN __s%d AS %s ON %s", u, a, match("s0", a))
+		}
+		l.add(&out, a+".__n", fmt.Sprintf("n%d", u))
+		l.add(&out, a+".__h", fmt.Sprintf("h%d", u))
+		for i, s := range p.sites {
+			for _, part := range siteParts(s) {
+				c := fmt.Sprintf("__c%d_%s", i, part)
+				for _, suf := range []string{"_t", "_m", "_h"} {
+					l.add(&out, a+"."+c+suf, fmt.Sprintf("%s%s_%d", c, suf, u))
+				}
+			}
+		}
+	}
+	if len(dcols) > 0 {
+		from += " LEFT JOIN __dd AS dd ON " + match("s0", "dd")
+		for i, s := range p.sites {
+			if s.kind == kCountDistinct {
+				l.add(&out, fmt.Sprintf("dd.__d%d", i), fmt.Sprintf("d%d", i))
+			}
+		}
+	}
+	for i, s := range p.sites {
+		if s.kind != kQuantile {
+			continue
+		}
+		a := fmt.Sprintf("q%d", i)
+		from += fmt.Sprintf(" LEFT JOIN __q%d AS %s ON %s", i, a, match("s0", a))
+		for _, c := range []string{"__qv", "__qr", "__qu", "__qh"} {
+			l.add(&out, a+"."+c, fmt.Sprintf("%s_%d", c, i))
+		}
+	}
+	fmt.Fprintf(&b, " SELECT %s FROM %s", strings.Join(out, ", "), from)
+	return b.String(), l, nil
+}
+
+// affectedUnits is a CTE named name over src: per group, for each condition
+// the number of units with at least one row where it holds, the least over
+// unit kinds. Rows are first grouped per unit, so each count is a plain sum
+// (distinct counts with filters are slow); one row per unit needs no
+// grouping at all.
+func affectedUnits(name, src string, gcols []string, units int, onePerRow bool, conds []string, col func(int) string) string {
+	gsel := func(prefix string, rest ...string) string {
+		var all []string
+		for _, g := range gcols {
+			all = append(all, prefix+g)
+		}
+		return strings.Join(append(all, rest...), ", ")
+	}
+	groupBy := func(extra ...string) string {
+		all := append(append([]string{}, gcols...), extra...)
+		if len(all) == 0 {
+			return ""
+		}
+		return " GROUP BY " + strings.Join(all, ", ")
+	}
+	var b strings.Builder
+	for u := 0; u < units; u++ {
+		var flags, sums []string
+		for j, c := range conds {
+			if onePerRow {
+				flags = append(flags, fmt.Sprintf("CAST(%s AS INTEGER) AS __a%d", c, j))
+			} else {
+				flags = append(flags, fmt.Sprintf("CAST(bool_or(%s) AS INTEGER) AS __a%d", c, j))
+			}
+			sums = append(sums, fmt.Sprintf("sum(__a%d) AS __a%d", j, j))
+		}
+		inner := fmt.Sprintf("SELECT %s FROM %s WHERE __u%d IS NOT NULL", gsel("", flags...), src, u)
+		if !onePerRow {
+			inner += groupBy(fmt.Sprintf("__u%d", u))
+		}
+		fmt.Fprintf(&b, "%s_%d AS (SELECT %s FROM (%s)%s), ", name, u, gsel("", sums...), inner, groupBy())
+	}
+	var out []string
+	for j := range conds {
+		parts := make([]string, units)
+		for u := range parts {
+			parts[u] = fmt.Sprintf("coalesce(k%d.__a%d, 0)", u, j)
+		}
+		expr := parts[0]
+		if units > 1 {
+			expr = "least(" + strings.Join(parts, ", ") + ")"
+		}
+		out = append(out, expr+" AS "+col(j))
+	}
+	from := name + "_0 AS k0"
+	for u := 1; u < units; u++ {
+		on := "TRUE"
+		if len(gcols) > 0 {
+			var ps []string
+			for _, g := range gcols {
+				ps = append(ps, fmt.Sprintf("k0.%s IS NOT DISTINCT FROM k%d.%s", g, u, g))
+			}
+			on = strings.Join(ps, " AND ")
+		}
+		from += fmt.Sprintf(" LEFT JOIN %s_%d AS k%d ON %s", name, u, u, on)
+	}
+	fmt.Fprintf(&b, "%s AS (SELECT %s FROM %s)", name, gsel("k0.", out...), from)
+	return b.String()
+}
+
+func leastUnits(units int, cond string) string {
+	parts := make([]string, units)
+	for u := range parts {
+		parts[u] = fmt.Sprintf("count(DISTINCT __u%d) FILTER (WHERE %s)", u, cond)
+	}
+	if units == 1 {
+		return parts[0]
+	}
+	return "least(" + strings.Join(parts, ", ") + ")"
+}
+
+func ternary(c bool, a, b string) string {
+	if c {
+		return a
+	}
+	return b
+}
+
+// salt derives a constant for hashing inside DuckDB from the workspace
+// secret, so thresholds cannot be predicted from the SQL alone.
+func (e *Engine) salt(ws *Workspace, parts ...string) uint64 {
+	return binary.BigEndian.Uint64(mac(ws.Secret, parts...))
+}
+
+func mac(secret []byte, parts ...string) []byte {
+	m := hmac.New(sm3.New, secret)
+	for _, p := range parts {
+		m.Write([]byte(p))
+		m.Write([]byte{0})
+	}
+	return m.Sum(nil)
+}
+
+// uniform is a sticky uniform draw in [0, 1) for the given identity.
+func uniform(secret []byte, parts ...string) float64 {
+	b := mac(secret, parts...)
+	return float64(binary.BigEndian.Uint64(b)>>11) / (1 << 53)
+}
+
+// gauss is a sticky standard normal draw for the given identity.
+func gauss(secret []byte, parts ...string) float64 {
+	b := mac(secret, parts...)
+	u1 := (float64(binary.BigEndian.Uint64(b[:8])>>11) + 0.5) / (1 << 53)
+	u2 := float64(binary.BigEndian.Uint64(b[8:16])>>11) / (1 << 53)
+	return math.Sqrt(-2*math.Log(u1)) * math.Cos(2*math.Pi*u2)
+}
+
+// contrib is one contribution column of one unit kind in one group.
+type contrib struct {
+	total float64
+	top   []float64
+	id    string // identity of the units and their contributions
+	units int64
+}
+
+// flatten bounds the largest contributions: the one or two largest (a
+// sticky choice) count at most twice the mean of the next three, and the
+// noise scales with that regular top (docs/disclosure.md).
+func flatten(c contrib) (value, flat, sd float64) {
+	if c.units <= 0 || len(c.top) == 0 {
+		return 0, 0, 0
+	}
+	o := 1
+	if len(c.id) > 0 && c.id[len(c.id)-1]&1 == 1 {
+		o = 2
+	}
+	if len(c.top) <= o {
+		// Fewer contributors than outliers: nothing regular to compare
+		// with; such groups are below K and never shown.
+		return c.total, 0, c.top[0]
+	}
+	end := min(len(c.top), o+3)
+	var sum float64
+	for _, v := range c.top[o:end] {
+		sum += v
+	}
+	topAvg := sum / float64(end-o)
+	for _, v := range c.top[:o] {
+		if v > 2*topAvg {
+			flat += v - 2*topAvg
+		}
+	}
+	mean := c.total / float64(c.units)
+	return c.total - flat, flat, noiseSD * math.Max(topAvg, 0.5*mean)
+}
+
+// anonymize is one anonymized figure from its contributions per unit kind:
+// the kind that needs the most flattening decides the value, the largest
+// noise scale applies, and the noise is seeded by every kind's identity.
+func anonymize(secret []byte, label string, cs []contrib) float64 {
+	var value, flat, sd float64
+	ids := []string{"noise", label}
+	first := true
+	for _, c := range cs {
+		v, f, s := flatten(c)
+		if first || f > flat {
+			value, flat = v, f
+			first = false
+		}
+		sd = math.Max(sd, s)
+		ids = append(ids, c.id)
+	}
+	if sd == 0 {
+		return value
+	}
+	return value + sd*gauss(secret, ids...)
+}
+
+// bucket is one group of the anonymizing statement's result.
+type bucket struct {
+	keys []any
+	vals []any // per site, nil when suppressed
+}
+
+// decode turns the anonymizing statement's rows into released groups.
+func decode(ws *Workspace, p *plan, l *layout, rows [][]any) []bucket {
+	k := ws.k()
+	var out []bucket
+	get := func(r []any, name string) any {
+		i := l.at(name)
+		if i < 0 {
+			return nil
+		}
+		return r[i]
+	}
+	num := func(v any) float64 {
+		f, ok := toFloat(v)
+		if !ok || math.IsNaN(f) {
+			return 0
+		}
+		return f
+	}
+	idOf := func(v any) string {
+		switch x := v.(type) {
+		case nil:
+			return "-"
+		case uint64:
+			return strconv.FormatUint(x, 16)
+		}
+		return fmt.Sprint(v)
+	}
+	for _, r := range rows {
+		// The low-count filter: every unit kind must reach a noisy
+		// threshold of at least K units (R28.3).
+		small := false
+		for u := 0; u < l.units; u++ {
+			n := int64(num(get(r, fmt.Sprintf("n%d", u))))
+			tau := int64(k) + int64(3*uniform(ws.Secret, "lcf", idOf(get(r, fmt.Sprintf("h%d", u)))))
+			if n < tau {
+				small = true
+			}
+		}
+		if small {
+			continue
+		}
+		parts := func(i int, part string) []contrib {
+			cs := make([]contrib, l.units)
+			for u := range cs {
+				c := fmt.Sprintf("__c%d_%s", i, part)
+				cs[u] = contrib{total: num(get(r, fmt.Sprintf("%s_t_%d", c, u))), id: idOf(get(r, fmt.Sprintf("%s_h_%d", c, u))),
+					units: int64(num(get(r, fmt.Sprintf("n%d", u))))}
+				if l, ok := get(r, fmt.Sprintf("%s_m_%d", c, u)).([]any); ok {
+					for _, v := range l {
+						cs[u].top = append(cs[u].top, num(v))
+					}
+				}
+			}
+			return cs
+		}
+		b := bucket{keys: append([]any(nil), r[:l.groups]...), vals: make([]any, len(p.sites))}
+		for i, s := range p.sites {
+			if s.filter != nil && s.kind != kQuantile {
+				// A filtered cell needs K units of its own.
+				in := parts(i, "in")
+				low := false
+				for _, c := range in {
+					if int64(c.total) < int64(k)+int64(3*uniform(ws.Secret, "lcf-filter", c.id)) {
+						low = true
+					}
+				}
+				if low {
+					continue
+				}
+			}
+			label := "count"
+			if s.kind != kCount && s.kind != kCountDistinct {
+				label = fmt.Sprint(s.kind)
+			}
+			switch s.kind {
+			case kCount:
+				b.vals[i] = int64(math.Max(0, math.Round(anonymize(ws.Secret, label, parts(i, "c")))))
+			case kCountDistinct:
+				cs := parts(i, "c")
+				exact := num(get(r, fmt.Sprintf("d%d", i)))
+				for u := range cs {
+					cs[u].total = exact
+				}
+				v := anonymize(ws.Secret, label, cs)
+				b.vals[i] = int64(math.Max(0, math.Round(v)))
+			case kSum:
+				v := anonymize(ws.Secret, label+"+", parts(i, "p")) - anonymize(ws.Secret, label+"-", parts(i, "n"))
+				b.vals[i] = round(v, 2)
+			case kAvg, kVar:
+				sum := anonymize(ws.Secret, "sum+", parts(i, "p")) - anonymize(ws.Secret, "sum-", parts(i, "n"))
+				cnt := anonymize(ws.Secret, "count", parts(i, "c"))
+				if cnt < 1 {
+					continue
+				}
+				mean := sum / cnt
+				if s.kind == kAvg {
+					b.vals[i] = round(mean, 4)
+					continue
+				}
+				sq := anonymize(ws.Secret, "sumsq", parts(i, "q"))
+				den := cnt - 1
+				if s.pop {
+					den = cnt
+				}
+				if den <= 0 {
+					continue
+				}
+				v := math.Max(0, (sq-cnt*mean*mean)/den)
+				if s.sqrt {
+					v = math.Sqrt(v)
+				}
+				b.vals[i] = round(v, 4)
+			case kQuantile:
+				units := int64(num(get(r, fmt.Sprintf("__qu_%d", i))))
+				if units < int64(k) {
+					continue
+				}
+				v := num(get(r, fmt.Sprintf("__qv_%d", i)))
+				spread := num(get(r, fmt.Sprintf("__qr_%d", i)))
+				v += spread / (2 * float64(units)) * gauss(ws.Secret, "quantile", idOf(get(r, fmt.Sprintf("__qh_%d", i))))
+				b.vals[i] = round(v, 4)
+			}
+		}
+		out = append(out, b)
+	}
+	return out
+}
+
+func round(v float64, digits int) float64 {
+	p := math.Pow(10, float64(digits))
+	return math.Round(v*p) / p
+}

@@ -1,0 +1,232 @@
+package sandbox
+
+import (
+	"fmt"
+	"strings"
+)
+
+// bexpr is the boolean skeleton of a condition: AND, OR and NOT over atoms,
+// the simple conditions (comparisons, IN, LIKE, IS NULL, BETWEEN…) that
+// low-effect detection flips one at a time (docs/disclosure.md).
+type bexpr struct {
+	op   byte // 'a' AND, 'o' OR, 'n' NOT, 't' atom
+	kids []*bexpr
+	atom int
+}
+
+// skeleton splits n into its boolean structure and its atoms.
+func skeleton(n node) (*bexpr, []node) {
+	var atoms []node
+	var walk func(n node) *bexpr
+	walk = func(n node) *bexpr {
+		switch {
+		case str(n, "class") == "CONJUNCTION":
+			b := &bexpr{op: 'a'}
+			if str(n, "type") == "CONJUNCTION_OR" {
+				b.op = 'o'
+			}
+			for _, ch := range nodes(arr(n, "children")) {
+				b.kids = append(b.kids, walk(ch))
+			}
+			return b
+		case str(n, "class") == "OPERATOR" && str(n, "type") == "OPERATOR_NOT" && len(arr(n, "children")) == 1:
+			ch, _ := firstChild(arr(n, "children"))
+			return &bexpr{op: 'n', kids: []*bexpr{walk(ch)}}
+		}
+		atoms = append(atoms, n)
+		return &bexpr{op: 't', atom: len(atoms) - 1}
+	}
+	return walk(n), atoms
+}
+
+// shift renumbers the atoms by base.
+func (b *bexpr) shift(base int) *bexpr {
+	out := &bexpr{op: b.op, atom: b.atom + base}
+	for _, k := range b.kids {
+		out.kids = append(out.kids, k.shift(base))
+	}
+	return out
+}
+
+// atomsOf lists the atoms b uses.
+func (b *bexpr) atomsOf() []int {
+	if b == nil {
+		return nil
+	}
+	if b.op == 't' {
+		return []int{b.atom}
+	}
+	var out []int
+	for _, k := range b.kids {
+		out = append(out, k.atomsOf()...)
+	}
+	return out
+}
+
+// sql renders b with atom(i) for each atom.
+func (b *bexpr) sql(atom func(int) string) string {
+	switch b.op {
+	case 't':
+		return atom(b.atom)
+	case 'n':
+		return "(NOT " + b.kids[0].sql(atom) + ")"
+	}
+	sep := " AND "
+	if b.op == 'o' {
+		sep = " OR "
+	}
+	parts := make([]string, len(b.kids))
+	for i, k := range b.kids {
+		parts[i] = k.sql(atom)
+	}
+	return "(" + strings.Join(parts, sep) + ")"
+}
+
+// node renders b as a syntax tree with atom(i) for each atom.
+func (b *bexpr) node(atom func(int) node) node {
+	switch b.op {
+	case 't':
+		return atom(b.atom)
+	case 'n':
+		return node{"class": "OPERATOR", "type": "OPERATOR_NOT", "alias": "", "query_location": noLocation,
+			"children": []any{b.kids[0].node(atom)}}
+	}
+	typ := "CONJUNCTION_AND"
+	if b.op == 'o' {
+		typ = "CONJUNCTION_OR"
+	}
+	ch := make([]any, len(b.kids))
+	for i, k := range b.kids {
+		ch[i] = k.node(atom)
+	}
+	return node{"class": "CONJUNCTION", "type": typ, "alias": "", "query_location": noLocation, "children": ch}
+}
+
+// atomCol names atom i's column in the engine's row extraction.
+func atomCol(i int) string { return fmt.Sprintf("__t%d", i) }
+
+// flipped renders b with atom m fixed to v and the others as columns.
+func (b *bexpr) flipped(m int, v bool) string {
+	return b.sql(func(i int) string {
+		if i == m {
+			if v {
+				return "TRUE"
+			}
+			return "FALSE"
+		}
+		return atomCol(i)
+	})
+}
+
+// and joins conditions with AND (one stays itself).
+func and(ns ...node) node {
+	if len(ns) == 1 {
+		return ns[0]
+	}
+	ch := make([]any, len(ns))
+	for i, n := range ns {
+		ch[i] = n
+	}
+	return node{"class": "CONJUNCTION", "type": "CONJUNCTION_AND", "alias": "", "query_location": noLocation, "children": ch}
+}
+
+// try wraps n in TRY(…): an error while evaluating it on a row yields NULL,
+// so no value can make a real-data query fail where another would not
+// (docs/disclosure.md, "Outcome oracles"). Constants and plain columns
+// cannot fail and need no wrapping.
+func try(n node) node {
+	if n == nil || str(n, "class") == "CONSTANT" || str(n, "class") == "COLUMN_REF" ||
+		(str(n, "class") == "OPERATOR" && str(n, "type") == "OPERATOR_TRY") {
+		return n
+	}
+	alias := str(n, "alias")
+	inner := deepCopy(n)
+	inner["alias"] = ""
+	return node{"class": "OPERATOR", "type": "OPERATOR_TRY", "alias": alias, "query_location": noLocation, "children": []any{inner}}
+}
+
+func constBool(v bool) node {
+	return node{"class": "CONSTANT", "type": "VALUE_CONSTANT", "alias": "", "query_location": noLocation,
+		"value": node{"type": node{"id": "BOOLEAN", "type_info": nil}, "is_null": false, "value": v}}
+}
+
+// safeOverAggregates are the operations allowed on aggregate results inside
+// a per-unit subquery: on DOUBLE operands none of them can fail.
+var safeOverAggregates = map[string]bool{
+	"+": true, "-": true, "*": true, "/": true, "round": true, "abs": true, "least": true, "greatest": true,
+	"nullif": true, "floor": true, "ceil": true, "ceiling": true,
+}
+
+// safe rewrites a select item or condition of an aggregating subquery so
+// that evaluating it cannot fail on any value: row expressions (aggregate
+// arguments and filters) run inside TRY, aggregate results become DOUBLE
+// and only operations that cannot fail on DOUBLEs apply to them. TRY itself
+// cannot hold an aggregate, hence the split.
+func (c *checker) safe(n node) node {
+	if n == nil {
+		return nil
+	}
+	if !hasAggregate(n) {
+		return try(n)
+	}
+	alias := str(n, "alias")
+	switch str(n, "class") {
+	case "FUNCTION":
+		name := strings.ToLower(str(n, "function_name"))
+		if aggregates[name] {
+			call := deepCopy(n)
+			call["alias"] = ""
+			ch := arr(call, "children")
+			for i, x := range ch {
+				if xn, ok := x.(node); ok {
+					ch[i] = try(xn)
+				}
+			}
+			if f := obj(call, "filter"); f != nil {
+				call["filter"] = try(f)
+			}
+			return withAlias(castDouble(call), alias)
+		}
+		if !safeOverAggregates[name] {
+			c.refuse("subquery_expression", "按人汇总的子查询中，对聚合结果只能做四则运算、round、abs 等简单计算；其余请在外层计算")
+			return n
+		}
+		out := deepCopy(n)
+		ch := arr(out, "children")
+		for i, x := range ch {
+			if xn, ok := x.(node); ok {
+				ch[i] = c.safe(xn)
+			}
+		}
+		return out
+	case "COMPARISON":
+		out := deepCopy(n)
+		out["left"], out["right"] = c.safe(obj(n, "left")), c.safe(obj(n, "right"))
+		return out
+	case "CONJUNCTION", "OPERATOR":
+		switch str(n, "type") {
+		case "CONJUNCTION_AND", "CONJUNCTION_OR", "OPERATOR_NOT", "OPERATOR_IS_NULL", "OPERATOR_IS_NOT_NULL", "OPERATOR_COALESCE":
+		default:
+			c.refuse("subquery_expression", "按人汇总的子查询中不支持对聚合结果做 %s 运算", str(n, "type"))
+			return n
+		}
+		out := deepCopy(n)
+		ch := arr(out, "children")
+		for i, x := range ch {
+			if xn, ok := x.(node); ok {
+				ch[i] = c.safe(xn)
+			}
+		}
+		return out
+	case "BETWEEN":
+		out := deepCopy(n)
+		out["input"], out["lower"], out["upper"] = c.safe(obj(n, "input")), c.safe(obj(n, "lower")), c.safe(obj(n, "upper"))
+		return out
+	case "CAST":
+		if str(obj(n, "cast_type"), "id") == "DOUBLE" {
+			return withAlias(c.safe(obj(n, "child")), alias)
+		}
+	}
+	c.refuse("subquery_expression", "按人汇总的子查询中，对聚合结果只能做四则运算、比较、round、abs 等简单计算；其余请在外层计算")
+	return n
+}

@@ -1,0 +1,109 @@
+package sandbox
+
+import "strings"
+
+// Row transforms (docs/disclosure.md, "One rule for row expressions"). A
+// value computed on each row — a group key, an aggregate's argument, a
+// column of a withheld result or of a subquery — may reshape a value
+// (generalize a date, bin an amount, do arithmetic) but never test one:
+// conditional logic (CASE, comparisons, NULLIF, COALESCE, pattern matching,
+// functions undefined on part of their domain) could move one chosen person
+// between groups or out of a sum, and only conditions in WHERE, ON, FILTER
+// and HAVING pass low-effect detection.
+
+// transformFuncs are total functions of one value with constant
+// parameters; the arithmetic operators are handled apart.
+var transformFuncs = map[string]bool{
+	"floor": true, "ceil": true, "ceiling": true, "round": true, "abs": true, "sign": true,
+	"year": true, "month": true, "quarter": true, "week": true, "day": true, "dayofweek": true, "yearweek": true,
+	"date_trunc": true, "datetrunc": true, "date_part": true, "datepart": true, "strftime": true,
+	"date_diff": true, "datediff": true, "date_sub": true, "datesub": true, "last_day": true,
+	"width_bucket": true, "left": true, "right": true, "substr": true, "substring": true, "length": true,
+	"lower": true, "upper": true, "trim": true, "ltrim": true, "rtrim": true, "lpad": true, "rpad": true,
+	"concat": true, "||": true, "md5": true, "hash": true,
+	// masking functions, under the names they are rewritten to
+	"shuyu_to_month": true, "shuyu_to_year": true, "shuyu_age_band": true, "shuyu_county_of": true,
+	"shuyu_mask_partial": true, "shuyu_hmac_sm3": true, "shuyu_suppress": true,
+}
+
+// transform reports whether n is a row transform.
+func (c *checker) transform(n node) bool {
+	switch str(n, "class") {
+	case "COLUMN_REF", "CONSTANT":
+		return true
+	case "CAST":
+		return c.transform(obj(n, "child"))
+	case "OPERATOR":
+		if str(n, "type") == "OPERATOR_TRY" {
+			ch, _ := firstChild(arr(n, "children"))
+			return c.transform(ch)
+		}
+		return false
+	case "FUNCTION":
+		name := strings.ToLower(str(n, "function_name"))
+		ch := nodes(arr(n, "children"))
+		for _, x := range ch {
+			if !c.transform(x) {
+				return false
+			}
+		}
+		switch name {
+		case "+", "-", "*":
+			return true
+		case "/", "//", "%":
+			// A divisor that is a column could be zero on one chosen row.
+			if len(ch) != 2 {
+				return false
+			}
+			d, ok := constNumber(ch[1])
+			return ok && d != 0
+		}
+		return transformFuncs[name]
+	}
+	return false
+}
+
+// transformReason is said when a row expression tests values.
+const transformReason = "逐行计算只能改变取值的形式（如取年月、分段、四则运算），不能做条件判断；条件请写在 WHERE、FILTER (WHERE …) 或 HAVING 中"
+
+// caseToFilter rewrites agg(CASE WHEN c THEN x [ELSE NULL] END) — and
+// sum(CASE WHEN c THEN x ELSE 0 END) — into agg(x) FILTER (WHERE c), so the
+// condition passes low-effect detection like any other.
+func caseToFilter(n node, name string) {
+	ch := arr(n, "children")
+	if len(ch) == 0 {
+		return
+	}
+	arg, _ := ch[0].(node)
+	if str(arg, "class") != "CASE" || len(arr(arg, "case_checks")) != 1 {
+		return
+	}
+	els := obj(arg, "else_expr")
+	switch {
+	case els == nil || constIsNull(els):
+	case name == "sum" || name == "count_star":
+		if v, ok := constNumber(els); !ok || v != 0 {
+			return
+		}
+	default:
+		return
+	}
+	check, _ := arr(arg, "case_checks")[0].(node)
+	ch[0] = obj(check, "then_expr")
+	cond := obj(check, "when_expr")
+	if f := obj(n, "filter"); f != nil {
+		cond = and(f, cond)
+	}
+	n["filter"] = cond
+}
+
+func constIsNull(n node) bool {
+	if str(n, "class") == "CAST" {
+		return constIsNull(obj(n, "child"))
+	}
+	if str(n, "class") != "CONSTANT" {
+		return false
+	}
+	b, _ := obj(n, "value")["is_null"].(bool)
+	return b
+}

@@ -143,7 +143,7 @@ func (tx *Tx) generateAgreement(app *shuyu.Application) error {
 	if err != nil {
 		return err
 	}
-	if err := tx.audit(Change{Action: "agreement.generate", ObjectType: "agreement", ObjectID: id,
+	if err := tx.audit(Change{Action: shuyu.AuditAgreementGenerate, ObjectType: "agreement", ObjectID: id,
 		Detail: map[string]any{"application_id": app.ID, "round": app.Round, "template_id": tpl.ID, "template_version": tpl.Version,
 			"digest_sm3": hex.EncodeToString(sum[:]), "rule": "R19.1"}}); err != nil {
 		return err
@@ -230,6 +230,9 @@ func (d *DB) Agreements(ctx context.Context, actor *shuyu.Actor) ([]*shuyu.Agree
 			all = append(all, a)
 		}
 		rows.Close()
+		if err := rows.Err(); err != nil {
+			return err
+		}
 		for _, a := range all {
 			res, err := tx.agreementResource(a)
 			if err != nil {
@@ -240,7 +243,7 @@ func (d *DB) Agreements(ctx context.Context, actor *shuyu.Actor) ([]*shuyu.Agree
 				out = append(out, a)
 			}
 		}
-		return rows.Err()
+		return nil
 	})
 	return out, err
 }
@@ -258,12 +261,12 @@ func (d *DB) SignAgreement(ctx context.Context, actor *shuyu.Actor, id int64, pa
 		if err != nil {
 			return err
 		}
-		party, event := "", ""
+		party, event, act := "", "", shuyu.AuditAction("")
 		switch {
 		case actor.OrgID == a.MerchantOrgID && actor.Has(shuyu.RoleMerchant):
-			party, event = "merchant", "sign_merchant"
+			party, event, act = "merchant", "sign_merchant", shuyu.AuditAgreementSignMerchant
 		case actor.OrgID == a.OperatorOrgID && actor.Has(shuyu.RoleOperatorAdmin):
-			party, event = "operator", "sign_operator"
+			party, event, act = "operator", "sign_operator", shuyu.AuditAgreementSignOperator
 		}
 		if err := shuyu.Authorize(actor, shuyu.ActAgreementSign, shuyu.Resource{Kind: "agreement", OrgID: actor.OrgID,
 			Exists: true}); err != nil || party == "" {
@@ -306,7 +309,7 @@ func (d *DB) SignAgreement(ctx context.Context, actor *shuyu.Actor, id int64, pa
 				return err
 			}
 		}
-		if err := tx.audit(Change{Action: "agreement." + event, ObjectType: "agreement", ObjectID: id,
+		if err := tx.audit(Change{Action: act, ObjectType: "agreement", ObjectID: id,
 			Detail: map[string]any{"party": party, "digest_sm3": a.DigestSM3, "status": to, "rule": "R19.1"}}); err != nil {
 			return err
 		}

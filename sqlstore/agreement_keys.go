@@ -136,7 +136,7 @@ func (tx *Tx) orgSigningKey(orgID int64) (*sm2.PrivateKey, []byte, error) {
 		orgID, pub, sealed, micros(tx.now)); err != nil {
 		return nil, nil, err
 	}
-	return priv, pub, tx.audit(Change{Action: "org.signing_key", ObjectType: "org", ObjectID: orgID,
+	return priv, pub, tx.audit(Change{Action: shuyu.AuditOrgSigningKey, ObjectType: "org", ObjectID: orgID,
 		Detail: map[string]any{"public_key_sm3": credential.TokenDigest(string(pub))}})
 }
 

@@ -98,7 +98,8 @@ func (tx *Tx) agreementEnd(id int64, event, reason string) error {
 	if n, _ := res.RowsAffected(); n != 1 {
 		return shuyu.Errorf(shuyu.ECONFLICT, "协议状态已变化 (agreement changed)")
 	}
-	if err := tx.audit(Change{Action: "agreement." + event, ObjectType: "agreement", ObjectID: id, Reason: reason,
+	act := map[string]shuyu.AuditAction{"terminate": shuyu.AuditAgreementTerminate, "expire": shuyu.AuditAgreementExpire}[event]
+	if err := tx.audit(Change{Action: act, ObjectType: "agreement", ObjectID: id, Reason: reason,
 		Detail: map[string]any{"from": a.Status, "to": to, "term_end": a.TermEnd, "rule": "R34.1"}}); err != nil {
 		return err
 	}
@@ -124,10 +125,13 @@ func (tx *Tx) endMerchantAgreements(orgID int64, reason string) error {
 		ids = append(ids, id)
 	}
 	rows.Close()
+	if err := rows.Err(); err != nil {
+		return err
+	}
 	for _, id := range ids {
 		if err := tx.agreementEnd(id, "terminate", reason); err != nil {
 			return err
 		}
 	}
-	return rows.Err()
+	return nil
 }

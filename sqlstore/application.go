@@ -43,7 +43,7 @@ func (d *DB) SetAuthorizationEnd(ctx context.Context, actor *shuyu.Actor, date, 
 		if _, err := tx.exec(`INSERT INTO settings (key, value) VALUES (?, ?)`, keyAuthorizationEnd, date); err != nil {
 			return err
 		}
-		return tx.audit(Change{Action: "authorization.term", ObjectType: "settings", ObjectID: keyAuthorizationEnd, Reason: reason,
+		return tx.audit(Change{Action: shuyu.AuditAuthorizationTerm, ObjectType: "settings", ObjectID: keyAuthorizationEnd, Reason: reason,
 			Detail: map[string]any{"from": old, "to": date}})
 	})
 }
@@ -128,6 +128,9 @@ func (tx *Tx) appResolveItem(req shuyu.ItemRequest) (shuyu.ApplicationItem, stri
 		have = append(have, f)
 	}
 	rows.Close()
+	if err := rows.Err(); err != nil {
+		return it, "", err
+	}
 	for _, f := range req.Fields {
 		if !slices.Contains(have, f) {
 			return it, fmt.Sprintf("目录“%s”没有信息项 %q (unknown field)", it.EntryName, f), nil
@@ -137,7 +140,7 @@ func (tx *Tx) appResolveItem(req shuyu.ItemRequest) (shuyu.ApplicationItem, stri
 		}
 		it.Fields = append(it.Fields, f)
 	}
-	return it, "", rows.Err()
+	return it, "", nil
 }
 
 // SubmitApplication records a registered merchant's application (R20.1);
@@ -161,7 +164,7 @@ func (d *DB) SubmitApplication(ctx context.Context, actor *shuyu.Actor, in shuyu
 		if err != nil {
 			return err
 		}
-		return tx.appOpenRound(id, 1, actor, &in, items, "application.submit")
+		return tx.appOpenRound(id, 1, actor, &in, items, shuyu.AuditApplicationSubmit)
 	})
 	if err != nil {
 		return nil, shuyu.Wrap("submit application", err)
@@ -170,7 +173,7 @@ func (d *DB) SubmitApplication(ctx context.Context, actor *shuyu.Actor, in shuyu
 }
 
 // appOpenRound stores a round's content and starts its compliance check.
-func (tx *Tx) appOpenRound(id int64, round int, actor *shuyu.Actor, in *shuyu.ApplicationInput, items []shuyu.ApplicationItem, action string) error {
+func (tx *Tx) appOpenRound(id int64, round int, actor *shuyu.Actor, in *shuyu.ApplicationInput, items []shuyu.ApplicationItem, action shuyu.AuditAction) error {
 	due, err := tx.due(tx.now, shuyu.CheckDays)
 	if err != nil {
 		return err
@@ -238,7 +241,7 @@ func (d *DB) ResubmitApplication(ctx context.Context, actor *shuyu.Actor, id int
 			app.round+1, to, micros(tx.now), id); err != nil {
 			return err
 		}
-		return tx.appOpenRound(id, app.round+1, actor, &in, items, "application.resubmit")
+		return tx.appOpenRound(id, app.round+1, actor, &in, items, shuyu.AuditApplicationResubmit)
 	})
 	if err != nil {
 		return nil, err
@@ -272,7 +275,7 @@ func (d *DB) WithdrawApplication(ctx context.Context, actor *shuyu.Actor, id int
 			ObjectType: "application", ObjectID: fmt.Sprint(id), Link: appLink(id)}); err != nil {
 			return err
 		}
-		return tx.audit(Change{Action: "application.withdraw", ObjectType: "application", ObjectID: id, Reason: reason,
+		return tx.audit(Change{Action: shuyu.AuditApplicationWithdraw, ObjectType: "application", ObjectID: id, Reason: reason,
 			Detail: map[string]any{"round": app.round, "from": app.status}})
 	})
 }

@@ -46,7 +46,7 @@ func (d *DB) CheckApplication(ctx context.Context, actor *shuyu.Actor, id int64,
 		if err := tx.appSetStatus(id, head.round, to, outcome); err != nil {
 			return err
 		}
-		if err := tx.audit(Change{Action: "application.check", ObjectType: "application", ObjectID: id, Reason: res.Reason,
+		if err := tx.audit(Change{Action: shuyu.AuditApplicationCheck, ObjectType: "application", ObjectID: id, Reason: res.Reason,
 			Detail: map[string]any{"round": head.round, "pass": res.Pass, "overdue": app.Check.Deadline.Overdue, "rule": "R20.2"}}); err != nil {
 			return err
 		}
@@ -144,7 +144,7 @@ func (tx *Tx) openReviews(app *shuyu.Application) error {
 			ObjectType: "review", ObjectID: fmt.Sprint(rid), Link: appLink(app.ID)}); err != nil {
 			return err
 		}
-		if err := tx.audit(Change{Action: "review.open", ObjectType: "review", ObjectID: rid,
+		if err := tx.audit(Change{Action: shuyu.AuditReviewOpen, ObjectType: "review", ObjectID: rid,
 			Detail: map[string]any{"application_id": app.ID, "round": app.Round, "kind": r.kind, "org_id": r.org,
 				"due": due, "rule": "R21.1"}}); err != nil {
 			return err

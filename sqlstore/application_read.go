@@ -259,6 +259,9 @@ func (d *DB) ReviewApplicableEntries(ctx context.Context) ([]ReviewEntry, error)
 			out, revs = append(out, p), append(revs, rev)
 		}
 		rows.Close()
+		if err := rows.Err(); err != nil {
+			return err
+		}
 		for i, rev := range revs {
 			fr, err := tx.query(`SELECT name FROM catalog_fields WHERE revision_id = ? ORDER BY position`, rev)
 			if err != nil {
@@ -273,8 +276,11 @@ func (d *DB) ReviewApplicableEntries(ctx context.Context) ([]ReviewEntry, error)
 				out[i].Fields = append(out[i].Fields, f)
 			}
 			fr.Close()
+			if err := fr.Err(); err != nil {
+				return err
+			}
 		}
-		return rows.Err()
+		return nil
 	})
 	return out, err
 }

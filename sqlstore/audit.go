@@ -69,7 +69,7 @@ func (d *DB) Checkpoint(ctx context.Context, actor *shuyu.Actor) (*shuyu.Checkpo
 			VALUES (?, ?, ?, ?, ?, ?, ?)`, cp.Seq, micros(cp.Time), cp.Head, cp.Root, cp.PrevSeq, cp.PublicKey, cp.Signature); err != nil {
 			return err
 		}
-		return tx.audit(Change{Action: "audit.checkpoint", ObjectType: "audit_checkpoint", ObjectID: cp.Seq,
+		return tx.audit(Change{Action: shuyu.AuditAuditCheckpoint, ObjectType: "audit_checkpoint", ObjectID: cp.Seq,
 			Detail: map[string]any{"events": len(hashes), "prev_seq": prevSeq}})
 	})
 	if err == errNoChange {
@@ -234,9 +234,9 @@ type EventFilter struct {
 // Events searches the trail, newest first. Reading the trail is itself an
 // audited act (invariant 2: audit reads and exports are audited).
 func (d *DB) Events(ctx context.Context, actor *shuyu.Actor, f EventFilter, export bool) ([]shuyu.Event, error) {
-	act := shuyu.ActAuditRead
+	act, audited := shuyu.ActAuditRead, shuyu.AuditAuditRead
 	if export {
-		act = shuyu.ActAuditExport
+		act, audited = shuyu.ActAuditExport, shuyu.AuditAuditExport
 	}
 	if err := shuyu.Authorize(actor, act, shuyu.Resource{}); err != nil {
 		return nil, err
@@ -296,7 +296,7 @@ func (d *DB) Events(ctx context.Context, actor *shuyu.Actor, f EventFilter, expo
 		if err := rows.Err(); err != nil {
 			return err
 		}
-		return tx.audit(Change{Action: string(act), ObjectType: "audit", ObjectID: "trail",
+		return tx.audit(Change{Action: audited, ObjectType: "audit", ObjectID: "trail",
 			Detail: map[string]any{"filter": f, "returned": len(out)}})
 	})
 	if err != nil {
@@ -324,7 +324,7 @@ func (d *DB) VerifyAuditAs(ctx context.Context, actor *shuyu.Actor) (audit.Repor
 		return rep, err
 	}
 	werr := d.update(ctx, actor, func(tx *Tx) error {
-		return tx.audit(Change{Action: "audit.verify", ObjectType: "audit", ObjectID: "trail",
+		return tx.audit(Change{Action: shuyu.AuditAuditVerify, ObjectType: "audit", ObjectID: "trail",
 			Detail: map[string]any{"ok": rep.OK, "events": rep.Events, "checkpoints": rep.Checkpoints, "first_bad": rep.FirstBad, "kind": rep.Kind}})
 	})
 	if werr != nil {

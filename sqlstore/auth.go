@@ -54,7 +54,7 @@ func (d *DB) Login(ctx context.Context, req LoginRequest) (*Session, error) {
 			tx.actor = &shuyu.Actor{Username: "anonymous"}
 			outcome = errBadCredentials
 			detail := map[string]any{"username": truncate(req.Username, 64), "why": "unknown_or_disabled"}
-			return tx.audit(Change{Action: "auth.login_failed", ObjectType: "user", ObjectID: truncate(req.Username, 64), Detail: detail})
+			return tx.audit(Change{Action: shuyu.AuditAuthLoginFailed, ObjectType: "user", ObjectID: truncate(req.Username, 64), Detail: detail})
 		}
 		if err != nil {
 			return err
@@ -67,7 +67,7 @@ func (d *DB) Login(ctx context.Context, req LoginRequest) (*Session, error) {
 		now := tx.now
 		if u.LockedUntil != nil && now.Before(*u.LockedUntil) {
 			outcome = lockedError(*u.LockedUntil)
-			return tx.audit(Change{Action: "auth.login_refused_locked", ObjectType: "user", ObjectID: u.ID})
+			return tx.audit(Change{Action: shuyu.AuditAuthLoginRefusedLocked, ObjectType: "user", ObjectID: u.ID})
 		}
 		if u.LockedUntil != nil { // lock expired: start counting afresh
 			u.FailedLogins = 0
@@ -79,7 +79,7 @@ func (d *DB) Login(ctx context.Context, req LoginRequest) (*Session, error) {
 			why = "password"
 		case u.TOTPEnabled && strings.TrimSpace(req.OTP) == "":
 			outcome = shuyu.Errorf(shuyu.EOTPREQUIRED, "请输入动态口令 (one-time code required)")
-			return tx.audit(Change{Action: "auth.otp_requested", ObjectType: "user", ObjectID: u.ID})
+			return tx.audit(Change{Action: shuyu.AuditAuthOTPRequested, ObjectType: "user", ObjectID: u.ID})
 		case u.TOTPEnabled:
 			var ok bool
 			step, ok = credential.CheckTOTP(lr.secret, req.OTP, now)
@@ -90,7 +90,7 @@ func (d *DB) Login(ctx context.Context, req LoginRequest) (*Session, error) {
 		if why != "" {
 			failed := u.FailedLogins + 1
 			var lockedUntil any
-			action := "auth.login_failed"
+			action := shuyu.AuditAuthLoginFailed
 			outcome = errBadCredentials
 			if why == "otp" {
 				outcome = shuyu.Errorf(shuyu.EUNAUTHORIZED, "动态口令错误 (wrong one-time code)")
@@ -98,7 +98,7 @@ func (d *DB) Login(ctx context.Context, req LoginRequest) (*Session, error) {
 			if failed >= shuyu.MaxFailedLogins {
 				until := now.Add(shuyu.LockoutDuration)
 				lockedUntil = micros(until)
-				action = "auth.account_locked"
+				action = shuyu.AuditAuthAccountLocked
 				outcome = lockedError(until)
 			}
 			if _, err := tx.exec(`UPDATE users SET failed_logins = ?, locked_until = ? WHERE id = ?`, failed, lockedUntil, u.ID); err != nil {
@@ -126,7 +126,7 @@ func (d *DB) Login(ctx context.Context, req LoginRequest) (*Session, error) {
 		}
 		u.FailedLogins, u.LockedUntil, u.LastLoginAt = 0, nil, &now
 		sess = &Session{Token: token, ExpiresAt: now.Add(shuyu.SessionIdle), User: u, Actor: tx.actor, Restricted: restricted}
-		return tx.audit(Change{Action: "auth.login", ObjectType: "user", ObjectID: u.ID,
+		return tx.audit(Change{Action: shuyu.AuditAuthLogin, ObjectType: "user", ObjectID: u.ID,
 			Detail: map[string]any{"totp": u.TOTPEnabled, "restricted": restricted}})
 	})
 	if err != nil {
@@ -231,7 +231,7 @@ func (d *DB) Authenticate(ctx context.Context, token string) (*Session, error) {
 			if n, _ := res.RowsAffected(); n == 0 {
 				return errNoChange
 			}
-			return tx.audit(Change{Action: "auth.session_expired", ObjectType: "user", ObjectID: userID, Detail: map[string]any{"why": why}})
+			return tx.audit(Change{Action: shuyu.AuditAuthSessionExpired, ObjectType: "user", ObjectID: userID, Detail: map[string]any{"why": why}})
 		})
 		if err != nil && err != errNoChange {
 			return nil, shuyu.Wrap("authenticate", err)
@@ -275,6 +275,6 @@ func (d *DB) Logout(ctx context.Context, actor *shuyu.Actor, token string) error
 			micros(tx.now), credential.TokenDigest(token)); err != nil {
 			return err
 		}
-		return tx.audit(Change{Action: "auth.logout", ObjectType: "user", ObjectID: actor.UserID})
+		return tx.audit(Change{Action: shuyu.AuditAuthLogout, ObjectType: "user", ObjectID: actor.UserID})
 	})
 }

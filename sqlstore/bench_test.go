@@ -201,6 +201,9 @@ func BenchmarkVerifyFromDB(b *testing.B) {
 				total += int64(len(c))
 			}
 			rows.Close()
+			if err := rows.Err(); err != nil {
+				b.Fatal(err)
+			}
 			var tBare, tVerify time.Duration
 			var sink [sm3.Size]byte
 			var rep audit.Report

@@ -211,7 +211,7 @@ func (d *DB) AddCalendarDays(ctx context.Context, actor *shuyu.Actor, days []wor
 		if err := tx.bumpCalendarVersion(); err != nil {
 			return err
 		}
-		return tx.audit(Change{Action: "calendar.add", ObjectType: "calendar", ObjectID: days[0].Date[:4], Reason: reason,
+		return tx.audit(Change{Action: shuyu.AuditCalendarAdd, ObjectType: "calendar", ObjectID: days[0].Date[:4], Reason: reason,
 			Detail: map[string]any{"days": days}})
 	})
 }
@@ -235,7 +235,7 @@ func (d *DB) RemoveCalendarDay(ctx context.Context, actor *shuyu.Actor, date, re
 		if err := tx.bumpCalendarVersion(); err != nil {
 			return err
 		}
-		return tx.audit(Change{Action: "calendar.remove", ObjectType: "calendar", ObjectID: date, Reason: reason})
+		return tx.audit(Change{Action: shuyu.AuditCalendarRemove, ObjectType: "calendar", ObjectID: date, Reason: reason})
 	})
 }
 

@@ -212,7 +212,7 @@ func (tx *Tx) createCatalogEntry(in NewCatalogEntry, act shuyu.Action) (int64, e
 	if err := tx.catalogHistory(id, &r, "create", "", ""); err != nil {
 		return 0, err
 	}
-	return id, tx.audit(Change{Action: string(shuyu.ActCatalogCreate), ObjectType: "catalog_entry", ObjectID: id,
+	return id, tx.audit(Change{Action: shuyu.AuditCatalogCreate, ObjectType: "catalog_entry", ObjectID: id,
 		Detail: map[string]any{"code": in.Code, "org_id": org.ID, "revision": r.ID, "fields": len(r.Fields)}})
 }
 
@@ -283,7 +283,7 @@ func (d *DB) UpdateCatalogEntry(ctx context.Context, actor *shuyu.Actor, id int6
 			if err := tx.catalogHistory(id, &rev, "revise", "", ""); err != nil {
 				return err
 			}
-			return tx.audit(Change{Action: "catalog.revise", ObjectType: "catalog_entry", ObjectID: id,
+			return tx.audit(Change{Action: shuyu.AuditCatalogRevise, ObjectType: "catalog_entry", ObjectID: id,
 				Detail: map[string]any{"revision": rev.ID, "version": rev.Version, "fields": len(rev.Fields)}})
 		case !w.Status.Editable():
 			return shuyu.Errorf(shuyu.ECONFLICT, "目录“%s”正在审核中，不能修改 (under review)", w.Name)
@@ -308,13 +308,24 @@ func (d *DB) UpdateCatalogEntry(ctx context.Context, actor *shuyu.Actor, id int6
 		if err := tx.catalogHistory(id, &rev, "update", w.Status, ""); err != nil {
 			return err
 		}
-		return tx.audit(Change{Action: string(shuyu.ActCatalogUpdate), ObjectType: "catalog_entry", ObjectID: id,
+		return tx.audit(Change{Action: shuyu.AuditCatalogUpdate, ObjectType: "catalog_entry", ObjectID: id,
 			Detail: map[string]any{"revision": w.ID, "changes": len(shuyu.DiffRevisions(w, &rev))}})
 	})
 	if err != nil {
 		return nil, err
 	}
 	return d.CatalogEntry(ctx, actor, id)
+}
+
+// catalogStepActions is what the trail records for each step of
+// shuyu.CatalogFlow.
+var catalogStepActions = map[shuyu.CatalogStep]shuyu.AuditAction{
+	shuyu.StepSubmit:        shuyu.AuditCatalogSubmit,
+	shuyu.StepApproveCounty: shuyu.AuditCatalogApproveCounty,
+	shuyu.StepReturnCounty:  shuyu.AuditCatalogReturnCounty,
+	shuyu.StepApproveCity:   shuyu.AuditCatalogApproveCity,
+	shuyu.StepReturnCity:    shuyu.AuditCatalogReturnCity,
+	shuyu.StepPublish:       shuyu.AuditCatalogPublish,
 }
 
 // CatalogStep moves the entry's open revision one step through the flow
@@ -387,7 +398,7 @@ func (d *DB) CatalogStep(ctx context.Context, actor *shuyu.Actor, id int64, step
 		if err := tx.catalogHistory(id, w, string(step), from, reason); err != nil {
 			return err
 		}
-		return tx.audit(Change{Action: "catalog." + string(step), ObjectType: "catalog_entry", ObjectID: id,
+		return tx.audit(Change{Action: catalogStepActions[step], ObjectType: "catalog_entry", ObjectID: id,
 			Reason: reason, Detail: detail})
 	})
 	if err != nil {

@@ -57,7 +57,7 @@ func (d *DB) CreateDemand(ctx context.Context, actor *shuyu.Actor, dm *shuyu.Cat
 			return err
 		}
 		*dm = *got
-		return tx.audit(Change{Action: string(shuyu.ActDemandCreate), ObjectType: "catalog_demand", ObjectID: id,
+		return tx.audit(Change{Action: shuyu.AuditDemandCreate, ObjectType: "catalog_demand", ObjectID: id,
 			Detail: map[string]any{"title": dm.Title}})
 	})
 }
@@ -200,7 +200,11 @@ func (d *DB) moveDemand(ctx context.Context, actor *shuyu.Actor, id int64, act s
 		if out, err = tx.demand(id); err != nil {
 			return err
 		}
-		return tx.audit(Change{Action: string(act), ObjectType: "catalog_demand", ObjectID: id, Reason: text,
+		audited := shuyu.AuditDemandUpdate
+		if act == shuyu.ActDemandRoute {
+			audited = shuyu.AuditDemandRoute
+		}
+		return tx.audit(Change{Action: audited, ObjectType: "catalog_demand", ObjectID: id, Reason: text,
 			Detail: map[string]any{"from": dm.Status, "to": to, "routed_org_id": routed.Int64, "entry_id": entryID}})
 	})
 	return out, err

@@ -103,7 +103,7 @@ func (d *DB) ImportCatalog(ctx context.Context, actor *shuyu.Actor, rows []shuyu
 			}
 			ids = append(ids, id)
 		}
-		return tx.audit(Change{Action: string(shuyu.ActCatalogImport), ObjectType: "catalog", ObjectID: len(ids),
+		return tx.audit(Change{Action: shuyu.AuditCatalogImport, ObjectType: "catalog", ObjectID: len(ids),
 			Detail: map[string]any{"entries": len(ids)}})
 	})
 	if err != nil {

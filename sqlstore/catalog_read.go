@@ -176,6 +176,9 @@ func (d *DB) CatalogRevisions(ctx context.Context, actor *shuyu.Actor, id int64)
 			}
 		}
 		rows.Close()
+		if err := rows.Err(); err != nil {
+			return err
+		}
 		for _, rid := range ids {
 			r, err := tx.catalogRevisionByID(rid)
 			if err != nil {
@@ -183,7 +186,7 @@ func (d *DB) CatalogRevisions(ctx context.Context, actor *shuyu.Actor, id int64)
 			}
 			out = append(out, r)
 		}
-		return rows.Err()
+		return nil
 	})
 	return out, err
 }
@@ -210,7 +213,7 @@ func (d *DB) SetCatalogMounted(ctx context.Context, actor *shuyu.Actor, id int64
 		if _, err := tx.exec(`UPDATE catalog_entries SET mounted = ?, mounted_at = ? WHERE id = ?`, mounted, at, id); err != nil {
 			return err
 		}
-		return tx.audit(Change{Action: string(shuyu.ActCatalogMount), ObjectType: "catalog_entry", ObjectID: id,
+		return tx.audit(Change{Action: shuyu.AuditCatalogMount, ObjectType: "catalog_entry", ObjectID: id,
 			Detail: map[string]any{"mounted": mounted, "code": e.Code}})
 	})
 }
@@ -284,7 +287,7 @@ func (d *DB) CreateCatalogCategory(ctx context.Context, actor *shuyu.Actor, c *s
 			return err
 		}
 		c.ID = id
-		return tx.audit(Change{Action: "category.create", ObjectType: "catalog_category", ObjectID: id,
+		return tx.audit(Change{Action: shuyu.AuditCategoryCreate, ObjectType: "catalog_category", ObjectID: id,
 			Detail: map[string]any{"code": c.Code, "name": c.Name, "parent_id": c.ParentID}})
 	})
 }

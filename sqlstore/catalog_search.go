@@ -160,8 +160,9 @@ type catalogCache struct {
 	hits []catalogHit
 }
 
-// catalogCaches is keyed by store; a field on DB would be neater (asked of
-// the lead), this keeps the catalog within its own files.
+// catalogCaches holds one catalogCache per open store, keyed by *DB. Entries
+// are never evicted: a process opens one store (tests open many, each
+// leaving one small cache behind until the process exits).
 var catalogCaches sync.Map // *DB -> *catalogCache
 
 func (tx *Tx) catalogHits() ([]catalogHit, error) {

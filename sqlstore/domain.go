@@ -241,7 +241,7 @@ func (d *DB) SetFieldRules(ctx context.Context, actor *shuyu.Actor, entryID int6
 				return fmt.Errorf("sqlstore: field rules: %w", err)
 			}
 		}
-		return tx.audit(Change{Action: "domain.rules_set", ObjectType: "catalog_entry", ObjectID: entryID,
+		return tx.audit(Change{Action: shuyu.AuditDomainRulesSet, ObjectType: "catalog_entry", ObjectID: entryID,
 			Reason: reason, Detail: map[string]any{"rules": rules}})
 	})
 }

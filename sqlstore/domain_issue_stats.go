@@ -57,7 +57,7 @@ func (d *DB) SetIssueWorkdays(ctx context.Context, actor *shuyu.Actor, n int) er
 		if _, err := tx.exec(`INSERT INTO settings (key, value) VALUES (?, ?)`, issueWorkdaysKey, strconv.Itoa(n)); err != nil {
 			return err
 		}
-		return tx.audit(Change{Action: "domain.settings_update", ObjectType: "settings", ObjectID: issueWorkdaysKey,
+		return tx.audit(Change{Action: shuyu.AuditDomainSettingsUpdate, ObjectType: "settings", ObjectID: issueWorkdaysKey,
 			Detail: map[string]any{"issue_workdays": n}})
 	})
 }

@@ -104,7 +104,7 @@ func (tx *Tx) raiseIssue(entryID, orgID int64, origin string, raisedBy, raisedOr
 	if err != nil {
 		return 0, fmt.Errorf("sqlstore: raise issue: %w", err)
 	}
-	if err := tx.audit(Change{Action: "domain.issue_raise", ObjectType: "domain_issue", ObjectID: id,
+	if err := tx.audit(Change{Action: shuyu.AuditDomainIssueRaise, ObjectType: "domain_issue", ObjectID: id,
 		Detail: map[string]any{"entry_id": entryID, "origin": origin, "field": in.Field, "rule": in.Rule, "failed": in.FailedCount, "workdays": n}}); err != nil {
 		return 0, err
 	}
@@ -133,14 +133,14 @@ func (tx *Tx) autoIssues(entryID, orgID, jobID int64, version int, failures []Qu
 		case f.Failed > 0:
 			if _, err = tx.exec(`UPDATE domain_issues SET failed_count = ?, description = ?, job_id = ? WHERE id = ?`,
 				f.Failed, desc, jobID, id); err == nil {
-				err = tx.audit(Change{Action: "domain.issue_update", ObjectType: "domain_issue", ObjectID: id,
+				err = tx.audit(Change{Action: shuyu.AuditDomainIssueUpdate, ObjectType: "domain_issue", ObjectID: id,
 					Detail: map[string]any{"version": version, "failed": f.Failed}})
 			}
 		case id != 0:
 			if _, err = tx.exec(`UPDATE domain_issues SET status = ?, fixed_at = ?, answered_at = coalesce(answered_at, ?),
 				answer = CASE WHEN answer = '' THEN ? ELSE answer END WHERE id = ?`, IssueFixed, micros(tx.now), micros(tx.now),
 				fmt.Sprintf("第%d版已通过该项检查 (v%d passes)", version, version), id); err == nil {
-				err = tx.audit(Change{Action: "domain.issue_fixed", ObjectType: "domain_issue", ObjectID: id,
+				err = tx.audit(Change{Action: shuyu.AuditDomainIssueFixed, ObjectType: "domain_issue", ObjectID: id,
 					Detail: map[string]any{"version": version, "auto": true}})
 			}
 		}
@@ -369,7 +369,9 @@ func (d *DB) issueStep(ctx context.Context, actor *shuyu.Actor, id int64, action
 		if n, _ := res.RowsAffected(); n != 1 {
 			return shuyu.Errorf(shuyu.ECONFLICT, "问题状态已变化，请刷新 (changed concurrently)")
 		}
-		if err := tx.audit(Change{Action: "domain.issue_" + to, ObjectType: "domain_issue", ObjectID: id, Reason: text,
+		act := map[string]shuyu.AuditAction{IssueAnswered: shuyu.AuditDomainIssueAnswered, IssueFixed: shuyu.AuditDomainIssueFixed,
+			IssueClosed: shuyu.AuditDomainIssueClosed}[to]
+		if err := tx.audit(Change{Action: act, ObjectType: "domain_issue", ObjectID: id, Reason: text,
 			Detail: map[string]any{"from": q.Status, "to": to}}); err != nil {
 			return err
 		}

@@ -166,7 +166,7 @@ func (d *DB) StartSupply(ctx context.Context, actor *shuyu.Actor, action shuyu.A
 		if job, err = tx.supplyJob(id); err != nil {
 			return err
 		}
-		return tx.audit(Change{Action: "domain.supply_start", ObjectType: "domain_job", ObjectID: id,
+		return tx.audit(Change{Action: shuyu.AuditDomainSupplyStart, ObjectType: "domain_job", ObjectID: id,
 			Detail: map[string]any{"entry_id": e.ID, "source": in.Source, "file": job.FileName, "format": in.Format, "size": in.Size}})
 	})
 	if err != nil {
@@ -225,7 +225,7 @@ func (d *DB) FinishSupply(ctx context.Context, actor *shuyu.Actor, jobID int64, 
 			true, micros(tx.now), j.EntryID); err != nil {
 			return err
 		}
-		if err := tx.audit(Change{Action: "domain.supply_done", ObjectType: "domain_job", ObjectID: jobID,
+		if err := tx.audit(Change{Action: shuyu.AuditDomainSupplyDone, ObjectType: "domain_job", ObjectID: jobID,
 			Detail: map[string]any{"entry_id": j.EntryID, "version": res.Version, "rows": res.Rows, "quality": res.Quality}}); err != nil {
 			return err
 		}
@@ -270,7 +270,7 @@ func (d *DB) FailSupply(ctx context.Context, actor *shuyu.Actor, jobID int64, ca
 			WHERE id = ?`, JobFailed, code, msg, errs, micros(tx.now), jobID); err != nil {
 			return err
 		}
-		if err := tx.audit(Change{Action: "domain.supply_failed", ObjectType: "domain_job", ObjectID: jobID,
+		if err := tx.audit(Change{Action: shuyu.AuditDomainSupplyFailed, ObjectType: "domain_job", ObjectID: jobID,
 			Detail: map[string]any{"entry_id": j.EntryID, "code": code, "row_errors": len(rows)}}); err != nil {
 			return err
 		}
@@ -300,7 +300,7 @@ func (d *DB) RecoverSupplyJobs(ctx context.Context) (int, error) {
 		}
 		c, _ := res.RowsAffected()
 		n = int(c)
-		return tx.audit(Change{Action: "domain.supply_recovered", ObjectType: "domain_job", ObjectID: "*",
+		return tx.audit(Change{Action: shuyu.AuditDomainSupplyRecovered, ObjectType: "domain_job", ObjectID: "*",
 			Detail: map[string]any{"failed": n}})
 	})
 	return n, err
@@ -383,7 +383,7 @@ func (d *DB) AuditPreview(ctx context.Context, actor *shuyu.Actor, entryID int64
 		return err
 	}
 	return d.update(ctx, actor, func(tx *Tx) error {
-		return tx.audit(Change{Action: "domain.preview", ObjectType: "catalog_entry", ObjectID: entryID,
+		return tx.audit(Change{Action: shuyu.AuditDomainPreview, ObjectType: "catalog_entry", ObjectID: entryID,
 			Detail: map[string]any{"offset": offset, "limit": limit}})
 	})
 }

@@ -66,7 +66,7 @@ func (d *DB) ConnectSource(ctx context.Context, actor *shuyu.Actor, in SourceInp
 		}
 		eid := e.ID
 		out = &Source{ID: id, Name: in.Name, Provider: in.Provider, LegalBasis: in.LegalBasis, EntryID: &eid, CreatedBy: actor.UserID, CreatedAt: tx.now}
-		return tx.audit(Change{Action: "domain.source_connect", ObjectType: "domain_source", ObjectID: id,
+		return tx.audit(Change{Action: shuyu.AuditDomainSourceConnect, ObjectType: "domain_source", ObjectID: id,
 			Detail: map[string]any{"entry_id": e.ID, "provider": in.Provider}})
 	})
 	return out, err

@@ -132,7 +132,7 @@ func (d *DB) Suspend(ctx context.Context, actor *shuyu.Actor, in SuspendInput) (
 		if err != nil {
 			return err
 		}
-		if err := tx.audit(Change{Action: "domain.suspend", ObjectType: "domain_suspension", ObjectID: id, Reason: reason,
+		if err := tx.audit(Change{Action: shuyu.AuditDomainSuspend, ObjectType: "domain_suspension", ObjectID: id, Reason: reason,
 			Detail: map[string]any{"scope": in.Scope, "entry_id": entryID, "org_id": orgID, "entries": len(affected.entries)}}); err != nil {
 			return err
 		}
@@ -182,7 +182,7 @@ func (d *DB) Resume(ctx context.Context, actor *shuyu.Actor, id int64, reason st
 		if err != nil {
 			return err
 		}
-		if err := tx.audit(Change{Action: "domain.resume", ObjectType: "domain_suspension", ObjectID: id, Reason: reason,
+		if err := tx.audit(Change{Action: shuyu.AuditDomainResume, ObjectType: "domain_suspension", ObjectID: id, Reason: reason,
 			Detail: map[string]any{"scope": s.Scope, "entries": len(affected.entries)}}); err != nil {
 			return err
 		}
@@ -230,6 +230,9 @@ func (tx *Tx) suspensionAffected(s *Suspension) (*suspensionScope, error) {
 		regions[region] = true
 	}
 	rows.Close()
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
 	if s.OrgID != nil {
 		out.orgs = append(out.orgs, *s.OrgID)
 	}
@@ -257,7 +260,7 @@ func (tx *Tx) suspensionAffected(s *Suspension) (*suspensionScope, error) {
 			}
 		}
 	}
-	return out, rows.Err()
+	return out, nil
 }
 
 // domainSuspended reports whether supply of entry is suspended by any active

@@ -118,8 +118,13 @@ func TestDomainSuspend_R27_3_ScopesResumeAndNotices(t *testing.T) {
 				defer rows.Close()
 				for rows.Next() {
 					var o int64
-					rows.Scan(&o)
+					if err := rows.Scan(&o); err != nil {
+						t.Fatal(err)
+					}
 					out = append(out, o)
+				}
+				if err := rows.Err(); err != nil {
+					t.Fatal(err)
 				}
 				return out
 			}

@@ -193,7 +193,7 @@ func (d *DB) MarkRead(ctx context.Context, actor *shuyu.Actor, ids []int64) (int
 			}
 		}
 		marked = len(todo)
-		return tx.audit(Change{Action: "inbox.read", ObjectType: "user", ObjectID: actor.UserID,
+		return tx.audit(Change{Action: shuyu.AuditInboxRead, ObjectType: "user", ObjectID: actor.UserID,
 			Detail: map[string]any{"count": marked}})
 	})
 	return marked, err

@@ -139,7 +139,7 @@ func (d *DB) SubmitRegistration(ctx context.Context, in RegistrationInput) (*shu
 			ObjectType: "registration", ObjectID: fmt.Sprint(g.ID), Link: fmt.Sprintf("/review/registrations/%d", g.ID)}); err != nil {
 			return err
 		}
-		return tx.audit(Change{Action: "registration.submit", ObjectType: "registration", ObjectID: g.ID,
+		return tx.audit(Change{Action: shuyu.AuditRegistrationSubmit, ObjectType: "registration", ObjectID: g.ID,
 			Detail: map[string]any{"company": g.Company, "uscc": g.USCC, "rules_doc_id": g.RulesDocID}})
 	})
 	if err != nil {

@@ -8,6 +8,15 @@ import (
 	"shuyu"
 )
 
+// registrationEventActions is what the trail records for each event of
+// shuyu.RegistrationMachine.
+var registrationEventActions = map[string]shuyu.AuditAction{
+	"accept": shuyu.AuditRegistrationAccept, "request_material": shuyu.AuditRegistrationRequestMaterial,
+	"supplement": shuyu.AuditRegistrationSupplement, "register": shuyu.AuditRegistrationRegister,
+	"refuse": shuyu.AuditRegistrationRefuse, "suspend": shuyu.AuditRegistrationSuspend,
+	"resume": shuyu.AuditRegistrationResume, "exit": shuyu.AuditRegistrationExit,
+}
+
 // regTransition moves registration id by event, running apply in the same
 // transaction, and audits it.
 func (d *DB) regTransition(ctx context.Context, actor *shuyu.Actor, id int64, event, reason string,
@@ -33,7 +42,7 @@ func (d *DB) regTransition(ctx context.Context, actor *shuyu.Actor, id int64, ev
 		if _, err := tx.exec(`UPDATE merchant_registrations SET status = ?, updated_at = ? WHERE id = ?`, to, micros(tx.now), id); err != nil {
 			return err
 		}
-		if err := tx.audit(Change{Action: "registration." + event, ObjectType: "registration", ObjectID: id, Reason: reason, Detail: detail}); err != nil {
+		if err := tx.audit(Change{Action: registrationEventActions[event], ObjectType: "registration", ObjectID: id, Reason: reason, Detail: detail}); err != nil {
 			return err
 		}
 		out, err = tx.registration(id)
@@ -177,7 +186,7 @@ func (tx *Tx) regCreateMerchant(g *shuyu.Registration) (int64, error) {
 		if err != nil {
 			return 0, err
 		}
-		if err := tx.audit(Change{Action: "org.create", ObjectType: "org", ObjectID: orgID,
+		if err := tx.audit(Change{Action: shuyu.AuditOrgCreate, ObjectType: "org", ObjectID: orgID,
 			Detail: map[string]any{"kind": o.Kind, "name": o.Name, "region": o.Region, "registration_id": g.ID}}); err != nil {
 			return 0, err
 		}
@@ -207,7 +216,7 @@ func (tx *Tx) regCreateMerchant(g *shuyu.Registration) (int64, error) {
 	if err != nil {
 		return 0, err
 	}
-	return orgID, tx.audit(Change{Action: "user.create", ObjectType: "user", ObjectID: uid,
+	return orgID, tx.audit(Change{Action: shuyu.AuditUserCreate, ObjectType: "user", ObjectID: uid,
 		Detail: map[string]any{"username": g.Username, "org_id": orgID, "roles": []shuyu.Role{shuyu.RoleMerchant}, "registration_id": g.ID}})
 }
 

@@ -91,7 +91,7 @@ func (d *DB) FileMerchantReport(ctx context.Context, actor *shuyu.Actor, from, t
 			ObjectType: "merchant_report", ObjectID: fmt.Sprint(rep.ID), Link: fmt.Sprintf("/review/reports/%d", rep.ID)}); err != nil {
 			return err
 		}
-		return tx.audit(Change{Action: "merchant_report.file", ObjectType: "merchant_report", ObjectID: rep.ID,
+		return tx.audit(Change{Action: shuyu.AuditMerchantReportFile, ObjectType: "merchant_report", ObjectID: rep.ID,
 			Detail: map[string]any{"from": from, "to": to, "rows": len(rep.Rows), "rule": "R18.3"}})
 	})
 	return rep, err

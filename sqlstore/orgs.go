@@ -47,7 +47,7 @@ func (d *DB) CreateOrg(ctx context.Context, actor *shuyu.Actor, o *shuyu.Org) er
 			return fmt.Errorf("sqlstore: create org: %w", err)
 		}
 		o.ID = id
-		return tx.audit(Change{Action: "org.create", ObjectType: "org", ObjectID: id,
+		return tx.audit(Change{Action: shuyu.AuditOrgCreate, ObjectType: "org", ObjectID: id,
 			Detail: map[string]any{"kind": o.Kind, "name": o.Name, "region": o.Region}})
 	})
 }
@@ -146,7 +146,7 @@ func (d *DB) SetOrgStatus(ctx context.Context, actor *shuyu.Actor, id int64, sta
 		if _, err := tx.exec(`UPDATE orgs SET status = ? WHERE id = ?`, status, id); err != nil {
 			return err
 		}
-		return tx.audit(Change{Action: "org.status", ObjectType: "org", ObjectID: id, Reason: reason,
+		return tx.audit(Change{Action: shuyu.AuditOrgStatus, ObjectType: "org", ObjectID: id, Reason: reason,
 			Detail: map[string]any{"from": o.Status, "to": status}})
 	})
 }

@@ -61,7 +61,7 @@ func (d *DB) ProposeOutputRules(ctx context.Context, actor *shuyu.Actor, rules j
 		}
 		out = &OutputRules{ID: id, Version: v, Rules: rules, Note: note, Status: OutRulesProposed,
 			ProposedBy: actor.UserID, ProposedAt: tx.now}
-		if err := tx.audit(Change{Action: "outrules.propose", ObjectType: "outrules", ObjectID: v, Reason: note,
+		if err := tx.audit(Change{Action: shuyu.AuditOutRulesPropose, ObjectType: "outrules", ObjectID: v, Reason: note,
 			Detail: map[string]any{"rules": json.RawMessage(rules)}}); err != nil {
 			return err
 		}
@@ -97,7 +97,7 @@ func (d *DB) ApproveOutputRules(ctx context.Context, actor *shuyu.Actor, version
 			OutRulesApproved, actor.UserID, micros(tx.now), version); err != nil {
 			return err
 		}
-		return tx.audit(Change{Action: "outrules.approve", ObjectType: "outrules", ObjectID: version, Reason: strings.TrimSpace(reason)})
+		return tx.audit(Change{Action: shuyu.AuditOutRulesApprove, ObjectType: "outrules", ObjectID: version, Reason: strings.TrimSpace(reason)})
 	})
 	if err != nil {
 		return nil, err

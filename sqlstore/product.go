@@ -254,7 +254,7 @@ func (d *DB) CreateProduct(ctx context.Context, actor *shuyu.Actor, in shuyu.Pro
 		if err != nil {
 			return fmt.Errorf("sqlstore: create product: %w", err)
 		}
-		return tx.audit(Change{Action: "product.create", ObjectType: "product", ObjectID: id,
+		return tx.audit(Change{Action: shuyu.AuditProductCreate, ObjectType: "product", ObjectID: id,
 			Detail: map[string]any{"name": in.Name, "type": in.Type, "workspace_id": in.WorkspaceID, "feedback": in.Feedback}})
 	})
 	if err != nil {
@@ -283,7 +283,7 @@ func (d *DB) UpdateProduct(ctx context.Context, actor *shuyu.Actor, id int64, in
 			in.Feedback, micros(tx.now), id); err != nil {
 			return err
 		}
-		return tx.audit(Change{Action: "product.update", ObjectType: "product", ObjectID: id,
+		return tx.audit(Change{Action: shuyu.AuditProductUpdate, ObjectType: "product", ObjectID: id,
 			Detail: map[string]any{"name": in.Name, "type": in.Type, "feedback": in.Feedback}})
 	})
 	if err != nil {

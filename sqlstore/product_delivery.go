@@ -66,7 +66,7 @@ func (d *DB) RecordDelivery(ctx context.Context, actor *shuyu.Actor, id int64, d
 		if err != nil {
 			return fmt.Errorf("sqlstore: delivery: %w", err)
 		}
-		return tx.audit(Change{Action: "product.deliver", ObjectType: "product", ObjectID: id,
+		return tx.audit(Change{Action: shuyu.AuditProductDeliver, ObjectType: "product", ObjectID: id,
 			Detail: map[string]any{"delivery_id": dl.ID, "recipient": dl.Recipient, "channel": dl.Channel, "table": dl.Table,
 				"rows": dl.Rows, "sha256": dl.SHA256, "fingerprinted": dl.Fingerprint}})
 	})
@@ -136,7 +136,7 @@ func (d *DB) RecordAttribution(ctx context.Context, actor *shuyu.Actor, id int64
 		return err
 	}
 	return d.update(ctx, actor, func(tx *Tx) error {
-		return tx.audit(Change{Action: "product.attribute", ObjectType: "product", ObjectID: id, Detail: detail})
+		return tx.audit(Change{Action: shuyu.AuditProductAttribute, ObjectType: "product", ObjectID: id, Detail: detail})
 	})
 }
 

@@ -51,7 +51,7 @@ func (d *DB) AddProductTable(ctx context.Context, actor *shuyu.Actor, id int64, 
 		if _, err := tx.exec(`UPDATE products SET updated_at = ? WHERE id = ?`, micros(tx.now), id); err != nil {
 			return err
 		}
-		return tx.audit(Change{Action: "product.table", ObjectType: "product", ObjectID: id,
+		return tx.audit(Change{Action: shuyu.AuditProductTable, ObjectType: "product", ObjectID: id,
 			Detail: map[string]any{"table": name, "domain_table": t.DuckTable, "query_id": t.QueryID, "rerun_id": t.RerunID,
 				"rows": t.Rows, "columns": t.Columns, "sources": t.Sources}})
 	})
@@ -91,7 +91,7 @@ func (d *DB) SetProductReport(ctx context.Context, actor *shuyu.Actor, id int64,
 			VALUES (?, ?, ?, ?, ?, ?, ?)`, id, name, len(content), sha, content, actor.UserID, micros(tx.now)); err != nil {
 			return err
 		}
-		return tx.audit(Change{Action: "product.report", ObjectType: "product", ObjectID: id,
+		return tx.audit(Change{Action: shuyu.AuditProductReport, ObjectType: "product", ObjectID: id,
 			Detail: map[string]any{"name": name, "size": len(content), "sha256": sha}})
 	})
 	if err != nil {
@@ -157,7 +157,7 @@ func (d *DB) RequestProduct(ctx context.Context, actor *shuyu.Actor, id int64) (
 		if _, _, err := tx.productStep(id, "request"); err != nil {
 			return err
 		}
-		if err := tx.audit(Change{Action: "product.request", ObjectType: "product", ObjectID: id,
+		if err := tx.audit(Change{Action: shuyu.AuditProductRequest, ObjectType: "product", ObjectID: id,
 			Detail: map[string]any{"round": p.Round, "tables": len(p.Tables)}}); err != nil {
 			return err
 		}
@@ -189,7 +189,7 @@ func (d *DB) StartProductCheck(ctx context.Context, actor *shuyu.Actor, id int64
 		if err != nil {
 			return err
 		}
-		return tx.audit(Change{Action: "product.check_start", ObjectType: "product", ObjectID: id,
+		return tx.audit(Change{Action: shuyu.AuditProductCheckStart, ObjectType: "product", ObjectID: id,
 			Detail: map[string]any{"round": p.Round, "rules_version": rules.Version}})
 	})
 	return rules, err
@@ -219,7 +219,7 @@ func (d *DB) RecordProductCheck(ctx context.Context, actor *shuyu.Actor, id int6
 			VALUES (?, ?, ?, ?, ?, ?, ?)`, id, p.Round, rulesVersion, passed, string(fj), string(report), micros(tx.now)); err != nil {
 			return err
 		}
-		if err := tx.audit(Change{Action: "product.check", ObjectType: "product", ObjectID: id,
+		if err := tx.audit(Change{Action: shuyu.AuditProductCheck, ObjectType: "product", ObjectID: id,
 			Detail: map[string]any{"round": p.Round, "rules_version": rulesVersion, "passed": passed, "failed": failed, "status": to}}); err != nil {
 			return err
 		}
@@ -252,7 +252,7 @@ func (d *DB) ReviseProduct(ctx context.Context, actor *shuyu.Actor, id int64) (*
 		if _, err := tx.exec(`UPDATE products SET round = round + 1 WHERE id = ?`, id); err != nil {
 			return err
 		}
-		return tx.audit(Change{Action: "product.revise", ObjectType: "product", ObjectID: id,
+		return tx.audit(Change{Action: shuyu.AuditProductRevise, ObjectType: "product", ObjectID: id,
 			Detail: map[string]any{"round": p.Round + 1}})
 	})
 	if err != nil {

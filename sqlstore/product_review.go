@@ -101,7 +101,7 @@ func (d *DB) ReviewProduct(ctx context.Context, actor *shuyu.Actor, id int64, de
 		if _, err := tx.exec(`UPDATE products SET status = ?, updated_at = ? WHERE id = ?`, to, micros(tx.now), id); err != nil {
 			return err
 		}
-		if err := tx.audit(Change{Action: "product.review", ObjectType: "product", ObjectID: id, Reason: reason,
+		if err := tx.audit(Change{Action: shuyu.AuditProductReview, ObjectType: "product", ObjectID: id, Reason: reason,
 			Detail: map[string]any{"round": p.Round, "decision": decision, "status": to}}); err != nil {
 			return err
 		}
@@ -150,7 +150,7 @@ func (d *DB) RequireSecondReview(ctx context.Context, actor *shuyu.Actor, id int
 		if _, err := tx.exec(`UPDATE products SET second_review = ?, updated_at = ? WHERE id = ?`, true, micros(tx.now), id); err != nil {
 			return err
 		}
-		if err := tx.audit(Change{Action: "product.second_review", ObjectType: "product", ObjectID: id, Reason: reason}); err != nil {
+		if err := tx.audit(Change{Action: shuyu.AuditProductSecondReview, ObjectType: "product", ObjectID: id, Reason: reason}); err != nil {
 			return err
 		}
 		ops, err := tx.orgsOfKind(shuyu.OrgOperator)
@@ -197,7 +197,7 @@ func (d *DB) FileProduct(ctx context.Context, actor *shuyu.Actor, id int64, fili
 		if err != nil {
 			return err
 		}
-		if err := tx.audit(Change{Action: "product.file", ObjectType: "product", ObjectID: id, Reason: strings.TrimSpace(note),
+		if err := tx.audit(Change{Action: shuyu.AuditProductFile, ObjectType: "product", ObjectID: id, Reason: strings.TrimSpace(note),
 			Detail: map[string]any{"filing_no": filingNo, "round": p.Round}}); err != nil {
 			return err
 		}
@@ -224,7 +224,7 @@ func (d *DB) ReleaseProduct(ctx context.Context, actor *shuyu.Actor, id int64) (
 		if _, err := tx.exec(`UPDATE products SET released_at = ? WHERE id = ?`, micros(tx.now), id); err != nil {
 			return err
 		}
-		if err := tx.audit(Change{Action: "product.release", ObjectType: "product", ObjectID: id,
+		if err := tx.audit(Change{Action: shuyu.AuditProductRelease, ObjectType: "product", ObjectID: id,
 			Detail: map[string]any{"filing_no": p.FilingNo}}); err != nil {
 			return err
 		}

@@ -71,9 +71,9 @@ func (d *DB) DecideReview(ctx context.Context, actor *shuyu.Actor, id int64, dec
 	if err := dec.Validate(); err != nil {
 		return nil, err
 	}
-	event := "approve"
+	event, act := "approve", shuyu.AuditReviewApprove
 	if !dec.Approve {
-		event = "reject"
+		event, act = "reject", shuyu.AuditReviewReject
 	}
 	var out *shuyu.Review
 	err := d.update(ctx, actor, func(tx *Tx) error {
@@ -101,7 +101,7 @@ func (d *DB) DecideReview(ctx context.Context, actor *shuyu.Actor, id int64, dec
 		if n, _ := res.RowsAffected(); n != 1 {
 			return shuyu.Errorf(shuyu.ECONFLICT, "该审核已有结论 (already decided)")
 		}
-		if err := tx.audit(Change{Action: "review." + event, ObjectType: "review", ObjectID: id, Reason: dec.Reason,
+		if err := tx.audit(Change{Action: act, ObjectType: "review", ObjectID: id, Reason: dec.Reason,
 			Detail: map[string]any{"application_id": r.ApplicationID, "round": r.Round, "kind": r.Kind, "duration_us": dur, "rule": "R21.1"}}); err != nil {
 			return err
 		}
@@ -173,7 +173,7 @@ func (d *DB) ExtendReview(ctx context.Context, actor *shuyu.Actor, id int64, ext
 			micros(due), ext.Days, strings.TrimSpace(ext.Reason), micros(tx.now), actor.UserID, id); err != nil {
 			return err
 		}
-		if err := tx.audit(Change{Action: "review.extend", ObjectType: "review", ObjectID: id, Reason: ext.Reason,
+		if err := tx.audit(Change{Action: shuyu.AuditReviewExtend, ObjectType: "review", ObjectID: id, Reason: ext.Reason,
 			Detail: map[string]any{"application_id": r.ApplicationID, "days": ext.Days, "from": r.Deadline.Due, "to": due, "rule": "R21.3"}}); err != nil {
 			return err
 		}
@@ -214,12 +214,12 @@ func (tx *Tx) settle(appID int64, round int) error {
 		shuyu.ReviewOpen, shuyu.ReviewRejected, appID, round).Scan(&total, &open, &rejected); err != nil {
 		return err
 	}
-	event := ""
+	event, act := "", shuyu.AuditAction("")
 	switch {
 	case rejected > 0:
-		event = "reject"
+		event, act = "reject", shuyu.AuditApplicationRejected
 	case open == 0 && total > 0:
-		event = "all_approved"
+		event, act = "all_approved", shuyu.AuditApplicationApproved
 	default:
 		return nil
 	}
@@ -233,7 +233,7 @@ func (tx *Tx) settle(appID int64, round int) error {
 	if _, err := tx.closeOpenReviews(appID, round); err != nil {
 		return err
 	}
-	if err := tx.audit(Change{Action: "application." + to, ObjectType: "application", ObjectID: appID,
+	if err := tx.audit(Change{Action: act, ObjectType: "application", ObjectID: appID,
 		Detail: map[string]any{"round": round, "reviews": total, "rule": "R21.1"}}); err != nil {
 		return err
 	}
@@ -276,6 +276,9 @@ func (tx *Tx) closeOpenReviews(appID int64, round int) ([]int64, error) {
 		orgs = append(orgs, o)
 	}
 	rows.Close()
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
 	_, err = tx.exec(`UPDATE reviews SET status = ?, decided_at = ? WHERE application_id = ? AND round = ? AND status = ?`,
 		shuyu.ReviewClosed, micros(tx.now), appID, round, shuyu.ReviewOpen)
 	return orgs, err

@@ -137,7 +137,7 @@ func (d *DB) CreateDocument(ctx context.Context, actor *shuyu.Actor, doc *shuyu.
 			return err
 		}
 		doc.ID = id
-		return tx.audit(Change{Action: "document.create", ObjectType: "document", ObjectID: id,
+		return tx.audit(Change{Action: shuyu.AuditDocumentCreate, ObjectType: "document", ObjectID: id,
 			Detail: map[string]any{"kind": doc.Kind, "version": doc.Version, "title": doc.Title}})
 	})
 }
@@ -177,7 +177,7 @@ func (d *DB) ApproveDocument(ctx context.Context, actor *shuyu.Actor, id int64) 
 			ObjectType: "document", ObjectID: fmt.Sprint(id), Link: "/review/documents"}); err != nil {
 			return err
 		}
-		return tx.audit(Change{Action: "document.approve", ObjectType: "document", ObjectID: id,
+		return tx.audit(Change{Action: shuyu.AuditDocumentApprove, ObjectType: "document", ObjectID: id,
 			Detail: map[string]any{"kind": doc.Kind, "version": doc.Version}})
 	})
 	return doc, err

@@ -76,7 +76,8 @@ func (tx *Tx) addFile(ownerType string, ownerID int64, name, ct string, data []b
 		return nil, err
 	}
 	f.ID = id
-	return f, tx.audit(Change{Action: ownerType + ".attach", ObjectType: ownerType, ObjectID: ownerID,
+	act := map[string]shuyu.AuditAction{"registration": shuyu.AuditRegistrationAttach, "application": shuyu.AuditApplicationAttach}[ownerType]
+	return f, tx.audit(Change{Action: act, ObjectType: ownerType, ObjectID: ownerID,
 		Detail: map[string]any{"file_id": id, "name": f.Name, "type": ct, "size": f.Size, "sm3": f.SM3}})
 }
 

@@ -153,5 +153,8 @@ func auditCount(t testing.TB, db *sqlstore.DB, action, objType, objID string) (n
 		}
 		n++
 	}
+	if err := rows.Err(); err != nil {
+		t.Fatal(err)
+	}
 	return n, actor, reason
 }

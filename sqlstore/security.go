@@ -68,7 +68,7 @@ func (d *DB) RequireTOTP(ctx context.Context, actor *shuyu.Actor, roles []shuyu.
 		if _, err := tx.exec(`INSERT INTO settings (key, value) VALUES (?, ?)`, keyTOTPRequired, joinRoles(roles)); err != nil {
 			return err
 		}
-		return tx.audit(Change{Action: "security.totp_required", ObjectType: "settings", ObjectID: keyTOTPRequired,
+		return tx.audit(Change{Action: shuyu.AuditSecurityTOTPRequired, ObjectType: "settings", ObjectID: keyTOTPRequired,
 			Detail: map[string]any{"from": old, "to": roles}})
 	})
 }
@@ -100,7 +100,7 @@ func (d *DB) BeginTOTP(ctx context.Context, actor *shuyu.Actor) (*TOTPEnrollment
 		if _, err := tx.exec(`UPDATE users SET totp_secret = ? WHERE id = ?`, secret, actor.UserID); err != nil {
 			return err
 		}
-		return tx.audit(Change{Action: "user.totp_begin", ObjectType: "user", ObjectID: actor.UserID})
+		return tx.audit(Change{Action: shuyu.AuditUserTOTPBegin, ObjectType: "user", ObjectID: actor.UserID})
 	})
 	if err != nil {
 		return nil, shuyu.Wrap("begin totp", err)
@@ -130,7 +130,7 @@ func (d *DB) ConfirmTOTP(ctx context.Context, actor *shuyu.Actor, token, code st
 		if _, err := tx.exec(`UPDATE sessions SET restricted = ? WHERE digest = ?`, false, credential.TokenDigest(token)); err != nil {
 			return err
 		}
-		return tx.audit(Change{Action: "user.totp_enabled", ObjectType: "user", ObjectID: actor.UserID})
+		return tx.audit(Change{Action: shuyu.AuditUserTOTPEnabled, ObjectType: "user", ObjectID: actor.UserID})
 	})
 }
 
@@ -147,6 +147,6 @@ func (d *DB) ResetTOTP(ctx context.Context, actor *shuyu.Actor, id int64, reason
 		if _, err := tx.exec(`UPDATE users SET totp_enabled = ?, totp_secret = '' WHERE id = ?`, false, id); err != nil {
 			return err
 		}
-		return tx.audit(Change{Action: "user.totp_reset", ObjectType: "user", ObjectID: id, Reason: reason})
+		return tx.audit(Change{Action: shuyu.AuditUserTOTPReset, ObjectType: "user", ObjectID: id, Reason: reason})
 	})
 }

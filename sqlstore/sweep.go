@@ -32,8 +32,8 @@ var errSweepNothing = errors.New("sweep: nothing to do")
 // one database: every write transaction first locks the audit head (so
 // writers run one at a time), then re-selects what is still due and moves
 // each row with a conditional UPDATE … WHERE status = 'open', so a row
-// another sweeper already moved is skipped. The lead calls it at start-up
-// and every minute.
+// another sweeper already moved is skipped. `shuyu serve` calls it at
+// start-up and every minute (cmd/shuyu/serve.go, Main.background).
 func (d *DB) Sweep(ctx context.Context) (SweepReport, error) {
 	start := time.Now()
 	var rep SweepReport
@@ -141,7 +141,7 @@ func (d *DB) sweepReviews(ctx context.Context) (deemed, approved int, err error)
 				continue
 			}
 			deemed++
-			if err := tx.audit(Change{Action: "review.deem", ObjectType: "review", ObjectID: r.id, Reason: rule,
+			if err := tx.audit(Change{Action: shuyu.AuditReviewDeem, ObjectType: "review", ObjectID: r.id, Reason: rule,
 				Detail: map[string]any{"application_id": r.app, "round": r.round, "org_id": r.org}}); err != nil {
 				return err
 			}
@@ -199,6 +199,9 @@ func (d *DB) sweepAgreements(ctx context.Context) (int, error) {
 			ids = append(ids, id)
 		}
 		rows.Close()
+		if err := rows.Err(); err != nil {
+			return err
+		}
 		for _, id := range ids {
 			if err := tx.agreementEnd(id, "expire", "R34.1 协议期限届满 (term ended)"); err != nil {
 				return err
@@ -208,7 +211,7 @@ func (d *DB) sweepAgreements(ctx context.Context) (int, error) {
 		if expired == 0 {
 			return errSweepNothing
 		}
-		return rows.Err()
+		return nil
 	})
 	return expired, err
 }

@@ -101,9 +101,11 @@ func (tx *Tx) insert(q string, args ...any) (int64, error) {
 // carries the same instant.
 func (tx *Tx) Now() time.Time { return tx.now }
 
-// Change describes one audited state change.
+// Change describes one audited state change. Its Action is one of
+// shuyu.AuditActions (TestAudit_ActionsListed checks every Change in this
+// package).
 type Change struct {
-	Action     string
+	Action     shuyu.AuditAction
 	ObjectType string
 	ObjectID   any
 	Reason     string
@@ -115,6 +117,9 @@ type Change struct {
 func (tx *Tx) audit(c Change) error {
 	if !tx.write {
 		return fmt.Errorf("sqlstore: audit in a read transaction")
+	}
+	if c.Action == "" {
+		return fmt.Errorf("sqlstore: audit %s %v: no action", c.ObjectType, c.ObjectID)
 	}
 	a := tx.actor
 	if a == nil {
@@ -140,7 +145,7 @@ func (tx *Tx) audit(c Change) error {
 	e := shuyu.Event{
 		Seq: tx.seq + 1, Time: tx.now,
 		ActorID: a.UserID, ActorName: a.Username, ActorRole: role, ActorOrgID: a.OrgID,
-		Action: c.Action, ObjectType: c.ObjectType, ObjectID: fmt.Sprint(c.ObjectID),
+		Action: string(c.Action), ObjectType: c.ObjectType, ObjectID: fmt.Sprint(c.ObjectID),
 		Reason: c.Reason, Detail: detail, RequestID: ri.RequestID, ClientIP: ri.ClientIP,
 	}
 	tx.hasher.Seal(tx.head, &e)

@@ -113,7 +113,7 @@ func (d *DB) CreateUser(ctx context.Context, actor *shuyu.Actor, nu NewUser) (*s
 		if u, err = tx.user(id); err != nil {
 			return err
 		}
-		return tx.audit(Change{Action: "user.create", ObjectType: "user", ObjectID: id,
+		return tx.audit(Change{Action: shuyu.AuditUserCreate, ObjectType: "user", ObjectID: id,
 			Detail: map[string]any{"username": u.Username, "org_id": u.OrgID, "roles": u.Roles}})
 	})
 	if err != nil {
@@ -251,7 +251,7 @@ func (d *DB) UpdateUser(ctx context.Context, actor *shuyu.Actor, id int64, up Us
 		if u, err = tx.user(id); err != nil {
 			return err
 		}
-		return tx.audit(Change{Action: "user.update", ObjectType: "user", ObjectID: id, Reason: up.Reason, Detail: detail})
+		return tx.audit(Change{Action: shuyu.AuditUserUpdate, ObjectType: "user", ObjectID: id, Reason: up.Reason, Detail: detail})
 	})
 	if err != nil {
 		return nil, shuyu.Wrap("update user", err)
@@ -283,7 +283,7 @@ func (d *DB) UnlockUser(ctx context.Context, actor *shuyu.Actor, id int64, reaso
 		if _, err := tx.exec(`UPDATE users SET failed_logins = 0, locked_until = NULL WHERE id = ?`, id); err != nil {
 			return err
 		}
-		return tx.audit(Change{Action: "user.unlock", ObjectType: "user", ObjectID: id, Reason: reason})
+		return tx.audit(Change{Action: shuyu.AuditUserUnlock, ObjectType: "user", ObjectID: id, Reason: reason})
 	})
 }
 
@@ -295,7 +295,7 @@ func (d *DB) ResetPassword(ctx context.Context, actor *shuyu.Actor, id int64, pa
 		if err != nil {
 			return err
 		}
-		return d.setPassword(tx, u, password, "user.reset_password", reason)
+		return d.setPassword(tx, u, password, shuyu.AuditUserResetPassword, reason)
 	})
 }
 
@@ -313,11 +313,11 @@ func (d *DB) ChangePassword(ctx context.Context, actor *shuyu.Actor, oldPassword
 		if err != nil {
 			return err
 		}
-		return d.setPassword(tx, u, newPassword, "user.change_password", "")
+		return d.setPassword(tx, u, newPassword, shuyu.AuditUserChangePassword, "")
 	})
 }
 
-func (d *DB) setPassword(tx *Tx, u *shuyu.User, password, action, reason string) error {
+func (d *DB) setPassword(tx *Tx, u *shuyu.User, password string, action shuyu.AuditAction, reason string) error {
 	if err := shuyu.PasswordPolicy(u.Username, password); err != nil {
 		return err
 	}

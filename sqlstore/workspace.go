@@ -119,7 +119,7 @@ func (tx *Tx) workspaceOpen(g shuyu.WorkspaceGrant) (*shuyu.Workspace, error) {
 		}
 		detail = append(detail, map[string]any{"entry": e.EntryCode, "table": e.Table, "fields": names})
 	}
-	return ws, tx.audit(Change{Action: "workspace.open", ObjectType: "workspace", ObjectID: id,
+	return ws, tx.audit(Change{Action: shuyu.AuditWorkspaceOpen, ObjectType: "workspace", ObjectID: id,
 		Detail: map[string]any{"org_id": ws.OrgID, "agreement_id": g.AgreementID, "k": ws.K, "dp_epsilon": ws.Epsilon,
 			"starts_at": ws.StartsAt, "ends_at": ws.EndsAt, "grants": detail}})
 }

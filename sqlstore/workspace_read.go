@@ -172,11 +172,13 @@ func (d *DB) WorkspaceSecret(ctx context.Context, actor *shuyu.Actor, id int64) 
 // event must be allowed from the stored state, and freezing and closing must
 // say why.
 func (d *DB) SetWorkspaceStatus(ctx context.Context, actor *shuyu.Actor, id int64, event, reason string) (*shuyu.Workspace, error) {
-	action := shuyu.ActWorkspaceFreeze
+	action, audited := shuyu.ActWorkspaceFreeze, shuyu.AuditWorkspaceFreeze
 	switch event {
-	case "freeze", "unfreeze":
+	case "freeze":
+	case "unfreeze":
+		audited = shuyu.AuditWorkspaceUnfreeze
 	case "close":
-		action = shuyu.ActWorkspaceClose
+		action, audited = shuyu.ActWorkspaceClose, shuyu.AuditWorkspaceClose
 	default:
 		return nil, shuyu.Errorf(shuyu.EINVALID, "操作须为 freeze、unfreeze 或 close (unknown action)")
 	}
@@ -201,7 +203,7 @@ func (d *DB) SetWorkspaceStatus(ctx context.Context, actor *shuyu.Actor, id int6
 			to, reason, micros(tx.now), id); err != nil {
 			return err
 		}
-		return tx.audit(Change{Action: "workspace." + event, ObjectType: "workspace", ObjectID: id, Reason: reason,
+		return tx.audit(Change{Action: audited, ObjectType: "workspace", ObjectID: id, Reason: reason,
 			Detail: map[string]any{"from": from, "to": to}})
 	})
 	if err != nil {

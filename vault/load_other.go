@@ -173,6 +173,9 @@ func buildTyped(ctx context.Context, conn *sql.Conn, describe string, reader fun
 			errs = append(errs, shuyu.RowError{Row: int(r) + rowBase, Column: col, Message: rejectMessage("CAST", col, spec)})
 		}
 		rows.Close()
+		if err := rows.Err(); err != nil {
+			return SanitizeError(err)
+		}
 		if len(errs) > 0 {
 			return shuyu.Errorf(shuyu.EUNPROCESSABLE, "文件有值不能解析为所需类型，已整体拒收 (unparsable values; file refused)").WithDetails(errs)
 		}

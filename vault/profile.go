@@ -86,6 +86,9 @@ func (d *Domain) Profile(ctx context.Context, entry string) (*Profile, error) {
 				cp.Top = append(cp.Top, cat)
 			}
 			rows.Close()
+			if err := rows.Err(); err != nil {
+				return nil, fmt.Errorf("%s: %w", op, SanitizeError(err))
+			}
 		}
 		p.Columns = append(p.Columns, cp)
 	}

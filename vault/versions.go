@@ -76,6 +76,9 @@ func (d *Domain) cleanup(ctx context.Context) error {
 		orphans = append(orphans, t)
 	}
 	rows.Close()
+	if err := rows.Err(); err != nil {
+		return SanitizeError(err)
+	}
 	for _, t := range orphans {
 		if _, err := d.db.ExecContext(ctx, "DROP TABLE IF EXISTS "+ident(t)); err != nil {
 			return SanitizeError(err)

@@ -1,0 +1,215 @@
+package shuyu
+
+import "slices"
+
+// AuditAction names what an audit event records (Event.Action), as
+// "<object>.<verb>": review.deem, workspace.query. Every action the platform
+// records is a constant below and is listed in AuditActions, so the list is
+// the one place to see what the trail can contain; the audit page shows each
+// with its label audit.action.<action> (web/i18n), and tests prove that
+// every constant is listed (TestAuditActions_ConstantsListed), that the store
+// writes no action outside the list (sqlstore TestAudit_ActionsListed) and
+// that every listed action has a Chinese label (web TestAuditActions_Labelled).
+//
+// To add one: a constant here, its entry in auditActions, and the label
+// "audit.action.<action>" with zh and en in the capability's web/i18n file.
+type AuditAction string
+
+const (
+	// Development agreements.
+	AuditAgreementGenerate     AuditAction = "agreement.generate"
+	AuditAgreementSignMerchant AuditAction = "agreement.sign_merchant"
+	AuditAgreementSignOperator AuditAction = "agreement.sign_operator"
+	AuditAgreementTerminate    AuditAction = "agreement.terminate"
+	AuditAgreementExpire       AuditAction = "agreement.expire"
+
+	// Usage applications, their compliance check and outcome.
+	AuditApplicationSubmit   AuditAction = "application.submit"
+	AuditApplicationResubmit AuditAction = "application.resubmit"
+	AuditApplicationAttach   AuditAction = "application.attach"
+	AuditApplicationCheck    AuditAction = "application.check"
+	AuditApplicationWithdraw AuditAction = "application.withdraw"
+	AuditApplicationApproved AuditAction = "application.approved"
+	AuditApplicationRejected AuditAction = "application.rejected"
+
+	// The audit trail itself: reading and exporting it is audited too.
+	AuditAuditRead       AuditAction = "audit.read"
+	AuditAuditExport     AuditAction = "audit.export"
+	AuditAuditVerify     AuditAction = "audit.verify"
+	AuditAuditCheckpoint AuditAction = "audit.checkpoint"
+
+	// Sign-in and sessions.
+	AuditAuthLogin              AuditAction = "auth.login"
+	AuditAuthLoginFailed        AuditAction = "auth.login_failed"
+	AuditAuthAccountLocked      AuditAction = "auth.account_locked"
+	AuditAuthLoginRefusedLocked AuditAction = "auth.login_refused_locked"
+	AuditAuthOTPRequested       AuditAction = "auth.otp_requested"
+	AuditAuthLogout             AuditAction = "auth.logout"
+	AuditAuthSessionExpired     AuditAction = "auth.session_expired"
+
+	// The operator's authorization and its term.
+	AuditAuthorizationTerm AuditAction = "authorization.term"
+
+	// Working-day calendar additions by the authority.
+	AuditCalendarAdd    AuditAction = "calendar.add"
+	AuditCalendarRemove AuditAction = "calendar.remove"
+
+	// The authorized-operation catalog and its approval flow; the flow steps are shuyu.CatalogStep.
+	AuditCatalogCreate        AuditAction = "catalog.create"
+	AuditCatalogUpdate        AuditAction = "catalog.update"
+	AuditCatalogImport        AuditAction = "catalog.import"
+	AuditCatalogMount         AuditAction = "catalog.mount"
+	AuditCatalogRevise        AuditAction = "catalog.revise"
+	AuditCatalogSubmit        AuditAction = "catalog.submit"
+	AuditCatalogApproveCounty AuditAction = "catalog.approve_county"
+	AuditCatalogReturnCounty  AuditAction = "catalog.return_county"
+	AuditCatalogApproveCity   AuditAction = "catalog.approve_city"
+	AuditCatalogReturnCity    AuditAction = "catalog.return_city"
+	AuditCatalogPublish       AuditAction = "catalog.publish"
+
+	// The catalog's category tree.
+	AuditCategoryCreate AuditAction = "category.create"
+
+	// Catalog demands.
+	AuditDemandCreate AuditAction = "demand.create"
+	AuditDemandRoute  AuditAction = "demand.route"
+	AuditDemandUpdate AuditAction = "demand.update"
+
+	// Rule texts the authority approves.
+	AuditDocumentCreate  AuditAction = "document.create"
+	AuditDocumentApprove AuditAction = "document.approve"
+
+	// The data domain: supply, mounting, quality issues, suspension.
+	AuditDomainSupplyStart     AuditAction = "domain.supply_start"
+	AuditDomainSupplyDone      AuditAction = "domain.supply_done"
+	AuditDomainSupplyFailed    AuditAction = "domain.supply_failed"
+	AuditDomainSupplyRecovered AuditAction = "domain.supply_recovered"
+	AuditDomainSourceConnect   AuditAction = "domain.source_connect"
+	AuditDomainRulesSet        AuditAction = "domain.rules_set"
+	AuditDomainSettingsUpdate  AuditAction = "domain.settings_update"
+	AuditDomainPreview         AuditAction = "domain.preview"
+	AuditDomainIssueRaise      AuditAction = "domain.issue_raise"
+	AuditDomainIssueUpdate     AuditAction = "domain.issue_update"
+	AuditDomainIssueAnswered   AuditAction = "domain.issue_answered"
+	AuditDomainIssueFixed      AuditAction = "domain.issue_fixed"
+	AuditDomainIssueClosed     AuditAction = "domain.issue_closed"
+	AuditDomainSuspend         AuditAction = "domain.suspend"
+	AuditDomainResume          AuditAction = "domain.resume"
+
+	// Notices.
+	AuditInboxRead AuditAction = "inbox.read"
+
+	// The operator's periodic merchant report.
+	AuditMerchantReportFile AuditAction = "merchant_report.file"
+
+	// Organizations and their signing keys.
+	AuditOrgCreate     AuditAction = "org.create"
+	AuditOrgStatus     AuditAction = "org.status"
+	AuditOrgSigningKey AuditAction = "org.signing_key"
+
+	// Output-check rule sets.
+	AuditOutRulesPropose AuditAction = "outrules.propose"
+	AuditOutRulesApprove AuditAction = "outrules.approve"
+
+	// Products and their output check, review, filing and delivery.
+	AuditProductCreate       AuditAction = "product.create"
+	AuditProductUpdate       AuditAction = "product.update"
+	AuditProductTable        AuditAction = "product.table"
+	AuditProductRequest      AuditAction = "product.request"
+	AuditProductCheckStart   AuditAction = "product.check_start"
+	AuditProductCheck        AuditAction = "product.check"
+	AuditProductRevise       AuditAction = "product.revise"
+	AuditProductReview       AuditAction = "product.review"
+	AuditProductSecondReview AuditAction = "product.second_review"
+	AuditProductFile         AuditAction = "product.file"
+	AuditProductRelease      AuditAction = "product.release"
+	AuditProductDeliver      AuditAction = "product.deliver"
+	AuditProductAttribute    AuditAction = "product.attribute"
+	AuditProductReport       AuditAction = "product.report"
+
+	// Merchant onboarding; events of shuyu.RegistrationMachine.
+	AuditRegistrationSubmit          AuditAction = "registration.submit"
+	AuditRegistrationAttach          AuditAction = "registration.attach"
+	AuditRegistrationAccept          AuditAction = "registration.accept"
+	AuditRegistrationRequestMaterial AuditAction = "registration.request_material"
+	AuditRegistrationSupplement      AuditAction = "registration.supplement"
+	AuditRegistrationRegister        AuditAction = "registration.register"
+	AuditRegistrationRefuse          AuditAction = "registration.refuse"
+	AuditRegistrationSuspend         AuditAction = "registration.suspend"
+	AuditRegistrationResume          AuditAction = "registration.resume"
+	AuditRegistrationExit            AuditAction = "registration.exit"
+
+	// Reviews; deem is the system's deemed approval.
+	AuditReviewOpen    AuditAction = "review.open"
+	AuditReviewApprove AuditAction = "review.approve"
+	AuditReviewReject  AuditAction = "review.reject"
+	AuditReviewExtend  AuditAction = "review.extend"
+	AuditReviewDeem    AuditAction = "review.deem"
+
+	// Security settings.
+	AuditSecurityTOTPRequired AuditAction = "security.totp_required"
+
+	// Accounts.
+	AuditUserCreate         AuditAction = "user.create"
+	AuditUserUpdate         AuditAction = "user.update"
+	AuditUserUnlock         AuditAction = "user.unlock"
+	AuditUserResetPassword  AuditAction = "user.reset_password"
+	AuditUserChangePassword AuditAction = "user.change_password"
+	AuditUserTOTPBegin      AuditAction = "user.totp_begin"
+	AuditUserTOTPEnabled    AuditAction = "user.totp_enabled"
+	AuditUserTOTPReset      AuditAction = "user.totp_reset"
+
+	// Workspaces and governed queries.
+	AuditWorkspaceOpen        AuditAction = "workspace.open"
+	AuditWorkspaceSimulate    AuditAction = "workspace.simulate"
+	AuditWorkspaceQuery       AuditAction = "workspace.query"
+	AuditWorkspaceQueryCancel AuditAction = "workspace.query_cancel"
+	AuditWorkspaceTableExpire AuditAction = "workspace.table_expire"
+	AuditWorkspaceFreeze      AuditAction = "workspace.freeze"
+	AuditWorkspaceUnfreeze    AuditAction = "workspace.unfreeze"
+	AuditWorkspaceClose       AuditAction = "workspace.close"
+)
+
+var auditActions = []AuditAction{
+	AuditAgreementGenerate, AuditAgreementSignMerchant, AuditAgreementSignOperator, AuditAgreementTerminate,
+	AuditAgreementExpire,
+	AuditApplicationSubmit, AuditApplicationResubmit, AuditApplicationAttach, AuditApplicationCheck,
+	AuditApplicationWithdraw, AuditApplicationApproved, AuditApplicationRejected,
+	AuditAuditRead, AuditAuditExport, AuditAuditVerify, AuditAuditCheckpoint,
+	AuditAuthLogin, AuditAuthLoginFailed, AuditAuthAccountLocked, AuditAuthLoginRefusedLocked,
+	AuditAuthOTPRequested, AuditAuthLogout, AuditAuthSessionExpired,
+	AuditAuthorizationTerm,
+	AuditCalendarAdd, AuditCalendarRemove,
+	AuditCatalogCreate, AuditCatalogUpdate, AuditCatalogImport, AuditCatalogMount, AuditCatalogRevise,
+	AuditCatalogSubmit, AuditCatalogApproveCounty, AuditCatalogReturnCounty, AuditCatalogApproveCity,
+	AuditCatalogReturnCity, AuditCatalogPublish,
+	AuditCategoryCreate,
+	AuditDemandCreate, AuditDemandRoute, AuditDemandUpdate,
+	AuditDocumentCreate, AuditDocumentApprove,
+	AuditDomainSupplyStart, AuditDomainSupplyDone, AuditDomainSupplyFailed, AuditDomainSupplyRecovered,
+	AuditDomainSourceConnect, AuditDomainRulesSet, AuditDomainSettingsUpdate, AuditDomainPreview,
+	AuditDomainIssueRaise, AuditDomainIssueUpdate, AuditDomainIssueAnswered, AuditDomainIssueFixed,
+	AuditDomainIssueClosed, AuditDomainSuspend, AuditDomainResume,
+	AuditInboxRead,
+	AuditMerchantReportFile,
+	AuditOrgCreate, AuditOrgStatus, AuditOrgSigningKey,
+	AuditOutRulesPropose, AuditOutRulesApprove,
+	AuditProductCreate, AuditProductUpdate, AuditProductTable, AuditProductRequest, AuditProductCheckStart,
+	AuditProductCheck, AuditProductRevise, AuditProductReview, AuditProductSecondReview, AuditProductFile,
+	AuditProductRelease, AuditProductDeliver, AuditProductAttribute, AuditProductReport,
+	AuditRegistrationSubmit, AuditRegistrationAttach, AuditRegistrationAccept, AuditRegistrationRequestMaterial,
+	AuditRegistrationSupplement, AuditRegistrationRegister, AuditRegistrationRefuse, AuditRegistrationSuspend,
+	AuditRegistrationResume, AuditRegistrationExit,
+	AuditReviewOpen, AuditReviewApprove, AuditReviewReject, AuditReviewExtend, AuditReviewDeem,
+	AuditSecurityTOTPRequired,
+	AuditUserCreate, AuditUserUpdate, AuditUserUnlock, AuditUserResetPassword, AuditUserChangePassword,
+	AuditUserTOTPBegin, AuditUserTOTPEnabled, AuditUserTOTPReset,
+	AuditWorkspaceOpen, AuditWorkspaceSimulate, AuditWorkspaceQuery, AuditWorkspaceQueryCancel,
+	AuditWorkspaceTableExpire, AuditWorkspaceFreeze, AuditWorkspaceUnfreeze, AuditWorkspaceClose,
+}
+
+// AuditActions returns every action the platform records, grouped by object.
+func AuditActions() []AuditAction { return slices.Clone(auditActions) }
+
+// Known reports whether a is one of AuditActions.
+func (a AuditAction) Known() bool { return slices.Contains(auditActions, a) }

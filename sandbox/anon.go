@@ -428,16 +428,6 @@ func affectedUnits(name, src string, gcols []string, units int, onePerRow bool, 
 	return b.String()
 }
 
-func leastUnits(units int, cond string) string {
-	parts := make([]string, units)
-	for u := range parts {
-		parts[u] = fmt.Sprintf("count(DISTINCT __u%d) FILTER (WHERE %s)", u, cond)
-	}
-	if units == 1 {
-		return parts[0]
-	}
-	return "least(" + strings.Join(parts, ", ") + ")"
-}
 
 func ternary(c bool, a, b string) string {
 	if c {
@@ -446,10 +436,22 @@ func ternary(c bool, a, b string) string {
 	return b
 }
 
-// salt derives a constant for hashing inside DuckDB from the workspace
-// secret, so thresholds cannot be predicted from the SQL alone.
+// noiseKey is the key every noise draw and threshold is derived from: the
+// platform's (Engine.NoiseKey), so the same figure over the same people
+// gets the same noise in every workspace and for every merchant, and
+// colluding merchants gain nothing by pooling answers; a workspace's own
+// secret when the engine has none (tests).
+func (e *Engine) noiseKey(ws *Workspace) []byte {
+	if len(e.NoiseKey) >= 16 {
+		return e.NoiseKey
+	}
+	return ws.Secret
+}
+
+// salt derives a constant for hashing inside DuckDB from the noise key, so
+// thresholds cannot be predicted from the SQL alone.
 func (e *Engine) salt(ws *Workspace, parts ...string) uint64 {
-	return binary.BigEndian.Uint64(mac(ws.Secret, parts...))
+	return binary.BigEndian.Uint64(mac(e.noiseKey(ws), parts...))
 }
 
 func mac(secret []byte, parts ...string) []byte {
@@ -543,7 +545,7 @@ type bucket struct {
 }
 
 // decode turns the anonymizing statement's rows into released groups.
-func decode(ws *Workspace, p *plan, l *layout, rows [][]any) []bucket {
+func decode(ws *Workspace, key []byte, p *plan, l *layout, rows [][]any) []bucket {
 	k := ws.k()
 	var out []bucket
 	get := func(r []any, name string) any {
@@ -575,7 +577,7 @@ func decode(ws *Workspace, p *plan, l *layout, rows [][]any) []bucket {
 		small := false
 		for u := 0; u < l.units; u++ {
 			n := int64(num(get(r, fmt.Sprintf("n%d", u))))
-			tau := int64(k) + int64(3*uniform(ws.Secret, "lcf", idOf(get(r, fmt.Sprintf("h%d", u)))))
+			tau := int64(k) + int64(3*uniform(key, "lcf", idOf(get(r, fmt.Sprintf("h%d", u)))))
 			if n < tau {
 				small = true
 			}
@@ -604,7 +606,7 @@ func decode(ws *Workspace, p *plan, l *layout, rows [][]any) []bucket {
 				in := parts(i, "in")
 				low := false
 				for _, c := range in {
-					if int64(c.total) < int64(k)+int64(3*uniform(ws.Secret, "lcf-filter", c.id)) {
+					if int64(c.total) < int64(k)+int64(3*uniform(key, "lcf-filter", c.id)) {
 						low = true
 					}
 				}
@@ -618,21 +620,21 @@ func decode(ws *Workspace, p *plan, l *layout, rows [][]any) []bucket {
 			}
 			switch s.kind {
 			case kCount:
-				b.vals[i] = int64(math.Max(0, math.Round(anonymize(ws.Secret, label, parts(i, "c")))))
+				b.vals[i] = int64(math.Max(0, math.Round(anonymize(key, label, parts(i, "c")))))
 			case kCountDistinct:
 				cs := parts(i, "c")
 				exact := num(get(r, fmt.Sprintf("d%d", i)))
 				for u := range cs {
 					cs[u].total = exact
 				}
-				v := anonymize(ws.Secret, label, cs)
+				v := anonymize(key, label, cs)
 				b.vals[i] = int64(math.Max(0, math.Round(v)))
 			case kSum:
-				v := anonymize(ws.Secret, label+"+", parts(i, "p")) - anonymize(ws.Secret, label+"-", parts(i, "n"))
+				v := anonymize(key, label+"+", parts(i, "p")) - anonymize(key, label+"-", parts(i, "n"))
 				b.vals[i] = round(v, 2)
 			case kAvg, kVar:
-				sum := anonymize(ws.Secret, "sum+", parts(i, "p")) - anonymize(ws.Secret, "sum-", parts(i, "n"))
-				cnt := anonymize(ws.Secret, "count", parts(i, "c"))
+				sum := anonymize(key, "sum+", parts(i, "p")) - anonymize(key, "sum-", parts(i, "n"))
+				cnt := anonymize(key, "count", parts(i, "c"))
 				if cnt < 1 {
 					continue
 				}
@@ -641,7 +643,7 @@ func decode(ws *Workspace, p *plan, l *layout, rows [][]any) []bucket {
 					b.vals[i] = round(mean, 4)
 					continue
 				}
-				sq := anonymize(ws.Secret, "sumsq", parts(i, "q"))
+				sq := anonymize(key, "sumsq", parts(i, "q"))
 				den := cnt - 1
 				if s.pop {
 					den = cnt
@@ -661,7 +663,7 @@ func decode(ws *Workspace, p *plan, l *layout, rows [][]any) []bucket {
 				}
 				v := num(get(r, fmt.Sprintf("__qv_%d", i)))
 				spread := num(get(r, fmt.Sprintf("__qr_%d", i)))
-				v += spread / (2 * float64(units)) * gauss(ws.Secret, "quantile", idOf(get(r, fmt.Sprintf("__qh_%d", i))))
+				v += spread / (2 * float64(units)) * gauss(key, "quantile", idOf(get(r, fmt.Sprintf("__qh_%d", i))))
 				b.vals[i] = round(v, 4)
 			}
 		}

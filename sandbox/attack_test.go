@@ -82,6 +82,7 @@ func same(a, b *Result) bool {
 }
 
 func TestEngineEscapes_R4_2(t *testing.T) {
+	t.Parallel()
 	f := newFixture(t)
 	expectStatus(t, f, Rejected,
 		"SELECT * FROM read_csv('/etc/passwd')",
@@ -123,6 +124,7 @@ func TestEngineEscapes_R4_2(t *testing.T) {
 }
 
 func TestIdentifiersOnlyJoinAndCount_R28_5(t *testing.T) {
+	t.Parallel()
 	f := newFixture(t)
 	expectStatus(t, f, Rejected,
 		"SELECT left(id, 6) AS k, count(*) FROM people GROUP BY k",
@@ -166,6 +168,7 @@ func TestIdentifiersOnlyJoinAndCount_R28_5(t *testing.T) {
 // Execution-outcome oracles: a predicate that makes evaluation fail for one
 // person must not change anything the merchant sees (R28.3).
 func TestOutcomeOracleGivesNothing_R28_3_R4_2(t *testing.T) {
+	t.Parallel()
 	f := newFixture(t)
 	templates := []string{
 		"SELECT p.county, count(*) AS n FROM people p WHERE (CASE WHEN %s THEN CAST('x' AS INTEGER) ELSE 1 END) = 1 GROUP BY p.county",
@@ -203,6 +206,7 @@ func TestOutcomeOracleGivesNothing_R28_3_R4_2(t *testing.T) {
 // Shape oracles: nothing about a withheld result's size, and reasons that
 // never count what was hidden.
 func TestShapeOracleGivesNothing_R28_3(t *testing.T) {
+	t.Parallel()
 	f := newFixture(t)
 	v := victims(f, 1, false)[0]
 	a := f.run(t, "SELECT p.county, p.gender FROM people p WHERE "+v.pred)
@@ -220,6 +224,7 @@ func TestShapeOracleGivesNothing_R28_3(t *testing.T) {
 // Padding: a cross join with a large population must not make one
 // person's figures look like a crowd's (R28.3).
 func TestPaddingCountsEveryRelation_R28_3(t *testing.T) {
+	t.Parallel()
 	f := newFixture(t)
 	for _, v := range victims(f, 3, true) {
 		for _, q := range []string{
@@ -240,6 +245,7 @@ func TestPaddingCountsEveryRelation_R28_3(t *testing.T) {
 // Differencing: conditions that single out a person have no effect, however
 // they are spelled, and the noise does not change with the spelling (R28.3).
 func TestDifferencingNeutralized_R28_3(t *testing.T) {
+	t.Parallel()
 	f := newFixture(t)
 	for _, v := range victims(f, 4, true) {
 		b, g := v.p.Birth.Format("2006-01-02"), v.p.Gender
@@ -291,6 +297,7 @@ func firstAmount(f *fixture, id string) float64 {
 // Extremes and order statistics never reveal one person's value: the
 // tycoon's income stays hidden whatever the function is called.
 func TestExtremesNeverOnePerson_R28_3(t *testing.T) {
+	t.Parallel()
 	f := newFixture(t)
 	incomes := map[float64]bool{}
 	for _, p := range f.people {
@@ -329,6 +336,7 @@ func TestExtremesNeverOnePerson_R28_3(t *testing.T) {
 // Averaging: asking again, or asking the same thing differently, gives the
 // same noise, so nothing averages away (R28.3).
 func TestNoiseIsSticky_R28_3(t *testing.T) {
+	t.Parallel()
 	f := newFixture(t)
 	spellings := []string{
 		"SELECT count(*) FROM people WHERE county = '640502' AND gender = '女'",

@@ -344,6 +344,9 @@ func (c *checker) function(n node, x ectx) flow {
 		c.refuse("function_order", "聚合函数内不支持 ORDER BY")
 	}
 	if aggregates[name] {
+		if x.inAgg == "" && caseShare(n) {
+			return c.expr(n, x) // now arithmetic over FILTERed aggregates
+		}
 		return c.aggregateCall(n, name, x)
 	}
 	if n["filter"] != nil || n["distinct"] == true {

@@ -283,7 +283,7 @@ func (c *checker) groupKeys(root node, sel []any, p *plan) {
 		f := c.expr(gn, ectx{group: true})
 		c.groups[before] = true
 		if !c.transform(gn) {
-			c.refuse("group_transform", "分组表达式："+transformReason+"；年龄段可用 age_band(出生日期, 10)，金额分段可用 floor(金额/500)*500 或 width_bucket")
+			c.refuse("group_transform", "分组表达式："+transformReason+"；年龄段可用 age_band(出生日期, 10)，金额分段可用 floor(金额/500)*500")
 		}
 		groups[gi] = gn
 		c.groups[c.canon(gn)] = true

@@ -32,6 +32,7 @@ func byCounty(t *testing.T, f *fixture) map[string]int {
 }
 
 func TestDPBudgetExhausted_R28_3(t *testing.T) {
+	t.Parallel()
 	f := dpFixture(t, 1, 0.25)
 	const q = "SELECT county, count(*) AS n FROM people GROUP BY county"
 	for i := 0; i < 4; i++ {
@@ -58,6 +59,7 @@ func TestDPBudgetExhausted_R28_3(t *testing.T) {
 }
 
 func TestDPNoiseUnbiased_R28_3(t *testing.T) {
+	t.Parallel()
 	const runs = 150
 	f := dpFixture(t, runs, 1)
 	want := byCounty(t, f)
@@ -93,6 +95,7 @@ func TestDPNoiseUnbiased_R28_3(t *testing.T) {
 // Values clamp to the declared bounds: the tycoon's 5e8 income counts as
 // 100000, so it cannot stand out in a sum or an average.
 func TestDPBoundsEnforced_R28_3(t *testing.T) {
+	t.Parallel()
 	f := dpFixture(t, 100, 1)
 	clamped, n := 0.0, 0
 	for _, p := range f.people {
@@ -139,6 +142,7 @@ func TestDPBoundsEnforced_R28_3(t *testing.T) {
 }
 
 func TestDPRefusals_R28_3(t *testing.T) {
+	t.Parallel()
 	f := dpFixture(t, 10, 1)
 	f.ws.Tables[0].Columns[5].Bounds = nil // income without bounds
 	for q, code := range map[string]string{

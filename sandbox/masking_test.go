@@ -5,6 +5,7 @@ import (
 )
 
 func TestMaskingFunctions_R28_5(t *testing.T) {
+	t.Parallel()
 	f := newFixture(t)
 	res := f.run(t, "SELECT mask_hash(id) AS h, mask_partial(name, 1, 0) AS nm, age_band(birth_date, 5) AS band, to_year(birth_date) AS y, county_of(id) AS c, income FROM people")
 	if res.Status != Withheld || len(res.Rows) != 0 {
@@ -63,6 +64,7 @@ func TestMaskingFunctions_R28_5(t *testing.T) {
 }
 
 func TestJoinOnMaskedHash_R28_5(t *testing.T) {
+	t.Parallel()
 	f := newFixture(t)
 	res := f.run(t, "SELECT county, count(*) AS n FROM people p JOIN settlements s ON mask_hash(p.id) = mask_hash(s.id) GROUP BY county")
 	if res.Status != Released || len(res.Rows) != 3 {

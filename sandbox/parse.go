@@ -31,14 +31,14 @@ func parse(ctx context.Context, conn *sql.Conn, sqlText string) (node, *Reason, 
 	if b, _ := doc["error"].(bool); b {
 		msg, _ := doc["error_message"].(string)
 		if strings.Contains(msg, "Only SELECT") {
-			return nil, &Reason{"not_select", "只允许单条只读 SELECT 语句 (only one read-only SELECT)"}, nil
+			return nil, &Reason{"not_select", "只允许单条只读 SELECT 语句"}, nil
 		}
-		return nil, &Reason{"syntax", "SQL 语法错误 (syntax error): " + msg}, nil
+		return nil, &Reason{"syntax", "SQL 语法错误：" + msg}, nil
 	}
 	stmts, _ := doc["statements"].([]any)
 	if len(stmts) != 1 {
 		// R4.2: a second statement (even after a comment) could be anything.
-		return nil, &Reason{"multiple_statements", "只允许单条 SELECT 语句 (one statement only)"}, nil
+		return nil, &Reason{"multiple_statements", "只允许单条 SELECT 语句"}, nil
 	}
 	st, _ := stmts[0].(node)
 	return st, nil, nil

@@ -71,7 +71,6 @@ var scalars = map[string]bool{
 	"~~": true, "!~~": true, "~~*": true, "!~~*": true,
 	"abs": true, "round": true, "floor": true, "ceil": true, "ceiling": true, "sign": true,
 	"greatest": true, "least": true, "nullif": true, "ln": true, "log10": true, "sqrt": true, "power": true, "pow": true,
-	"width_bucket": true,
 	// strings
 	"lower": true, "upper": true, "length": true, "substr": true, "substring": true,
 	"left": true, "right": true, "trim": true, "ltrim": true, "rtrim": true, "concat": true,

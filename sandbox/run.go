@@ -2,6 +2,7 @@ package sandbox
 
 import (
 	"context"
+	"errors"
 	"database/sql"
 	"fmt"
 	"strings"
@@ -83,6 +84,9 @@ func (e *Engine) failed(res *Result, start time.Time, err error) (*Result, error
 		return nil, err
 	}
 	res.Rows, res.Columns = nil, nil
+	if se := (*shuyu.Error)(nil); errors.As(err, &se) && strings.HasSuffix(se.Op, ":binding") {
+		return e.rejected(res, start, BindingFailed), nil
+	}
 	return e.rejected(res, start, ExecutionFailed), nil
 }
 
@@ -137,7 +141,7 @@ func (e *Engine) release(ctx context.Context, conn *sql.Conn, ws *Workspace, p *
 	if err != nil {
 		return e.engineFailure(op, err)
 	}
-	rows := finish(p, decode(ws, p, l, raw))
+	rows := finish(p, decode(ws, e.noiseKey(ws), p, l, raw))
 	res.Status = Released
 	res.Columns = p.names
 	res.Rows = rows
@@ -275,7 +279,7 @@ func (e *Engine) lowEffect(ctx context.Context, conn *sql.Conn, ws *Workspace, p
 		for m, a := range s.atoms {
 			lt, _ := toFloat(rows[0][2*m])
 			lf, _ := toFloat(rows[0][2*m+1])
-			tau := k - 1 + 2*uniform(ws.Secret, "led-subquery", canon(a, nil))
+			tau := k - 1 + 2*uniform(e.noiseKey(ws), "led-subquery", canon(a, nil))
 			switch {
 			case lt > 0 && lt < tau && (lf == 0 || lf >= tau || lt <= lf):
 				fixed[m] = true

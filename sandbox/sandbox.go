@@ -201,6 +201,10 @@ type Engine struct {
 	// Google's library. Tests may inject a fixed source.
 	Noise noise.Noise
 
+	// NoiseKey seeds every noise draw and noisy threshold (at least 16
+	// bytes; docs/disclosure.md). Nil falls back to each workspace's secret.
+	NoiseKey []byte
+
 	// failHook sees the cause of an execution failure; tests only (the
 	// cause may quote data values, so production never keeps it).
 	failHook func(error)

@@ -18,7 +18,7 @@ var transformFuncs = map[string]bool{
 	"year": true, "month": true, "quarter": true, "week": true, "day": true, "dayofweek": true, "yearweek": true,
 	"date_trunc": true, "datetrunc": true, "date_part": true, "datepart": true, "strftime": true,
 	"date_diff": true, "datediff": true, "date_sub": true, "datesub": true, "last_day": true,
-	"width_bucket": true, "left": true, "right": true, "substr": true, "substring": true, "length": true,
+	"left": true, "right": true, "substr": true, "substring": true, "length": true,
 	"lower": true, "upper": true, "trim": true, "ltrim": true, "rtrim": true, "lpad": true, "rpad": true,
 	"concat": true, "||": true, "md5": true, "hash": true,
 	// masking functions, under the names they are rewritten to
@@ -106,4 +106,58 @@ func constIsNull(n node) bool {
 	}
 	b, _ := obj(n, "value")["is_null"].(bool)
 	return b
+}
+
+// caseShare rewrites sum or avg of CASE WHEN c THEN x ELSE d END, with d a
+// numeric constant, into arithmetic over FILTERed aggregates, in place:
+//
+//	sum(…) = sum(x) FILTER (WHERE c) + d·(count(*) − count(*) FILTER (WHERE c))
+//	avg(…) = that ÷ count(*)
+//
+// so avg(CASE WHEN 门诊 THEN 1 ELSE 0 END), the usual way to ask for a
+// share, is answered with its condition under low-effect detection. It
+// reports whether it rewrote n.
+func caseShare(n node) bool {
+	name := strings.ToLower(str(n, "function_name"))
+	if (name != "sum" && name != "avg" && name != "mean") || n["filter"] != nil || n["distinct"] == true {
+		return false
+	}
+	arg, _ := firstChild(arr(n, "children"))
+	if str(arg, "class") != "CASE" || len(arr(arg, "case_checks")) != 1 {
+		return false
+	}
+	els := obj(arg, "else_expr")
+	d, ok := constNumber(els)
+	if !ok || (d == 0 && name == "sum") {
+		return false // NULL, or a sum's 0: caseToFilter's simpler form
+	}
+	check, _ := arr(arg, "case_checks")[0].(node)
+	cond, then := obj(check, "when_expr"), obj(check, "then_expr")
+	countAll := func() node { return fn("count_star", false, nil) }
+	countIf := func() node { return fn("count_star", false, deepCopy(cond)) }
+	op := func(o string, a, b node) node {
+		f := fn(o, false, nil, a, b)
+		f["is_operator"] = true
+		return f
+	}
+	sum := op("+", fn("sum", false, deepCopy(cond), deepCopy(then)),
+		op("*", castDouble(constNumberNode(d)), op("-", countAll(), countIf())))
+	out := sum
+	if name != "sum" {
+		out = op("/", sum, countAll())
+	}
+	alias := str(n, "alias")
+	for k := range n {
+		delete(n, k)
+	}
+	for k, v := range out {
+		n[k] = v
+	}
+	n["alias"] = alias
+	return true
+}
+
+func constNumberNode(f float64) node {
+	return node{"class": "CONSTANT", "type": "VALUE_CONSTANT", "alias": "", "query_location": noLocation,
+		"value": node{"type": node{"id": "DOUBLE", "type_info": nil}, "is_null": false, "value": f}}
 }

@@ -27,6 +27,9 @@ func withheldSchema(workspaceID string) string {
 // returns its merchant-facing name and quoted physical name.
 func (e *Engine) createWithheld(ctx context.Context, conn *sql.Conn, ws *Workspace, q string) (string, string, error) {
 	const op = "sandbox.withhold"
+	if err := withheldGate(ctx); err != nil { // the workspace's result quota (withheld_expire.go)
+		return "", "", err
+	}
 	schema := withheldSchema(ws.ID)
 	if _, err := conn.ExecContext(ctx, "CREATE SCHEMA IF NOT EXISTS "+quoteIdent(schema)); err != nil {
 		return "", "", shuyu.Wrap(op, err)

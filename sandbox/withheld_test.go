@@ -18,6 +18,7 @@ func schemaExists(t *testing.T, f *fixture, schema string) bool {
 // reuse (also across an engine restart), cannot be reached from another
 // workspace, and are dropped when the workspace closes (R4.2).
 func TestWithheldTablesPerWorkspace_R4_2(t *testing.T) {
+	t.Parallel()
 	f := newFixture(t)
 	r1 := f.run(t, "SELECT county, income FROM people")
 	r2 := f.run(t, "SELECT gender, income FROM people")

@@ -37,7 +37,8 @@ const (
 	TableWithheld  = "withheld"
 )
 
-// WorkspaceTables lists the tables made in a workspace, oldest first.
+// WorkspaceTables lists the tables made in a workspace, oldest first;
+// withheld results dropped at their expiry are left out (workspace_limits.go).
 func (d *DB) WorkspaceTables(ctx context.Context, actor *shuyu.Actor, id int64) ([]WorkspaceTable, error) {
 	if _, err := d.WorkspaceFor(ctx, actor, shuyu.ActWorkspaceRead, id); err != nil {
 		return nil, err
@@ -45,7 +46,7 @@ func (d *DB) WorkspaceTables(ctx context.Context, actor *shuyu.Actor, id int64) 
 	var out []WorkspaceTable
 	err := d.view(ctx, func(tx *Tx) error {
 		rows, err := tx.query(`SELECT id, kind, name, source, person_key, columns_json, rows_count, query_id, created_at
-			FROM workspace_tables WHERE workspace_id = ? ORDER BY id`, id)
+			FROM workspace_tables WHERE workspace_id = ? AND expired_at IS NULL ORDER BY id`, id)
 		if err != nil {
 			return err
 		}
@@ -200,8 +201,13 @@ func (d *DB) WorkspaceUsage(ctx context.Context, actor *shuyu.Actor, id int64) (
 		return u, err
 	}
 	err := d.view(ctx, func(tx *Tx) error {
-		return tx.queryRow(`SELECT count(*), coalesce(sum(cpu_us), 0), coalesce(sum(rows_scanned), 0), coalesce(sum(rows_returned), 0)
+		err := tx.queryRow(`SELECT count(*), coalesce(sum(cpu_us), 0), coalesce(sum(rows_scanned), 0), coalesce(sum(rows_returned), 0)
 			FROM workspace_queries WHERE workspace_id = ?`, id).Scan(&u.Queries, &u.CPUMicros, &u.RowsScanned, &u.RowsReturned)
+		if err != nil {
+			return err
+		}
+		// The differential-privacy ledger (R28.3): what the releases spent.
+		return tx.queryRow(`SELECT coalesce(sum(epsilon), 0) FROM workspace_releases WHERE workspace_id = ?`, id).Scan(&u.EpsilonSpent)
 	})
 	return u, err
 }

@@ -56,11 +56,11 @@ func (s *Service) Query(ctx context.Context, actor *shuyu.Actor, id int64, sqlTe
 	if err := usable(ws, s.Engine.Now()); err != nil {
 		return nil, err
 	}
-	defer s.lock(id)()
 	if data == shuyu.DataSimulated {
+		defer s.lock(id)()
 		return s.querySimulated(ctx, actor, ws, sqlText)
 	}
-	return s.queryReal(ctx, actor, ws, sqlText)
+	return s.admitReal(ctx, actor, ws, sqlText) // scheduler.go: queue, budget, registry, then queryReal
 }
 
 // usable refuses queries in a workspace that is not active, with the reason.
@@ -94,6 +94,9 @@ func (s *Service) queryReal(ctx context.Context, actor *shuyu.Actor, ws *shuyu.W
 	if s.Vault == nil {
 		return nil, shuyu.Errorf(shuyu.ECONFLICT, "数据域未启用，只能查询仿真数据 (data domain not available)")
 	}
+	if err := s.useNoiseKey(); err != nil {
+		return nil, err
+	}
 	sw, unavailable, err := s.sandboxWorkspace(ctx, actor, ws)
 	if err != nil {
 		return nil, err
@@ -103,12 +106,10 @@ func (s *Service) queryReal(ctx context.Context, actor *shuyu.Actor, ws *shuyu.W
 		return nil, err
 	}
 	defer conn.Close()
-	if s.Timeout > 0 {
-		s.Engine.Timeout = s.Timeout
-	}
 	before := len(sw.Tables)
 	res, err := s.Engine.Run(ctx, conn, sw, sqlText)
-	releases, rerr := s.releases.take(ws.ID)
+	res, err = interrupted(ctx, res, err) // an overseer's cancel: one uniform outcome (running.go)
+	releases, rerr := s.releases.take(ctx, ws.ID)
 	if rerr != nil {
 		return nil, rerr
 	}
@@ -121,14 +122,16 @@ func (s *Service) queryReal(ctx context.Context, actor *shuyu.Actor, ws *shuyu.W
 	case err != nil:
 		// The engine's message is already rewritten to carry no values.
 		q.Status = string(sandbox.Rejected)
-		q.Reasons = []shuyu.QueryReason{{Code: "execution", Message: shuyu.ErrorMessage(err)}}
+		q.Reasons = []shuyu.QueryReason{{Code: reasonCode(err), Message: shuyu.ErrorMessage(err)}}
 	default:
 		q.Status = string(res.Status)
 		for _, r := range res.Reasons {
 			q.Reasons = append(q.Reasons, shuyu.QueryReason{Code: r.Code, Message: r.Message})
 		}
 		q.Shape = shape(res.Shape)
-		q.CPUMicros, q.WallMicros = res.Metering.CPU.Microseconds(), res.Metering.Wall.Microseconds()
+		// Timing is metered in 10 ms steps: enough for fees (R14.2), too
+		// coarse to time one row (docs/disclosure.md, "Timing").
+		q.CPUMicros, q.WallMicros = meterStep(res.Metering.CPU), meterStep(res.Metering.Wall)
 		q.RowsScanned, q.RowsReturned = res.Metering.RowsScanned, res.Metering.RowsReturned
 		if q.RowsScanned == 0 {
 			q.RowsScanned = s.scanned(ctx, sw, sqlText)
@@ -154,12 +157,13 @@ func (s *Service) queryReal(ctx context.Context, actor *shuyu.Actor, ws *shuyu.W
 	}
 	if q.Status == string(sandbox.Rejected) && len(unavailable) > 0 && hasCode(q.Reasons, "unknown_table") {
 		q.Reasons = append(q.Reasons, shuyu.QueryReason{Code: "suspended",
-			Message: fmt.Sprintf("表 %s 的数据供给已暂停或尚未挂接，暂不能查询 (R27.3 supply suspended or not mounted)", strings.Join(unavailable, "、"))})
+			Message: fmt.Sprintf("表 %s 的数据供给已暂停或尚未挂接，暂不能查询", strings.Join(unavailable, "、"))})
 	}
 	for _, r := range q.Reasons {
 		q.Rules = append(q.Rules, r.Code)
 	}
-	if err := s.DB.RecordWorkspaceQuery(ctx, actor, q, withheld, releases); err != nil {
+	// Recorded even when ctx ended meanwhile: what ran is history (R27.1).
+	if err := s.DB.RecordWorkspaceQuery(context.WithoutCancel(ctx), actor, q, withheld, releases); err != nil {
 		return nil, err
 	}
 	return finish(out, q), nil
@@ -177,8 +181,8 @@ func (s *Service) scanned(ctx context.Context, sw *sandbox.Workspace, sqlText st
 	}
 	var total int64
 	for _, t := range sw.Tables {
-		if !words[strings.ToLower(t.Name)] {
-			continue
+		if !words[strings.ToLower(t.Name)] || strings.HasPrefix(t.Name, "result_") || strings.Contains(t.Source, ".") {
+			continue // a withheld result's size is a figure about people (R28.3)
 		}
 		if v, err := s.Vault.Current(ctx, t.Source); err == nil {
 			total += v.Rows
@@ -252,11 +256,7 @@ func (s *Service) querySimulated(ctx context.Context, actor *shuyu.Actor, ws *sh
 	if why != nil {
 		q.Status, q.Reasons = string(sandbox.Rejected), []shuyu.QueryReason{{Code: why.Code, Message: why.Message}}
 	} else {
-		timeout := s.Timeout
-		if timeout == 0 {
-			timeout = 60 * time.Second
-		}
-		qctx, cancel := context.WithTimeout(ctx, timeout)
+		qctx, cancel := context.WithTimeout(ctx, s.timeout())
 		cols, types, rows, more, err := readRows(qctx, conn, run, s.maxRows())
 		cancel()
 		if err != nil {
@@ -319,4 +319,13 @@ func cpuTime() time.Duration {
 		return 0
 	}
 	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
+}
+
+// meterStep rounds a duration up to whole 10 ms, in microseconds.
+func meterStep(d time.Duration) int64 {
+	const step = 10 * time.Millisecond
+	if d <= 0 {
+		return 0
+	}
+	return int64((d+step-1)/step*step) / int64(time.Microsecond)
 }

@@ -34,13 +34,22 @@ type Service struct {
 	TwinRows int
 	// MaxRows caps the rows a simulated query or sample returns; 0 means 1000.
 	MaxRows int
-	// Timeout bounds one query; 0 means 60s.
+	// Timeout bounds one query's run (its wall-clock budget); 0 means 30s.
 	Timeout time.Duration
+	// Limits bounds the cost of real-data queries: concurrency, queueing,
+	// withheld results (scheduler.go, docs/limits.md). Set before use.
+	Limits Limits
 
+	gov      governor // scheduler, running queries, withheld quota
 	mu       sync.Mutex
 	sims     map[int64]*simDB
 	locks    map[int64]*sync.Mutex
 	releases *releaseLog
+
+	types     map[string]map[string]string // column types by entry version
+	keyDir    string                       // where noise.key lives; "" for none
+	noiseOnce sync.Once
+	noiseErr  error
 }
 
 // New returns a service over db and the domain v; dataDir/sim holds the
@@ -51,6 +60,7 @@ func New(db *sqlstore.DB, v *vault.Domain, dataDir string, now func() time.Time)
 	s.Engine.Releases = s.releases
 	if dataDir != "" {
 		s.Dir = filepath.Join(dataDir, "sim")
+		s.keyDir = dataDir
 	}
 	return s
 }
@@ -69,8 +79,9 @@ func (s *Service) Close() error {
 	return first
 }
 
-// lock serializes the work of one workspace: twin generation, and the
-// engine's withheld-table numbering and release record.
+// lock serializes the simulated-data work of one workspace: twin
+// generation and simulated queries. Real-data queries go through the
+// scheduler instead (scheduler.go).
 func (s *Service) lock(id int64) func() {
 	s.mu.Lock()
 	m := s.locks[id]
@@ -94,6 +105,8 @@ type Table struct {
 	Mounted   bool     `json:"mounted"`
 	Rows      int64    `json:"simulated_rows"` // rows of the simulated twin; 0 until generated
 	Columns   []Column `json:"columns"`
+	// ExpiresAt is when a withheld result is dropped from the domain.
+	ExpiresAt *time.Time `json:"expires_at,omitempty"`
 }
 
 // Column is one column with its policy explained (R2.1, R28.5).
@@ -116,9 +129,9 @@ type Detail struct {
 
 // PolicyText explains a column policy in plain Chinese.
 var PolicyText = map[string][2]string{
-	shuyu.PolicyIdentifier: {"标识符", "身份证号、姓名、电话、地址等直接识别个人的信息：不会出现在结果中，只能用于表间关联和计数 count(DISTINCT …)。"},
-	shuyu.PolicyQuasi:      {"准标识符", "性别、出生日期等可间接识别个人的信息：只能分组统计；日期须先泛化，如 age_band(出生日期, 10)、to_month(日期)。"},
-	shuyu.PolicySensitive:  {"敏感", "金额、诊断等敏感信息：只能出现在 sum、avg 等聚合函数中，且每组至少 K 人，不允许 min/max。"},
+	shuyu.PolicyIdentifier: {"标识符", "身份证号、姓名、电话、地址等直接识别个人的信息：不会出现在结果中，只能用于表间等值关联和计数 count(DISTINCT …)。"},
+	shuyu.PolicyQuasi:      {"准标识符", "性别、出生日期等可间接识别个人的信息：可以分组（日期可先取年月或用 age_band 分段）、筛选和聚合；每组至少 K 人才显示。"},
+	shuyu.PolicySensitive:  {"敏感", "金额、诊断等敏感信息：可以分组（金额可用 floor(金额/500)*500 分段）、筛选和聚合；每组至少 K 人才显示，数值含少量稳定噪声，极值按多人窗口平滑。"},
 	shuyu.PolicyOpen:       {"公开属性", "非个人属性，可直接分组和显示，但明细结果仍不出域。"},
 }
 
@@ -157,7 +170,7 @@ func (s *Service) Describe(ctx context.Context, actor *shuyu.Actor, id int64) (*
 		if t.Kind != sqlstore.TableWithheld {
 			continue
 		}
-		tb := Table{Name: t.Name, Kind: t.Kind, Mounted: true}
+		tb := Table{Name: t.Name, Kind: t.Kind, Mounted: true, ExpiresAt: s.withheldExpiry(t.CreatedAt)}
 		for _, c := range t.Columns {
 			if c.Name == t.PersonKey {
 				continue // the hidden person key is the engine's, not the merchant's
@@ -177,12 +190,14 @@ func explain(c Column) Column {
 
 func rulesText(k int) []string {
 	return []string{
-		fmt.Sprintf("真实数据只能做聚合查询：每行结果至少涉及 %d 人，否则该行被隐藏 (R28.3)。", k),
-		"求和、平均值若由一两个人主导，该单元格被隐藏（优势规则）。",
-		"与此前发布结果只差几个人的查询会被拦截（差分攻击防护）。",
-		"明细级查询不返回数据，结果保存为工作区表，可在后续聚合查询中使用 (R4.2)。",
-		"仿真数据可自由查询、预览和下载，用于开发调试 (R6.1)。",
-		"可用脱敏函数：mask_hash(x)、mask_partial(x, 前, 后)、age_band(日期, 宽度)、to_month(日期)、to_year(日期)、county_of(代码)、suppress(x) (R28.5)。",
+		fmt.Sprintf("真实数据只能做统计查询：每行结果至少涉及 %d 个统计对象（个人或企业），人数不足的分组不显示。", k),
+		"计数、求和、平均值含少量稳定噪声：同一批人的同一数字无论怎样写 SQL 都相同，重复查询不能把噪声平均掉。",
+		"个别人贡献过大的求和会被削峰；最大值、最小值和分位数取至少 K 人窗口的平滑值，不会暴露某个人的取值。",
+		"只影响极少数人的筛选条件（例如排除某一个人）不起作用，差分攻击得不到任何信息。",
+		"逐行计算只能改变取值形式（取年月、分段、四则运算）；条件判断请写在 WHERE、FILTER (WHERE …) 或 HAVING 中。",
+		"明细级查询不返回数据，结果保存为工作区表，可在后续统计查询中使用；明细结果有数量上限和保存期限。",
+		"仿真数据可自由查询、预览和下载，用于开发调试。",
+		"可用脱敏和泛化函数：mask_hash(x)、mask_partial(x, 前, 后)、age_band(日期, 宽度)、to_month(日期)、to_year(日期)、county_of(代码)。",
 	}
 }
 
@@ -200,6 +215,27 @@ func (s *Service) mounted(ctx context.Context, vaultName string) bool {
 	}
 	_, err := s.Vault.Current(ctx, vaultName)
 	return err == nil
+}
+
+// versionTypes is columnTypes for one version of an entry: versions never
+// change, so their types are read once.
+func (s *Service) versionTypes(ctx context.Context, vaultName, version string) map[string]string {
+	s.mu.Lock()
+	t, ok := s.types[version]
+	s.mu.Unlock()
+	if ok {
+		return t
+	}
+	t = s.columnTypes(ctx, vaultName)
+	if len(t) > 0 {
+		s.mu.Lock()
+		if s.types == nil {
+			s.types = map[string]map[string]string{}
+		}
+		s.types[version] = t
+		s.mu.Unlock()
+	}
+	return t
 }
 
 // columnTypes reads the DuckDB types of an entry's view.
@@ -238,12 +274,17 @@ func (s *Service) sandboxWorkspace(ctx context.Context, actor *shuyu.Actor, ws *
 	sw := &sandbox.Workspace{ID: engineID(ws.ID), K: ws.K, Secret: secret, Epsilon: ws.Epsilon}
 	var unavailable []string
 	for _, g := range ws.Grants {
-		if g.Suspended || !s.mounted(ctx, g.VaultName) {
+		var cur *vault.Version
+		if !g.Suspended && s.Vault != nil {
+			cur, _ = s.Vault.Current(ctx, g.VaultName)
+		}
+		if cur == nil {
 			unavailable = append(unavailable, g.Table)
 			continue
 		}
-		types := s.columnTypes(ctx, g.VaultName)
-		t := sandbox.Table{Name: g.Table, Source: g.VaultName, PersonKey: g.PersonKey, OnePerPerson: g.OneEach}
+		version := fmt.Sprintf("%s@%d", g.VaultName, cur.N)
+		types := s.versionTypes(ctx, g.VaultName, version)
+		t := sandbox.Table{Name: g.Table, Source: g.VaultName, PersonKey: g.PersonKey, OnePerPerson: g.OneEach, Version: version}
 		for _, f := range g.Fields {
 			t.Columns = append(t.Columns, sandbox.Column{Name: f.Name, Type: cmpOr(types[strings.ToLower(f.Name)], "VARCHAR"),
 				Policy: sandbox.Policy(f.Policy)})
@@ -258,7 +299,7 @@ func (s *Service) sandboxWorkspace(ctx context.Context, actor *shuyu.Actor, ws *
 		if wt.Kind != sqlstore.TableWithheld {
 			continue
 		}
-		t := sandbox.Table{Name: wt.Name, Source: wt.Source, PersonKey: wt.PersonKey}
+		t := sandbox.Table{Name: wt.Name, Source: wt.Source, PersonKey: wt.PersonKey, Version: fmt.Sprintf("withheld#%d", wt.ID)}
 		for _, c := range wt.Columns {
 			t.Columns = append(t.Columns, sandbox.Column{Name: c.Name, Type: c.Type, Policy: sandbox.Policy(c.Policy)})
 		}

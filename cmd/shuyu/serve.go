@@ -219,6 +219,13 @@ func (m *Main) background(ctx context.Context) {
 		} else if err == nil {
 			m.Log.Debug("deadline sweep", "report", rep)
 		}
+		// Withheld row-level results past their retention leave the domain
+		// (docs/limits.md; workspace/withheld_limits.go).
+		if rep, err := m.Server.Workspaces().ExpireWithheld(ctx); err != nil && ctx.Err() == nil {
+			m.Log.Error("withheld result expiry", "err", err)
+		} else if rep.Dropped > 0 {
+			m.Log.Info("withheld result expiry", "report", rep)
+		}
 		if time.Since(lastCheckpoint) >= m.CheckpointEvery {
 			if _, err := m.DB.Checkpoint(ctx, shuyu.System); err != nil && ctx.Err() == nil {
 				m.Log.Error("audit checkpoint", "err", err)

@@ -220,4 +220,7 @@ type WorkspaceUsage struct {
 	CPUMicros    int64 `json:"cpu_us"`
 	RowsScanned  int64 `json:"rows_scanned"`
 	RowsReturned int64 `json:"rows_returned"`
+	// EpsilonSpent is the differential-privacy budget the workspace's
+	// releases have spent (its ledger is workspace_releases).
+	EpsilonSpent float64 `json:"epsilon_spent"`
 }

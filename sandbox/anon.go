@@ -195,8 +195,7 @@ func (e *Engine) anonSQL(ctx context.Context, conn *sql.Conn, ws *Workspace, p *
 			salt := e.salt(ws, "led", canon(a, nil))
 			h := fmt.Sprintf("hash(%s)", sel(fmt.Sprintf("CAST(%d AS UBIGINT)", salt)))
 			tau := fmt.Sprintf("(%d - 1 + 2.0 * (%s %% 1000003) / 1000003.0)", k, h)
-			ds = append(ds, fmt.Sprintf("CASE WHEN __lt%[1]d > 0 AND __lt%[1]d < %[2]s AND (__lf%[1]d = 0 OR __lf%[1]d >= %[2]s OR __lt%[1]d <= __lf%[1]d) THEN 1 "+
-				"WHEN __lf%[1]d > 0 AND __lf%[1]d < %[2]s THEN 2 ELSE 0 END AS __d%[1]d", m, tau))
+			ds = append(ds, ledDecision(m, units, tau, func(dir string, u int) string { return fmt.Sprintf("__l%s%d_%d", dir, m, u) }))
 		}
 		fmt.Fprintf(&b, ", __e AS (SELECT %s FROM __e0)", sel(ds...))
 		neutral := func(m int) string {
@@ -364,8 +363,8 @@ func (e *Engine) anonSQL(ctx context.Context, conn *sql.Conn, ws *Workspace, p *
 }
 
 // affectedUnits is a CTE named name over src: per group, for each condition
-// the number of units with at least one row where it holds, the least over
-// unit kinds. Rows are first grouped per unit, so each count is a plain sum
+// j and unit kind u, the number of units of that kind with at least one row
+// where it holds, as col(j)_u. Rows are first grouped per unit, so each count is a plain sum
 // (distinct counts with filters are slow); one row per unit needs no
 // grouping at all.
 func affectedUnits(name, src string, gcols []string, units int, onePerRow bool, conds []string, col func(int) string) string {
@@ -402,15 +401,9 @@ func affectedUnits(name, src string, gcols []string, units int, onePerRow bool, 
 	}
 	var out []string
 	for j := range conds {
-		parts := make([]string, units)
-		for u := range parts {
-			parts[u] = fmt.Sprintf("coalesce(k%d.__a%d, 0)", u, j)
+		for u := 0; u < units; u++ {
+			out = append(out, fmt.Sprintf("coalesce(k%d.__a%d, 0) AS %s_%d", u, j, col(j), u))
 		}
-		expr := parts[0]
-		if units > 1 {
-			expr = "least(" + strings.Join(parts, ", ") + ")"
-		}
-		out = append(out, expr+" AS "+col(j))
 	}
 	from := name + "_0 AS k0"
 	for u := 1; u < units; u++ {
@@ -428,6 +421,31 @@ func affectedUnits(name, src string, gcols []string, units int, onePerRow bool, 
 	return b.String()
 }
 
+
+// ledDecision decides atom m for a group: 1 fixes it to TRUE, 2 to FALSE,
+// 0 keeps it. An atom is of low effect in a direction when flipping it moves
+// between 1 and tau units of ANY unit kind: a padding relation whose units
+// a condition does not touch cannot shield the units it singles out.
+// Of two low directions, the one moving fewer units wins.
+func ledDecision(m, units int, tau string, col func(dir string, u int) string) string {
+	low := func(dir string) (string, string) {
+		var any, mins []string
+		for u := 0; u < units; u++ {
+			c := col(dir, u)
+			any = append(any, fmt.Sprintf("(%s > 0 AND %s < %s)", c, c, tau))
+			mins = append(mins, fmt.Sprintf("CASE WHEN %s > 0 THEN %s END", c, c))
+		}
+		least := mins[0]
+		if units > 1 {
+			least = "least(" + strings.Join(mins, ", ") + ")"
+		}
+		return "(" + strings.Join(any, " OR ") + ")", least
+	}
+	lowT, minT := low("t")
+	lowF, minF := low("f")
+	return fmt.Sprintf("CASE WHEN %s AND (NOT %s OR coalesce(%s, 0) <= coalesce(%s, 0)) THEN 1 WHEN %s THEN 2 ELSE 0 END AS __d%d",
+		lowT, lowF, minT, minF, lowF, m)
+}
 
 func ternary(c bool, a, b string) string {
 	if c {

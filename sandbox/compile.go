@@ -87,7 +87,8 @@ type plan struct {
 	limit     int64 // -1 when absent
 	offset    int64
 	distinct  bool
-	onePerRow bool // one table whose every row is a different unit
+	onePerRow bool   // one table whose every row is a different unit
+	single    *Table // the one table of a single-table statement with one unit
 
 	// Differential-privacy mode.
 	groupCanon []string
@@ -643,8 +644,10 @@ func (c *checker) aggregatePlan(root node, conds, orders []node, p *plan) {
 			c.outerSupported(x)
 		}
 	}
-	p.onePerRow = len(c.scope) == 1 && c.scope[0].table.OnePerPerson && c.scope[0].table.Source != "" &&
-		len(p.units) == 1
+	if len(c.scope) == 1 && c.scope[0].table.Source != "" && len(p.units) == 1 && len(c.scope[0].table.unitKeys()) == 1 {
+		p.single = c.scope[0].table
+		p.onePerRow = p.single.OnePerPerson
+	}
 }
 
 func orderExprs(os []order) []node {

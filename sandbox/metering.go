@@ -33,12 +33,17 @@ type scanCache struct {
 
 // rowsScanned estimates the rows a query reads from its sources' catalog
 // sizes (R14.2, best effort: views and filters are not accounted for; a
-// table joined to itself counts twice).
+// table joined to itself counts twice; withheld results count nothing).
 func (e *Engine) rowsScanned(ctx context.Context, conn *sql.Conn, scope []scopeEntry) int64 {
 	now := time.Now() // metering only (R14.2), no rule depends on it
 	wp := weak.Make(conn)
 	var total int64
 	for _, s := range scope {
+		if s.table.Source == "" || strings.HasPrefix(s.table.Source, withheldPrefix) {
+			// A subquery is metered through its own tables; a withheld
+			// result's size is itself a figure about people (R28.3).
+			continue
+		}
 		key := scanKey{wp, s.table.Source}
 		e.scans.mu.Lock()
 		est, ok := e.scans.m[key]

@@ -3,6 +3,7 @@ package sandbox
 import (
 	"context"
 	"errors"
+	"math"
 	"database/sql"
 	"fmt"
 	"strings"
@@ -59,6 +60,11 @@ func (e *Engine) Run(ctx context.Context, conn *sql.Conn, ws *Workspace, sqlText
 	cpu0 := cpuTime()
 	if err := e.lowEffect(qctx, conn, ws, p); err != nil {
 		return e.failed(res, start, err)
+	}
+	if p.aggregate && !p.onePerRow && p.single != nil && p.single.Version != "" {
+		if p.onePerRow, err = e.uniqueUnits(qctx, conn, p.single); err != nil {
+			return e.failed(res, start, e.engineFailure("sandbox.uniqueUnits", err))
+		}
 	}
 	if p.aggregate {
 		err = e.release(qctx, conn, ws, p, res)
@@ -276,14 +282,30 @@ func (e *Engine) lowEffect(ctx context.Context, conn *sql.Conn, ws *Workspace, p
 		}
 		fixed := map[int]bool{}
 		k := float64(ws.k())
+		units := len(s.units)
 		for m, a := range s.atoms {
-			lt, _ := toFloat(rows[0][2*m])
-			lf, _ := toFloat(rows[0][2*m+1])
 			tau := k - 1 + 2*uniform(e.noiseKey(ws), "led-subquery", canon(a, nil))
+			// Low in a direction when any unit kind moves by 1..tau units
+			// (see ledDecision); the direction moving fewer wins.
+			low := func(j int) (bool, float64) {
+				is, least := false, math.Inf(1)
+				for u := 0; u < units; u++ {
+					n, _ := toFloat(rows[0][j*units+u])
+					if n > 0 && n < tau {
+						is = true
+					}
+					if n > 0 {
+						least = math.Min(least, n)
+					}
+				}
+				return is, least
+			}
+			lowT, minT := low(2 * m)
+			lowF, minF := low(2*m + 1)
 			switch {
-			case lt > 0 && lt < tau && (lf == 0 || lf >= tau || lt <= lf):
+			case lowT && (!lowF || minT <= minF):
 				fixed[m] = true
-			case lf > 0 && lf < tau:
+			case lowF:
 				fixed[m] = false
 			}
 		}
@@ -331,4 +353,29 @@ func query(ctx context.Context, conn *sql.Conn, q string, args ...any) ([]string
 		out = append(out, vals)
 	}
 	return cols, types, out, rows.Err()
+}
+
+// uniqueUnits reports whether t's person key is unique, once per version.
+func (e *Engine) uniqueUnits(ctx context.Context, conn *sql.Conn, t *Table) (bool, error) {
+	e.mu.Lock()
+	u, ok := e.unique[t.Version]
+	e.mu.Unlock()
+	if ok {
+		return u, nil
+	}
+	key := quoteIdent(t.PersonKey)
+	src := quoteIdent(t.Source)
+	if schema, tbl, ok := strings.Cut(t.Source, "."); ok {
+		src = quoteIdent(schema) + "." + quoteIdent(tbl)
+	}
+	if err := conn.QueryRowContext(ctx, "SELECT count(DISTINCT "+key+") = count("+key+") FROM "+src).Scan(&u); err != nil {
+		return false, err
+	}
+	e.mu.Lock()
+	if e.unique == nil {
+		e.unique = map[string]bool{}
+	}
+	e.unique[t.Version] = u
+	e.mu.Unlock()
+	return u, nil
 }

@@ -71,7 +71,12 @@ type Table struct {
 	// OnePerPerson says each row is a different person, so a single-table
 	// count(*) is the distinct person count and no count DISTINCT is needed.
 	OnePerPerson bool
-	Columns      []Column
+	// Version names the table's content when it never changes (a domain
+	// version). The engine then checks once whether PersonKey is unique in
+	// it and, if so, treats each row as its own unit: the same answers,
+	// without grouping rows per person.
+	Version string
+	Columns []Column
 }
 
 func (t *Table) column(name string) (*Column, bool) {
@@ -215,6 +220,7 @@ type Engine struct {
 	seq      map[string]int // last withheld result number per workspace
 	keys     keyring
 	scans    scanCache
+	unique   map[string]bool // by Table.Version: is the person key unique
 }
 
 // NewEngine returns an Engine using now as its clock and an in-memory

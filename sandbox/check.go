@@ -32,6 +32,7 @@ type checker struct {
 	aliases   map[string]flow // select aliases, usable in ORDER BY/HAVING
 	joins     [][2]unitRef    // equalities between privacy-unit columns
 	joinConds []node          // WHERE conjuncts that join on identifiers
+	links     [][2]string     // relations joined by an equality (aliases, lower case)
 	moved     []node          // ON conditions of inner joins, moved to WHERE
 }
 
@@ -157,7 +158,7 @@ func (c *checker) from(t node) {
 			// low-effect detection sees it (R28.3).
 			var keep []node
 			for _, cj := range conjuncts(cond) {
-				if c.unitJoin(cj) {
+				if c.unitJoin(cj) || c.equiJoin(cj) {
 					keep = append(keep, cj)
 				} else {
 					c.moved = append(c.moved, cj)
@@ -221,6 +222,33 @@ func (c *checker) unitJoin(cj node) bool {
 	if lok && rok {
 		c.joins = append(c.joins, [2]unitRef{lu, ru})
 	}
+	if le, _ := c.resolve(stripHash(l)); le != nil {
+		if re, _ := c.resolve(stripHash(r)); re != nil {
+			c.links = append(c.links, [2]string{strings.ToLower(le.alias), strings.ToLower(re.alias)})
+		}
+	}
+	return true
+}
+
+// equiJoin reports whether cj equates two non-identifier columns of two
+// different relations in scope: a join, kept as one (moving it to WHERE
+// would make the engine read the cross product to test it for low effect).
+// Both sides are checked as conditions.
+func (c *checker) equiJoin(cj node) bool {
+	if str(cj, "class") != "COMPARISON" || (str(cj, "type") != "COMPARE_EQUAL" && str(cj, "type") != "COMPARE_NOT_DISTINCT_FROM") {
+		return false
+	}
+	l, r := obj(cj, "left"), obj(cj, "right")
+	if str(l, "class") != "COLUMN_REF" || str(r, "class") != "COLUMN_REF" {
+		return false
+	}
+	le, lc := c.resolve(l)
+	re, rc := c.resolve(r)
+	if lc == nil || rc == nil || le == re || lc.Policy.rank() >= Identifier.rank() || rc.Policy.rank() >= Identifier.rank() {
+		return false
+	}
+	c.expr(cj, ectx{cond: true})
+	c.links = append(c.links, [2]string{strings.ToLower(le.alias), strings.ToLower(re.alias)})
 	return true
 }
 
@@ -429,4 +457,53 @@ func firstChild(ch []any) (node, bool) {
 	}
 	n, ok := ch[0].(node)
 	return n, ok
+}
+
+// stripHash is the column under mask_hash (or its rewritten form).
+func stripHash(n node) node {
+	if str(n, "class") == "FUNCTION" {
+		ch := arr(n, "children")
+		if len(ch) > 0 {
+			inner, _ := ch[len(ch)-1].(node)
+			return stripHash(inner)
+		}
+	}
+	return n
+}
+
+// crossProduct refuses a level whose relations with privacy units are not
+// all joined to each other by equalities: a cross product of people with
+// people only pads counts and multiplies rows (R28.3).
+func (c *checker) crossProduct() {
+	parent := map[string]string{}
+	var find func(string) string
+	find = func(a string) string {
+		for parent[a] != a {
+			parent[a] = parent[parent[a]]
+			a = parent[a]
+		}
+		return a
+	}
+	for _, e := range c.scope {
+		a := strings.ToLower(e.alias)
+		parent[a] = a
+	}
+	for _, l := range c.links {
+		if _, ok := parent[l[0]]; !ok {
+			continue
+		}
+		if _, ok := parent[l[1]]; !ok {
+			continue
+		}
+		parent[find(l[0])] = find(l[1])
+	}
+	roots := map[string]bool{}
+	for _, e := range c.scope {
+		if len(e.table.unitKeys()) > 0 {
+			roots[find(strings.ToLower(e.alias))] = true
+		}
+	}
+	if len(roots) > 1 {
+		c.refuse("cross_product", "含个人信息的表之间须用等值条件关联（如 ON a.id_number = b.id_number 或 ON a.township = b.township），不支持笛卡尔积")
+	}
 }

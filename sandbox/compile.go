@@ -164,6 +164,7 @@ func (c *checker) statement(st node) *plan {
 		return nil // names unresolved: further checks would only add noise
 	}
 	conds := c.conditions(root)
+	c.crossProduct()
 	sel := arr(root, "select_list")
 	groups := arr(root, "group_expressions")
 	c.aggregate = len(groups) > 0 || hasAggregate(sel)
@@ -239,7 +240,7 @@ func (c *checker) conditions(root node) []node {
 		all = append(all, conjuncts(w)...)
 	}
 	for _, cj := range all {
-		if c.unitJoin(cj) {
+		if c.unitJoin(cj) || c.equiJoin(cj) {
 			c.joinConds = append(c.joinConds, cj)
 			continue
 		}
@@ -412,6 +413,7 @@ func (c *checker) subquery(root node, alias string) *Table {
 		return nil
 	}
 	conds := s.conditions(root)
+	s.crossProduct()
 	sel := arr(root, "select_list")
 	s.aggregate = len(arr(root, "group_expressions")) > 0 || hasAggregate(sel)
 	s.perUnit = s.aggregate

@@ -38,8 +38,6 @@ var catalogAccounts = []Account{
 	{"dept-hy-weijian", "海燕（海原县卫生健康局）", "海原县卫生健康局", shuyu.RoleDept},
 }
 
-func init() { Accounts = append(Accounts, catalogAccounts...) }
-
 // SynthFields returns the catalog fields of a synthetic dataset, exactly
 // its columns: sensitive personal information is graded important, the
 // rest general.

@@ -8,6 +8,7 @@ import (
 	"context"
 	"fmt"
 	"math/rand/v2"
+	"slices"
 
 	"shuyu"
 	"shuyu/ident"
@@ -59,8 +60,12 @@ type Account struct {
 	Role     shuyu.Role
 }
 
-// Accounts: one per role, with the usernames the README and the tests use.
-var Accounts = []Account{
+// Accounts are every demo account: one per role (the usernames the README
+// and the tests use), then the source departments' staff of the catalog.
+var Accounts = slices.Concat(roleAccounts, catalogAccounts)
+
+// roleAccounts: one per role, with the usernames the README and the tests use.
+var roleAccounts = []Account{
 	{"authority", "李明（市数据局）", "中卫市数据局", shuyu.RoleAuthority},
 	{"county-shapotou", "王芳（沙坡头区数据局）", "沙坡头区数据局", shuyu.RoleCountyAuthority},
 	{"county-zhongning", "张伟（中宁县数据局）", "中宁县数据局", shuyu.RoleCountyAuthority},

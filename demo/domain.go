@@ -8,9 +8,9 @@ import (
 
 	"shuyu"
 	"shuyu/sqlstore"
+	"shuyu/supply"
 	"shuyu/synth"
 	"shuyu/vault"
-	"shuyu/web"
 )
 
 // DomainSeed is the fixed seed of the demo datasets: the demo is the same
@@ -93,7 +93,7 @@ func seedDataset(ctx context.Context, db *sqlstore.DB, v *vault.Domain, ds synth
 	if err != nil {
 		return 0, err
 	}
-	spec, err := web.DomainSpec(e)
+	spec, err := supply.Spec(e)
 	if err != nil {
 		db.FailSupply(ctx, shuyu.System, job.ID, err)
 		return 0, err
@@ -106,12 +106,7 @@ func seedDataset(ctx context.Context, db *sqlstore.DB, v *vault.Domain, ds synth
 		db.FailSupply(ctx, shuyu.System, job.ID, err)
 		return 0, err
 	}
-	res := sqlstore.SupplyResult{Version: ver.N, Rows: ver.Rows, Bytes: ver.Bytes, Quality: rep.Score, Report: rep,
-		PublicSource: ver.PublicSource, NonPublic: ver.NonPublic}
-	for _, r := range rep.Rules {
-		res.Failed = append(res.Failed, sqlstore.QualityFailure{Field: r.Column, Rule: r.Rule, Message: r.Message, Failed: r.Failed})
-	}
-	if _, err := db.FinishSupply(ctx, shuyu.System, job.ID, res); err != nil {
+	if _, err := db.FinishSupply(ctx, shuyu.System, job.ID, supply.Result(ver, rep)); err != nil {
 		return 0, err
 	}
 	return ver.Rows, nil

@@ -7,9 +7,9 @@ import (
 	"time"
 
 	"shuyu"
+	"shuyu/output"
 	"shuyu/sqlstore"
 	"shuyu/vault"
-	"shuyu/web"
 	"shuyu/workspace"
 )
 
@@ -73,7 +73,7 @@ func Output(ctx context.Context, db *sqlstore.DB, v *vault.Domain, dataDir strin
 	}
 	wsSvc := workspace.New(db, v, dataDir, now)
 	defer wsSvc.Close()
-	svc := web.NewOutputService(db, v, wsSvc)
+	svc := output.New(db, v, wsSvc)
 	stages := []outputStage{
 		{"医疗机构就诊统计（演示）", "医疗资源规划", "SELECT hospital, count(*) AS visits, round(avg(total_amount), 2) AS avg_total, round(avg(fund_paid), 2) AS avg_fund FROM " + med + " GROUP BY hospital", "visits", shuyu.ProductReleased},
 		{"医疗机构个人自付水平（演示）", "医保基金监管", "SELECT hospital, count(*) AS visits, round(avg(self_paid), 2) AS avg_self FROM " + med + " GROUP BY hospital", "visits", shuyu.ProductFiled},
@@ -89,7 +89,7 @@ func Output(ctx context.Context, db *sqlstore.DB, v *vault.Domain, dataDir strin
 	return nil
 }
 
-func outputDemoProduct(ctx context.Context, db *sqlstore.DB, svc *web.OutputService, wsSvc *workspace.Service,
+func outputDemoProduct(ctx context.Context, db *sqlstore.DB, svc *output.Service, wsSvc *workspace.Service,
 	act map[string]*shuyu.Actor, wsID int64, st outputStage) error {
 	m := act["merchant-a"]
 	res, err := wsSvc.Query(ctx, m, wsID, st.query, shuyu.DataReal)
@@ -105,7 +105,7 @@ func outputDemoProduct(ctx context.Context, db *sqlstore.DB, svc *web.OutputServ
 	if err != nil {
 		return err
 	}
-	if _, err := svc.AddFromQuery(ctx, m, p.ID, web.TableSpec{QueryID: res.ID, Name: "t1", Aggregate: true, Counts: []string{st.counts}}); err != nil {
+	if _, err := svc.AddFromQuery(ctx, m, p.ID, output.TableSpec{QueryID: res.ID, Name: "t1", Aggregate: true, Counts: []string{st.counts}}); err != nil {
 		return err
 	}
 	steps := []struct {

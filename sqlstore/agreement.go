@@ -20,9 +20,8 @@ import (
 // agreements in force with: SELECT … FROM agreements WHERE status =
 // 'effective' (merchant_org_id, application_id, round, term_start,
 // term_end), and the data granted in application_items of that
-// application and round. To act in the signing transaction itself,
-// append a hook to agreementHooks from an init() in their own file.
-var agreementHooks []func(tx *Tx, a *shuyu.Agreement) error
+// application and round. What must happen in the signing transaction
+// itself is called from signAgreement by name (workspaceForAgreement).
 
 const agrCols = `id, number, application_id, round, template_id, merchant_org_id, operator_org_id, title, text, digest,
 	term_start, term_end, status, created_at, effective_at, ended_at, end_reason`
@@ -329,10 +328,10 @@ func (d *DB) SignAgreement(ctx context.Context, actor *shuyu.Actor, id int64, pa
 			return err
 		}
 		if to == shuyu.AgrEffective {
-			for _, h := range agreementHooks {
-				if err := h(tx, out); err != nil {
-					return err
-				}
+			// The merchant's workspace opens in the same transaction
+			// (workspace_agreement.go, R14.1, R34.1).
+			if _, err := tx.workspaceForAgreement(out); err != nil {
+				return err
 			}
 		}
 		return nil

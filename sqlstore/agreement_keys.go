@@ -37,17 +37,16 @@ import (
 // does not change. Several servers sharing PostgreSQL must share the
 // key-encryption key file (as they share the audit signing key).
 
+// agreementKEK is the store's key-encryption key, read (or created) once
+// on first use; DB.kek holds it for the store's lifetime.
 type agreementKEK struct {
 	once sync.Once
 	aead cipher.AEAD
 	err  error
 }
 
-var agreementKEKs sync.Map // *DB -> *agreementKEK
-
 func (d *DB) agreementAEAD() (cipher.AEAD, error) {
-	v, _ := agreementKEKs.LoadOrStore(d, &agreementKEK{})
-	k := v.(*agreementKEK)
+	k := d.kek
 	k.once.Do(func() {
 		path := filepath.Join(d.dataDir, "agreement-kek.key")
 		key, err := os.ReadFile(path)

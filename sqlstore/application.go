@@ -10,12 +10,6 @@ import (
 	"shuyu"
 )
 
-// suspendedEntry tells whether supply of a catalog entry is suspended
-// (R27.3); such an entry cannot be applied for. The domain capability
-// fills it from an init() in its own file (e.g. suspendedEntry =
-// (*Tx).domainSuspended); until then nothing is suspended.
-var suspendedEntry = func(tx *Tx, entryID int64) (bool, error) { return false, nil }
-
 // Operator authorization term (R13.1): the authority records the end of the
 // operator's authorization; no application may run past it.
 const keyAuthorizationEnd = "operation.authorization_end"
@@ -109,7 +103,9 @@ func (tx *Tx) appResolveItem(req shuyu.ItemRequest) (shuyu.ApplicationItem, stri
 	if *open == "prohibited" {
 		return it, fmt.Sprintf("目录“%s”属禁止开放类，不得申请 (prohibited, R4.5)", it.EntryName), nil
 	}
-	if s, err := suspendedEntry(tx, req.EntryID); err != nil {
+	// R27.3: an entry whose supply is suspended cannot be applied for
+	// (domain_suspend.go).
+	if s, err := tx.domainSuspended(req.EntryID); err != nil {
 		return it, "", err
 	} else if s {
 		return it, fmt.Sprintf("目录“%s”已暂停提供 (supply suspended, R27.3)", it.EntryName), nil

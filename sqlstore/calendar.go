@@ -20,12 +20,28 @@ import (
 // their rows and do not move when the calendar changes.
 const keyCalendarVersion = "calendar.version"
 
-type cachedCalendar struct {
+// calendarCache is a store's last loaded calendar and the version it was
+// built from (DB.calendar).
+type calendarCache struct {
+	mu      sync.Mutex
 	version string
 	cal     *workday.Calendar
 }
 
-var calendarCache sync.Map // *DB -> cachedCalendar
+func (c *calendarCache) get() (string, *workday.Calendar) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.version, c.cal
+}
+
+func (c *calendarCache) set(version string, cal *workday.Calendar) {
+	c.mu.Lock()
+	c.version, c.cal = version, cal
+	c.mu.Unlock()
+}
+
+// drop forgets the calendar (DB.Close).
+func (c *calendarCache) drop() { c.set("", nil) }
 
 // CalendarDay is a day the authority added, with who added it and when.
 type CalendarDay struct {
@@ -72,8 +88,8 @@ func (tx *Tx) calendar() (*workday.Calendar, error) {
 	if err != nil {
 		return nil, fmt.Errorf("sqlstore: calendar: %w", err)
 	}
-	if c, ok := calendarCache.Load(tx.d); ok && c.(cachedCalendar).version == v {
-		return c.(cachedCalendar).cal, nil
+	if have, cal := tx.d.calendar.get(); cal != nil && have == v {
+		return cal, nil
 	}
 	days, err := tx.calendarDays()
 	if err != nil {
@@ -87,7 +103,7 @@ func (tx *Tx) calendar() (*workday.Calendar, error) {
 	if err != nil {
 		return nil, err
 	}
-	calendarCache.Store(tx.d, cachedCalendar{v, cal})
+	tx.d.calendar.set(v, cal)
 	return cal, nil
 }
 
@@ -110,8 +126,8 @@ func (tx *Tx) due(from time.Time, n int) (time.Time, error) {
 func (tx *Tx) deadline(due time.Time) shuyu.Deadline {
 	dl := shuyu.Deadline{Due: due.In(workday.Zone), Overdue: workday.Overdue(due, tx.now)}
 	cal := calendarEmbedded()
-	if c, ok := calendarCache.Load(tx.d); ok {
-		cal = c.(cachedCalendar).cal
+	if _, c := tx.d.calendar.get(); c != nil {
+		cal = c
 	}
 	if cal != nil {
 		dl.WorkdaysLeft = cal.WorkdaysLeft(tx.now, due)

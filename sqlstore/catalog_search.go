@@ -160,18 +160,19 @@ type catalogCache struct {
 	hits []catalogHit
 }
 
-// catalogCaches holds one catalogCache per open store, keyed by *DB. Entries
-// are never evicted: a process opens one store (tests open many, each
-// leaving one small cache behind until the process exits).
-var catalogCaches sync.Map // *DB -> *catalogCache
+// drop forgets the cached entries (DB.Close).
+func (c *catalogCache) drop() {
+	c.mu.Lock()
+	c.gen, c.hits = -1, nil
+	c.mu.Unlock()
+}
 
 func (tx *Tx) catalogHits() ([]catalogHit, error) {
 	var gen int64
 	if err := tx.queryRow(`SELECT gen FROM catalog_generation WHERE id = 1`).Scan(&gen); err != nil {
 		return nil, err
 	}
-	v, _ := catalogCaches.LoadOrStore(tx.d, &catalogCache{gen: -1})
-	c := v.(*catalogCache)
+	c := tx.d.catalog
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	if c.gen == gen {

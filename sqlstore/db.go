@@ -46,6 +46,12 @@ type DB struct {
 	signer    *audit.Signer
 	rebindMu  sync.Mutex
 	rebindMap map[string]string
+
+	// Caches that live as long as the store: created in Open, dropped in
+	// Close (each holds its own lock).
+	catalog  *catalogCache  // published entries' facets (catalog_search.go)
+	calendar *calendarCache // the effective working-day calendar (calendar.go)
+	kek      *agreementKEK  // the agreement key-encryption key (agreement_keys.go)
 }
 
 // Options configures Open.
@@ -67,7 +73,8 @@ func Open(ctx context.Context, opt Options) (*DB, error) {
 	if err := os.MkdirAll(opt.DataDir, 0o700); err != nil {
 		return nil, fmt.Errorf("sqlstore: open: %w", err)
 	}
-	d := &DB{dataDir: opt.DataDir, Now: opt.Now, rebindMap: map[string]string{}}
+	d := &DB{dataDir: opt.DataDir, Now: opt.Now, rebindMap: map[string]string{},
+		catalog: &catalogCache{gen: -1}, calendar: &calendarCache{}, kek: &agreementKEK{}}
 	if d.Now == nil {
 		d.Now = time.Now
 	}
@@ -123,8 +130,12 @@ func openSQLite(path string) (*sql.DB, error) {
 	return db, nil
 }
 
-// Close closes the database.
-func (d *DB) Close() error { return d.db.Close() }
+// Close closes the database and drops the store's caches.
+func (d *DB) Close() error {
+	d.catalog.drop()
+	d.calendar.drop()
+	return d.db.Close()
+}
 
 // Dialect reports the backend in use.
 func (d *DB) Dialect() Dialect { return d.dialect }

@@ -364,7 +364,3 @@ func (d *DB) DomainVaultState(ctx context.Context) (map[string]bool, error) {
 	})
 	return out, err
 }
-
-// The review chain refuses applications for suspended entries (R27.3)
-// through this hook of application.go.
-func init() { suspendedEntry = (*Tx).domainSuspended }

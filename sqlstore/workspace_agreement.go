@@ -8,19 +8,12 @@ import (
 	"shuyu"
 )
 
-// When an agreement takes effect (both parties signed, R19.1), its merchant's
-// workspace opens in the same transaction, holding exactly the entries and
-// fields of the approved application round, for the agreement's term
-// (R14.1, R34.1).
-func init() {
-	agreementHooks = append(agreementHooks, func(tx *Tx, a *shuyu.Agreement) error {
-		_, err := tx.workspaceForAgreement(a)
-		return err
-	})
-}
-
 var beijing = time.FixedZone("CST", 8*3600)
 
+// workspaceForAgreement opens the merchant's workspace when an agreement
+// takes effect (both parties signed, R19.1), in the signing transaction
+// (signAgreement calls it), holding exactly the entries and fields of the
+// approved application round, for the agreement's term (R14.1, R34.1).
 func (tx *Tx) workspaceForAgreement(a *shuyu.Agreement) (*shuyu.Workspace, error) {
 	g := shuyu.WorkspaceGrant{OrgID: a.MerchantOrgID, AgreementID: a.ID, Name: a.Title}
 	if len([]rune(g.Name)) > 100 {

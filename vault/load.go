@@ -18,11 +18,11 @@ type LoadOptions struct {
 	Progress   func(rowsDone int64) // called as rows arrive (approximate until the end)
 	MaxBytes   int64                // upload size cap; 0 means 4 GiB
 	MaxColumns int                  // cap on the file's columns; 0 means 1024
-}
 
-// testHookBeforeSwitch, when set by a test, runs after the new version's
-// table is complete and checked but before it becomes current.
-var testHookBeforeSwitch func()
+	// beforeSwitch, set by the crash test, runs after the new version's
+	// table is complete and checked but before it becomes current.
+	beforeSwitch func()
+}
 
 // Load supplies a new version of spec.Entry from src (R10.1). The file is
 // streamed to a private staging file, parsed by DuckDB into a new physical
@@ -110,8 +110,8 @@ func (d *Domain) load(ctx context.Context, spec Spec, src io.Reader, format Form
 	}
 	v := &Version{Entry: spec.Entry, N: n, Rows: rep.Rows, Bytes: st.bytes, LoadedAt: d.now().UTC(),
 		Checksum: st.checksum, Quality: rep.Score, PublicSource: spec.PublicSource, NonPublic: spec.NonPublic}
-	if testHookBeforeSwitch != nil {
-		testHookBeforeSwitch()
+	if opt.beforeSwitch != nil {
+		opt.beforeSwitch()
 	}
 	if err := d.switchTo(ctx, v, spec); err != nil {
 		dropTable(conn, table)

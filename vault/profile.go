@@ -169,7 +169,7 @@ func (d *Domain) ExportRaw(ctx context.Context, entry string, w io.Writer) error
 			return fmt.Errorf("%s: %w", op, SanitizeError(err))
 		}
 		for i, x := range vals {
-			rec[i] = formatValue(x)
+			rec[i] = FormatValue(x)
 		}
 		if err := cw.Write(rec); err != nil {
 			return fmt.Errorf("%s: %w", op, err)
@@ -182,7 +182,9 @@ func (d *Domain) ExportRaw(ctx context.Context, entry string, w io.Writer) error
 	return SanitizeError(r.Err())
 }
 
-func formatValue(x any) string {
+// FormatValue renders one value of the domain as text: dates as
+// 2006-01-02, timestamps to the second, bytes as text, nil as "".
+func FormatValue(x any) string {
 	switch v := x.(type) {
 	case nil:
 		return ""

@@ -1,27 +1,37 @@
 package web
 
 import (
+	"context"
 	"encoding/csv"
 	"encoding/json"
 	"net/http"
+	"net/url"
 	"strconv"
 	"time"
 
 	"shuyu"
+	"shuyu/audit"
 	"shuyu/sqlstore"
 )
 
 func (s *Server) auditRoutes() {
-	s.handle("GET", "/api/v1/audit/events", s.apiAuditEvents)
+	s.handle("GET", "/api/v1/audit/events", onCollection(s.actor, func(ctx context.Context, a *shuyu.Actor, q url.Values) ([]shuyu.Event, error) {
+		f, err := eventFilter(q)
+		if err != nil {
+			return nil, err
+		}
+		return s.db.Events(ctx, a, f, false)
+	}))
 	s.handle("GET", "/api/v1/audit/export", s.apiAuditExport)
-	s.handle("GET", "/api/v1/audit/verify", s.apiAuditVerify)
+	s.handle("GET", "/api/v1/audit/verify", onQuery(s.actor, func(ctx context.Context, a *shuyu.Actor, _ url.Values) (audit.Report, error) {
+		return s.db.VerifyAuditAs(ctx, a)
+	}))
 	s.handle("GET", "/api/v1/audit/checkpoints", s.apiCheckpoints)
 	s.handle("POST", "/api/v1/audit/checkpoints", s.apiCreateCheckpoint)
 }
 
 // eventFilter reads the search parameters shared by search and export.
-func eventFilter(r *http.Request) (sqlstore.EventFilter, error) {
-	q := r.URL.Query()
+func eventFilter(q url.Values) (sqlstore.EventFilter, error) {
 	f := sqlstore.EventFilter{Action: q.Get("action"), ObjectType: q.Get("object_type"), ObjectID: q.Get("object_id"), Actor: q.Get("actor")}
 	var err error
 	num := func(name string) int64 {
@@ -64,23 +74,6 @@ var shanghai = func() *time.Location {
 	return l
 }()
 
-func (s *Server) apiAuditEvents(w http.ResponseWriter, r *http.Request) error {
-	a, err := s.actor(r)
-	if err != nil {
-		return err
-	}
-	f, err := eventFilter(r)
-	if err != nil {
-		return err
-	}
-	evs, err := s.db.Events(r.Context(), a, f, false)
-	if err != nil {
-		return err
-	}
-	writeJSON(w, http.StatusOK, listOf(evs))
-	return nil
-}
-
 // apiAuditExport streams the selected events as JSON lines (default) or CSV
 // (format=csv) for regulators (R30.1); the export is itself audited.
 func (s *Server) apiAuditExport(w http.ResponseWriter, r *http.Request) error {
@@ -88,7 +81,7 @@ func (s *Server) apiAuditExport(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	f, err := eventFilter(r)
+	f, err := eventFilter(r.URL.Query())
 	if err != nil {
 		return err
 	}
@@ -132,19 +125,6 @@ func hexs(b []byte) string {
 		out[2*i], out[2*i+1] = digits[c>>4], digits[c&15]
 	}
 	return string(out)
-}
-
-func (s *Server) apiAuditVerify(w http.ResponseWriter, r *http.Request) error {
-	a, err := s.actor(r)
-	if err != nil {
-		return err
-	}
-	rep, err := s.db.VerifyAuditAs(r.Context(), a)
-	if err != nil {
-		return err
-	}
-	writeJSON(w, http.StatusOK, rep)
-	return nil
 }
 
 func (s *Server) apiCheckpoints(w http.ResponseWriter, r *http.Request) error {

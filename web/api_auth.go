@@ -1,6 +1,7 @@
 package web
 
 import (
+	"context"
 	"net/http"
 	"strconv"
 
@@ -13,8 +14,15 @@ func (s *Server) apiRoutes() {
 	s.handle("POST", "/api/v1/auth/login", s.apiLogin)
 	s.handle("POST", "/api/v1/auth/logout", s.apiLogout)
 	s.handle("GET", "/api/v1/me", s.apiMe)
-	s.handle("POST", "/api/v1/me/password", s.apiChangePassword)
-	s.handle("POST", "/api/v1/me/totp", s.apiBeginTOTP)
+	s.handle("POST", "/api/v1/me/password", command(s.actor, http.StatusNoContent, func(ctx context.Context, a *shuyu.Actor, in struct {
+		Old string `json:"old_password"`
+		New string `json:"new_password"`
+	}) (any, error) {
+		return nil, s.db.ChangePassword(ctx, a, in.Old, in.New)
+	}))
+	s.handle("POST", "/api/v1/me/totp", command(s.actor, http.StatusOK, func(ctx context.Context, a *shuyu.Actor, _ noBody) (*sqlstore.TOTPEnrollment, error) {
+		return s.db.BeginTOTP(ctx, a)
+	}))
 	s.handle("POST", "/api/v1/me/totp/confirm", s.apiConfirmTOTP)
 	s.adminRoutes()
 	s.auditRoutes()
@@ -70,38 +78,6 @@ func (s *Server) apiMe(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	writeJSON(w, http.StatusOK, meBody{User: sess.User, Roles: sess.User.Roles, Org: org, Restricted: sess.Restricted, ExpiresAt: sess.ExpiresAt})
-	return nil
-}
-
-func (s *Server) apiChangePassword(w http.ResponseWriter, r *http.Request) error {
-	a, err := s.actor(r)
-	if err != nil {
-		return err
-	}
-	var req struct {
-		Old string `json:"old_password"`
-		New string `json:"new_password"`
-	}
-	if err := decode(r, &req); err != nil {
-		return err
-	}
-	if err := s.db.ChangePassword(r.Context(), a, req.Old, req.New); err != nil {
-		return err
-	}
-	w.WriteHeader(http.StatusNoContent)
-	return nil
-}
-
-func (s *Server) apiBeginTOTP(w http.ResponseWriter, r *http.Request) error {
-	a, err := s.actor(r)
-	if err != nil {
-		return err
-	}
-	enr, err := s.db.BeginTOTP(r.Context(), a)
-	if err != nil {
-		return err
-	}
-	writeJSON(w, http.StatusOK, enr)
 	return nil
 }
 

@@ -1,7 +1,9 @@
 package web
 
 import (
+	"context"
 	"net/http"
+	"net/url"
 	"strconv"
 	"strings"
 
@@ -13,44 +15,50 @@ import (
 // (R8.1-R8.6, R9.1, R10.2). The published catalog is public: reads work
 // without login.
 func (s *Server) catalogRoutes() {
-	s.handle("GET", "/api/v1/catalog", s.apiCatalogSearch)
-	s.handle("POST", "/api/v1/catalog", s.apiCatalogCreate)
-	s.handle("GET", "/api/v1/catalog/work", s.apiCatalogWork)
-	s.handle("GET", "/api/v1/catalog/categories", s.apiCatalogCategories)
-	s.handle("POST", "/api/v1/catalog/categories", s.apiCatalogCategoryCreate)
+	s.handle("GET", "/api/v1/catalog", onQuery(s.optionalActor, func(ctx context.Context, a *shuyu.Actor, q url.Values) (*sqlstore.CatalogPage, error) {
+		f, err := catalogFilter(q)
+		if err != nil {
+			return nil, err
+		}
+		return s.db.PublishedEntries(ctx, a, f)
+	}))
+	s.handle("POST", "/api/v1/catalog", create(s.actor, s.db.CreateCatalogEntry))
+	s.handle("GET", "/api/v1/catalog/work", onCollection(s.actor, s.catalogWork))
+	s.handle("GET", "/api/v1/catalog/categories", onCollection(nobody, func(ctx context.Context, _ *shuyu.Actor, _ url.Values) ([]shuyu.CatalogCategory, error) {
+		return s.db.CatalogCategories(ctx)
+	}))
+	s.handle("POST", "/api/v1/catalog/categories", create(s.actor, func(ctx context.Context, a *shuyu.Actor, c shuyu.CatalogCategory) (shuyu.CatalogCategory, error) {
+		c.ID = 0
+		return c, s.db.CreateCatalogCategory(ctx, a, &c)
+	}))
 	s.handle("GET", "/api/v1/catalog/template.xlsx", s.apiCatalogTemplate)
 	s.handle("GET", "/api/v1/catalog/export.xlsx", s.apiCatalogExportXLSX)
 	s.handle("GET", "/api/v1/catalog/export.json", s.apiCatalogExportJSON)
 	s.handle("GET", "/api/v1/catalog/export.jsonld", s.apiCatalogExportDCAT)
 	s.handle("POST", "/api/v1/catalog/import", s.apiCatalogImport)
-	s.handle("GET", "/api/v1/catalog/{id}", s.apiCatalogEntry)
-	s.handle("PUT", "/api/v1/catalog/{id}", s.apiCatalogUpdate)
-	s.handle("POST", "/api/v1/catalog/{id}/steps", s.apiCatalogStep)
-	s.handle("GET", "/api/v1/catalog/{id}/history", s.apiCatalogHistory)
-	s.handle("GET", "/api/v1/catalog/{id}/revisions", s.apiCatalogRevisions)
+	s.handle("GET", "/api/v1/catalog/{id}", onObject(s.optionalActor, s.db.CatalogEntry))
+	s.handle("PUT", "/api/v1/catalog/{id}", commandOnObject(s.actor, s.db.UpdateCatalogEntry))
+	s.handle("POST", "/api/v1/catalog/{id}/steps", commandOnObject(s.actor, func(ctx context.Context, a *shuyu.Actor, id int64, in struct {
+		Step   shuyu.CatalogStep `json:"step"`
+		Reason string            `json:"reason"`
+	}) (*shuyu.CatalogEntry, error) {
+		return s.db.CatalogStep(ctx, a, id, in.Step, in.Reason)
+	}))
+	s.handle("GET", "/api/v1/catalog/{id}/history", onObjectList(s.actor, s.db.CatalogHistory))
+	s.handle("GET", "/api/v1/catalog/{id}/revisions", onObjectList(s.optionalActor, s.db.CatalogRevisions))
 	s.handle("GET", "/api/v1/catalog/{id}/diff", s.apiCatalogDiff)
-	s.handle("PUT", "/api/v1/catalog/{id}/mount", s.apiCatalogMount)
-	s.handle("GET", "/api/v1/demands", s.apiDemands)
-	s.handle("POST", "/api/v1/demands", s.apiDemandCreate)
-	s.handle("GET", "/api/v1/demands/{id}", s.apiDemand)
-	s.handle("POST", "/api/v1/demands/{id}/route", s.apiDemandRoute)
-	s.handle("POST", "/api/v1/demands/{id}/answer", s.apiDemandAnswer)
+	s.handle("PUT", "/api/v1/catalog/{id}/mount", commandOnObject(s.actor, func(ctx context.Context, a *shuyu.Actor, id int64, in struct {
+		Mounted bool `json:"mounted"`
+	}) (any, error) {
+		return nil, s.db.SetCatalogMounted(ctx, a, id, in.Mounted)
+	}))
+	s.catalogDemandRoutes()
 	s.catalogPages()
-}
-
-// catalogOptionalActor: public reads work anonymously, but a caller who
-// sends credentials gets them checked (and sees what its role allows).
-func (s *Server) catalogOptionalActor(r *http.Request) (*shuyu.Actor, error) {
-	if tok, _ := bearer(r); tok == "" {
-		return nil, nil
-	}
-	return s.actor(r)
 }
 
 // catalogFilter reads the search parameters shared by the API and the
 // portal page.
-func catalogFilter(r *http.Request) (sqlstore.CatalogFilter, error) {
-	q := r.URL.Query()
+func catalogFilter(q url.Values) (sqlstore.CatalogFilter, error) {
 	f := sqlstore.CatalogFilter{Q: q.Get("q"), Grade: shuyu.Grade(q.Get("grade")), UpdateFreq: shuyu.UpdateFreq(q.Get("update_freq")),
 		Region: q.Get("region"), OpenAttr: shuyu.OpenAttr(q.Get("open_attr"))}
 	ints := []struct {
@@ -81,188 +89,65 @@ func catalogFilter(r *http.Request) (sqlstore.CatalogFilter, error) {
 	return f, nil
 }
 
-func (s *Server) apiCatalogSearch(w http.ResponseWriter, r *http.Request) error {
-	a, err := s.catalogOptionalActor(r)
-	if err != nil {
-		return err
-	}
-	f, err := catalogFilter(r)
-	if err != nil {
-		return err
-	}
-	page, err := s.db.PublishedEntries(r.Context(), a, f)
-	if err != nil {
-		return err
-	}
-	writeJSON(w, http.StatusOK, page)
-	return nil
-}
-
-func (s *Server) apiCatalogCreate(w http.ResponseWriter, r *http.Request) error {
-	a, err := s.actor(r)
-	if err != nil {
-		return err
-	}
-	var in sqlstore.NewCatalogEntry
-	if err := decode(r, &in); err != nil {
-		return err
-	}
-	e, err := s.db.CreateCatalogEntry(r.Context(), a, in)
-	if err != nil {
-		return err
-	}
-	writeJSON(w, http.StatusCreated, e)
-	return nil
-}
-
-func (s *Server) apiCatalogEntry(w http.ResponseWriter, r *http.Request) error {
-	a, err := s.catalogOptionalActor(r)
-	if err != nil {
-		return err
-	}
-	id, err := pathID(r, "id")
-	if err != nil {
-		return err
-	}
-	e, err := s.db.CatalogEntry(r.Context(), a, id)
-	if err != nil {
-		return err
-	}
-	writeJSON(w, http.StatusOK, e)
-	return nil
-}
-
-func (s *Server) apiCatalogUpdate(w http.ResponseWriter, r *http.Request) error {
-	a, err := s.actor(r)
-	if err != nil {
-		return err
-	}
-	id, err := pathID(r, "id")
-	if err != nil {
-		return err
-	}
-	var rev shuyu.CatalogRevision
-	if err := decode(r, &rev); err != nil {
-		return err
-	}
-	e, err := s.db.UpdateCatalogEntry(r.Context(), a, id, rev)
-	if err != nil {
-		return err
-	}
-	writeJSON(w, http.StatusOK, e)
-	return nil
-}
-
-func (s *Server) apiCatalogStep(w http.ResponseWriter, r *http.Request) error {
-	a, err := s.actor(r)
-	if err != nil {
-		return err
-	}
-	id, err := pathID(r, "id")
-	if err != nil {
-		return err
-	}
-	var req struct {
-		Step   shuyu.CatalogStep `json:"step"`
-		Reason string            `json:"reason"`
-	}
-	if err := decode(r, &req); err != nil {
-		return err
-	}
-	e, err := s.db.CatalogStep(r.Context(), a, id, req.Step, req.Reason)
-	if err != nil {
-		return err
-	}
-	writeJSON(w, http.StatusOK, e)
-	return nil
-}
-
-func (s *Server) apiCatalogWork(w http.ResponseWriter, r *http.Request) error {
-	a, err := s.actor(r)
-	if err != nil {
-		return err
-	}
+// catalogWork lists the entries whose work the actor sees, optionally in
+// some states (?status=a,b).
+func (s *Server) catalogWork(ctx context.Context, a *shuyu.Actor, q url.Values) ([]*shuyu.CatalogEntry, error) {
 	var st []shuyu.RevisionStatus
-	if v := r.URL.Query().Get("status"); v != "" {
+	if v := q.Get("status"); v != "" {
 		for _, p := range strings.Split(v, ",") {
 			st = append(st, shuyu.RevisionStatus(strings.TrimSpace(p)))
 		}
 	}
-	items, err := s.db.CatalogWork(r.Context(), a, st...)
-	if err != nil {
-		return err
-	}
-	writeJSON(w, http.StatusOK, listOf(items))
-	return nil
-}
-
-func (s *Server) apiCatalogHistory(w http.ResponseWriter, r *http.Request) error {
-	a, err := s.actor(r)
-	if err != nil {
-		return err
-	}
-	id, err := pathID(r, "id")
-	if err != nil {
-		return err
-	}
-	h, err := s.db.CatalogHistory(r.Context(), a, id)
-	if err != nil {
-		return err
-	}
-	writeJSON(w, http.StatusOK, listOf(h))
-	return nil
-}
-
-func (s *Server) apiCatalogRevisions(w http.ResponseWriter, r *http.Request) error {
-	a, err := s.catalogOptionalActor(r)
-	if err != nil {
-		return err
-	}
-	id, err := pathID(r, "id")
-	if err != nil {
-		return err
-	}
-	revs, err := s.db.CatalogRevisions(r.Context(), a, id)
-	if err != nil {
-		return err
-	}
-	writeJSON(w, http.StatusOK, listOf(revs))
-	return nil
+	return s.db.CatalogWork(ctx, a, st...)
 }
 
 // apiCatalogDiff compares two versions field by field (R9.1); by default
 // the published one with the newest.
 func (s *Server) apiCatalogDiff(w http.ResponseWriter, r *http.Request) error {
-	a, err := s.catalogOptionalActor(r)
+	a, id, err := objectCall(s.optionalActor, r)
 	if err != nil {
 		return err
 	}
-	id, err := pathID(r, "id")
+	d, err := s.catalogDiff(r.Context(), a, id, r.URL.Query())
 	if err != nil {
 		return err
 	}
-	revs, err := s.db.CatalogRevisions(r.Context(), a, id)
-	if err != nil {
-		return err
-	}
-	from, to, err := catalogDiffPair(r, revs)
-	if err != nil {
-		return err
-	}
-	changes := shuyu.DiffRevisions(from, to)
+	changes := d.Changes
 	if changes == nil {
 		changes = []shuyu.CatalogChange{}
 	}
-	writeJSON(w, http.StatusOK, map[string]any{"from": from.Version, "to": to.Version, "changes": changes})
+	writeJSON(w, http.StatusOK, map[string]any{"from": d.From.Version, "to": d.To.Version, "changes": changes})
 	return nil
 }
 
-func catalogDiffPair(r *http.Request, revs []*shuyu.CatalogRevision) (*shuyu.CatalogRevision, *shuyu.CatalogRevision, error) {
+// catalogDiffView is two versions of an entry and what changed between
+// them, as the diff API and the diff page read it.
+type catalogDiffView struct {
+	Revisions []*shuyu.CatalogRevision
+	From, To  *shuyu.CatalogRevision
+	Changes   []shuyu.CatalogChange
+}
+
+// catalogDiff reads the versions the query names (?from=, ?to=) of an entry
+// the actor may see, for the API and the page alike.
+func (s *Server) catalogDiff(ctx context.Context, a *shuyu.Actor, id int64, q url.Values) (*catalogDiffView, error) {
+	revs, err := s.db.CatalogRevisions(ctx, a, id)
+	if err != nil {
+		return nil, err
+	}
+	from, to, err := catalogDiffPair(q, revs)
+	if err != nil {
+		return nil, err
+	}
+	return &catalogDiffView{Revisions: revs, From: from, To: to, Changes: shuyu.DiffRevisions(from, to)}, nil
+}
+
+func catalogDiffPair(q url.Values, revs []*shuyu.CatalogRevision) (*shuyu.CatalogRevision, *shuyu.CatalogRevision, error) {
 	if len(revs) == 0 {
 		return nil, nil, shuyu.Errorf(shuyu.ENOTFOUND, "目录没有可比较的版本 (no versions)")
 	}
 	pick := func(name string, def *shuyu.CatalogRevision) (*shuyu.CatalogRevision, error) {
-		v := r.URL.Query().Get(name)
+		v := q.Get(name)
 		if v == "" {
 			return def, nil
 		}
@@ -289,52 +174,4 @@ func catalogDiffPair(r *http.Request, revs []*shuyu.CatalogRevision) (*shuyu.Cat
 	}
 	to, err := pick("to", revs[len(revs)-1])
 	return from, to, err
-}
-
-func (s *Server) apiCatalogMount(w http.ResponseWriter, r *http.Request) error {
-	a, err := s.actor(r)
-	if err != nil {
-		return err
-	}
-	id, err := pathID(r, "id")
-	if err != nil {
-		return err
-	}
-	var req struct {
-		Mounted bool `json:"mounted"`
-	}
-	if err := decode(r, &req); err != nil {
-		return err
-	}
-	if err := s.db.SetCatalogMounted(r.Context(), a, id, req.Mounted); err != nil {
-		return err
-	}
-	w.WriteHeader(http.StatusNoContent)
-	return nil
-}
-
-func (s *Server) apiCatalogCategories(w http.ResponseWriter, r *http.Request) error {
-	cats, err := s.db.CatalogCategories(r.Context())
-	if err != nil {
-		return err
-	}
-	writeJSON(w, http.StatusOK, listOf(cats))
-	return nil
-}
-
-func (s *Server) apiCatalogCategoryCreate(w http.ResponseWriter, r *http.Request) error {
-	a, err := s.actor(r)
-	if err != nil {
-		return err
-	}
-	var c shuyu.CatalogCategory
-	if err := decode(r, &c); err != nil {
-		return err
-	}
-	c.ID = 0
-	if err := s.db.CreateCatalogCategory(r.Context(), a, &c); err != nil {
-		return err
-	}
-	writeJSON(w, http.StatusCreated, c)
-	return nil
 }

@@ -66,15 +66,20 @@ var catalogTones = map[string]string{
 	"open": "warn", "routed": "info", "accepted": "info", "fulfilled": "ok", "rejected": "danger",
 }
 
-func init() {
-	uiFuncs["catalogBadge"] = catalogBadge
-	uiFuncs["catalogLabel"] = catalogLabel
-	uiFuncs["catalogList"] = func(s ...string) []string { return s }
-	uiFuncs["catalogYesNo"] = func(v *view, b bool) string {
-		if b {
-			return v.T("catalog.yes")
-		}
-		return v.T("catalog.no")
+// catalogTemplateFuncs are the catalog pages' template helpers
+// (templateFuncs joins them).
+func catalogTemplateFuncs() template.FuncMap {
+	return template.FuncMap{
+		"catalogBadge": catalogBadge,
+		"catalogLabel": catalogLabel,
+		"catalogList":  func(s ...string) []string { return s },
+		"catalogYesNo": func(v *view, b bool) string {
+			if b {
+				return v.T("catalog.yes")
+			}
+			return v.T("catalog.no")
+		},
+		"catalogRow": catalogRow,
 	}
 }
 

@@ -269,18 +269,18 @@ type catalogEditRow struct {
 	Errs map[string]string
 }
 
-func init() {
-	uiFuncs["catalogRow"] = func(v *view, idx any, f shuyu.CatalogField) catalogEditRow {
-		row := catalogEditRow{V: v, Idx: fmt.Sprint(idx), F: f, Errs: map[string]string{}}
-		if d, ok := v.Data.(catalogPageData); ok && d.Form != nil {
-			for _, attr := range []string{"name", "label", "data_type", "grade", "sensitive_pi", "description"} {
-				if m := d.Form.FieldErr("fields[" + row.Idx + "]." + attr); m != "" {
-					row.Errs[attr] = m
-				}
+// catalogRow is the template helper "catalogRow": one field row of the
+// edit form with its errors.
+func catalogRow(v *view, idx any, f shuyu.CatalogField) catalogEditRow {
+	row := catalogEditRow{V: v, Idx: fmt.Sprint(idx), F: f, Errs: map[string]string{}}
+	if d, ok := v.Data.(catalogPageData); ok && d.Form != nil {
+		for _, attr := range []string{"name", "label", "data_type", "grade", "sensitive_pi", "description"} {
+			if m := d.Form.FieldErr("fields[" + row.Idx + "]." + attr); m != "" {
+				row.Errs[attr] = m
 			}
 		}
-		return row
 	}
+	return row
 }
 
 // Enums are the edit form's choices, for the row partial.

@@ -37,7 +37,7 @@ var catalogFacetOrder = []struct{ name, param string }{
 const catalogPortalPage = 20
 
 func (s *Server) uiCatalogPortal(w http.ResponseWriter, r *http.Request) error {
-	f, err := catalogFilter(r)
+	f, err := catalogFilter(r.URL.Query())
 	if err != nil {
 		return err
 	}
@@ -147,11 +147,7 @@ func (s *Server) uiCatalogDiff(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	revs, err := s.db.CatalogRevisions(r.Context(), a, id)
-	if err != nil {
-		return err
-	}
-	from, to, err := catalogDiffPair(r, revs)
+	df, err := s.catalogDiff(r.Context(), a, id, r.URL.Query()) // the API's read
 	if err != nil {
 		return err
 	}
@@ -160,8 +156,8 @@ func (s *Server) uiCatalogDiff(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	lang := uiLang(r)
-	d := catalogPageData{Lang: lang, Entry: e, Revisions: revs, From: from.Version, To: to.Version, Rev: to}
-	for _, c := range shuyu.DiffRevisions(from, to) {
+	d := catalogPageData{Lang: lang, Entry: e, Revisions: df.Revisions, From: df.From.Version, To: df.To.Version, Rev: df.To}
+	for _, c := range df.Changes {
 		d.Diff = append(d.Diff, catalogDiffRow{Kind: c.Kind, Field: c.Field, Attr: catalogAttrLabel(lang, c),
 			Old: catalogDiffValue(lang, c.Attr, c.Old, cats), New: catalogDiffValue(lang, c.Attr, c.New, cats)})
 	}

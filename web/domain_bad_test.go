@@ -86,10 +86,10 @@ func TestDomainUpload_R10_1_BadInputsClearErrorNothingChanges(t *testing.T) {
 				domainErr(t, data)
 			}
 			// Over the size cap: refused on Content-Length before parsing.
-			old := domainUploadCap
-			domainUploadCap = 1000
+			old := h.srvv.supply.MaxBytes
+			h.srvv.supply.MaxBytes = 1000
 			resp, data := h.upload("dept-gongan", id, "big.csv", bytes.Repeat([]byte("x"), 200_000), "?wait=1")
-			domainUploadCap = old
+			h.srvv.supply.MaxBytes = old
 			if resp.StatusCode != 413 {
 				t.Errorf("over cap: %d %s", resp.StatusCode, data)
 			}
@@ -156,9 +156,7 @@ func TestDomainDrop_R10_1_OperatorSuppliesFromDropDirectory(t *testing.T) {
 func TestDomainUpload_R10_1_StreamedOverCapCut(t *testing.T) {
 	h := newDomainHarness(t, "sqlite")
 	id := h.entry("ZW-GA-0001", "dept-gongan", true)
-	old := domainUploadCap
-	domainUploadCap = 100_000
-	defer func() { domainUploadCap = old }()
+	h.srvv.supply.MaxBytes = 100_000
 	pr, pw := io.Pipe()
 	go func() {
 		pw.Write([]byte("--XX\r\nContent-Disposition: form-data; name=\"file\"; filename=\"big.csv\"\r\nContent-Type: text/csv\r\n\r\n"))

@@ -11,45 +11,15 @@ import (
 
 	"github.com/chromedp/chromedp"
 
+	"shuyu/internal/browsertest"
 	"shuyu/sqlstore/sqltest"
 )
-
-// domainChromium starts a headless chromium like internal/browsertest does
-// (skip without one unless SHUYU_REQUIRE_BROWSER=1). The domain test drives
-// chromedp itself because it needs DOM.setFileInputFiles, which
-// browsertest does not offer yet.
-func domainChromium(t *testing.T) context.Context {
-	t.Helper()
-	path := os.Getenv("SHUYU_CHROMIUM")
-	if path == "" {
-		if _, err := os.Stat("/usr/bin/chromium"); err == nil {
-			path = "/usr/bin/chromium"
-		}
-	}
-	if path == "" {
-		msg := "browser test skipped: no chromium found (apt-get install chromium fonts-wqy-microhei, or set SHUYU_CHROMIUM)"
-		if os.Getenv("SHUYU_REQUIRE_BROWSER") == "1" {
-			t.Fatal("SHUYU_REQUIRE_BROWSER=1 but " + msg)
-		}
-		t.Skip(msg)
-	}
-	opts := []chromedp.ExecAllocatorOption{chromedp.ExecPath(path), chromedp.Headless, chromedp.NoSandbox, chromedp.DisableGPU,
-		chromedp.NoFirstRun, chromedp.NoDefaultBrowserCheck, chromedp.Flag("disable-dev-shm-usage", true),
-		chromedp.Flag("lang", "zh-CN"), chromedp.UserDataDir(t.TempDir()), chromedp.WindowSize(1366, 900)}
-	actx, cancelAlloc := chromedp.NewExecAllocator(context.Background(), opts...)
-	ctx, cancelTab := chromedp.NewContext(actx)
-	t.Cleanup(func() { cancelTab(); cancelAlloc() })
-	if err := chromedp.Do(ctx, chromedp.Navigate("about:blank")); err != nil {
-		t.Fatalf("start chromium: %v", err)
-	}
-	return ctx
-}
 
 // In a real browser the source department uploads a 60,000-row file: the
 // progress bar moves while the file goes up and while it is checked, then
 // the job page shows the version and its quality report (R10.1, R11.1).
 func TestBrowser_R10_1_R11_1_UploadProgressAndQualityReport(t *testing.T) {
-	ctx := domainChromium(t)
+	ctx := browsertest.Start(t, browsertest.WindowSize(1366, 900)).Context() // drives chromedp itself
 	h := newDomainHarness(t, "sqlite")
 	id := h.entry("ZW-GA-0001", "dept-gongan", true)
 	ids := domainIDs(60000)

@@ -1,7 +1,8 @@
 package web
 
 import (
-	"net/http"
+	"context"
+	"net/url"
 	"strconv"
 
 	"shuyu"
@@ -11,149 +12,55 @@ import (
 // domainIssueRoutes: quality issues fed back to source departments (R11.1)
 // and the deadline setting.
 func (s *Server) domainIssueRoutes() {
-	s.handle("GET", "/api/v1/domain/issues", s.apiDomainIssues)
-	s.handle("POST", "/api/v1/domain/entries/{id}/issues", s.apiDomainRaiseIssue)
-	s.handle("GET", "/api/v1/domain/issues/{id}", s.apiDomainIssue)
-	s.handle("POST", "/api/v1/domain/issues/{id}/answer", s.apiDomainIssueStep(sqlstore.IssueAnswered))
-	s.handle("POST", "/api/v1/domain/issues/{id}/fix", s.apiDomainIssueStep(sqlstore.IssueFixed))
-	s.handle("POST", "/api/v1/domain/issues/{id}/close", s.apiDomainIssueStep(sqlstore.IssueClosed))
-	s.handle("GET", "/api/v1/domain/issue-stats", s.apiDomainIssueStats)
-	s.handle("GET", "/api/v1/domain/settings", s.apiDomainSettings)
-	s.handle("PUT", "/api/v1/domain/settings", s.apiDomainSetSettings)
-}
-
-func (s *Server) apiDomainIssues(w http.ResponseWriter, r *http.Request) error {
-	a, err := s.actor(r)
-	if err != nil {
-		return err
-	}
-	f := sqlstore.IssueFilter{Status: r.URL.Query().Get("status")}
-	if v := r.URL.Query().Get("entry_id"); v != "" {
-		if f.EntryID, err = strconv.ParseInt(v, 10, 64); err != nil || f.EntryID <= 0 {
-			return shuyu.Errorf(shuyu.EINVALID, "entry_id 无效 (bad entry_id)")
-		}
-	}
-	l, err := s.db.Issues(r.Context(), a, f)
-	if err != nil {
-		return err
-	}
-	writeJSON(w, http.StatusOK, listOf(l))
-	return nil
-}
-
-func (s *Server) apiDomainRaiseIssue(w http.ResponseWriter, r *http.Request) error {
-	a, err := s.actor(r)
-	if err != nil {
-		return err
-	}
-	id, err := pathID(r, "id")
-	if err != nil {
-		return err
-	}
-	var in sqlstore.IssueInput
-	if err := decode(r, &in); err != nil {
-		return err
-	}
-	q, err := s.db.RaiseIssue(r.Context(), a, id, in)
-	if err != nil {
-		return err
-	}
-	writeJSON(w, http.StatusCreated, q)
-	return nil
-}
-
-func (s *Server) apiDomainIssue(w http.ResponseWriter, r *http.Request) error {
-	a, err := s.actor(r)
-	if err != nil {
-		return err
-	}
-	id, err := pathID(r, "id")
-	if err != nil {
-		return err
-	}
-	q, err := s.db.Issue(r.Context(), a, id)
-	if err != nil {
-		return err
-	}
-	writeJSON(w, http.StatusOK, q)
-	return nil
-}
-
-func (s *Server) apiDomainIssueStep(to string) handlerFunc {
-	return func(w http.ResponseWriter, r *http.Request) error {
-		a, err := s.actor(r)
-		if err != nil {
-			return err
-		}
-		id, err := pathID(r, "id")
-		if err != nil {
-			return err
-		}
-		var req struct {
+	s.handle("GET", "/api/v1/domain/issues", onCollection(s.actor, s.domainIssues))
+	s.handle("POST", "/api/v1/domain/entries/{id}/issues", createOnObject(s.actor, s.db.RaiseIssue))
+	s.handle("GET", "/api/v1/domain/issues/{id}", onObject(s.actor, s.db.Issue))
+	for _, step := range []string{"answer", "fix", "close"} {
+		s.handle("POST", "/api/v1/domain/issues/{id}/"+step, commandOnObject(s.actor, func(ctx context.Context, a *shuyu.Actor, id int64, in struct {
 			Text string `json:"text"`
-		}
-		if err := decode(r, &req); err != nil {
-			return err
-		}
-		var q *sqlstore.QualityIssue
-		switch to {
-		case sqlstore.IssueAnswered:
-			q, err = s.db.AnswerIssue(r.Context(), a, id, req.Text)
-		case sqlstore.IssueFixed:
-			q, err = s.db.FixIssue(r.Context(), a, id, req.Text)
-		default:
-			q, err = s.db.CloseIssue(r.Context(), a, id, req.Text)
-		}
-		if err != nil {
-			return err
-		}
-		writeJSON(w, http.StatusOK, q)
-		return nil
+		}) (*sqlstore.QualityIssue, error) {
+			return s.domainIssueStep(ctx, a, id, step, in.Text)
+		}))
 	}
+	s.handle("GET", "/api/v1/domain/issue-stats", onCollection(s.actor, func(ctx context.Context, a *shuyu.Actor, _ url.Values) ([]sqlstore.IssueStats, error) {
+		return s.db.IssueStatistics(ctx, a)
+	}))
+	s.handle("GET", "/api/v1/domain/settings", onQuery(s.actor, func(ctx context.Context, a *shuyu.Actor, _ url.Values) (domainSettings, error) {
+		n, err := s.db.IssueWorkdays(ctx, a)
+		return domainSettings{n}, err
+	}))
+	s.handle("PUT", "/api/v1/domain/settings", command(s.actor, 200, func(ctx context.Context, a *shuyu.Actor, in domainSettings) (domainSettings, error) {
+		return in, s.db.SetIssueWorkdays(ctx, a, in.IssueWorkdays)
+	}))
 }
 
-func (s *Server) apiDomainIssueStats(w http.ResponseWriter, r *http.Request) error {
-	a, err := s.actor(r)
-	if err != nil {
-		return err
+// domainIssues lists the issues the actor may see, filtered by ?status= and
+// ?entry_id=.
+func (s *Server) domainIssues(ctx context.Context, a *shuyu.Actor, q url.Values) ([]*sqlstore.QualityIssue, error) {
+	f := sqlstore.IssueFilter{Status: q.Get("status")}
+	if v := q.Get("entry_id"); v != "" {
+		var err error
+		if f.EntryID, err = strconv.ParseInt(v, 10, 64); err != nil || f.EntryID <= 0 {
+			return nil, shuyu.Errorf(shuyu.EINVALID, "entry_id 无效 (bad entry_id)")
+		}
 	}
-	st, err := s.db.IssueStatistics(r.Context(), a)
-	if err != nil {
-		return err
+	return s.db.Issues(ctx, a, f)
+}
+
+// domainIssueStep takes an issue one step (answer, fix, close), for the API
+// and the issue page alike; an unknown step is not found.
+func (s *Server) domainIssueStep(ctx context.Context, a *shuyu.Actor, id int64, step, text string) (*sqlstore.QualityIssue, error) {
+	switch step {
+	case "answer":
+		return s.db.AnswerIssue(ctx, a, id, text)
+	case "fix":
+		return s.db.FixIssue(ctx, a, id, text)
+	case "close":
+		return s.db.CloseIssue(ctx, a, id, text)
 	}
-	writeJSON(w, http.StatusOK, listOf(st))
-	return nil
+	return nil, shuyu.Errorf(shuyu.ENOTFOUND, "对象不存在 (not found)")
 }
 
 type domainSettings struct {
 	IssueWorkdays int `json:"issue_workdays"`
-}
-
-func (s *Server) apiDomainSettings(w http.ResponseWriter, r *http.Request) error {
-	a, err := s.actor(r)
-	if err != nil {
-		return err
-	}
-	n, err := s.db.IssueWorkdays(r.Context(), a)
-	if err != nil {
-		return err
-	}
-	writeJSON(w, http.StatusOK, domainSettings{n})
-	return nil
-}
-
-func (s *Server) apiDomainSetSettings(w http.ResponseWriter, r *http.Request) error {
-	a, err := s.actor(r)
-	if err != nil {
-		return err
-	}
-	var req domainSettings
-	if err := decode(r, &req); err != nil {
-		return err
-	}
-	if err := s.db.SetIssueWorkdays(r.Context(), a, req.IssueWorkdays); err != nil {
-		return err
-	}
-	writeJSON(w, http.StatusOK, req)
-	return nil
 }

@@ -3,12 +3,13 @@ package web
 import (
 	"context"
 	"encoding/json"
-	"fmt"
 	"net/http"
+	"slices"
 	"strconv"
 
 	"shuyu"
 	"shuyu/sqlstore"
+	"shuyu/supply"
 	"shuyu/vault"
 )
 
@@ -58,9 +59,9 @@ type domainPageData struct {
 	Mounts     []*sqlstore.MountStatus
 	Entry      *sqlstore.DomainEntry
 	Mount      *sqlstore.MountStatus
-	Job        *domainJobView
+	Job        *supply.JobView
 	Jobs       []*sqlstore.SupplyJob
-	Versions   []domainVersion
+	Versions   []supply.Version
 	Report     *vault.QualityReport
 	Profile    *vault.Profile
 	Columns    []string
@@ -100,7 +101,7 @@ func (s *Server) uiDomainEntry(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	d := domainPageData{Entry: e, Form: emptyForm(), MaxUpload: domainUploadCap}
+	d := domainPageData{Entry: e, Form: emptyForm(), MaxUpload: s.supply.MaxBytes}
 	res := e.Resource()
 	d.CanUpload = e.Published && shuyu.Can(a, shuyu.ActDomainSupply, res)
 	d.CanProfile = shuyu.Can(a, shuyu.ActDomainProfile, res)
@@ -116,38 +117,15 @@ func (s *Server) uiDomainEntry(w http.ResponseWriter, r *http.Request) error {
 	if j, err := s.db.LatestReport(r.Context(), a, id); err == nil {
 		d.Report = domainReport(j)
 	}
-	if v, err := s.domainVault(); err == nil {
-		vs, err := v.Versions(r.Context(), e.VaultName)
+	if s.supply.Ready() == nil {
+		vs, err := s.supply.Versions(r.Context(), a, id) // the API's read, newest first here
 		if err != nil {
 			return err
 		}
-		for i := len(vs) - 1; i >= 0; i-- {
-			x := vs[i]
-			d.Versions = append(d.Versions, domainVersion{N: x.N, Current: d.Mount != nil && x.N == d.Mount.Version, Rows: x.Rows,
-				Bytes: x.Bytes, LoadedAt: x.LoadedAt, Quality: x.Quality, PublicSource: x.PublicSource, NonPublic: x.NonPublic})
-		}
+		slices.Reverse(vs)
+		d.Versions = vs
 	}
 	return s.render(w, r, "domain/entry.html", d)
-}
-
-// uiDomainUpload is the upload form without JavaScript: it waits for the
-// load and shows the job page (with the report or the row errors).
-func (s *Server) uiDomainUpload(w http.ResponseWriter, r *http.Request) error {
-	a := uiActor(r)
-	id, err := pathID(r, "id")
-	if err != nil {
-		return err
-	}
-	jobID, p, err := s.domainReceive(w, r, a, id)
-	if err != nil {
-		return s.redirectFlash(w, r, fmt.Sprintf("/domain/entries/%d", id), "error", shuyu.ErrorMessage(err))
-	}
-	select {
-	case <-p.done:
-	case <-r.Context().Done():
-		return r.Context().Err()
-	}
-	return s.redirectFlash(w, r, fmt.Sprintf("/domain/jobs/%d", jobID), "ok", T(uiLang(r), "domain.upload.received"))
 }
 
 func domainReport(j *sqlstore.SupplyJob) *vault.QualityReport {
@@ -167,7 +145,7 @@ func (s *Server) uiDomainJob(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	j, err := s.domainJob(r.Context(), a, id)
+	j, err := s.supply.Job(r.Context(), a, id)
 	if err != nil {
 		return err
 	}
@@ -184,22 +162,11 @@ func (s *Server) uiDomainProfile(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	e, err := s.db.AuthorizeDomain(r.Context(), a, shuyu.ActDomainProfile, id)
+	p, err := s.supply.Profile(r.Context(), a, id) // the API's read
 	if err != nil {
 		return err
 	}
-	v, err := s.domainVault()
-	if err != nil {
-		return err
-	}
-	if err := s.domainReadable(r, id); err != nil {
-		return err
-	}
-	p, err := v.Profile(r.Context(), e.VaultName)
-	if err != nil {
-		return err
-	}
-	return s.render(w, r, "domain/profile.html", domainPageData{Entry: e, Profile: p})
+	return s.render(w, r, "domain/profile.html", domainPageData{Entry: p.Entry, Profile: p.Profile})
 }
 
 // uiDomainPreview pages through the owner's raw rows; each page read is
@@ -209,8 +176,8 @@ func (s *Server) uiDomainPreview(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	offset, limit, total := p.offset, p.limit, p.total
-	d := domainPageData{Entry: p.entry, Columns: p.cols, Rows: p.rows, Pager: &pager{Shown: len(p.rows)}}
+	offset, limit, total := p.Offset, p.Limit, p.Total
+	d := domainPageData{Entry: p.Entry, Columns: p.Columns, Rows: p.Rows, Pager: &pager{Shown: len(p.Rows)}}
 	if offset > 0 {
 		d.Pager.Prev = withQuery(r, "offset", strconv.Itoa(max(0, offset-limit)))
 	}

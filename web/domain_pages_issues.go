@@ -59,18 +59,11 @@ func (s *Server) uiDomainIssueStep(w http.ResponseWriter, r *http.Request) error
 	if err != nil {
 		return err
 	}
-	text := f.Get("text")
-	var q *sqlstore.QualityIssue
-	switch r.PathValue("step") {
-	case "answer":
-		q, err = s.db.AnswerIssue(r.Context(), a, id, text)
-	case "fix":
-		q, err = s.db.FixIssue(r.Context(), a, id, text)
-	case "close":
-		q, err = s.db.CloseIssue(r.Context(), a, id, text)
-	default:
+	step := r.PathValue("step")
+	if step != "answer" && step != "fix" && step != "close" {
 		return shuyu.Errorf(shuyu.ENOTFOUND, "对象不存在 (not found)")
 	}
+	q, err := s.domainIssueStep(r.Context(), a, id, step, f.Get("text"))
 	if err != nil {
 		if ferr := f.fail(uiLang(r), err); ferr != nil {
 			return ferr
@@ -116,14 +109,11 @@ func (s *Server) uiDomainSuspend(w http.ResponseWriter, r *http.Request) error {
 	in := sqlstore.SuspendInput{Scope: f.Get("scope"), Reason: f.Get("reason")}
 	in.EntryID, _ = strconv.ParseInt(f.Get("entry_id"), 10, 64)
 	in.OrgID, _ = strconv.ParseInt(f.Get("org_id"), 10, 64)
-	if _, err := s.db.Suspend(r.Context(), uiActor(r), in); err != nil {
+	if _, err := s.supply.Suspend(r.Context(), uiActor(r), in); err != nil {
 		if ferr := f.fail(uiLang(r), err); ferr != nil {
 			return ferr
 		}
 		return s.domainSuspensionsPage(w, r, f)
-	}
-	if err := s.domainSyncVault(r.Context()); err != nil {
-		return err
 	}
 	return s.redirectFlash(w, r, "/domain/suspensions", "ok", T(uiLang(r), "domain.suspend.done"))
 }
@@ -137,14 +127,11 @@ func (s *Server) uiDomainResume(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	if _, err := s.db.Resume(r.Context(), uiActor(r), id, f.Get("reason")); err != nil {
+	if _, err := s.supply.Resume(r.Context(), uiActor(r), id, f.Get("reason")); err != nil {
 		if ferr := f.fail(uiLang(r), err); ferr != nil {
 			return ferr
 		}
 		return s.domainSuspensionsPage(w, r, f)
-	}
-	if err := s.domainSyncVault(r.Context()); err != nil {
-		return err
 	}
 	return s.redirectFlash(w, r, "/domain/suspensions", "ok", T(uiLang(r), "domain.resume.done"))
 }

@@ -3,22 +3,110 @@ package web
 import (
 	"context"
 	"net/http"
+	"net/url"
+	"reflect"
 
 	"shuyu"
 )
 
-// Most object endpoints have one shape: authenticate, parse {id}, decode a
-// strict JSON body, call the store (which asks the policy), answer. These
-// adapters write that shape once so a handler is only its store call.
+// Most JSON endpoints have one shape: learn the caller, parse {id}, decode a
+// strict JSON body, call the store or a capability's service (which asks
+// the policy), answer. These adapters write that shape once so a handler is
+// only its call:
+//
+//	s.handle("GET", "/api/v1/things", onCollection(s.actor, s.db.Things))
+//	s.handle("POST", "/api/v1/things", create(s.actor, s.db.CreateThing))
+//	s.handle("GET", "/api/v1/things/{id}", onObject(s.actor, s.db.Thing))
+//	s.handle("POST", "/api/v1/things/{id}/close", commandOnObject(s.actor, func(ctx context.Context,
+//		a *shuyu.Actor, id int64, in reasonBody) (any, error) { return s.db.CloseThing(ctx, a, id, in.Reason) }))
+//
+// Statuses: 200 with the result; 201 for create and createOnObject; 204
+// when a command returns no result (nil). Store methods never return a nil
+// pointer without an error, so a command that answers an object always
+// answers it. Errors go through adapt (web/server.go)
+// and statusOf (web/errors.go) like every other handler's.
+
+// actorOf is how an endpoint learns its caller: s.actor (signed in, else
+// 401), s.optionalActor (public, but credentials sent are checked and
+// used) or nobody (public, credentials ignored).
+type actorOf func(r *http.Request) (*shuyu.Actor, error)
+
+// nobody is the caller of a public endpoint that ignores credentials.
+func nobody(*http.Request) (*shuyu.Actor, error) { return nil, nil }
+
+// optionalActor: public reads work anonymously, but a caller who sends
+// credentials gets them checked (and sees what its role allows).
+func (s *Server) optionalActor(r *http.Request) (*shuyu.Actor, error) {
+	if tok, _ := bearer(r); tok == "" {
+		return nil, nil
+	}
+	return s.actor(r)
+}
+
+// noBody is the input of a command that reads no body (whatever is sent is
+// ignored, as a handler that never decodes ignores it).
+type noBody struct{}
+
+// bodyMayBeEmpty, embedded in an input struct, lets the body be absent
+// (Content-Length 0): the input is then its zero value.
+type bodyMayBeEmpty struct{}
+
+func (bodyMayBeEmpty) emptyBodyOK() {}
+
+// decodeInput reads a command's input: nothing for noBody, the optional
+// body for inputs embedding bodyMayBeEmpty, else a required strict body.
+func decodeInput[In any](r *http.Request) (In, error) {
+	var in In
+	switch any(&in).(type) {
+	case *noBody:
+		return in, nil
+	case interface{ emptyBodyOK() }:
+		return in, decodeOptional(r, &in)
+	}
+	return in, decode(r, &in)
+}
+
+// decodeOptional decodes a JSON body when there is one.
+func decodeOptional(r *http.Request, v any) error {
+	if r.ContentLength == 0 {
+		return nil
+	}
+	return decode(r, v)
+}
+
+// objectCall learns the caller and the {id} of an object endpoint.
+func objectCall(who actorOf, r *http.Request) (*shuyu.Actor, int64, error) {
+	a, err := who(r)
+	if err != nil {
+		return nil, 0, err
+	}
+	id, err := pathID(r, "id")
+	return a, id, err
+}
+
+// answer writes out with status, or 204 when there is no result (nil, or
+// a nil pointer). A nil slice is a result: it is written as JSON.
+func answer(w http.ResponseWriter, status int, out any) error {
+	if noResult(out) {
+		w.WriteHeader(http.StatusNoContent)
+		return nil
+	}
+	writeJSON(w, status, out)
+	return nil
+}
+
+func noResult(v any) bool {
+	if v == nil {
+		return true
+	}
+	rv := reflect.ValueOf(v)
+	return rv.Kind() == reflect.Pointer && rv.IsNil()
+}
 
 // onObject answers GET /…/{id}: fn's result as JSON.
-func onObject(s *Server, fn func(ctx context.Context, a *shuyu.Actor, id int64) (any, error)) handlerFunc {
+func onObject[Out any](who actorOf, fn func(ctx context.Context, a *shuyu.Actor, id int64) (Out, error)) handlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) error {
-		a, err := s.actor(r)
-		if err != nil {
-			return err
-		}
-		id, err := pathID(r, "id")
+		a, id, err := objectCall(who, r)
 		if err != nil {
 			return err
 		}
@@ -31,31 +119,108 @@ func onObject(s *Server, fn func(ctx context.Context, a *shuyu.Actor, id int64) 
 	}
 }
 
-// commandOnObject answers a state change on object {id} with a JSON body of
-// type In: 204 when fn returns nil, else its result as JSON.
-func commandOnObject[In any](s *Server, fn func(ctx context.Context, a *shuyu.Actor, id int64, in In) (any, error)) handlerFunc {
+// onObjectList answers GET /…/{id}/things: fn's items as {"items","total"}.
+func onObjectList[T any](who actorOf, fn func(ctx context.Context, a *shuyu.Actor, id int64) ([]T, error)) handlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) error {
-		a, err := s.actor(r)
+		a, id, err := objectCall(who, r)
 		if err != nil {
 			return err
 		}
-		id, err := pathID(r, "id")
+		items, err := fn(r.Context(), a, id)
 		if err != nil {
 			return err
 		}
-		var in In
-		if err := decode(r, &in); err != nil {
+		writeJSON(w, http.StatusOK, listOf(items))
+		return nil
+	}
+}
+
+// onCollection answers GET /…/things: fn's items as {"items","total"}; fn
+// reads its filters from the query.
+func onCollection[T any](who actorOf, fn func(ctx context.Context, a *shuyu.Actor, q url.Values) ([]T, error)) handlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) error {
+		a, err := who(r)
+		if err != nil {
+			return err
+		}
+		items, err := fn(r.Context(), a, r.URL.Query())
+		if err != nil {
+			return err
+		}
+		writeJSON(w, http.StatusOK, listOf(items))
+		return nil
+	}
+}
+
+// onQuery answers a GET without {id} whose answer is not a list: fn's
+// result as JSON.
+func onQuery[Out any](who actorOf, fn func(ctx context.Context, a *shuyu.Actor, q url.Values) (Out, error)) handlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) error {
+		a, err := who(r)
+		if err != nil {
+			return err
+		}
+		out, err := fn(r.Context(), a, r.URL.Query())
+		if err != nil {
+			return err
+		}
+		writeJSON(w, http.StatusOK, out)
+		return nil
+	}
+}
+
+// commandOnObject answers a state change on object {id} with an input of
+// type In (see decodeInput): 204 when fn returns no result, else its
+// result as JSON (200).
+func commandOnObject[In, Out any](who actorOf, fn func(ctx context.Context, a *shuyu.Actor, id int64, in In) (Out, error)) handlerFunc {
+	return objectInput(who, http.StatusOK, fn)
+}
+
+// createOnObject answers POST /…/{id}/things: 201 with what fn created.
+func createOnObject[In, Out any](who actorOf, fn func(ctx context.Context, a *shuyu.Actor, id int64, in In) (Out, error)) handlerFunc {
+	return objectInput(who, http.StatusCreated, fn)
+}
+
+func objectInput[In, Out any](who actorOf, status int, fn func(ctx context.Context, a *shuyu.Actor, id int64, in In) (Out, error)) handlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) error {
+		a, id, err := objectCall(who, r)
+		if err != nil {
+			return err
+		}
+		in, err := decodeInput[In](r)
+		if err != nil {
 			return err
 		}
 		out, err := fn(r.Context(), a, id, in)
 		if err != nil {
 			return err
 		}
-		if out == nil {
-			w.WriteHeader(http.StatusNoContent)
-			return nil
+		return answer(w, status, out)
+	}
+}
+
+// create answers POST /…/things with an input of type In: 201 with what fn
+// created.
+func create[In, Out any](who actorOf, fn func(ctx context.Context, a *shuyu.Actor, in In) (Out, error)) handlerFunc {
+	return command(who, http.StatusCreated, fn)
+}
+
+// command answers a state change without {id}: status with fn's result, or
+// 204 when there is none.
+func command[In, Out any](who actorOf, status int, fn func(ctx context.Context, a *shuyu.Actor, in In) (Out, error)) handlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) error {
+		a, err := who(r)
+		if err != nil {
+			return err
 		}
-		writeJSON(w, http.StatusOK, out)
-		return nil
+		in, err := decodeInput[In](r)
+		if err != nil {
+			return err
+		}
+		out, err := fn(r.Context(), a, in)
+		if err != nil {
+			return err
+		}
+		return answer(w, status, out)
 	}
 }

@@ -12,6 +12,7 @@ import (
 	"testing"
 
 	"shuyu"
+	"shuyu/outcheck"
 	"shuyu/sqlstore"
 	"shuyu/sqlstore/sqltest"
 	"shuyu/workspace/wstest"
@@ -41,8 +42,22 @@ func outputInject(t *testing.T, h *harness, f *wstest.Fixture, ws int64, name st
 	for _, c := range cols {
 		tb.Columns = append(tb.Columns, shuyu.ProductColumn{Name: c, Type: "VARCHAR"})
 	}
-	svc := NewOutputService(f.DB, f.Vault, nil)
-	if _, err := svc.addRows(ctx, a, p, tb, cols, vals); err != nil {
+	// Written into the domain and recorded as the product's table without
+	// the output service: the way in the service refuses such rows.
+	duck, n, err := f.DB.NextProductTable(ctx, a, p.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	conn, err := f.Vault.Locked(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close()
+	if err := outcheck.DuckWriteTable(ctx, conn, duck, cols, vals); err != nil {
+		t.Fatal(err)
+	}
+	tb.DuckTable, tb.N, tb.Rows = duck, n, int64(len(vals))
+	if _, err := f.DB.AddProductTable(ctx, a, p.ID, tb); err != nil {
 		t.Fatal(err)
 	}
 	return p.ID

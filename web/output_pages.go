@@ -4,12 +4,12 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
-	"mime"
 	"net/http"
 	"strconv"
 	"strings"
 
 	"shuyu"
+	"shuyu/output"
 	"shuyu/sqlstore"
 )
 
@@ -21,8 +21,7 @@ var outputTones = map[string]string{"draft": "muted", "requested": "info", "chec
 // pages registers the output pages: products from request to filing and
 // delivery (R17.1, R23.2), the rule sets (R23.1), lineage and attribution
 // (R27.1), and the public list of released products.
-func (o *outputAPI) pages() {
-	s := o.s
+func (s *Server) outputPages() {
 	s.page("GET /output/products", pageOpts{Nav: "nav.output", Group: "nav.group.review", Order: 40,
 		Action: shuyu.ActProductRead, Desc: "nav.output.desc",
 		Count: func(ctx context.Context, a *shuyu.Actor) (int, error) {
@@ -34,18 +33,18 @@ func (o *outputAPI) pages() {
 				}
 			}
 			return n, err
-		}, CountLabel: "output.count.todo"}, o.uiList)
-	s.page("GET /output/products/new", pageOpts{Action: shuyu.ActProductCreate}, o.uiNew)
-	s.page("POST /output/products", pageOpts{Action: shuyu.ActProductCreate}, o.uiCreate)
-	s.page("GET /output/products/{id}", pageOpts{Action: shuyu.ActProductRead}, o.uiDetail)
-	s.page("POST /output/products/{id}/{step}", pageOpts{Action: shuyu.ActProductRead}, o.uiStep)
-	s.page("GET /output/products/{id}/download", pageOpts{Action: shuyu.ActProductRead}, o.uiDownload)
-	s.page("GET /output/products/{id}/lineage", pageOpts{Action: shuyu.ActProductLineage}, o.uiLineage)
+		}, CountLabel: "output.count.todo"}, s.uiOutputList)
+	s.page("GET /output/products/new", pageOpts{Action: shuyu.ActProductCreate}, s.uiOutputNew)
+	s.page("POST /output/products", pageOpts{Action: shuyu.ActProductCreate}, s.uiOutputCreate)
+	s.page("GET /output/products/{id}", pageOpts{Action: shuyu.ActProductRead}, s.uiOutputDetail)
+	s.page("POST /output/products/{id}/{step}", pageOpts{Action: shuyu.ActProductRead}, s.uiOutputStep)
+	s.page("GET /output/products/{id}/download", pageOpts{Action: shuyu.ActProductRead}, s.uiOutputDownload)
+	s.page("GET /output/products/{id}/lineage", pageOpts{Action: shuyu.ActProductLineage}, s.uiOutputLineage)
 	s.page("GET /output/rules", pageOpts{Nav: "nav.output.rules", Group: "nav.group.review", Order: 41,
-		Action: shuyu.ActOutRulesRead}, o.uiRules)
-	s.page("POST /output/rules", pageOpts{Action: shuyu.ActOutRulesPropose}, o.uiRulesPropose)
-	s.page("POST /output/rules/{version}/approve", pageOpts{Action: shuyu.ActOutRulesApprove}, o.uiRulesApprove)
-	s.page("GET /output/released", pageOpts{Public: true}, o.uiReleased)
+		Action: shuyu.ActOutRulesRead}, s.uiOutputRules)
+	s.page("POST /output/rules", pageOpts{Action: shuyu.ActOutRulesPropose}, s.uiOutputRulesPropose)
+	s.page("POST /output/rules/{version}/approve", pageOpts{Action: shuyu.ActOutRulesApprove}, s.uiOutputRulesApprove)
+	s.page("GET /output/released", pageOpts{Public: true}, s.uiOutputReleased)
 }
 
 // outputWaitsFor reports whether p waits for the actor's next step.
@@ -61,29 +60,29 @@ func outputWaitsFor(a *shuyu.Actor, p *shuyu.Product) bool {
 	return false
 }
 
-func (o *outputAPI) uiList(w http.ResponseWriter, r *http.Request) error {
+func (s *Server) uiOutputList(w http.ResponseWriter, r *http.Request) error {
 	a := uiActor(r)
-	items, err := o.s.db.Products(r.Context(), a, "")
+	items, err := s.db.Products(r.Context(), a, "")
 	if err != nil {
 		return err
 	}
-	return o.s.render(w, r, "output/list.html", map[string]any{"Items": items, "Tone": outputTones,
+	return s.render(w, r, "output/list.html", map[string]any{"Items": items, "Tone": outputTones,
 		"CanCreate": shuyu.Can(a, shuyu.ActProductCreate, shuyu.Resource{Kind: "product"})})
 }
 
-func (o *outputAPI) uiNew(w http.ResponseWriter, r *http.Request) error {
-	return o.renderNew(w, r, emptyForm())
+func (s *Server) uiOutputNew(w http.ResponseWriter, r *http.Request) error {
+	return s.renderOutputNew(w, r, emptyForm())
 }
 
-func (o *outputAPI) renderNew(w http.ResponseWriter, r *http.Request, f *uiForm) error {
-	ws, err := o.s.db.Workspaces(r.Context(), uiActor(r))
+func (s *Server) renderOutputNew(w http.ResponseWriter, r *http.Request, f *uiForm) error {
+	ws, err := s.db.Workspaces(r.Context(), uiActor(r))
 	if err != nil {
 		return err
 	}
-	return o.s.renderStatus(w, r, f.Status, "output/new.html", map[string]any{"Form": f, "Workspaces": ws, "Types": shuyu.ProductTypes})
+	return s.renderStatus(w, r, f.Status, "output/new.html", map[string]any{"Form": f, "Workspaces": ws, "Types": shuyu.ProductTypes})
 }
 
-func (o *outputAPI) uiCreate(w http.ResponseWriter, r *http.Request) error {
+func (s *Server) uiOutputCreate(w http.ResponseWriter, r *http.Request) error {
 	f, err := newForm(r)
 	if err != nil {
 		return err
@@ -91,14 +90,14 @@ func (o *outputAPI) uiCreate(w http.ResponseWriter, r *http.Request) error {
 	wsID, _ := strconv.ParseInt(f.Get("workspace_id"), 10, 64)
 	in := shuyu.ProductInput{WorkspaceID: wsID, Name: f.Get("name"), Description: f.Get("description"), Scenario: f.Get("scenario"),
 		Type: f.Get("type"), Recipients: outputSplitList(f.Get("recipients")), Terms: f.Get("terms"), Feedback: f.Get("feedback") == "1"}
-	p, err := o.s.db.CreateProduct(r.Context(), uiActor(r), in)
+	p, err := s.db.CreateProduct(r.Context(), uiActor(r), in)
 	if err != nil {
 		if ferr := f.fail(uiLang(r), err); ferr != nil {
 			return ferr
 		}
-		return o.renderNew(w, r, f)
+		return s.renderOutputNew(w, r, f)
 	}
-	return o.s.redirectFlash(w, r, fmt.Sprintf("/output/products/%d", p.ID), "ok", T(uiLang(r), "output.created"))
+	return s.redirectFlash(w, r, fmt.Sprintf("/output/products/%d", p.ID), "ok", T(uiLang(r), "output.created"))
 }
 
 // outputDetail is what the product page shows.
@@ -116,20 +115,17 @@ type outputDetail struct {
 	CanLin    bool
 }
 
-func (o *outputAPI) uiDetail(w http.ResponseWriter, r *http.Request) error {
+func (s *Server) uiOutputDetail(w http.ResponseWriter, r *http.Request) error {
 	a := uiActor(r)
 	id, err := pathID(r, "id")
 	if err != nil {
 		return err
 	}
-	p, err := o.s.db.Product(r.Context(), a, id)
+	pd, err := s.output.Detail(r.Context(), a, id) // the API's read (GET /api/v1/products/{id})
 	if err != nil {
 		return err
 	}
-	h, err := o.s.db.ProductHistory(r.Context(), a, id)
-	if err != nil {
-		return err
-	}
+	p, h := pd.Product, pd.ProductHistory
 	d := &outputDetail{P: p, H: h, Tone: outputTones, Own: shuyu.Can(a, shuyu.ActProductCreate, p.Resource()),
 		CanReview: shuyu.Can(a, shuyu.ActProductReview, p.Resource()), CanFile: shuyu.Can(a, shuyu.ActProductFile, p.Resource()),
 		CanSecond: shuyu.Can(a, shuyu.ActProductSecond, p.Resource()), CanDeliv: shuyu.Can(a, shuyu.ActProductDeliver, p.Resource()),
@@ -141,7 +137,7 @@ func (o *outputAPI) uiDetail(w http.ResponseWriter, r *http.Request) error {
 		}
 	}
 	if d.Own && p.StoredStatus == shuyu.ProductDraft {
-		qs, err := o.s.db.WorkspaceQueries(r.Context(), a, p.WorkspaceID, 100)
+		qs, err := s.db.WorkspaceQueries(r.Context(), a, p.WorkspaceID, 100)
 		if err != nil {
 			return err
 		}
@@ -151,11 +147,11 @@ func (o *outputAPI) uiDetail(w http.ResponseWriter, r *http.Request) error {
 			}
 		}
 	}
-	return o.s.render(w, r, "output/detail.html", d)
+	return s.render(w, r, "output/detail.html", d)
 }
 
 // uiStep performs one step from the product page and returns to it.
-func (o *outputAPI) uiStep(w http.ResponseWriter, r *http.Request) error {
+func (s *Server) uiOutputStep(w http.ResponseWriter, r *http.Request) error {
 	a := uiActor(r)
 	id, err := pathID(r, "id")
 	if err != nil {
@@ -177,22 +173,22 @@ func (o *outputAPI) uiStep(w http.ResponseWriter, r *http.Request) error {
 				counts = append(counts, c)
 			}
 		}
-		_, err = o.svc.AddFromQuery(ctx, a, id, TableSpec{QueryID: q, Name: f.Get("name"), Aggregate: f.Get("aggregate") == "1", Counts: counts})
+		_, err = s.output.AddFromQuery(ctx, a, id, output.TableSpec{QueryID: q, Name: f.Get("name"), Aggregate: f.Get("aggregate") == "1", Counts: counts})
 	case "request":
 		var p *shuyu.Product
-		if p, _, err = o.svc.Request(ctx, a, id); err == nil && p.StoredStatus == shuyu.ProductCheckFailed {
+		if p, _, err = s.output.Request(ctx, a, id); err == nil && p.StoredStatus == shuyu.ProductCheckFailed {
 			msg = "output.blocked"
 		}
 	case "revise":
-		_, err = o.s.db.ReviseProduct(ctx, a, id)
+		_, err = s.db.ReviseProduct(ctx, a, id)
 	case "review":
-		_, err = o.s.db.ReviewProduct(ctx, a, id, f.Get("decision"), f.Get("reason"))
+		_, err = s.db.ReviewProduct(ctx, a, id, f.Get("decision"), f.Get("reason"))
 	case "second":
-		_, err = o.s.db.RequireSecondReview(ctx, a, id, f.Get("reason"))
+		_, err = s.db.RequireSecondReview(ctx, a, id, f.Get("reason"))
 	case "filing":
-		_, err = o.s.db.FileProduct(ctx, a, id, f.Get("filing_no"), f.Get("note"))
+		_, err = s.db.FileProduct(ctx, a, id, f.Get("filing_no"), f.Get("note"))
 	case "release":
-		_, err = o.s.db.ReleaseProduct(ctx, a, id)
+		_, err = s.db.ReleaseProduct(ctx, a, id)
 	default:
 		return shuyu.Errorf(shuyu.ENOTFOUND, "对象不存在 (not found)")
 	}
@@ -200,80 +196,65 @@ func (o *outputAPI) uiStep(w http.ResponseWriter, r *http.Request) error {
 		if shuyu.ErrorCode(err) == shuyu.EINTERNAL {
 			return err
 		}
-		return o.s.redirectFlash(w, r, back, "error", uiMessage(uiLang(r), shuyu.ErrorMessage(err)))
+		return s.redirectFlash(w, r, back, "error", uiMessage(uiLang(r), shuyu.ErrorMessage(err)))
 	}
-	return o.s.redirectFlash(w, r, back, "ok", T(uiLang(r), msg))
+	return s.redirectFlash(w, r, back, "ok", T(uiLang(r), msg))
 }
 
 // uiDownload delivers a table from the product page (same rules as the API).
-func (o *outputAPI) uiDownload(w http.ResponseWriter, r *http.Request) error {
+func (s *Server) uiOutputDownload(w http.ResponseWriter, r *http.Request) error {
 	id, err := pathID(r, "id")
 	if err != nil {
 		return err
 	}
-	q := r.URL.Query()
-	d, err := o.svc.Deliver(r.Context(), uiActor(r), id, q.Get("table"), q.Get("recipient"), "download")
-	if err != nil {
-		return err
-	}
-	w.Header().Set("Content-Type", "text/csv; charset=utf-8")
-	w.Header().Set("Content-Disposition", mime.FormatMediaType("attachment",
-		map[string]string{"filename": fmt.Sprintf("product_%d_%s.csv", id, d.Record.Table)}))
-	w.Header().Set("Cache-Control", "no-store")
-	_, err = w.Write(d.CSV)
-	return err
+	return s.outputDownloadCSV(w, r, uiActor(r), id)
 }
 
-func (o *outputAPI) uiLineage(w http.ResponseWriter, r *http.Request) error {
+func (s *Server) uiOutputLineage(w http.ResponseWriter, r *http.Request) error {
 	id, err := pathID(r, "id")
 	if err != nil {
 		return err
 	}
-	l, err := o.s.db.ProductLineage(r.Context(), uiActor(r), id)
+	l, err := s.db.ProductLineage(r.Context(), uiActor(r), id)
 	if err != nil {
 		return err
 	}
-	return o.s.render(w, r, "output/lineage.html", map[string]any{"L": l, "Tone": outputTones})
+	return s.render(w, r, "output/lineage.html", map[string]any{"L": l, "Tone": outputTones})
 }
 
-func (o *outputAPI) uiRules(w http.ResponseWriter, r *http.Request) error {
-	return o.renderRules(w, r, emptyForm())
+func (s *Server) uiOutputRules(w http.ResponseWriter, r *http.Request) error {
+	return s.renderOutputRules(w, r, emptyForm())
 }
 
-func (o *outputAPI) renderRules(w http.ResponseWriter, r *http.Request, f *uiForm) error {
+func (s *Server) renderOutputRules(w http.ResponseWriter, r *http.Request, f *uiForm) error {
 	a := uiActor(r)
-	list, err := o.s.db.OutputRuleSets(r.Context(), a)
+	list, err := s.db.OutputRuleSets(r.Context(), a)
 	if err != nil {
 		return err
 	}
 	if f.Get("rules") == "" {
 		f.Values.Set("rules", `{"K": 10, "QuasiColumns": {"*": ["gender", "birth_date", "age_band", "county", "township", "ethnicity"]}}`)
 	}
-	return o.s.renderStatus(w, r, f.Status, "output/rules.html", map[string]any{"Items": list, "Form": f, "Tone": outputTones,
+	return s.renderStatus(w, r, f.Status, "output/rules.html", map[string]any{"Items": list, "Form": f, "Tone": outputTones,
 		"CanPropose": shuyu.Can(a, shuyu.ActOutRulesPropose, shuyu.Resource{Kind: "outrules"}),
 		"CanApprove": shuyu.Can(a, shuyu.ActOutRulesApprove, shuyu.Resource{Kind: "outrules"})})
 }
 
-func (o *outputAPI) uiRulesPropose(w http.ResponseWriter, r *http.Request) error {
+func (s *Server) uiOutputRulesPropose(w http.ResponseWriter, r *http.Request) error {
 	f, err := newForm(r)
 	if err != nil {
 		return err
 	}
-	rs, err := outputParseRules(json.RawMessage(f.Get("rules")))
-	if err == nil {
-		b, _ := json.Marshal(rs)
-		_, err = o.s.db.ProposeOutputRules(r.Context(), uiActor(r), b, f.Get("note"))
-	}
-	if err != nil {
+	if _, err := s.output.ProposeRules(r.Context(), uiActor(r), json.RawMessage(f.Get("rules")), f.Get("note")); err != nil {
 		if ferr := f.fail(uiLang(r), err); ferr != nil {
 			return ferr
 		}
-		return o.renderRules(w, r, f)
+		return s.renderOutputRules(w, r, f)
 	}
-	return o.s.redirectFlash(w, r, "/output/rules", "ok", T(uiLang(r), "output.done"))
+	return s.redirectFlash(w, r, "/output/rules", "ok", T(uiLang(r), "output.done"))
 }
 
-func (o *outputAPI) uiRulesApprove(w http.ResponseWriter, r *http.Request) error {
+func (s *Server) uiOutputRulesApprove(w http.ResponseWriter, r *http.Request) error {
 	v, err := strconv.Atoi(r.PathValue("version"))
 	if err != nil {
 		return shuyu.Errorf(shuyu.ENOTFOUND, "对象不存在 (not found)")
@@ -282,21 +263,21 @@ func (o *outputAPI) uiRulesApprove(w http.ResponseWriter, r *http.Request) error
 	if err != nil {
 		return err
 	}
-	if _, err := o.s.db.ApproveOutputRules(r.Context(), uiActor(r), v, f.Get("reason")); err != nil {
+	if _, err := s.db.ApproveOutputRules(r.Context(), uiActor(r), v, f.Get("reason")); err != nil {
 		if shuyu.ErrorCode(err) == shuyu.EINTERNAL {
 			return err
 		}
-		return o.s.redirectFlash(w, r, "/output/rules", "error", uiMessage(uiLang(r), shuyu.ErrorMessage(err)))
+		return s.redirectFlash(w, r, "/output/rules", "error", uiMessage(uiLang(r), shuyu.ErrorMessage(err)))
 	}
-	return o.s.redirectFlash(w, r, "/output/rules", "ok", T(uiLang(r), "output.done"))
+	return s.redirectFlash(w, r, "/output/rules", "ok", T(uiLang(r), "output.done"))
 }
 
-func (o *outputAPI) uiReleased(w http.ResponseWriter, r *http.Request) error {
-	list, err := o.s.db.ReleasedProducts(r.Context())
+func (s *Server) uiOutputReleased(w http.ResponseWriter, r *http.Request) error {
+	list, err := s.db.ReleasedProducts(r.Context())
 	if err != nil {
 		return err
 	}
-	return o.s.render(w, r, "output/released.html", map[string]any{"Items": list})
+	return s.render(w, r, "output/released.html", map[string]any{"Items": list})
 }
 
 // outputSplitList splits a list typed in one field: by line, comma, 、 or

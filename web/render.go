@@ -39,22 +39,35 @@ type templateSet struct {
 
 var templatesOnce = sync.OnceValue(func() *templateSet { return parseTemplates(templateFS) })
 
-// uiFuncs are the helpers every template has besides the methods of view.
-var uiFuncs = template.FuncMap{
-	"date":     func(t any) string { return fmtTime(t, "2006-01-02") },
-	"datetime": func(t any) string { return fmtTime(t, "2006-01-02 15:04") },
-	"seconds":  func(t any) string { return fmtTime(t, "2006-01-02 15:04:05") },
-	"hex":      func(b []byte) string { return hex.EncodeToString(b) },
-	"short":    shortHex,
-	"join":     func(sep string, v any) string { return joinAny(sep, v) },
-	"contains": containsAny,
-	"str":      func(v any) string { return fmt.Sprint(v) },
-	"add":      func(a, b int) int { return a + b },
+// templateFuncs are the helpers every template has besides the methods of
+// view: the common ones, then each capability's, named here so that no
+// file adds to them behind the reader's back.
+func templateFuncs() template.FuncMap {
+	m := template.FuncMap{
+		"date":     func(t any) string { return fmtTime(t, "2006-01-02") },
+		"datetime": func(t any) string { return fmtTime(t, "2006-01-02 15:04") },
+		"seconds":  func(t any) string { return fmtTime(t, "2006-01-02 15:04:05") },
+		"hex":      func(b []byte) string { return hex.EncodeToString(b) },
+		"short":    shortHex,
+		"join":     func(sep string, v any) string { return joinAny(sep, v) },
+		"contains": containsAny,
+		"str":      func(v any) string { return fmt.Sprint(v) },
+		"add":      func(a, b int) int { return a + b },
+	}
+	for _, caps := range []template.FuncMap{catalogTemplateFuncs(), reviewTemplateFuncs(), reviewuiTemplateFuncs()} {
+		for k, f := range caps {
+			if _, dup := m[k]; dup {
+				panic("web: template function " + k + " defined twice")
+			}
+			m[k] = f
+		}
+	}
+	return m
 }
 
 func parseTemplates(fsys fs.FS) *templateSet {
 	set := &templateSet{pages: map[string]*template.Template{}}
-	base := template.New("base").Funcs(uiFuncs)
+	base := template.New("base").Funcs(templateFuncs())
 	for _, dir := range []string{"templates/layout/*.html", "templates/partials/*.html"} {
 		if m, _ := fs.Glob(fsys, dir); len(m) > 0 {
 			if _, err := base.ParseFS(fsys, dir); err != nil {
@@ -135,7 +148,7 @@ func (v *view) Roles(rs []shuyu.Role) string {
 }
 
 // Badge renders a status as a coloured badge: the label is "status.<s>",
-// the tone comes from badgeTones (see addBadgeTones).
+// the tone comes from badgeTones.
 func (v *view) Badge(s any) template.HTML {
 	str := fmt.Sprint(s)
 	return template.HTML(`<span class="badge badge-` + badgeTone(str) + `">` +
@@ -171,30 +184,33 @@ var staticVersion = sync.OnceValue(func() string {
 	return hex.EncodeToString(h.Sum(nil))[:10]
 })
 
-var badgeTonesMu sync.RWMutex
-
 // badgeTones maps a status value to a tone: ok (green), warn (amber),
-// danger (red), info (blue), muted (grey).
-var badgeTones = map[string]string{
+// danger (red), info (blue), muted (grey). It is the common statuses' tones
+// and those of the capabilities whose pages use view.Badge or badgeTone
+// (review_pages.go, review_pages_ui.go); a status has one tone everywhere.
+// Capabilities with their own badge helper keep their own table
+// (catalogTones, outputTones, sandboxTones).
+var badgeTones = joinTones(map[string]string{
 	"active": "ok", "disabled": "muted", "locked": "danger", "ok": "ok", "failed": "danger",
 	"enabled": "ok", "required": "warn", "optional": "muted",
-}
+}, reviewTones, reviewuiTones)
 
-// addBadgeTones lets a capability add the tones of its statuses from an
-// init function in its own file: func init() { addBadgeTones(map…) }.
-func addBadgeTones(m map[string]string) {
-	badgeTonesMu.Lock()
-	defer badgeTonesMu.Unlock()
-	for k, v := range m {
-		badgeTones[k] = v
+// joinTones joins tone tables; a status coloured twice is a bug.
+func joinTones(tables ...map[string]string) map[string]string {
+	out := map[string]string{}
+	for _, t := range tables {
+		for k, v := range t {
+			if _, dup := out[k]; dup {
+				panic("web: badge tone of " + k + " defined twice")
+			}
+			out[k] = v
+		}
 	}
+	return out
 }
 
 func badgeTone(s string) string {
-	badgeTonesMu.RLock()
-	t, ok := badgeTones[s]
-	badgeTonesMu.RUnlock()
-	if ok {
+	if t, ok := badgeTones[s]; ok {
 		return t
 	}
 	return "info"

@@ -1,89 +1,116 @@
 package web
 
 import (
+	"context"
 	"net/http"
+	"net/url"
+	"strconv"
 
 	"shuyu"
+	"shuyu/sqlstore"
+)
+
+// The review chain's inputs read an absent body as the zero input (actions
+// without parameters; the store refuses what that leaves incomplete), so
+// each embeds bodyMayBeEmpty (web/jsonapi.go).
+type (
+	reviewNone        struct{ bodyMayBeEmpty }
+	reviewApplication struct {
+		bodyMayBeEmpty
+		shuyu.ApplicationInput
+	}
+	reviewCheck struct {
+		bodyMayBeEmpty
+		shuyu.CheckResult
+	}
+	reviewDecision struct {
+		bodyMayBeEmpty
+		shuyu.Decision
+	}
+	reviewExtension struct {
+		bodyMayBeEmpty
+		shuyu.Extension
+	}
+	reviewReason struct {
+		bodyMayBeEmpty
+		Reason string `json:"reason"`
+	}
 )
 
 func (s *Server) reviewApplicationRoutes() {
-	s.handle("POST", "/api/v1/applications", reviewJSON(s, http.StatusCreated, func(r *http.Request, a *shuyu.Actor, in shuyu.ApplicationInput) (*shuyu.Application, error) {
-		return s.db.SubmitApplication(r.Context(), a, in)
+	s.handle("POST", "/api/v1/applications", create(s.actor, func(ctx context.Context, a *shuyu.Actor, in reviewApplication) (*shuyu.Application, error) {
+		return s.db.SubmitApplication(ctx, a, in.ApplicationInput)
 	}))
-	s.handle("GET", "/api/v1/applications", reviewJSON(s, http.StatusOK, func(r *http.Request, a *shuyu.Actor, _ reviewNone) (any, error) {
-		apps, err := s.db.Applications(r.Context(), a, r.URL.Query().Get("status"))
-		return listOf(apps), err
+	s.handle("GET", "/api/v1/applications", onCollection(s.actor, func(ctx context.Context, a *shuyu.Actor, q url.Values) ([]*shuyu.Application, error) {
+		return s.db.Applications(ctx, a, q.Get("status"))
 	}))
-	s.handle("GET", "/api/v1/applications/{id}", reviewByID(s, func(r *http.Request, a *shuyu.Actor, id int64, _ reviewNone) (any, error) {
-		return s.db.Application(r.Context(), a, id)
+	s.handle("GET", "/api/v1/applications/{id}", onObject(s.actor, s.db.Application))
+	s.handle("GET", "/api/v1/applications/{id}/rounds", onObjectList(s.actor, s.db.Rounds))
+	s.handle("POST", "/api/v1/applications/{id}/resubmit", commandOnObject(s.actor, func(ctx context.Context, a *shuyu.Actor, id int64, in reviewApplication) (*shuyu.Application, error) {
+		return s.db.ResubmitApplication(ctx, a, id, in.ApplicationInput)
 	}))
-	s.handle("GET", "/api/v1/applications/{id}/rounds", reviewByID(s, func(r *http.Request, a *shuyu.Actor, id int64, _ reviewNone) (any, error) {
-		rs, err := s.db.Rounds(r.Context(), a, id)
-		return listOf(rs), err
-	}))
-	s.handle("POST", "/api/v1/applications/{id}/resubmit", reviewByID(s, func(r *http.Request, a *shuyu.Actor, id int64, in shuyu.ApplicationInput) (any, error) {
-		return s.db.ResubmitApplication(r.Context(), a, id, in)
-	}))
-	s.handle("POST", "/api/v1/applications/{id}/withdraw", reviewByID(s, func(r *http.Request, a *shuyu.Actor, id int64, in reviewReason) (any, error) {
-		if err := s.db.WithdrawApplication(r.Context(), a, id, in.Reason); err != nil {
+	s.handle("POST", "/api/v1/applications/{id}/withdraw", commandOnObject(s.actor, func(ctx context.Context, a *shuyu.Actor, id int64, in reviewReason) (*shuyu.Application, error) {
+		if err := s.db.WithdrawApplication(ctx, a, id, in.Reason); err != nil {
 			return nil, err
 		}
-		return s.db.Application(r.Context(), a, id)
+		return s.db.Application(ctx, a, id)
 	}))
-	s.handle("POST", "/api/v1/applications/{id}/check", reviewByID(s, func(r *http.Request, a *shuyu.Actor, id int64, in shuyu.CheckResult) (any, error) {
-		return s.db.CheckApplication(r.Context(), a, id, in)
+	s.handle("POST", "/api/v1/applications/{id}/check", commandOnObject(s.actor, func(ctx context.Context, a *shuyu.Actor, id int64, in reviewCheck) (*shuyu.Application, error) {
+		return s.db.CheckApplication(ctx, a, id, in.CheckResult)
 	}))
 	s.handle("POST", "/api/v1/applications/{id}/files", s.apiApplicationFile)
-	s.handle("POST", "/api/v1/applications/{id}/agreement", reviewByID(s, func(r *http.Request, a *shuyu.Actor, id int64, _ reviewNone) (any, error) {
-		return s.db.GenerateAgreement(r.Context(), a, id)
+	s.handle("POST", "/api/v1/applications/{id}/agreement", commandOnObject(s.actor, func(ctx context.Context, a *shuyu.Actor, id int64, _ reviewNone) (*shuyu.Agreement, error) {
+		return s.db.GenerateAgreement(ctx, a, id)
 	}))
-	s.handle("GET", "/api/v1/reviews", reviewJSON(s, http.StatusOK, func(r *http.Request, a *shuyu.Actor, _ reviewNone) (any, error) {
-		q, err := s.db.ReviewQueue(r.Context(), a)
-		return listOf(q), err
+	s.handle("GET", "/api/v1/reviews", onCollection(s.actor, func(ctx context.Context, a *shuyu.Actor, _ url.Values) ([]sqlstore.ReviewTask, error) {
+		return s.db.ReviewQueue(ctx, a)
 	}))
-	s.handle("GET", "/api/v1/reviews/stats", reviewJSON(s, http.StatusOK, func(r *http.Request, a *shuyu.Actor, _ reviewNone) (any, error) {
-		st, err := s.db.ReviewStats(r.Context(), a)
-		return listOf(st), err
+	s.handle("GET", "/api/v1/reviews/stats", onCollection(s.actor, func(ctx context.Context, a *shuyu.Actor, _ url.Values) ([]sqlstore.ReviewerStats, error) {
+		return s.db.ReviewStats(ctx, a)
 	}))
-	s.handle("POST", "/api/v1/reviews/{id}/decide", reviewByID(s, func(r *http.Request, a *shuyu.Actor, id int64, in shuyu.Decision) (any, error) {
-		return s.db.DecideReview(r.Context(), a, id, in)
+	s.handle("POST", "/api/v1/reviews/{id}/decide", commandOnObject(s.actor, func(ctx context.Context, a *shuyu.Actor, id int64, in reviewDecision) (*shuyu.Review, error) {
+		return s.db.DecideReview(ctx, a, id, in.Decision)
 	}))
-	s.handle("POST", "/api/v1/reviews/{id}/extend", reviewByID(s, func(r *http.Request, a *shuyu.Actor, id int64, in shuyu.Extension) (any, error) {
-		return s.db.ExtendReview(r.Context(), a, id, in)
+	s.handle("POST", "/api/v1/reviews/{id}/extend", commandOnObject(s.actor, func(ctx context.Context, a *shuyu.Actor, id int64, in reviewExtension) (*shuyu.Review, error) {
+		return s.db.ExtendReview(ctx, a, id, in.Extension)
 	}))
-	s.handle("GET", "/api/v1/agreements", reviewJSON(s, http.StatusOK, func(r *http.Request, a *shuyu.Actor, _ reviewNone) (any, error) {
-		ags, err := s.db.Agreements(r.Context(), a)
-		return listOf(ags), err
+	s.handle("GET", "/api/v1/agreements", onCollection(s.actor, func(ctx context.Context, a *shuyu.Actor, _ url.Values) ([]*shuyu.Agreement, error) {
+		return s.db.Agreements(ctx, a)
 	}))
-	s.handle("GET", "/api/v1/agreements/{id}", reviewByID(s, func(r *http.Request, a *shuyu.Actor, id int64, _ reviewNone) (any, error) {
-		return s.db.Agreement(r.Context(), a, id)
-	}))
-	s.handle("GET", "/api/v1/agreements/{id}/verify", reviewByID(s, func(r *http.Request, a *shuyu.Actor, id int64, _ reviewNone) (any, error) {
-		return s.db.VerifyAgreement(r.Context(), a, id)
-	}))
-	s.handle("POST", "/api/v1/agreements/{id}/sign", reviewByID(s, func(r *http.Request, a *shuyu.Actor, id int64, in struct {
+	s.handle("GET", "/api/v1/agreements/{id}", onObject(s.actor, s.db.Agreement))
+	s.handle("GET", "/api/v1/agreements/{id}/verify", onObject(s.actor, s.db.VerifyAgreement))
+	s.handle("POST", "/api/v1/agreements/{id}/sign", commandOnObject(s.actor, func(ctx context.Context, a *shuyu.Actor, id int64, in struct {
+		bodyMayBeEmpty
 		Password string `json:"password"`
-	}) (any, error) {
-		return s.db.SignAgreement(r.Context(), a, id, in.Password)
+	}) (*shuyu.Agreement, error) {
+		return s.db.SignAgreement(ctx, a, id, in.Password)
 	}))
-	s.handle("POST", "/api/v1/agreements/{id}/terminate", reviewByID(s, func(r *http.Request, a *shuyu.Actor, id int64, in reviewReason) (any, error) {
-		return s.db.TerminateAgreement(r.Context(), a, id, in.Reason)
+	s.handle("POST", "/api/v1/agreements/{id}/terminate", commandOnObject(s.actor, func(ctx context.Context, a *shuyu.Actor, id int64, in reviewReason) (*shuyu.Agreement, error) {
+		return s.db.TerminateAgreement(ctx, a, id, in.Reason)
 	}))
 	s.handle("GET", "/api/v1/files/{id}", s.apiFile)
-	s.handle("GET", "/api/v1/inbox", s.apiInbox)
-	s.handle("POST", "/api/v1/inbox/read", s.apiInboxRead)
+	s.handle("GET", "/api/v1/inbox", onQuery(s.actor, s.reviewInbox))
+	s.handle("POST", "/api/v1/inbox/read", command(s.actor, http.StatusOK, func(ctx context.Context, a *shuyu.Actor, in struct {
+		bodyMayBeEmpty
+		IDs []int64 `json:"ids"`
+	}) (map[string]int, error) {
+		n, err := s.db.MarkRead(ctx, a, in.IDs)
+		return map[string]int{"marked": n}, err
+	}))
 }
 
-// reviewByID is reviewJSON with the path id.
-func reviewByID[T any](s *Server, fn func(r *http.Request, a *shuyu.Actor, id int64, in T) (any, error)) handlerFunc {
-	status := http.StatusOK
-	return reviewJSON(s, status, func(r *http.Request, a *shuyu.Actor, in T) (any, error) {
-		id, err := pathID(r, "id")
-		if err != nil {
-			return nil, err
-		}
-		return fn(r, a, id, in)
-	})
+// reviewInbox is the actor's notices (?limit=, ?unread=1) with the unread
+// count.
+func (s *Server) reviewInbox(ctx context.Context, a *shuyu.Actor, q url.Values) (map[string]any, error) {
+	limit, _ := strconv.Atoi(q.Get("limit"))
+	ns, unread, err := s.db.Inbox(ctx, a, limit, q.Get("unread") == "1")
+	if err != nil {
+		return nil, err
+	}
+	if ns == nil {
+		ns = []sqlstore.Notice{}
+	}
+	return map[string]any{"items": ns, "total": len(ns), "unread": unread}, nil
 }
 
 func (s *Server) apiApplicationFile(w http.ResponseWriter, r *http.Request) error {

@@ -1,6 +1,7 @@
 package web
 
 import (
+	"context"
 	"net/http"
 	"net/url"
 	"time"
@@ -13,70 +14,47 @@ import (
 func urlPathEscape(s string) string { return url.PathEscape(s) }
 
 func (s *Server) reviewRegistrationRoutes() {
-	s.handle("POST", "/api/v1/registrations", s.apiRegister)
-	s.handle("GET", "/api/v1/registrations", s.apiRegistrations)
-	s.handle("GET", "/api/v1/registrations/{id}", s.apiRegistration)
-	s.handle("POST", "/api/v1/registrations/{id}/files", s.apiRegistrationFile)
-	s.handle("POST", "/api/v1/registrations/{id}/supplement", s.apiRegistrationSupplement)
-	s.handle("POST", "/api/v1/registrations/{id}/accept", s.regAction(func(r *http.Request, a *shuyu.Actor, id int64, in reviewDecideBody) (*shuyu.Registration, error) {
-		return s.db.AcceptRegistration(r.Context(), a, id)
-	}))
-	s.handle("POST", "/api/v1/registrations/{id}/request-material", s.regAction(func(r *http.Request, a *shuyu.Actor, id int64, in reviewDecideBody) (*shuyu.Registration, error) {
-		return s.db.RequestMaterial(r.Context(), a, id, in.Reason)
-	}))
-	s.handle("POST", "/api/v1/registrations/{id}/decide", s.regAction(func(r *http.Request, a *shuyu.Actor, id int64, in reviewDecideBody) (*shuyu.Registration, error) {
-		return s.db.DecideRegistration(r.Context(), a, id, in.Register, in.Reason)
-	}))
-	s.handle("POST", "/api/v1/registrations/{id}/status", s.regAction(func(r *http.Request, a *shuyu.Actor, id int64, in reviewDecideBody) (*shuyu.Registration, error) {
-		return s.db.SetMerchantStatus(r.Context(), a, id, in.Event, in.Reason)
-	}))
-	s.handle("GET", "/api/v1/merchant-reports", s.apiMerchantReport)
-	s.handle("POST", "/api/v1/merchant-reports", s.apiFileMerchantReport)
-	s.handle("GET", "/api/v1/merchant-reports/filed", s.apiMerchantReports)
-}
-
-type reviewDecideBody struct {
-	Register bool   `json:"register"`
-	Event    string `json:"event"` // suspend, resume, exit
-	Reason   string `json:"reason"`
-}
-
-func (s *Server) regAction(fn func(r *http.Request, a *shuyu.Actor, id int64, in reviewDecideBody) (*shuyu.Registration, error)) handlerFunc {
-	return reviewJSON(s, http.StatusOK, func(r *http.Request, a *shuyu.Actor, in reviewDecideBody) (*shuyu.Registration, error) {
-		id, err := pathID(r, "id")
+	// Registering is public: a company registers (R18.2). The answer
+	// carries the tracking token, shown once.
+	s.handle("POST", "/api/v1/registrations", create(nobody, func(ctx context.Context, _ *shuyu.Actor, in sqlstore.RegistrationInput) (map[string]any, error) {
+		g, token, err := s.db.SubmitRegistration(ctx, in)
 		if err != nil {
 			return nil, err
 		}
-		return fn(r, a, id, in)
-	})
+		return map[string]any{"registration": g, "token": token}, nil
+	}))
+	s.handle("GET", "/api/v1/registrations", onCollection(s.actor, func(ctx context.Context, a *shuyu.Actor, q url.Values) ([]*shuyu.Registration, error) {
+		return s.db.Registrations(ctx, a, q.Get("status"))
+	}))
+	s.handle("GET", "/api/v1/registrations/{id}", s.apiRegistration)
+	s.handle("POST", "/api/v1/registrations/{id}/files", s.apiRegistrationFile)
+	s.handle("POST", "/api/v1/registrations/{id}/supplement", s.apiRegistrationSupplement)
+	s.handle("POST", "/api/v1/registrations/{id}/accept", commandOnObject(s.actor, func(ctx context.Context, a *shuyu.Actor, id int64, _ reviewDecideBody) (*shuyu.Registration, error) {
+		return s.db.AcceptRegistration(ctx, a, id)
+	}))
+	s.handle("POST", "/api/v1/registrations/{id}/request-material", commandOnObject(s.actor, func(ctx context.Context, a *shuyu.Actor, id int64, in reviewDecideBody) (*shuyu.Registration, error) {
+		return s.db.RequestMaterial(ctx, a, id, in.Reason)
+	}))
+	s.handle("POST", "/api/v1/registrations/{id}/decide", commandOnObject(s.actor, func(ctx context.Context, a *shuyu.Actor, id int64, in reviewDecideBody) (*shuyu.Registration, error) {
+		return s.db.DecideRegistration(ctx, a, id, in.Register, in.Reason)
+	}))
+	s.handle("POST", "/api/v1/registrations/{id}/status", commandOnObject(s.actor, func(ctx context.Context, a *shuyu.Actor, id int64, in reviewDecideBody) (*shuyu.Registration, error) {
+		return s.db.SetMerchantStatus(ctx, a, id, in.Event, in.Reason)
+	}))
+	s.handle("GET", "/api/v1/merchant-reports", s.apiMerchantReport)
+	s.handle("POST", "/api/v1/merchant-reports", s.apiFileMerchantReport)
+	s.handle("GET", "/api/v1/merchant-reports/filed", onCollection(s.actor, func(ctx context.Context, a *shuyu.Actor, _ url.Values) ([]*shuyu.MerchantReport, error) {
+		return s.db.MerchantReports(ctx, a)
+	}))
 }
 
-// apiRegister is public: a company registers (R18.2). The answer carries
-// the tracking token, shown once.
-func (s *Server) apiRegister(w http.ResponseWriter, r *http.Request) error {
-	var in sqlstore.RegistrationInput
-	if err := decode(r, &in); err != nil {
-		return err
-	}
-	g, token, err := s.db.SubmitRegistration(r.Context(), in)
-	if err != nil {
-		return err
-	}
-	writeJSON(w, http.StatusCreated, map[string]any{"registration": g, "token": token})
-	return nil
-}
-
-func (s *Server) apiRegistrations(w http.ResponseWriter, r *http.Request) error {
-	a, err := s.actor(r)
-	if err != nil {
-		return err
-	}
-	regs, err := s.db.Registrations(r.Context(), a, r.URL.Query().Get("status"))
-	if err != nil {
-		return err
-	}
-	writeJSON(w, http.StatusOK, listOf(regs))
-	return nil
+// reviewDecideBody is the operator's input on a registration (an absent
+// body is the zero input).
+type reviewDecideBody struct {
+	bodyMayBeEmpty
+	Register bool   `json:"register"`
+	Event    string `json:"event"` // suspend, resume, exit
+	Reason   string `json:"reason"`
 }
 
 // apiRegistration answers the applicant (X-Registration-Token) or a
@@ -190,18 +168,5 @@ func (s *Server) apiFileMerchantReport(w http.ResponseWriter, r *http.Request) e
 		return err
 	}
 	writeJSON(w, http.StatusCreated, rep)
-	return nil
-}
-
-func (s *Server) apiMerchantReports(w http.ResponseWriter, r *http.Request) error {
-	a, err := s.actor(r)
-	if err != nil {
-		return err
-	}
-	reps, err := s.db.MerchantReports(r.Context(), a)
-	if err != nil {
-		return err
-	}
-	writeJSON(w, http.StatusOK, listOf(reps))
 	return nil
 }

@@ -124,9 +124,8 @@ func TestBrowser_R21_1_MerchantAppliesReviewerDecides(t *testing.T) {
 // registration queue, where the 5-working-day deadline shows its date and
 // the working days left, and registers it (R18.1, R18.2). The authority's
 // rules-and-templates page and the calendar are photographed too.
-// (chromedp directly: browsertest has no file upload yet.)
 func TestBrowser_R18_2_RegisterWithLicence(t *testing.T) {
-	ctx := reviewuiChromium(t)
+	ctx := browsertest.Start(t).Context() // drives chromedp itself
 	h := reviewuiHarness(t, "sqlite")
 	reviewuiDocs(t, h)
 	base := h.srv.URL
@@ -216,33 +215,4 @@ func TestBrowser_R18_2_RegisterWithLicence(t *testing.T) {
 		t.Fatalf("due date: %q", d)
 	}
 	shot("review-reg-6-calendar.png")
-}
-
-// reviewuiChromium starts a headless chromium as internal/browsertest does
-// (skips without one unless SHUYU_REQUIRE_BROWSER=1).
-func reviewuiChromium(t *testing.T) context.Context {
-	t.Helper()
-	path := os.Getenv("SHUYU_CHROMIUM")
-	if path == "" {
-		if _, err := os.Stat("/usr/bin/chromium"); err == nil {
-			path = "/usr/bin/chromium"
-		}
-	}
-	if path == "" {
-		msg := "browser test skipped: no chromium found (apt-get install chromium fonts-wqy-microhei, or set SHUYU_CHROMIUM)"
-		if os.Getenv("SHUYU_REQUIRE_BROWSER") == "1" {
-			t.Fatal("SHUYU_REQUIRE_BROWSER=1 but " + msg)
-		}
-		t.Skip(msg)
-	}
-	opts := []chromedp.ExecAllocatorOption{chromedp.ExecPath(path), chromedp.Headless, chromedp.NoSandbox, chromedp.DisableGPU,
-		chromedp.NoFirstRun, chromedp.NoDefaultBrowserCheck, chromedp.Flag("disable-dev-shm-usage", true),
-		chromedp.Flag("lang", "zh-CN"), chromedp.UserDataDir(t.TempDir()), chromedp.WindowSize(1366, 768)}
-	actx, cancelAlloc := chromedp.NewExecAllocator(context.Background(), opts...)
-	ctx, cancelTab := chromedp.NewContext(actx)
-	t.Cleanup(func() { cancelTab(); cancelAlloc() })
-	if err := chromedp.Do(ctx, chromedp.Navigate("about:blank")); err != nil {
-		t.Fatalf("start chromium: %v", err)
-	}
-	return ctx
 }

@@ -3,6 +3,7 @@ package web
 import (
 	"context"
 	"fmt"
+	"html/template"
 	"net/http"
 	"strconv"
 	"strings"
@@ -33,19 +34,23 @@ func (s *Server) reviewPages() {
 	s.reviewuiPages()
 }
 
-func init() {
-	addBadgeTones(map[string]string{"checking": "warn", "reviewing": "warn", "returned": "danger", "rejected": "danger", "approved": "ok", "open": "warn",
-		"deemed_approved": "ok", "closed": "muted", "withdrawn": "muted", "pending_signature": "warn",
-		"merchant_signed": "warn", "effective": "ok", "terminated": "muted", "expired": "muted"})
-}
+// reviewTones colour the states of applications, reviews and agreements
+// (joined into badgeTones).
+var reviewTones = map[string]string{"checking": "warn", "reviewing": "warn", "returned": "danger", "rejected": "danger", "approved": "ok", "open": "warn",
+	"deemed_approved": "ok", "closed": "muted", "withdrawn": "muted", "pending_signature": "warn",
+	"merchant_signed": "warn", "effective": "ok", "terminated": "muted", "expired": "muted"}
 
 // reviewDeadline pairs the view and a deadline for the "review-deadline"
 // partial (templates/partials/review.html).
 func reviewDeadline(v any, d shuyu.Deadline) map[string]any { return map[string]any{"V": v, "D": d} }
 
-func init() {
-	uiFuncs["reviewDeadline"] = reviewDeadline
-	uiFuncs["reviewList"] = func(s ...string) []string { return s }
+// reviewTemplateFuncs are the review pages' template helpers
+// (templateFuncs joins them).
+func reviewTemplateFuncs() template.FuncMap {
+	return template.FuncMap{
+		"reviewDeadline": reviewDeadline,
+		"reviewList":     func(s ...string) []string { return s },
+	}
 }
 
 // Tone is the badge colour of a state.

@@ -64,24 +64,31 @@ func (s *Server) reviewuiPages() {
 var reviewuiCalendarReaders = []shuyu.Action{shuyu.ActCalendarUpdate, shuyu.ActRegistrationHandle,
 	shuyu.ActApplicationCheck, shuyu.ActReviewDecide, shuyu.ActApplicationCreate}
 
-func init() {
-	// reviewuiLines splits a text into its non-empty lines, for paragraphs
-	// (the CSP forbids inline styles such as white-space: pre-wrap).
-	uiFuncs["reviewuiLines"] = func(s string) []string {
-		var out []string
-		for _, l := range strings.Split(strings.ReplaceAll(s, "\r\n", "\n"), "\n") {
-			if l = strings.TrimSpace(l); l != "" {
-				out = append(out, l)
+// reviewuiTemplateFuncs are the onboarding, document and report pages'
+// template helpers (templateFuncs joins them).
+func reviewuiTemplateFuncs() template.FuncMap {
+	return template.FuncMap{
+		// reviewuiLines splits a text into its non-empty lines, for paragraphs
+		// (the CSP forbids inline styles such as white-space: pre-wrap).
+		"reviewuiLines": func(s string) []string {
+			var out []string
+			for _, l := range strings.Split(strings.ReplaceAll(s, "\r\n", "\n"), "\n") {
+				if l = strings.TrimSpace(l); l != "" {
+					out = append(out, l)
+				}
 			}
-		}
-		return out
+			return out
+		},
+		"reviewuiDocLists": func(a, b []*shuyu.Document) [][]*shuyu.Document { return [][]*shuyu.Document{a, b} },
+		// A report's period ends before To (exclusive); people read the last day.
+		"reviewuiDayBefore": func(t time.Time) time.Time { return t.AddDate(0, 0, -1) },
 	}
-	uiFuncs["reviewuiDocLists"] = func(a, b []*shuyu.Document) [][]*shuyu.Document { return [][]*shuyu.Document{a, b} }
-	// A report's period ends before To (exclusive); people read the last day.
-	uiFuncs["reviewuiDayBefore"] = func(t time.Time) time.Time { return t.AddDate(0, 0, -1) }
-	addBadgeTones(map[string]string{"more_material": "warn", "registered": "ok", "not_registered": "danger",
-		"suspended": "danger", "exited": "muted", "draft": "warn", "retired": "muted", "accepted": "warn", "submitted": "info"})
 }
+
+// reviewuiTones colour registration, document and merchant-event states
+// (joined into badgeTones).
+var reviewuiTones = map[string]string{"more_material": "warn", "registered": "ok", "not_registered": "danger",
+	"suspended": "danger", "exited": "muted", "draft": "warn", "retired": "muted", "accepted": "warn", "submitted": "info"}
 
 // reviewuiData is what the pages of this file family render.
 type reviewuiData struct {

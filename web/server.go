@@ -18,7 +18,9 @@ import (
 	"time"
 
 	"shuyu"
+	"shuyu/output"
 	"shuyu/sqlstore"
+	"shuyu/supply"
 	"shuyu/vault"
 	"shuyu/workspace"
 )
@@ -50,6 +52,10 @@ type Server struct {
 	// ws runs governed queries; one per server, shared by the workbench and
 	// the product builder, so its per-workspace locks serialize both.
 	ws *workspace.Service
+	// output builds, checks and delivers products (package output).
+	output *output.Service
+	// supply runs supply jobs and reads what was supplied (package supply).
+	supply *supply.Service
 }
 
 // handlerFunc is the shape of every handler.
@@ -79,6 +85,8 @@ func New(cfg Config) *Server {
 	}
 	s := &Server{cfg: cfg, db: cfg.DB, vault: cfg.Vault, log: cfg.Log, mux: http.NewServeMux(), metrics: newMetrics(), ui: &uiState{}}
 	s.ws = workspace.New(cfg.DB, cfg.Vault, cfg.Data, cfg.Now)
+	s.output = output.New(cfg.DB, cfg.Vault, s.ws)
+	s.supply = supply.New(cfg.DB, cfg.Vault, cfg.Data, cfg.Log)
 	s.apiRoutes()
 	s.pageRoutes()
 	for _, rt := range s.routes {
@@ -96,7 +104,7 @@ func (s *Server) handle(method, pattern string, h handlerFunc) {
 	s.routes = append(s.routes, route{method: method, pattern: pattern, h: h, api: strings.HasPrefix(pattern, "/api/")})
 }
 
-// Workspaces is the server's workspace service (the demo reuses it).
+// Workspaces is the server's workspace service (cmd/shuyu runs its background jobs).
 func (s *Server) Workspaces() *workspace.Service { return s.ws }
 
 // Handler returns the root handler with the common middleware.

@@ -41,7 +41,7 @@ type auditData struct {
 func (s *Server) uiAudit(w http.ResponseWriter, r *http.Request) error {
 	f := &uiForm{Values: r.URL.Query(), Status: http.StatusOK}
 	d := auditData{Form: f, Actions: auditActionKeys()}
-	filter, err := eventFilter(r)
+	filter, err := eventFilter(r.URL.Query())
 	if err == nil {
 		filter.Limit = auditPageSize
 		d.Events, err = s.db.Events(r.Context(), uiActor(r), filter, false)

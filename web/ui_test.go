@@ -294,7 +294,7 @@ func TestUI_StaticAndErrorPages(t *testing.T) {
 // Capabilities hook into the menu, the home page and the badges without
 // editing shared files: a page with a Count shows "待审核 n" on its card,
 // a page whose Action the role lacks is neither in the menu nor on the
-// home page, and addBadgeTones colours a new status.
+// home page, and a capability's statuses have their badge tone.
 func TestUI_CapabilityHooks(t *testing.T) {
 	db, clock := sqltest.Open(t, "sqlite")
 	actors := sqltest.Seed(t, db)
@@ -313,9 +313,8 @@ func TestUI_CapabilityHooks(t *testing.T) {
 	if contains(menuOf(body), "/test-reviews") || strings.Contains(body, "本页 3 条") {
 		t.Fatalf("merchant sees a page its role may not open: %s", pageText(body))
 	}
-	addBadgeTones(map[string]string{"test_rejected": "danger"})
 	v := &view{Lang: langZH}
-	if got := string(v.Badge("test_rejected")); !strings.Contains(got, "badge-danger") || !strings.Contains(got, "test_rejected") {
+	if got := string(v.Badge("not_registered")); !strings.Contains(got, "badge-danger") || !strings.Contains(got, "not_registered") {
 		t.Fatalf("badge: %s", got)
 	}
 	if got := string(v.Badge("disabled")); !strings.Contains(got, "badge-muted") || !strings.Contains(got, "停用") {

@@ -1,4 +1,9 @@
-package web
+// Package output is the output check (出域核查) as a service: products are
+// built inside the sealed domain from released workspace results, checked by
+// package outcheck under the approved rules, and delivered with a
+// per-recipient fingerprint only after filing (R17.1, R23.1, R23.2, R27.1).
+// The web server and the demo call it; it knows nothing of HTTP.
+package output
 
 import (
 	"context"
@@ -15,24 +20,25 @@ import (
 	"shuyu/workspace"
 )
 
-// OutputService ties the output check together (出域核查, R17.1, R23.2):
+// Service ties the output check together (出域核查, R17.1, R23.2):
 // products are materialized inside the sealed domain from released
 // workspace results, checked there by package outcheck under the approved
 // rules (R23.1), and delivered with a per-recipient fingerprint only after
-// filing (R27.1). The demo uses it too.
-type OutputService struct {
-	DB    *sqlstore.DB
-	Vault *vault.Domain
-	WS    *workspace.Service
+// filing (R27.1).
+type Service struct {
+	db    *sqlstore.DB
+	vault *vault.Domain      // nil: the server runs without a data domain
+	ws    *workspace.Service // runs the governed queries products are built from
 }
 
-// NewOutputService returns the service; it does no I/O.
-func NewOutputService(db *sqlstore.DB, v *vault.Domain, ws *workspace.Service) *OutputService {
-	return &OutputService{DB: db, Vault: v, WS: ws}
+// New returns the service; it does no I/O. ws is the workspace service whose
+// per-workspace locks the product builder shares with the workbench.
+func New(db *sqlstore.DB, v *vault.Domain, ws *workspace.Service) *Service {
+	return &Service{db: db, vault: v, ws: ws}
 }
 
-func (o *OutputService) domain() error {
-	if o.Vault == nil {
+func (o *Service) domain() error {
+	if o.vault == nil {
 		return shuyu.Errorf(shuyu.ECONFLICT, "数据域未启用 (data domain not available)")
 	}
 	return nil
@@ -52,18 +58,18 @@ type TableSpec struct {
 // inside the domain. The query is re-run through the governed engine as the
 // merchant (recorded and audited like any query), so what the product holds
 // is exactly what disclosure control releases today, never raw rows (R4.2).
-func (o *OutputService) AddFromQuery(ctx context.Context, a *shuyu.Actor, id int64, spec TableSpec) (*shuyu.Product, error) {
+func (o *Service) AddFromQuery(ctx context.Context, a *shuyu.Actor, id int64, spec TableSpec) (*shuyu.Product, error) {
 	if err := o.domain(); err != nil {
 		return nil, err
 	}
-	p, err := o.DB.ProductFor(ctx, a, shuyu.ActProductCreate, id)
+	p, err := o.db.ProductFor(ctx, a, shuyu.ActProductCreate, id)
 	if err != nil {
 		return nil, err
 	}
 	if p.StoredStatus != shuyu.ProductDraft {
 		return nil, shuyu.Errorf(shuyu.ECONFLICT, "只有草稿状态的产品可以添加数据表 (only drafts change)")
 	}
-	qs, err := o.DB.WorkspaceQueries(ctx, a, p.WorkspaceID, 500)
+	qs, err := o.db.WorkspaceQueries(ctx, a, p.WorkspaceID, 500)
 	if err != nil {
 		return nil, err
 	}
@@ -80,7 +86,7 @@ func (o *OutputService) AddFromQuery(ctx context.Context, a *shuyu.Actor, id int
 	if q.Status != "released" || q.Data != shuyu.DataReal {
 		return nil, shuyu.Errorf(shuyu.ECONFLICT, "只能使用已通过披露控制并放行的真实数据查询结果 (only released real-data results)")
 	}
-	res, err := o.WS.Query(ctx, a, p.WorkspaceID, q.SQL, shuyu.DataReal)
+	res, err := o.ws.Query(ctx, a, p.WorkspaceID, q.SQL, shuyu.DataReal)
 	if err != nil {
 		return nil, err
 	}
@@ -91,7 +97,7 @@ func (o *OutputService) AddFromQuery(ctx context.Context, a *shuyu.Actor, id int
 		spec.Name = fmt.Sprintf("t%d", spec.QueryID)
 	}
 	types := map[string]string{}
-	if again, err := o.DB.WorkspaceQueries(ctx, a, p.WorkspaceID, 5); err == nil {
+	if again, err := o.db.WorkspaceQueries(ctx, a, p.WorkspaceID, 5); err == nil {
 		for _, x := range again {
 			if x.ID == res.ID {
 				for _, c := range x.Shape.Columns {
@@ -114,7 +120,7 @@ func (o *OutputService) AddFromQuery(ctx context.Context, a *shuyu.Actor, id int
 
 // addRows writes rows as the product's next table inside the domain and
 // records it; a failure to record drops the table again.
-func (o *OutputService) addRows(ctx context.Context, a *shuyu.Actor, p *shuyu.Product, t shuyu.ProductTable, cols []string, rows [][]any) (*shuyu.Product, error) {
+func (o *Service) addRows(ctx context.Context, a *shuyu.Actor, p *shuyu.Product, t shuyu.ProductTable, cols []string, rows [][]any) (*shuyu.Product, error) {
 	for _, c := range t.Counts {
 		if !slices.Contains(cols, c) {
 			return nil, shuyu.Errorf(shuyu.EINVALID, "计数列 %s 不在结果中 (count column missing)", c).
@@ -125,11 +131,11 @@ func (o *OutputService) addRows(ctx context.Context, a *shuyu.Actor, p *shuyu.Pr
 		return nil, shuyu.Errorf(shuyu.EINVALID, "统计表须指明计数列 (aggregate tables name their count columns)").
 			WithDetails([]shuyu.FieldError{{Field: "counts", Message: "请指明计数列"}})
 	}
-	duck, n, err := o.DB.NextProductTable(ctx, a, p.ID)
+	duck, n, err := o.db.NextProductTable(ctx, a, p.ID)
 	if err != nil {
 		return nil, err
 	}
-	conn, err := o.Vault.Locked(ctx)
+	conn, err := o.vault.Locked(ctx)
 	if err != nil {
 		return nil, err
 	}
@@ -138,7 +144,7 @@ func (o *OutputService) addRows(ctx context.Context, a *shuyu.Actor, p *shuyu.Pr
 		return nil, err
 	}
 	t.DuckTable, t.N, t.Rows = duck, n, int64(len(rows))
-	out, err := o.DB.AddProductTable(ctx, a, p.ID, t)
+	out, err := o.db.AddProductTable(ctx, a, p.ID, t)
 	if err != nil {
 		outcheck.DuckDropTable(ctx, conn, duck)
 		return nil, err
@@ -148,8 +154,8 @@ func (o *OutputService) addRows(ctx context.Context, a *shuyu.Actor, p *shuyu.Pr
 
 // querySources names the granted entries a query reads (the table names in
 // its text) with their current versions (R27.1 来源可溯).
-func (o *OutputService) querySources(ctx context.Context, a *shuyu.Actor, wsID int64, sqlText string) ([]shuyu.ProductSource, error) {
-	ws, err := o.DB.Workspace(ctx, a, wsID)
+func (o *Service) querySources(ctx context.Context, a *shuyu.Actor, wsID int64, sqlText string) ([]shuyu.ProductSource, error) {
+	ws, err := o.db.Workspace(ctx, a, wsID)
 	if err != nil {
 		return nil, err
 	}
@@ -163,10 +169,10 @@ func (o *OutputService) querySources(ctx context.Context, a *shuyu.Actor, wsID i
 			continue
 		}
 		s := shuyu.ProductSource{EntryID: g.EntryID, EntryCode: g.EntryCode, EntryName: g.EntryName, OrgID: g.OrgID}
-		if v, err := o.Vault.Current(ctx, g.VaultName); err == nil {
+		if v, err := o.vault.Current(ctx, g.VaultName); err == nil {
 			s.Version, s.Public = v.N, v.PublicSource
 		}
-		if e, err := o.DB.DomainEntryByCode(ctx, g.EntryCode); err == nil {
+		if e, err := o.db.DomainEntryByCode(ctx, g.EntryCode); err == nil {
 			s.Public = s.Public || e.PublicSource
 		}
 		out = append(out, s)
@@ -177,20 +183,20 @@ func (o *OutputService) querySources(ctx context.Context, a *shuyu.Actor, wsID i
 // Request asks for output and runs the automatic checks at once, inside
 // the domain (R17.1, R23.2). A product left in "checking" by a crash is
 // checked again on the next request.
-func (o *OutputService) Request(ctx context.Context, a *shuyu.Actor, id int64) (*shuyu.Product, *outcheck.Report, error) {
+func (o *Service) Request(ctx context.Context, a *shuyu.Actor, id int64) (*shuyu.Product, *outcheck.Report, error) {
 	if err := o.domain(); err != nil {
 		return nil, nil, err
 	}
-	p, err := o.DB.ProductFor(ctx, a, shuyu.ActProductRequest, id)
+	p, err := o.db.ProductFor(ctx, a, shuyu.ActProductRequest, id)
 	if err != nil {
 		return nil, nil, err
 	}
 	if p.StoredStatus == shuyu.ProductDraft {
-		if p, err = o.DB.RequestProduct(ctx, a, id); err != nil {
+		if p, err = o.db.RequestProduct(ctx, a, id); err != nil {
 			return nil, nil, err
 		}
 	}
-	stored, err := o.DB.StartProductCheck(ctx, a, id)
+	stored, err := o.db.StartProductCheck(ctx, a, id)
 	if err != nil {
 		return nil, nil, err
 	}
@@ -207,14 +213,14 @@ func (o *OutputService) Request(ctx context.Context, a *shuyu.Actor, id int64) (
 	if err != nil {
 		return nil, nil, err
 	}
-	p, err = o.DB.RecordProductCheck(ctx, a, id, rep.RulesVersion, rep.Passed, rep.Failed(), b)
+	p, err = o.db.RecordProductCheck(ctx, a, id, rep.RulesVersion, rep.Passed, rep.Failed(), b)
 	return p, rep, err
 }
 
 // check runs package outcheck over the product's tables, against an index
 // of the raw tables of its sources (public-source data marked, R4.3).
-func (o *OutputService) check(ctx context.Context, p *shuyu.Product, rules outcheck.RuleSet) (*outcheck.Report, error) {
-	conn, err := o.Vault.Locked(ctx)
+func (o *Service) check(ctx context.Context, p *shuyu.Product, rules outcheck.RuleSet) (*outcheck.Report, error) {
+	conn, err := o.vault.Locked(ctx)
 	if err != nil {
 		return nil, err
 	}
@@ -236,11 +242,11 @@ func (o *OutputService) check(ctx context.Context, p *shuyu.Product, rules outch
 				continue
 			}
 			seen[s.EntryID] = true
-			e, err := o.DB.DomainEntryByCode(ctx, s.EntryCode)
+			e, err := o.db.DomainEntryByCode(ctx, s.EntryCode)
 			if err != nil {
 				return nil, err
 			}
-			if m, err := o.Vault.Mounts(ctx, []string{e.VaultName}); err != nil || len(m) == 0 || !m[0].Mounted {
+			if m, err := o.vault.Mounts(ctx, []string{e.VaultName}); err != nil || len(m) == 0 || !m[0].Mounted {
 				continue
 			}
 			dt := outcheck.DuckTable{Name: e.VaultName, Public: s.Public || e.PublicSource}
@@ -257,7 +263,7 @@ func (o *OutputService) check(ctx context.Context, p *shuyu.Product, rules outch
 	if len(raws) > 0 {
 		// The index scans raw tables while the checks stream the product:
 		// its own connection keeps the two result sets apart.
-		rc, err := o.Vault.Locked(ctx)
+		rc, err := o.vault.Locked(ctx)
 		if err != nil {
 			return nil, err
 		}

@@ -1,4 +1,4 @@
-package web
+package output
 
 import (
 	"bytes"
@@ -28,11 +28,11 @@ type Delivery struct {
 // delivery is recorded before a byte is written. A merchant delivers to one
 // of the product's intended recipients; a source department receives the
 // results fed back to it (R6.2).
-func (o *OutputService) Deliver(ctx context.Context, a *shuyu.Actor, id int64, table, recipient, channel string) (*Delivery, error) {
+func (o *Service) Deliver(ctx context.Context, a *shuyu.Actor, id int64, table, recipient, channel string) (*Delivery, error) {
 	if err := o.domain(); err != nil {
 		return nil, err
 	}
-	p, err := o.DB.DeliverableProduct(ctx, a, id)
+	p, err := o.db.DeliverableProduct(ctx, a, id)
 	if err != nil {
 		return nil, err
 	}
@@ -54,11 +54,11 @@ func (o *OutputService) Deliver(ctx context.Context, a *shuyu.Actor, id int64, t
 	if pt == nil {
 		return nil, shuyu.Errorf(shuyu.ENOTFOUND, "产品中没有这个表 (no such table)")
 	}
-	secret, err := o.DB.ProductSecret(ctx, id)
+	secret, err := o.db.ProductSecret(ctx, id)
 	if err != nil {
 		return nil, err
 	}
-	conn, err := o.Vault.Locked(ctx)
+	conn, err := o.vault.Locked(ctx)
 	if err != nil {
 		return nil, err
 	}
@@ -91,7 +91,7 @@ func (o *OutputService) Deliver(ctx context.Context, a *shuyu.Actor, id int64, t
 	d := &Delivery{Columns: marked.Columns, Rows: marked.Rows, CSV: buf.Bytes(), Record: shuyu.ProductDelivery{
 		Recipient: recipient, Mark: mark, Fingerprint: fingerprinted, Channel: channel, Table: pt.Name,
 		Rows: int64(len(marked.Rows)), SHA256: hex.EncodeToString(sum[:])}}
-	if err := o.DB.RecordDelivery(ctx, a, id, &d.Record); err != nil {
+	if err := o.db.RecordDelivery(ctx, a, id, &d.Record); err != nil {
 		return nil, err
 	}
 	return d, nil
@@ -109,8 +109,8 @@ const MaxLeakBytes = 20 << 20
 // Attribute reads a leaked CSV copy of one of the product's tables and
 // names the recipient whose fingerprint it carries (R27.1 责任可究). The
 // question and its answer are audited.
-func (o *OutputService) Attribute(ctx context.Context, a *shuyu.Actor, id int64, data []byte) (*Attribution, error) {
-	if _, err := o.DB.ProductFor(ctx, a, shuyu.ActProductAttribute, id); err != nil {
+func (o *Service) Attribute(ctx context.Context, a *shuyu.Actor, id int64, data []byte) (*Attribution, error) {
+	if _, err := o.db.ProductFor(ctx, a, shuyu.ActProductAttribute, id); err != nil {
 		return nil, err
 	}
 	data = bytes.TrimPrefix(data, []byte("\ufeff"))
@@ -119,7 +119,7 @@ func (o *OutputService) Attribute(ctx context.Context, a *shuyu.Actor, id int64,
 		return nil, shuyu.Errorf(shuyu.EINVALID, "请上传含表头和数据行的 CSV 文件 (a CSV with a header and rows)").
 			WithDetails([]shuyu.FieldError{{Field: "file", Message: "不是有效的 CSV"}})
 	}
-	dls, err := o.DB.DeliveryMarks(ctx, a, id)
+	dls, err := o.db.DeliveryMarks(ctx, a, id)
 	if err != nil {
 		return nil, err
 	}
@@ -129,7 +129,7 @@ func (o *OutputService) Attribute(ctx context.Context, a *shuyu.Actor, id int64,
 		for i, dl := range dls {
 			marks[i] = dl.Mark
 		}
-		secret, err := o.DB.ProductSecret(ctx, id)
+		secret, err := o.db.ProductSecret(ctx, id)
 		if err != nil {
 			return nil, err
 		}
@@ -138,7 +138,7 @@ func (o *OutputService) Attribute(ctx context.Context, a *shuyu.Actor, id int64,
 			return nil, err
 		}
 		if out.Recipient != "" {
-			all, err := o.DB.ProductDeliveries(ctx, a, id)
+			all, err := o.db.ProductDeliveries(ctx, a, id)
 			if err != nil {
 				return nil, err
 			}
@@ -149,7 +149,7 @@ func (o *OutputService) Attribute(ctx context.Context, a *shuyu.Actor, id int64,
 			}
 		}
 	}
-	err = o.DB.RecordAttribution(ctx, a, id, map[string]any{"rows": len(recs) - 1, "bits": out.Bits, "matches": out.Matches,
+	err = o.db.RecordAttribution(ctx, a, id, map[string]any{"rows": len(recs) - 1, "bits": out.Bits, "matches": out.Matches,
 		"recipient": out.Recipient, "confidence": out.Confidence})
 	return out, err
 }

@@ -120,6 +120,16 @@ func (e *Engine) prepare(ctx context.Context, conn *sql.Conn) error {
 	if done {
 		return nil
 	}
+	// Registering functions on connections of one database at the same time
+	// fails in DuckDB ("could not create scalar UDF"): one at a time.
+	e.prepareMu.Lock()
+	defer e.prepareMu.Unlock()
+	e.mu.Lock()
+	done = e.prepared[wp]
+	e.mu.Unlock()
+	if done {
+		return nil
+	}
 	if err := duckdb.RegisterScalarUDF(conn, "shuyu_hmac_sm3", hmacUDF{ring: &e.keys}); err != nil {
 		return fmt.Errorf("register mask_hash: %w", err)
 	}

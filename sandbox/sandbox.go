@@ -214,13 +214,14 @@ type Engine struct {
 	// cause may quote data values, so production never keeps it).
 	failHook func(error)
 
-	mu       sync.Mutex
-	locks    map[string]*sync.Mutex // per-workspace release lock
-	prepared map[weak.Pointer[sql.Conn]]bool
-	seq      map[string]int // last withheld result number per workspace
-	keys     keyring
-	scans    scanCache
-	unique   map[string]bool // by Table.Version: is the person key unique
+	prepareMu sync.Mutex // serializes registering functions on connections
+	mu        sync.Mutex
+	locks     map[string]*sync.Mutex // per-workspace release lock
+	prepared  map[weak.Pointer[sql.Conn]]bool
+	seq       map[string]int // last withheld result number per workspace
+	keys      keyring
+	scans     scanCache
+	unique    map[string]bool // by Table.Version: is the person key unique
 }
 
 // NewEngine returns an Engine using now as its clock and an in-memory

@@ -139,7 +139,6 @@ func (e *Engine) anonSQL(ctx context.Context, conn *sql.Conn, ws *Workspace, p *
 	}
 	b.WriteString(")")
 
-
 	groupBy := func(extra ...string) string {
 		all := append(append([]string{}, gcols...), extra...)
 		if len(all) == 0 {
@@ -420,7 +419,6 @@ func affectedUnits(name, src string, gcols []string, units int, onePerRow bool, 
 	fmt.Fprintf(&b, "%s AS (SELECT %s FROM %s)", name, gsel("k0.", out...), from)
 	return b.String()
 }
-
 
 // ledDecision decides atom m for a group: 1 fixes it to TRUE, 2 to FALSE,
 // 0 keeps it. An atom is of low effect in a direction when flipping it moves

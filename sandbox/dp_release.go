@@ -75,7 +75,7 @@ func (e *Engine) runDP(ctx context.Context, conn *sql.Conn, ws *Workspace, c *ch
 		res.Shape.Columns = append(res.Shape.Columns, ShapeColumn{Name: it.name, Type: typ})
 	}
 	res.Shape.Rows = len(rows)
-		res.Metering.RowsReturned = int64(len(rows))
+	res.Metering.RowsReturned = int64(len(rows))
 	res.Metering.Wall = time.Since(start)
 	spent := newHistory(entries).spent + set.QueryEpsilon
 	res.Reasons = append(res.Reasons, Reason{"dp_noise", fmt.Sprintf(

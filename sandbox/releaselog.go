@@ -27,8 +27,8 @@ type ReleaseLog interface {
 
 // ReleaseEntry is one released result.
 type ReleaseEntry struct {
-	At      time.Time      `json:"at"`
-	SQLHash string         `json:"sql_hash"`          // SM3 of the statement that ran
+	At      time.Time `json:"at"`
+	SQLHash string    `json:"sql_hash"`          // SM3 of the statement that ran
 	Epsilon float64   `json:"epsilon,omitempty"` // differential-privacy budget spent
 }
 

@@ -2,10 +2,10 @@ package sandbox
 
 import (
 	"context"
-	"errors"
-	"math"
 	"database/sql"
+	"errors"
 	"fmt"
+	"math"
 	"strings"
 	"time"
 

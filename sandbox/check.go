@@ -411,7 +411,6 @@ func (c *checker) function(n node, x ectx) flow {
 }
 
 func (c *checker) aggregateCall(n node, name string, x ectx) flow {
-	children := arr(n, "children")
 	switch {
 	case x.inAgg != "":
 		c.refuse("nested_aggregate", "不支持嵌套聚合；先在子查询中按人汇总，再在外层统计")
@@ -419,7 +418,7 @@ func (c *checker) aggregateCall(n node, name string, x ectx) flow {
 		c.refuse("aggregate_place", "聚合函数不能出现在 WHERE/GROUP BY 中")
 	}
 	caseToFilter(n, name)
-	children = arr(n, "children")
+	children := arr(n, "children")
 	if n["distinct"] == true && !countLike[name] {
 		c.refuse("distinct_aggregate", "只有 count 支持 DISTINCT")
 	}
@@ -476,8 +475,7 @@ func stripHash(n node) node {
 // people only pads counts and multiplies rows (R28.3).
 func (c *checker) crossProduct() {
 	parent := map[string]string{}
-	var find func(string) string
-	find = func(a string) string {
+	find := func(a string) string {
 		for parent[a] != a {
 			parent[a] = parent[parent[a]]
 			a = parent[a]

@@ -48,21 +48,6 @@ func (b *bexpr) shift(base int) *bexpr {
 	return out
 }
 
-// atomsOf lists the atoms b uses.
-func (b *bexpr) atomsOf() []int {
-	if b == nil {
-		return nil
-	}
-	if b.op == 't' {
-		return []int{b.atom}
-	}
-	var out []int
-	for _, k := range b.kids {
-		out = append(out, k.atomsOf()...)
-	}
-	return out
-}
-
 // sql renders b with atom(i) for each atom.
 func (b *bexpr) sql(atom func(int) string) string {
 	switch b.op {

@@ -88,21 +88,12 @@ func (t *Table) column(name string) (*Column, bool) {
 	return nil, false
 }
 
-// Dominance configures the dominance rule for sums (R28.3): a cell is
-// suppressed when the top contributor holds more than Top1 of the group's
-// total, or the top two more than Top2.
-type Dominance struct {
-	Top1 float64 // default 0.5
-	Top2 float64 // default 0.7
-}
-
 // Workspace is a merchant's development environment (开发利用环境).
 type Workspace struct {
-	ID        string
-	Tables    []Table
-	K         int // minimum distinct persons per released row; default 10, never below 5
-	Secret    []byte
-	Dominance Dominance
+	ID     string
+	Tables []Table
+	K      int // minimum distinct persons per released row; default 10, never below 5
+	Secret []byte
 	// Epsilon is the differential-privacy budget; 0 disables DP mode. In DP
 	// mode aggregates are released with Laplace noise and each release
 	// spends DP.QueryEpsilon of it.
@@ -121,17 +112,6 @@ func (ws *Workspace) k() int {
 		return MinK
 	}
 	return ws.K
-}
-
-func (ws *Workspace) dominance() Dominance {
-	d := ws.Dominance
-	if d.Top1 <= 0 || d.Top1 > 1 {
-		d.Top1 = 0.5
-	}
-	if d.Top2 <= 0 || d.Top2 > 1 {
-		d.Top2 = 0.7
-	}
-	return d
 }
 
 func (ws *Workspace) table(name string) (*Table, bool) {

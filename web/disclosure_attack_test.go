@@ -1077,7 +1077,6 @@ func (e *attackEnv) shapeOracles(t *testing.T) {
 		}
 		counties = []string{counties[0], counties[len(counties)-1]}
 		var sigs []string
-		var as []atkAnswer
 		for _, c := range counties[:2] {
 			prev := e.lastHist
 			a := e.ask(t, "SELECT p.township, p.ethnicity, p.household_type, count(*) AS n FROM zw_ga_0001 p WHERE p.county = '"+c+"' GROUP BY p.township, p.ethnicity, p.household_type")
@@ -1092,7 +1091,6 @@ func (e *attackEnv) shapeOracles(t *testing.T) {
 				hs = append(hs, []any{m["reasons"], m["rules"], shape["suppressed"]})
 			}
 			sigs = append(sigs, atkCanonical([]any{a.Reasons, hs}))
-			as = append(as, a)
 		}
 		t.Logf("small groups from the truth: %s %d, %s %d", counties[0], hidden[counties[0]], counties[1], hidden[counties[1]])
 		if sigs[0] != sigs[1] {

@@ -20,7 +20,7 @@ import (
 // The overseers' running queries (docs/limits.md) through the API and the
 // pages: who may see and cancel, the audit, the merchant's outcome.
 
-const runningHeavySQL = "SELECT a.county, count(*) AS n FROM zw_ga_0001 a CROSS JOIN zw_ga_0001 b CROSS JOIN zw_ga_0001 c GROUP BY a.county"
+const runningHeavySQL = "SELECT a.county, count(*) AS n FROM zw_ga_0001 a JOIN zw_ga_0001 b ON a.county = b.county JOIN zw_ga_0001 c ON b.county = c.county GROUP BY a.county"
 
 type runningList struct {
 	Items []workspace.RunningQuery `json:"items"`

@@ -1,18 +1,28 @@
 package shuyu
 
 import (
+	"bytes"
+	"flag"
 	"fmt"
+	"os"
+	"path/filepath"
 	"slices"
 	"sort"
 	"strings"
 	"testing"
 )
 
-// The policy is proved against a statement of intent written here, apart
-// from policy.go: who may do what, and where. The test enumerates every
-// role × every action in Policy × an object in each place relative to the
-// actor (itself, its colleague, its county, a party, another tenant) and
-// compares Authorize with what the intent says (invariant 3).
+// The policy is proved three ways (invariant 3):
+//   - the foundation's powers against a statement of intent written here,
+//     apart from policy.go (foundationIntent): who may manage accounts,
+//     read the trail, run the system;
+//   - every decision Authorize makes (role × action × place of the object
+//     relative to the actor: itself, its colleague, its county, a party,
+//     another tenant) against the golden file testdata/policy_matrix.txt,
+//     so that every change of who may do what is a reviewed diff of that
+//     file (`go test -run TestPolicyMatrix -update` rewrites it);
+//   - the scope semantics (what ScopeOrg, ScopeCounty… reach) against
+//     covers, written as data, for every row of Policy.
 
 // place is where an object lies relative to the actor.
 type place string
@@ -40,6 +50,7 @@ var (
 
 // covers says which Scope values an object in each place satisfies: the
 // scope semantics written as data, not re-run from inScope.
+// TestPolicy_R3_ScopeSemantics holds every row of Policy to it.
 var covers = map[place][]Scope{
 	placeCollection: {ScopeAny, ScopeOrg, ScopeCounty, ScopeParty},
 	placeSelf:       {ScopeAny, ScopeOrg, ScopeCounty, ScopeSelf, ScopeParty},
@@ -96,17 +107,19 @@ func selfService(r Rule) bool {
 	return r.Action == ActUserRead && r.Scope == ScopeSelf || r.Action == ActOrgRead && r.Scope == ScopeOrg
 }
 
-// policyIntends answers from the intent for foundation actions and, for the
-// capabilities' actions, from the rows with the scope semantics of covers.
-func policyIntends(role Role, act Action, p place) bool {
-	if slices.Contains(foundationActions, act) {
-		for _, g := range foundationIntent {
-			if slices.Contains(g.roles, role) && slices.Contains(g.actions, act) && slices.Contains(g.reach, p) {
-				return true
-			}
+// foundationIntends answers from foundationIntent for a foundation action.
+func foundationIntends(role Role, act Action, p place) bool {
+	for _, g := range foundationIntent {
+		if slices.Contains(g.roles, role) && slices.Contains(g.actions, act) && slices.Contains(g.reach, p) {
+			return true
 		}
-		return false
 	}
+	return false
+}
+
+// rowsGrant answers from the rows of Policy with the scope semantics of
+// covers: what Authorize should decide given the rows, whatever they are.
+func rowsGrant(role Role, act Action, p place) bool {
 	for _, r := range Policy {
 		if r.Role == role && r.Action == act && slices.Contains(covers[p], r.Scope) {
 			return true
@@ -172,37 +185,217 @@ func policyActions() []Action {
 	return out
 }
 
-func TestPolicy_R3_EveryRoleActionPlace(t *testing.T) {
-	checked := 0
-	for _, role := range Roles {
-		for hi, h := range policyHomes(role) {
-			a := &Actor{UserID: 100 + int64(hi), Username: "u", Roles: []Role{role}, OrgID: 200, OrgKind: role.OrgKind(), Region: h.region}
-			for _, act := range policyActions() {
-				kind := policyKind(act)
+// policyDecision is one answer of Authorize in the matrix.
+type policyDecision struct {
+	role  Role
+	home  string // "city" or "county"
+	act   Action
+	place place
+	actor *Actor
+	res   Resource
+	code  string // "", EFORBIDDEN or ENOTFOUND
+}
+
+// policyDecisions asks Authorize about every role × home × action × place,
+// in the order of the golden file: by action, then role, home and place.
+func policyDecisions() []policyDecision {
+	var out []policyDecision
+	for _, act := range policyActions() {
+		kind := policyKind(act)
+		for _, role := range Roles {
+			for hi, h := range policyHomes(role) {
+				a := &Actor{UserID: 100 + int64(hi), Username: "u", Roles: []Role{role}, OrgID: 200, OrgKind: role.OrgKind(), Region: h.region}
+				home := "city"
+				if IsCounty(h.region) {
+					home = "county"
+				}
 				for _, p := range reachAll {
 					if p == placeSubRegion && IsCounty(h.region) {
 						continue // a county has no sub-regions
 					}
 					res := policyResource(a, h, kind, p)
-					var want string
-					switch {
-					case policyIntends(role, act, p):
-						want = ""
-					case res.Exists && !policyIntends(role, Action(kind+".read"), p):
-						want = ENOTFOUND // another tenant's object must look absent
-					default:
-						want = EFORBIDDEN
-					}
-					got := ErrorCode(Authorize(a, act, res))
-					if got != want {
-						t.Errorf("%s (home %s) %s on %s object: got %q, want %q", role, h.region, act, p, got, want)
-					}
-					checked++
+					out = append(out, policyDecision{role, home, act, p, a, res, ErrorCode(Authorize(a, act, res))})
 				}
 			}
 		}
 	}
+	return out
+}
+
+// The foundation's decisions follow foundationIntent, and for every action
+// a refusal is 404 exactly when the actor could not read the object there
+// (another tenant's object looks absent), else 403.
+func TestPolicy_R3_EveryRoleActionPlace(t *testing.T) {
+	checked := 0
+	for _, d := range policyDecisions() {
+		if slices.Contains(foundationActions, d.act) {
+			if allowed := d.code == ""; allowed != foundationIntends(d.role, d.act, d.place) {
+				t.Errorf("%s (home %s) %s on %s object: got %q, the foundation's intent says allowed=%v",
+					d.role, d.actor.Region, d.act, d.place, d.code, !allowed)
+			}
+		}
+		if d.code != "" {
+			want := EFORBIDDEN
+			if d.res.Exists && !Can(d.actor, Action(policyKind(d.act)+".read"), d.res) {
+				want = ENOTFOUND
+			}
+			if d.code != want {
+				t.Errorf("%s (home %s) %s on %s object: refused with %q, want %q", d.role, d.actor.Region, d.act, d.place, d.code, want)
+			}
+		}
+		checked++
+	}
 	t.Logf("%d decisions checked over %d actions", checked, len(policyActions()))
+}
+
+// Every row of Policy grants exactly the places its scope covers: Authorize
+// agrees, for every role × action × place, with the rows read through
+// covers. (This proves the scope semantics, not that a row is right: the
+// golden matrix and its review do that.)
+func TestPolicy_R3_ScopeSemantics(t *testing.T) {
+	for _, d := range policyDecisions() {
+		if slices.Contains(foundationActions, d.act) {
+			continue // held to the intent above
+		}
+		if allowed := d.code == ""; allowed != rowsGrant(d.role, d.act, d.place) {
+			t.Errorf("%s (home %s) %s on %s object: allowed=%v, but the rows with covers say %v",
+				d.role, d.actor.Region, d.act, d.place, allowed, !allowed)
+		}
+	}
+}
+
+var updateGolden = flag.Bool("update", false, "rewrite testdata/policy_matrix.txt from Policy")
+
+const policyMatrixFile = "testdata/policy_matrix.txt"
+
+// policyMatrixColumns are the places in the order of the file's columns.
+var policyMatrixColumns = []struct {
+	p    place
+	head string
+}{
+	{placeCollection, "coll"}, {placeSelf, "self"}, {placeColleague, "colg"}, {placeCounty, "regn"},
+	{placeSubRegion, "sub"}, {placeParty, "party"}, {placeForeign, "other"}, {placeFarCity, "city"},
+}
+
+// policyMatrix renders every decision of Authorize, one line per action ×
+// role × home (the actor's level: city or county), one column per place.
+func policyMatrix() []byte {
+	var b strings.Builder
+	b.WriteString(`# The authorization matrix: what shuyu.Authorize answers for every role,
+# action and place of the object relative to the actor (policy.go,
+# policy_*.go). Generated; do not edit. After changing Policy, run
+#   go test -run TestPolicyMatrix -update
+# and review the diff of this file: it is the change of who may do what.
+#
+# home: the actor's organization is at city level (中卫市) or county level
+# (海原县); the authority is city-level only, a county authority
+# county-level only.
+# Places (columns; policy_test.go builds an object in each):
+#   coll   the collection itself (list, create)
+#   self   the actor's own object
+#   colg   a colleague's object: another user of the actor's organization
+#   regn   another organization's object in the actor's own region
+#   sub    an object in a county of the actor's city (city actors only)
+#   party  another tenant's object the actor's organization is party to
+#   other  another tenant's object outside the actor's region
+#   city   an object in another city (银川市)
+# Answers: ok (allowed), 403 (refused), 404 (refused, and the object looks
+# absent), - (no such place for this home).
+#
+`)
+	actW, roleW := len("# action"), len("role")
+	for _, a := range policyActions() {
+		actW = max(actW, len(a))
+	}
+	for _, r := range Roles {
+		roleW = max(roleW, len(r))
+	}
+	row := func(cols ...string) {
+		line := fmt.Sprintf("%-*s  %-*s  %-6s", actW, cols[0], roleW, cols[1], cols[2])
+		for _, c := range cols[3:] {
+			line += fmt.Sprintf(" %-5s", c)
+		}
+		b.WriteString(strings.TrimRight(line, " ") + "\n")
+	}
+	head := []string{"# action", "role", "home"}
+	for _, c := range policyMatrixColumns {
+		head = append(head, c.head)
+	}
+	row(head...)
+	type lineKey struct {
+		act  Action
+		role Role
+		home string
+	}
+	cells := map[lineKey]map[place]string{}
+	var order []lineKey
+	for _, d := range policyDecisions() {
+		k := lineKey{d.act, d.role, d.home}
+		if cells[k] == nil {
+			cells[k] = map[place]string{}
+			order = append(order, k)
+		}
+		cells[k][d.place] = map[string]string{"": "ok", EFORBIDDEN: "403", ENOTFOUND: "404"}[d.code]
+	}
+	for _, k := range order {
+		line := []string{string(k.act), string(k.role), k.home}
+		for _, c := range policyMatrixColumns {
+			v, ok := cells[k][c.p]
+			if !ok {
+				v = "-"
+			}
+			line = append(line, v)
+		}
+		row(line...)
+	}
+	return []byte(b.String())
+}
+
+// The golden authorization matrix: Policy and testdata/policy_matrix.txt
+// agree on every decision (invariant 3, R3). A change of Policy fails here
+// until the file is regenerated with -update, so it shows in review.
+func TestPolicyMatrix_R3_Golden(t *testing.T) {
+	got := policyMatrix()
+	if *updateGolden {
+		if err := os.MkdirAll(filepath.Dir(policyMatrixFile), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(policyMatrixFile, got, 0o644); err != nil {
+			t.Fatal(err)
+		}
+		t.Logf("wrote %s", policyMatrixFile)
+		return
+	}
+	want, err := os.ReadFile(policyMatrixFile)
+	if err != nil {
+		t.Fatalf("%v (generate it: go test -run TestPolicyMatrix -update)", err)
+	}
+	if bytes.Equal(got, want) {
+		return
+	}
+	gl, wl := strings.Split(string(got), "\n"), strings.Split(string(want), "\n")
+	inWant := map[string]bool{}
+	for _, l := range wl {
+		inWant[l] = true
+	}
+	inGot := map[string]bool{}
+	for _, l := range gl {
+		inGot[l] = true
+	}
+	shown := 0
+	for _, l := range wl {
+		if !inGot[l] && shown < 40 {
+			t.Errorf("file: %s", l)
+			shown++
+		}
+	}
+	for _, l := range gl {
+		if !inWant[l] && shown < 40 {
+			t.Errorf("Policy: %s", l)
+			shown++
+		}
+	}
+	t.Fatalf("Policy and %s disagree (lines above; at most 40 shown). If the change of authorization is intended, run go test -run TestPolicyMatrix -update and have the diff of the file reviewed.", policyMatrixFile)
 }
 
 // Within a tenant the answer is "allowed" or 403; only objects the actor

@@ -12,6 +12,7 @@ import (
 // differently must not share a hash, or a row could be edited by moving
 // characters between fields.
 func TestCanonical_R28_1_UnambiguousFieldBoundaries(t *testing.T) {
+	t.Parallel()
 	a := shuyu.Event{Seq: 7, Time: t0, ActorName: "zhang", ActorRole: "sanoperator", Action: "user.create", PrevHash: ZeroHash()}
 	b := a
 	b.ActorName, b.ActorRole = "zhangsan", "operator"
@@ -32,6 +33,7 @@ func TestCanonical_R28_1_UnambiguousFieldBoundaries(t *testing.T) {
 
 // Every field but Hash is covered: changing any one changes the hash.
 func TestCanonical_R27_1_EveryFieldCovered(t *testing.T) {
+	t.Parallel()
 	base := makeEvents(2)[1]
 	want := HashEvent(&base)
 	edits := map[string]func(e *shuyu.Event){
@@ -67,6 +69,7 @@ func TestCanonical_R27_1_EveryFieldCovered(t *testing.T) {
 // The instant is what counts: the same moment read back in another zone (as
 // a database driver may return it) hashes the same.
 func TestCanonical_R28_1_TimeZoneIndependent(t *testing.T) {
+	t.Parallel()
 	e := makeEvents(1)[0]
 	f := e
 	f.Time = e.Time.In(time.FixedZone("CST", 8*3600))
@@ -76,6 +79,7 @@ func TestCanonical_R28_1_TimeZoneIndependent(t *testing.T) {
 }
 
 func TestSeal_R27_1_LinksToPrevious(t *testing.T) {
+	t.Parallel()
 	var first, second shuyu.Event
 	first = shuyu.Event{Seq: 1, Time: t0, Action: "user.create"}
 	Seal(nil, &first)
@@ -97,7 +101,7 @@ func TestSeal_R27_1_LinksToPrevious(t *testing.T) {
 	}
 }
 
-func TestHasher_R28_1_AllocationFree(t *testing.T) {
+func TestHasher_R28_1_AllocationFree(t *testing.T) { // not parallel: AllocsPerRun refuses
 	evs := makeEvents(4)
 	var h Hasher
 	h.Sum(&evs[0])

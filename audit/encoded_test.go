@@ -23,6 +23,7 @@ func verifyEncoded(trusted []byte, cps []shuyu.Checkpoint, evs []shuyu.Event) (R
 // AddCanonical must reach exactly Add's verdict, intact or tampered
 // (R27.1, R28.1): the store's fast path relies on it.
 func TestAddCanonical_R28_1_SameVerdictAsAdd(t *testing.T) {
+	t.Parallel()
 	s, evs, cps := trail(t)
 	cases := map[string]func(evs []shuyu.Event) []shuyu.Event{
 		"intact":   func(evs []shuyu.Event) []shuyu.Event { return evs },
@@ -53,6 +54,7 @@ func TestAddCanonical_R28_1_SameVerdictAsAdd(t *testing.T) {
 // An encoding that does not parse (cut short, trailing bytes, another
 // version tag) is an edited row, never accepted.
 func TestAddCanonical_R27_1_MalformedEncodingRejected(t *testing.T) {
+	t.Parallel()
 	s, evs, cps := trail(t)
 	enc := Canonical(nil, &evs[0])
 	bad := map[string][]byte{
@@ -82,6 +84,7 @@ func TestAddCanonical_R27_1_MalformedEncodingRejected(t *testing.T) {
 
 // The caller-computed sum is what is compared with the stored hash.
 func TestAddCanonicalSum_R27_1_WrongSumIsAMismatch(t *testing.T) {
+	t.Parallel()
 	s, evs, cps := trail(t)
 	v := NewVerifier(s.PublicKey(), cps)
 	var sum [HashSize]byte

@@ -10,6 +10,7 @@ import (
 )
 
 func TestCheckpointFile_R28_1_RoundTripKeepsSignatures(t *testing.T) {
+	t.Parallel()
 	s := newTestSigner(t)
 	evs := makeEvents(30)
 	cps := checkpointsEvery(t, s, evs, 10)
@@ -41,6 +42,7 @@ func TestCheckpointFile_R28_1_RoundTripKeepsSignatures(t *testing.T) {
 }
 
 func TestCheckpointFile_R28_1_MissingFileIsEmpty(t *testing.T) {
+	t.Parallel()
 	got, err := ReadCheckpointFile(filepath.Join(t.TempDir(), "none.jsonl"))
 	if err != nil || len(got) != 0 {
 		t.Fatalf("missing file: %v, %v; want no checkpoints and no error", got, err)
@@ -48,6 +50,7 @@ func TestCheckpointFile_R28_1_MissingFileIsEmpty(t *testing.T) {
 }
 
 func TestCheckpointFile_R28_1_BadLineIsReported(t *testing.T) {
+	t.Parallel()
 	s := newTestSigner(t)
 	evs := makeEvents(4)
 	c := signRange(t, s, evs, 0, 4)

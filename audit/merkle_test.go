@@ -40,6 +40,7 @@ func leaves(n int) [][]byte {
 }
 
 func TestMerkleRoot_R28_1_MatchesLevelByLevel(t *testing.T) {
+	t.Parallel()
 	for n := 0; n <= 70; n++ {
 		ls := leaves(n)
 		if got, want := MerkleRoot(ls), refRoot(ls); !bytes.Equal(got, want) {
@@ -49,6 +50,7 @@ func TestMerkleRoot_R28_1_MatchesLevelByLevel(t *testing.T) {
 }
 
 func TestMerkleRoot_R28_1_SmallTreesByHand(t *testing.T) {
+	t.Parallel()
 	ls := leaves(3)
 	node := func(l, r []byte) []byte {
 		s := sm3.Sum(append(append([]byte{0x01}, l...), r...))
@@ -68,6 +70,7 @@ func TestMerkleRoot_R28_1_SmallTreesByHand(t *testing.T) {
 // Promoting rather than duplicating the odd node keeps [a b c] and
 // [a b c c] apart; reordering or dropping leaves changes the root.
 func TestMerkleRoot_R28_1_DistinctListsDistinctRoots(t *testing.T) {
+	t.Parallel()
 	ls := leaves(5)
 	base := MerkleRoot(ls[:3])
 	variants := map[string][][]byte{

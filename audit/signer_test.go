@@ -12,6 +12,7 @@ import (
 )
 
 func TestLoadOrCreateSigner_R29_1_CreatesPrivateKeyFileOnce(t *testing.T) {
+	t.Parallel()
 	path := filepath.Join(t.TempDir(), "keys", "audit-sm2.pem")
 	s1, err := LoadOrCreateSigner(path)
 	if err != nil {
@@ -42,6 +43,7 @@ func TestLoadOrCreateSigner_R29_1_CreatesPrivateKeyFileOnce(t *testing.T) {
 }
 
 func TestLoadOrCreateSigner_R29_1_RefusesReadableKey(t *testing.T) {
+	t.Parallel()
 	path := filepath.Join(t.TempDir(), "audit-sm2.pem")
 	if _, err := LoadOrCreateSigner(path); err != nil {
 		t.Fatal(err)
@@ -55,6 +57,7 @@ func TestLoadOrCreateSigner_R29_1_RefusesReadableKey(t *testing.T) {
 }
 
 func TestLoadOrCreateSigner_R29_1_RejectsGarbage(t *testing.T) {
+	t.Parallel()
 	path := filepath.Join(t.TempDir(), "audit-sm2.pem")
 	if err := os.WriteFile(path, []byte("not a key"), 0o600); err != nil {
 		t.Fatal(err)
@@ -68,6 +71,7 @@ func TestLoadOrCreateSigner_R29_1_RejectsGarbage(t *testing.T) {
 }
 
 func TestCheckpoint_R28_1_SignsAndVerifies(t *testing.T) {
+	t.Parallel()
 	s := newTestSigner(t)
 	evs := makeEvents(10)
 	c := signRange(t, s, evs, 0, 10)
@@ -90,6 +94,7 @@ func TestCheckpoint_R28_1_SignsAndVerifies(t *testing.T) {
 }
 
 func TestCheckpoint_R29_1_AlteredFieldBreaksSignature(t *testing.T) {
+	t.Parallel()
 	s := newTestSigner(t)
 	evs := makeEvents(4)
 	orig := signRange(t, s, evs, 0, 4)
@@ -111,6 +116,7 @@ func TestCheckpoint_R29_1_AlteredFieldBreaksSignature(t *testing.T) {
 }
 
 func TestCheckpoint_R29_1_OtherKeyRejectedWhenPinned(t *testing.T) {
+	t.Parallel()
 	platform, other := newTestSigner(t), newTestSigner(t)
 	evs := makeEvents(3)
 	forged := signRange(t, other, evs, 0, 3)
@@ -126,6 +132,7 @@ func TestCheckpoint_R29_1_OtherKeyRejectedWhenPinned(t *testing.T) {
 }
 
 func TestCheckpoint_R28_1_RejectsInconsistentInput(t *testing.T) {
+	t.Parallel()
 	s := newTestSigner(t)
 	evs := makeEvents(5)
 	hashes := [][]byte{evs[0].Hash, evs[1].Hash, evs[2].Hash}
@@ -146,6 +153,7 @@ func TestCheckpoint_R28_1_RejectsInconsistentInput(t *testing.T) {
 }
 
 func TestLoadSigner_R30_1_NeverCreatesAndParsesTrustedKey(t *testing.T) {
+	t.Parallel()
 	path := filepath.Join(t.TempDir(), "audit-sm2.pem")
 	if _, err := LoadSigner(path); err == nil {
 		t.Fatal("LoadSigner succeeded without a key file")

@@ -64,6 +64,7 @@ func wantTamper(t *testing.T, r Report, err error, seq int64, kind string) {
 }
 
 func TestVerify_R27_1_R28_1_IntactTrailManyCheckpoints(t *testing.T) {
+	t.Parallel()
 	s := newTestSigner(t)
 	evs := makeEvents(5123)
 	cps := checkpointsEvery(t, s, evs, 500)
@@ -78,6 +79,7 @@ func TestVerify_R27_1_R28_1_IntactTrailManyCheckpoints(t *testing.T) {
 }
 
 func TestVerify_R28_1_EmptyTrail(t *testing.T) {
+	t.Parallel()
 	r, err := verifyAll(nil, nil, nil)
 	if err != nil || !r.OK || r.Events != 0 || r.Head != nil {
 		t.Fatalf("empty trail: %+v, %v", r, err)
@@ -85,6 +87,7 @@ func TestVerify_R28_1_EmptyTrail(t *testing.T) {
 }
 
 func TestVerify_R27_1_EditedField(t *testing.T) {
+	t.Parallel()
 	s, evs, cps := trail(t)
 	bad := cloneEvents(evs)
 	bad[16].Reason = "无" // event 17
@@ -99,6 +102,7 @@ func TestVerify_R27_1_EditedField(t *testing.T) {
 }
 
 func TestVerify_R27_1_DeletedEvent(t *testing.T) {
+	t.Parallel()
 	s, evs, cps := trail(t)
 	bad := append(cloneEvents(evs[:40]), cloneEvents(evs[41:])...) // event 41 gone
 	r, err := verifyAll(s.PublicKey(), cps, bad)
@@ -117,6 +121,7 @@ func TestVerify_R27_1_DeletedEvent(t *testing.T) {
 }
 
 func TestVerify_R27_1_InsertedEvent(t *testing.T) {
+	t.Parallel()
 	s, evs, cps := trail(t)
 	forged := shuyu.Event{Seq: 23, Time: evs[22].Time, ActorName: "operator_x", Action: "product.release",
 		ObjectType: "product", ObjectID: "P-9", PrevHash: bytes.Clone(evs[21].Hash), Hash: make([]byte, HashSize)}
@@ -141,6 +146,7 @@ func TestVerify_R27_1_InsertedEvent(t *testing.T) {
 }
 
 func TestVerify_R27_1_SwappedEvents(t *testing.T) {
+	t.Parallel()
 	s, evs, cps := trail(t)
 	// Rows returned in swapped order.
 	bad := cloneEvents(evs)
@@ -157,6 +163,7 @@ func TestVerify_R27_1_SwappedEvents(t *testing.T) {
 }
 
 func TestVerify_R28_1_TailCutBehindCheckpoint(t *testing.T) {
+	t.Parallel()
 	s, evs, cps := trail(t)
 	r, err := verifyAll(s.PublicKey(), cps, cloneEvents(evs[:45]))
 	wantTamper(t, r, err, 46, KindTailCut)
@@ -173,6 +180,7 @@ func TestVerify_R28_1_TailCutBehindCheckpoint(t *testing.T) {
 }
 
 func TestVerify_R28_1_ChainRewrittenAfterCheckpoint(t *testing.T) {
+	t.Parallel()
 	s, evs, cps := trail(t)
 	bad := cloneEvents(evs)
 	bad[32].Detail = `{"note":"rewritten"}` // event 33
@@ -195,6 +203,7 @@ func TestVerify_R28_1_ChainRewrittenAfterCheckpoint(t *testing.T) {
 }
 
 func TestVerify_R29_1_ForgedCheckpointOtherKey(t *testing.T) {
+	t.Parallel()
 	s, evs, cps := trail(t)
 	attacker := newTestSigner(t)
 	bad := cloneEvents(evs)
@@ -215,6 +224,7 @@ func TestVerify_R29_1_ForgedCheckpointOtherKey(t *testing.T) {
 }
 
 func TestVerify_R28_1_ConflictingDuplicateCheckpoint(t *testing.T) {
+	t.Parallel()
 	s, evs, cps := trail(t)
 	// Both copies carry valid signatures, yet they differ: one was replaced.
 	other := signRange(t, s, evs, 10, 20)
@@ -229,6 +239,7 @@ func TestVerify_R28_1_ConflictingDuplicateCheckpoint(t *testing.T) {
 }
 
 func TestVerify_R28_1_CheckpointRemoved(t *testing.T) {
+	t.Parallel()
 	s, evs, cps := trail(t)
 	without := append(append([]shuyu.Checkpoint(nil), cps[:1]...), cps[2:]...) // seq 20 gone
 	r, err := verifyAll(s.PublicKey(), without, evs)
@@ -236,6 +247,7 @@ func TestVerify_R28_1_CheckpointRemoved(t *testing.T) {
 }
 
 func TestVerify_R28_1_CheckpointRootMismatch(t *testing.T) {
+	t.Parallel()
 	s, evs, cps := trail(t)
 	bad := append([]shuyu.Checkpoint(nil), cps...)
 	c := &bad[1]
@@ -250,6 +262,7 @@ func TestVerify_R28_1_CheckpointRootMismatch(t *testing.T) {
 }
 
 func TestVerify_R28_1_FirstFailureIsSticky(t *testing.T) {
+	t.Parallel()
 	s, evs, cps := trail(t)
 	bad := cloneEvents(evs)
 	bad[2].ActorName = "someone_else"
@@ -268,12 +281,14 @@ func TestVerify_R28_1_FirstFailureIsSticky(t *testing.T) {
 }
 
 func TestVerify_R28_1_WholeTrailDeletedBehindCheckpoint(t *testing.T) {
+	t.Parallel()
 	s, _, cps := trail(t)
 	r, err := verifyAll(s.PublicKey(), cps, nil)
 	wantTamper(t, r, err, 1, KindTailCut)
 }
 
 func TestVerify_R28_1_MalformedCheckpoint(t *testing.T) {
+	t.Parallel()
 	s, evs, cps := trail(t)
 	bad := append([]shuyu.Checkpoint(nil), cps...)
 	bad = append(bad, shuyu.Checkpoint{Seq: 0, PublicKey: s.PublicKey()})

@@ -48,6 +48,7 @@ func rowErrs(t *testing.T, err error) []shuyu.RowError {
 }
 
 func TestXLSX_R8_6_ExportParses(t *testing.T) {
+	t.Parallel()
 	rows, err := Parse(book(t, sampleEntries()))
 	if err != nil {
 		t.Fatal(err)
@@ -66,6 +67,7 @@ func TestXLSX_R8_6_ExportParses(t *testing.T) {
 }
 
 func TestXLSX_R8_6_TemplateHasHeadersAndNoData(t *testing.T) {
+	t.Parallel()
 	var b bytes.Buffer
 	if err := Template(&b, sampleCats); err != nil {
 		t.Fatal(err)
@@ -104,6 +106,7 @@ func edit(t *testing.T, data []byte, fn func(f *excelize.File)) []byte {
 }
 
 func TestXLSX_Inv5_EveryBadCellIsReportedNothingReturned(t *testing.T) {
+	t.Parallel()
 	data := edit(t, book(t, sampleEntries()), func(f *excelize.File) {
 		f.SetCellValue(EntriesSheet, "G2", "绝密")         // grade
 		f.SetCellValue(EntriesSheet, "L3", "每小时")        // update frequency
@@ -133,6 +136,7 @@ func TestXLSX_Inv5_EveryBadCellIsReportedNothingReturned(t *testing.T) {
 }
 
 func TestXLSX_Inv5_MissingColumnAndSheet(t *testing.T) {
+	t.Parallel()
 	data := edit(t, book(t, sampleEntries()), func(f *excelize.File) {
 		f.SetCellValue(EntriesSheet, "G1", "级别")
 		f.DeleteSheet(FieldsSheet)
@@ -148,6 +152,7 @@ func TestXLSX_Inv5_MissingColumnAndSheet(t *testing.T) {
 }
 
 func TestXLSX_Inv5_NotAWorkbook(t *testing.T) {
+	t.Parallel()
 	var zb bytes.Buffer
 	zw := zip.NewWriter(&zb)
 	w, _ := zw.Create("readme.txt")
@@ -167,6 +172,7 @@ func TestXLSX_Inv5_NotAWorkbook(t *testing.T) {
 }
 
 func TestXLSX_Inv5_ZipBombAndSizeCap(t *testing.T) {
+	t.Parallel()
 	// A valid-looking workbook with one member that inflates past the cap:
 	// about 100 KB on the wire.
 	var zb bytes.Buffer

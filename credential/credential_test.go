@@ -7,6 +7,7 @@ import (
 )
 
 func TestPasswordHash_R29_1_PBKDF2SM3(t *testing.T) {
+	t.Parallel()
 	h, err := HashPassword("Shuyu-demo-2026", 1000)
 	if err != nil {
 		t.Fatal(err)
@@ -38,6 +39,7 @@ func TestPasswordHash_R29_1_PBKDF2SM3(t *testing.T) {
 
 // RFC 6238 appendix B test vectors (SHA1, secret "12345678901234567890").
 func TestTOTP_RFC6238Vectors(t *testing.T) {
+	t.Parallel()
 	secret := b32.EncodeToString([]byte("12345678901234567890"))
 	for _, c := range []struct {
 		unix int64
@@ -54,6 +56,7 @@ func TestTOTP_RFC6238Vectors(t *testing.T) {
 }
 
 func TestTOTP_DriftWindow(t *testing.T) {
+	t.Parallel()
 	secret, err := NewTOTPSecret()
 	if err != nil {
 		t.Fatal(err)
@@ -77,6 +80,7 @@ func TestTOTP_DriftWindow(t *testing.T) {
 }
 
 func TestToken_DigestDiffers(t *testing.T) {
+	t.Parallel()
 	tok, dig, err := NewToken()
 	if err != nil {
 		t.Fatal(err)

@@ -29,6 +29,7 @@ func goodAggregate(t testing.TB, d *domain) Table {
 }
 
 func TestCheck_R28_3_R28_5_GoodAggregatePasses(t *testing.T) {
+	t.Parallel()
 	d := openDomain(t, testPeople)
 	r := check(t, d, goodAggregate(t, d))
 	if !r.Passed {
@@ -45,6 +46,7 @@ func TestCheck_R28_3_R28_5_GoodAggregatePasses(t *testing.T) {
 }
 
 func TestCheck_R28_3_GoodRecordLevelKAnonymousPasses(t *testing.T) {
+	t.Parallel()
 	d := openDomain(t, testPeople)
 	// Individual rows coarsened to county, age band and gender: every class
 	// has far more than k people, and no row links to one raw record.
@@ -60,6 +62,7 @@ func TestCheck_R28_3_GoodRecordLevelKAnonymousPasses(t *testing.T) {
 }
 
 func TestCheck_R28_3_R24_1_RawRowsCopiedBlocked(t *testing.T) {
+	t.Parallel()
 	d := openDomain(t, testPeople)
 	tb := d.table(t, "copy", `SELECT * FROM population LIMIT 40`)
 	r := check(t, d, tb)
@@ -81,6 +84,7 @@ func TestCheck_R28_3_R24_1_RawRowsCopiedBlocked(t *testing.T) {
 }
 
 func TestCheck_R24_1_RawIdentifierValuesBlocked(t *testing.T) {
+	t.Parallel()
 	d := openDomain(t, testPeople)
 	// Only phone numbers, no full row: still raw identifier values.
 	tb := d.table(t, "contacts", `SELECT county, phone FROM population WHERE phone <> '' LIMIT 25`)
@@ -92,6 +96,7 @@ func TestCheck_R24_1_RawIdentifierValuesBlocked(t *testing.T) {
 }
 
 func TestCheck_R4_3_PublicSourceCopyNotOverlap(t *testing.T) {
+	t.Parallel()
 	d := openDomain(t, testPeople)
 	tb := d.table(t, "stops", `SELECT * FROM stops`)
 	r := check(t, d, tb)
@@ -101,6 +106,7 @@ func TestCheck_R4_3_PublicSourceCopyNotOverlap(t *testing.T) {
 }
 
 func TestCheck_R28_5_HiddenIDInTextBlocked(t *testing.T) {
+	t.Parallel()
 	d := openDomain(t, testPeople)
 	tb := goodAggregate(t, d)
 	id := ident.GenCitizenID(rand.New(rand.NewPCG(1, 2)), "640522", time.Date(1988, 3, 9, 0, 0, 0, 0, time.UTC), true)
@@ -124,6 +130,7 @@ func TestCheck_R28_5_HiddenIDInTextBlocked(t *testing.T) {
 }
 
 func TestCheck_R28_4_UnkeyedSHA256OfIDsBlocked(t *testing.T) {
+	t.Parallel()
 	d := openDomain(t, testPeople)
 	tb := d.table(t, "hashed", `SELECT id_number, gender, county FROM population LIMIT 300`)
 	for _, row := range tb.Rows {
@@ -152,6 +159,7 @@ func TestCheck_R28_4_UnkeyedSHA256OfIDsBlocked(t *testing.T) {
 }
 
 func TestCheck_R28_3_SmallCellAndDominanceBlocked(t *testing.T) {
+	t.Parallel()
 	d := openDomain(t, testPeople)
 	tb := goodAggregate(t, d)
 	tb.Rows = append(tb.Rows, []string{"海原县", "100+", "3", "20000.00", "60000.00", "30000.00", "20000.00"})
@@ -169,6 +177,7 @@ func TestCheck_R28_3_SmallCellAndDominanceBlocked(t *testing.T) {
 }
 
 func TestCheck_R28_3_KAnonymityCountsClasses(t *testing.T) {
+	t.Parallel()
 	d := openDomain(t, testPeople)
 	tb := d.table(t, "people", `SELECT county, `+ageBand+` AS age_band, gender FROM population`)
 	tb.Rows = append(tb.Rows, []string{"中宁县", "100+", "女"}, []string{"中宁县", "100+", "女"}, []string{"海原县", "100+", "男"})
@@ -181,6 +190,7 @@ func TestCheck_R28_3_KAnonymityCountsClasses(t *testing.T) {
 }
 
 func TestCheck_R28_4_OneToOneKeyBlocked(t *testing.T) {
+	t.Parallel()
 	d := openDomain(t, testPeople)
 	tb := d.table(t, "keyed", `SELECT id_number, gender, `+ageBand+` AS age_band FROM population`)
 	perm := rand.New(rand.NewPCG(3, 4)).Perm(len(tb.Rows))
@@ -205,6 +215,7 @@ func TestCheck_R28_4_OneToOneKeyBlocked(t *testing.T) {
 }
 
 func TestCheck_R28_4_PerturbedIncomesBlocked(t *testing.T) {
+	t.Parallel()
 	d := openDomain(t, testPeople)
 	tb := d.table(t, "incomes", `SELECT township, birth_date, gender, income FROM income`)
 	rng := rand.New(rand.NewPCG(5, 6))
@@ -229,6 +240,7 @@ func TestCheck_R28_4_PerturbedIncomesBlocked(t *testing.T) {
 }
 
 func TestCheck_R23_1_BadInputRefused(t *testing.T) {
+	t.Parallel()
 	d := openDomain(t, testPeople)
 	good := Table{Name: "t", Columns: []string{"a"}, Rows: [][]string{{"1"}}}
 	cases := []struct {

@@ -10,6 +10,7 @@ import (
 // plain notation (never 1e+06), NULL as the empty cell; only prod_<id>_<n>
 // names are accepted, so no caller can write or read a raw table this way.
 func TestDuckProductTable_R4_2_RoundTripAndNames(t *testing.T) {
+	t.Parallel()
 	db, err := sql.Open("duckdb", "")
 	if err != nil {
 		t.Fatal(err)

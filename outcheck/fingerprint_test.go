@@ -21,6 +21,7 @@ func fingerprintTable(t *testing.T) Table {
 }
 
 func TestFingerprint_R27_1_LeakedSubsetShuffledAttributed(t *testing.T) {
+	t.Parallel()
 	orig := fingerprintTable(t)
 	recipients := []string{"merchant-a", "merchant-b", "merchant-c", "dept-gongan", "county-haiyuan"}
 	copies := map[string]Table{}
@@ -80,6 +81,7 @@ func TestFingerprint_R27_1_LeakedSubsetShuffledAttributed(t *testing.T) {
 }
 
 func TestFingerprint_R27_1_BadInput(t *testing.T) {
+	t.Parallel()
 	ints := Table{Name: "counts", Columns: []string{"county", "people"}, Rows: [][]string{{"沙坡头区", "120"}}}
 	if _, err := Fingerprint(ints, "merchant-a", fpSecret); shuyu.ErrorCode(err) != shuyu.EUNPROCESSABLE {
 		t.Errorf("no decimal column: %v, want EUNPROCESSABLE", err)

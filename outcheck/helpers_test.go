@@ -6,6 +6,7 @@ import (
 	"database/sql"
 	"os"
 	"path/filepath"
+	"sync"
 	"testing"
 	"time"
 
@@ -26,11 +27,18 @@ type domain struct {
 	idx *MemIndex
 }
 
-var testDomains = map[int]*domain{}
+// testDomains are built once per size and shared by the (parallel) tests,
+// which only read them.
+var testDomains = struct {
+	sync.Mutex
+	m map[int]*domain
+}{m: map[int]*domain{}}
 
 func openDomain(t testing.TB, people int) *domain {
 	t.Helper()
-	if d, ok := testDomains[people]; ok {
+	testDomains.Lock()
+	defer testDomains.Unlock()
+	if d, ok := testDomains.m[people]; ok {
 		return d
 	}
 	db, err := sql.Open("duckdb", "")
@@ -73,7 +81,7 @@ func openDomain(t testing.TB, people int) *domain {
 		t.Fatal(err)
 	}
 	d := &domain{db: db, idx: idx}
-	testDomains[people] = d
+	testDomains.m[people] = d
 	return d
 }
 

@@ -14,6 +14,7 @@ import (
 )
 
 func TestBuildDuckDB_R4_3_R28_3_IndexesProtectedTablesOnly(t *testing.T) {
+	t.Parallel()
 	d := openDomain(t, testPeople)
 	cols := map[string]RawColumn{}
 	for _, c := range d.idx.Columns() {
@@ -56,6 +57,7 @@ func TestBuildDuckDB_R4_3_R28_3_IndexesProtectedTablesOnly(t *testing.T) {
 }
 
 func TestBuildDuckDB_R28_3_BadInput(t *testing.T) {
+	t.Parallel()
 	d := openDomain(t, testPeople)
 	ctx := context.Background()
 	if _, err := BuildDuckDB(ctx, d.db, []DuckTable{{Name: "no_such_table"}}); shuyu.ErrorCode(err) != shuyu.ENOTFOUND {
@@ -83,6 +85,7 @@ func hasCol(x RawIndex, set ColSet, name string) bool {
 // Invariant 1: a report carries counts and names, never a value of the
 // product it judged.
 func TestCheck_R28_3_ReportLeaksNoValues(t *testing.T) {
+	t.Parallel()
 	d := openDomain(t, testPeople)
 	products := []Table{
 		d.table(t, "copy", `SELECT * FROM population LIMIT 30`),
@@ -104,6 +107,7 @@ func TestCheck_R28_3_ReportLeaksNoValues(t *testing.T) {
 }
 
 func TestCheck_R28_3_StreamedTableAndCancel(t *testing.T) {
+	t.Parallel()
 	d := openDomain(t, testPeople)
 	src := d.table(t, "people", `SELECT county, `+ageBand+` AS age_band, gender FROM population`)
 	streamed := Table{Name: "people", Columns: src.Columns, Scan: func(yield func([]string) bool) error {

@@ -11,6 +11,7 @@ import (
 )
 
 func TestScanValue_R28_5_FindsWholeAndEmbedded(t *testing.T) {
+	t.Parallel()
 	r := rand.New(rand.NewPCG(9, 9))
 	id := ident.GenCitizenID(r, "640502", time.Date(1990, 1, 1, 0, 0, 0, 0, time.UTC), false)
 	badID := id[:17] + string("0123456789X"[(indexOf("0123456789X", id[17])+1)%11])
@@ -79,6 +80,7 @@ func boolInt(b bool) int {
 }
 
 func TestNormalize_R28_3_SpellingsOfOneValue(t *testing.T) {
+	t.Parallel()
 	cases := map[string]string{
 		" 5.50 ":             "5.5",
 		"5.000000":           "5",
@@ -97,6 +99,7 @@ func TestNormalize_R28_3_SpellingsOfOneValue(t *testing.T) {
 }
 
 func TestCheck_R28_5_NameColumnWarnsAllowedKindWarns(t *testing.T) {
+	t.Parallel()
 	d := openDomain(t, testPeople)
 	// Names of people absent from the domain: only the scan can see them.
 	names := []string{"王芳", "李强", "张伟", "刘洋", "陈静", "杨磊", "赵敏", "黄丽", "周杰", "吴娟", "徐涛", "孙艳"}

@@ -19,6 +19,7 @@ import (
 // string put together at run time. (Change.Action has type
 // shuyu.AuditAction, so only untyped literals could slip past the compiler.)
 func TestAudit_ActionsListed(t *testing.T) {
+	t.Parallel()
 	files, err := filepath.Glob("*.go")
 	if err != nil {
 		t.Fatal(err)
@@ -77,6 +78,7 @@ func TestAudit_ActionsListed(t *testing.T) {
 // action cover every step and event (a missing one would be refused by
 // Tx.audit as an empty action).
 func TestAudit_FlowTablesComplete(t *testing.T) {
+	t.Parallel()
 	for _, tr := range shuyu.CatalogFlow {
 		if a := catalogStepActions[tr.Step]; a != shuyu.AuditAction("catalog."+string(tr.Step)) {
 			t.Errorf("catalog step %s records %q", tr.Step, a)

@@ -35,6 +35,16 @@ var auditCanonicalFields = []struct {
 
 var auditHeader = audit.CanonicalHeader()
 
+// auditRawSQL is the SQLite readers' query: the columns in audit.Canonical's
+// order, then the hash.
+const auditRawSQL = `SELECT seq, time, actor_id, actor_name, actor_role, actor_org_id, action, object_type,
+	object_id, reason, detail, request_id, client_ip, prev_hash, hash
+	FROM audit_events WHERE seq >= ?1 AND seq <= ?2 ORDER BY seq`
+
+// errAuditRawRow refuses a row the SQLite readers cannot encode as the
+// schema says; VerifyAudit then falls back to the column path.
+var errAuditRawRow = errors.New("sqlstore: audit row holds a value of an unexpected type")
+
 // auditPackedBatch carries rows through the pipe: row i is
 // buf[ends[2i-1]:ends[2i]] (the encoding; from 0 for i = 0) followed by
 // buf[ends[2i]:ends[2i+1]] (the stored hash); sums[i] is SM3 of the

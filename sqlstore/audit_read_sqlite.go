@@ -1,3 +1,5 @@
+//go:build shuyu_fastaudit
+
 package sqlstore
 
 import (
@@ -12,7 +14,16 @@ import (
 	sqlite3 "modernc.org/sqlite/lib"
 )
 
-// Reading the trail on SQLite for verification. database/sql over
+// Reading the trail on SQLite for verification, the fast way; built only
+// with -tags shuyu_fastaudit (the default build reads through database/sql,
+// audit_read_sqlite_portable.go). It calls SQLite's C API through
+// modernc.org/sqlite/lib and modernc.org/libc with unsafe pointer casts, so
+// it depends on those modules' generated internals: the versions it was
+// checked with are written in audit_read_sqlite_test.go, whose
+// TestAuditRead_FastReaderPairing fails (under the same tag) when go.mod
+// moves away from them.
+//
+// database/sql over
 // modernc.org/sqlite costs 3-4 times as much per event as hashing it: the
 // driver opens its connections with SQLITE_OPEN_FULLMUTEX, so each of the 15
 // column reads takes and releases the connection mutex, and it copies every
@@ -27,11 +38,6 @@ import (
 // the row is refused and VerifyAudit falls back to database/sql, whose
 // report is the authoritative one.
 
-// auditRawSQL selects the columns in audit.Canonical's order, then the hash.
-const auditRawSQL = `SELECT seq, time, actor_id, actor_name, actor_role, actor_org_id, action, object_type,
-	object_id, reason, detail, request_id, client_ip, prev_hash, hash
-	FROM audit_events WHERE seq >= ?1 AND seq <= ?2 ORDER BY seq`
-
 const auditRawPragma = `PRAGMA mmap_size = 1073741824`
 
 // auditRawConn is a private read-only SQLite connection and one statement.
@@ -40,8 +46,6 @@ type auditRawConn struct {
 	db   uintptr
 	stmt uintptr
 }
-
-var errAuditRawRow = errors.New("sqlstore: audit row holds a value of an unexpected type")
 
 // auditOpenRaw opens the database file of pool read-only and prepares the
 // trail query.

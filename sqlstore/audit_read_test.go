@@ -16,42 +16,40 @@ import (
 // makes of the columns a reader sees (R27.1, R28.1): otherwise the fast path
 // would hash something other than what is displayed.
 func TestAuditRead_R28_1_SQLEncodingEqualsCanonical(t *testing.T) {
-	for _, backend := range sqltest.Backends(t) {
-		t.Run(backend, func(t *testing.T) {
-			db, _ := sqltest.Open(t, backend)
-			a := sqltest.Seed(t, db)
-			// Awkward content: empty reason, multi-byte text, quotes, NUL-free
-			// but long detail, negative and large integers.
-			o := &shuyu.Org{Kind: shuyu.OrgMerchant, Name: "宁夏\"沙坡头\"数据'科技'有限公司", Region: shuyu.RegionShapotou}
-			if err := db.CreateOrg(ctx, a["secadmin"], o); err != nil {
-				t.Fatal(err)
-			}
-			if _, err := db.Checkpoint(ctx, shuyu.System); err != nil {
-				t.Fatal(err)
-			}
-			evs := proofRows(t, db)
-			// A forged row with extreme integers, inserted after the trail.
-			last := evs[len(evs)-1]
-			odd := last
-			odd.Seq, odd.ActorID, odd.ActorOrgID = last.Seq+1, -1, 1<<62
-			odd.Time = proofMicros(-5)
-			odd.Reason, odd.Detail, odd.ClientIP = "", string(bytes.Repeat([]byte("数"), 5000)), "::1"
-			audit.Seal(last.Hash, &odd)
-			proofInsert(t, db, &odd)
-			evs = append(evs, odd)
+	t.Parallel()
+	sqltest.Each(t, func(t *testing.T, env *sqltest.Env) {
+		db, a := env.DB, env.Actors
+		// Awkward content: empty reason, multi-byte text, quotes, NUL-free
+		// but long detail, negative and large integers.
+		o := &shuyu.Org{Kind: shuyu.OrgMerchant, Name: "宁夏\"沙坡头\"数据'科技'有限公司", Region: shuyu.RegionShapotou}
+		if err := db.CreateOrg(ctx, a["secadmin"], o); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := db.Checkpoint(ctx, shuyu.System); err != nil {
+			t.Fatal(err)
+		}
+		evs := proofRows(t, db)
+		// A forged row with extreme integers, inserted after the trail.
+		last := evs[len(evs)-1]
+		odd := last
+		odd.Seq, odd.ActorID, odd.ActorOrgID = last.Seq+1, -1, 1<<62
+		odd.Time = proofMicros(-5)
+		odd.Reason, odd.Detail, odd.ClientIP = "", string(bytes.Repeat([]byte("数"), 5000)), "::1"
+		audit.Seal(last.Hash, &odd)
+		proofInsert(t, db, &odd)
+		evs = append(evs, odd)
 
-			enc, hash, err := sqlstore.AuditReadEncodings(ctx, db)
-			if err != nil || len(enc) != len(evs) {
-				t.Fatalf("rebuilt %d of %d rows: %v", len(enc), len(evs), err)
+		enc, hash, err := sqlstore.AuditReadEncodings(ctx, db)
+		if err != nil || len(enc) != len(evs) {
+			t.Fatalf("rebuilt %d of %d rows: %v", len(enc), len(evs), err)
+		}
+		for i := range evs {
+			want := audit.Canonical(nil, &evs[i])
+			if !bytes.Equal(enc[i], want) || !bytes.Equal(hash[i], evs[i].Hash) {
+				t.Fatalf("event %d: rebuilt\n%x\nwant\n%x", evs[i].Seq, enc[i], want)
 			}
-			for i := range evs {
-				want := audit.Canonical(nil, &evs[i])
-				if !bytes.Equal(enc[i], want) || !bytes.Equal(hash[i], evs[i].Hash) {
-					t.Fatalf("event %d: rebuilt\n%x\nwant\n%x", evs[i].Seq, enc[i], want)
-				}
-			}
-		})
-	}
+		}
+	})
 }
 
 // The fast readers never vouch for a tampered trail, and whatever they
@@ -79,9 +77,10 @@ func TestAuditRead_R28_1_FastPathNeverVouchesForTampering(t *testing.T) {
 			`UPDATE audit_events SET prev_hash = substring(prev_hash from 1 for 31) WHERE seq = 11`},
 	}
 	// Chunks of 4 seqs: every case crosses chunk boundaries, read by
-	// several readers at once.
-	defer sqlstore.SetAuditChunkSeqs(4)()
-	for _, backend := range sqltest.Backends(t) {
+	// several readers at once. The test itself is not parallel: it sets the
+	// package's chunk size, restored when its subtests are done.
+	t.Cleanup(sqlstore.SetAuditChunkSeqs(4))
+	sqltest.EachBackend(t, func(t *testing.T, backend string) {
 		for _, c := range cases {
 			q := c.sqlite
 			if backend == "postgres" {
@@ -90,7 +89,8 @@ func TestAuditRead_R28_1_FastPathNeverVouchesForTampering(t *testing.T) {
 			if q == "" {
 				continue // PostgreSQL's types rule the case out
 			}
-			t.Run(backend+"/"+c.name, func(t *testing.T) {
+			t.Run(c.name, func(t *testing.T) {
+				t.Parallel()
 				db, _ := sqltest.Open(t, backend)
 				proofBuildTrail(t, db)
 				rep, err := sqlstore.AuditVerifyFast(ctx, db)
@@ -115,7 +115,7 @@ func TestAuditRead_R28_1_FastPathNeverVouchesForTampering(t *testing.T) {
 				}
 			})
 		}
-	}
+	})
 }
 
 const auditReadMoveLast = `UPDATE audit_events SET seq = -3 WHERE seq = (SELECT MAX(seq) FROM audit_events)`

@@ -117,6 +117,7 @@ func proofShift(t *testing.T, db *sqlstore.DB, from, delta int64) {
 }
 
 func TestAuditStore_R28_1_TamperingFound(t *testing.T) {
+	t.Parallel()
 	cases := []struct {
 		name   string
 		tamper func(t *testing.T, tr *proofTrail) // returns nothing; the trail is changed in place
@@ -164,9 +165,10 @@ func TestAuditStore_R28_1_TamperingFound(t *testing.T) {
 			proofExec(t, tr.db, `DELETE FROM audit_checkpoints WHERE seq > ?`, tr.cp2-4)
 		}, func(tr *proofTrail) int64 { return tr.cp2 - 3 }, audit.KindTailCut},
 	}
-	for _, b := range sqltest.Backends(t) {
+	sqltest.EachBackend(t, func(t *testing.T, b string) {
 		for _, c := range cases {
-			t.Run(b+"/"+c.name, func(t *testing.T) {
+			t.Run(c.name, func(t *testing.T) {
+				t.Parallel()
 				db, _ := sqltest.Open(t, b)
 				tr := proofBuildTrail(t, db)
 				proofDisableTriggers(t, db)
@@ -183,7 +185,7 @@ func TestAuditStore_R28_1_TamperingFound(t *testing.T) {
 				}
 			})
 		}
-	}
+	})
 }
 
 // proofRewriteFrom edits every event from seq on with fn and recomputes the
@@ -208,43 +210,43 @@ func proofRewriteFrom(t *testing.T, db *sqlstore.DB, seq int64, fn func(*shuyu.E
 // with its checkpoints cannot be told from a shorter trail; the test says
 // so, to keep the threat model honest (docs/performance.md, "audit").
 func TestAuditStore_R28_1_CheckpointFileIsTheAnchor(t *testing.T) {
-	for _, b := range sqltest.Backends(t) {
-		t.Run(b, func(t *testing.T) {
-			db, _ := sqltest.Open(t, b)
-			tr := proofBuildTrail(t, db)
-			proofDisableTriggers(t, db)
-			// A checkpoint row deleted from the database alone changes nothing.
-			proofExec(t, db, `DELETE FROM audit_checkpoints WHERE seq = ?`, tr.cp1)
-			rep, err := db.VerifyAudit(ctx, nil, nil)
-			if err != nil || !rep.OK || rep.Checkpoints != 2 {
-				t.Fatalf("file copy did not stand in for the deleted row: %+v %v", rep, err)
-			}
-			// Tail and checkpoints deleted, file moved away: undetectable...
-			file := filepath.Join(db.DataDir(), sqlstore.CheckpointFile)
-			kept := file + ".offsite"
-			if err := os.Rename(file, kept); err != nil {
-				t.Fatal(err)
-			}
-			proofExec(t, db, `DELETE FROM audit_events WHERE seq > ?`, tr.cp2-4)
-			proofExec(t, db, `DELETE FROM audit_checkpoints WHERE seq > ?`, tr.cp2-4)
-			if rep, err := db.VerifyAudit(ctx, nil, nil); err != nil || rep.LastSeq != tr.cp2-4 {
-				t.Fatalf("without any anchor the shorter trail should read as intact: %+v %v", rep, err)
-			}
-			// ...until the off-site copy is presented.
-			offsite, err := audit.ReadCheckpointFile(kept)
-			if err != nil {
-				t.Fatal(err)
-			}
-			rep, err = db.VerifyAudit(ctx, nil, offsite)
-			if err == nil || rep.Kind != audit.KindTailCut || rep.FirstBad != tr.cp2-3 {
-				t.Fatalf("off-site checkpoints did not reveal the cut: %+v %v", rep, err)
-			}
-		})
-	}
+	t.Parallel()
+	sqltest.EachEmpty(t, func(t *testing.T, env *sqltest.Env) {
+		db := env.DB
+		tr := proofBuildTrail(t, db)
+		proofDisableTriggers(t, db)
+		// A checkpoint row deleted from the database alone changes nothing.
+		proofExec(t, db, `DELETE FROM audit_checkpoints WHERE seq = ?`, tr.cp1)
+		rep, err := db.VerifyAudit(ctx, nil, nil)
+		if err != nil || !rep.OK || rep.Checkpoints != 2 {
+			t.Fatalf("file copy did not stand in for the deleted row: %+v %v", rep, err)
+		}
+		// Tail and checkpoints deleted, file moved away: undetectable...
+		file := filepath.Join(db.DataDir(), sqlstore.CheckpointFile)
+		kept := file + ".offsite"
+		if err := os.Rename(file, kept); err != nil {
+			t.Fatal(err)
+		}
+		proofExec(t, db, `DELETE FROM audit_events WHERE seq > ?`, tr.cp2-4)
+		proofExec(t, db, `DELETE FROM audit_checkpoints WHERE seq > ?`, tr.cp2-4)
+		if rep, err := db.VerifyAudit(ctx, nil, nil); err != nil || rep.LastSeq != tr.cp2-4 {
+			t.Fatalf("without any anchor the shorter trail should read as intact: %+v %v", rep, err)
+		}
+		// ...until the off-site copy is presented.
+		offsite, err := audit.ReadCheckpointFile(kept)
+		if err != nil {
+			t.Fatal(err)
+		}
+		rep, err = db.VerifyAudit(ctx, nil, offsite)
+		if err == nil || rep.Kind != audit.KindTailCut || rep.FirstBad != tr.cp2-3 {
+			t.Fatalf("off-site checkpoints did not reveal the cut: %+v %v", rep, err)
+		}
+	})
 }
 
 // A checkpoint signed by another key is refused when the key is pinned.
 func TestAuditStore_R29_1_PinnedKey(t *testing.T) {
+	t.Parallel()
 	db, _ := sqltest.Open(t, "sqlite")
 	proofBuildTrail(t, db)
 	other, _ := sqltest.Open(t, "sqlite")

@@ -74,43 +74,41 @@ func proofCheckChain(t *testing.T, db *sqlstore.DB, want int64) {
 }
 
 func TestConcurrency_R28_1_ParallelWritersOneChain(t *testing.T) {
+	t.Parallel()
 	const n, m = 8, 25
-	for _, b := range sqltest.Backends(t) {
-		t.Run(b, func(t *testing.T) {
-			db, _ := sqltest.Open(t, b)
-			proofWriters(t, []*sqlstore.DB{db}, n, m)
-			proofCheckChain(t, db, n*m)
-		})
-	}
+	sqltest.EachEmpty(t, func(t *testing.T, env *sqltest.Env) {
+		db := env.DB
+		proofWriters(t, []*sqlstore.DB{db}, n, m)
+		proofCheckChain(t, db, n*m)
+	})
 }
 
 // Two handles on one database, as two `shuyu serve` processes sharing one
 // PostgreSQL (the scale path in DESIGN.md) or one SQLite file, still write
 // one chain.
 func TestConcurrency_R28_1_TwoHandlesOneChain(t *testing.T) {
+	t.Parallel()
 	const n, m = 8, 20
-	for _, b := range sqltest.Backends(t) {
-		t.Run(b, func(t *testing.T) {
-			dir := t.TempDir()
-			opt := sqlstore.Options{DataDir: dir}
-			if b == "postgres" {
-				opt.URL = sqltest.FreshPostgres(t)
+	sqltest.EachBackend(t, func(t *testing.T, backend string) {
+		dir := t.TempDir()
+		opt := sqlstore.Options{DataDir: dir}
+		if backend == "postgres" {
+			opt.URL = sqltest.FreshPostgres(t)
+		}
+		var dbs []*sqlstore.DB
+		for i := 0; i < 2; i++ {
+			db, err := sqlstore.Open(ctx, opt)
+			if err != nil {
+				t.Fatalf("open handle %d: %v", i+1, err)
 			}
-			var dbs []*sqlstore.DB
-			for i := 0; i < 2; i++ {
-				db, err := sqlstore.Open(ctx, opt)
-				if err != nil {
-					t.Fatalf("open handle %d: %v", i+1, err)
-				}
-				t.Cleanup(func() { db.Close() })
-				dbs = append(dbs, db)
-			}
-			proofWriters(t, dbs, n, m)
-			// A checkpoint from either handle covers the other's writes.
-			if cp, err := dbs[1].Checkpoint(ctx, shuyu.System); err != nil || cp == nil || cp.Seq != n*m {
-				t.Fatalf("checkpoint over both handles' writes: %+v %v", cp, err)
-			}
-			proofCheckChain(t, dbs[0], n*m+1)
-		})
-	}
+			t.Cleanup(func() { db.Close() })
+			dbs = append(dbs, db)
+		}
+		proofWriters(t, dbs, n, m)
+		// A checkpoint from either handle covers the other's writes.
+		if cp, err := dbs[1].Checkpoint(ctx, shuyu.System); err != nil || cp == nil || cp.Seq != n*m {
+			t.Fatalf("checkpoint over both handles' writes: %+v %v", cp, err)
+		}
+		proofCheckChain(t, dbs[0], n*m+1)
+	})
 }

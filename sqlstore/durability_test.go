@@ -25,6 +25,10 @@ import (
 const proofChildEnv = "SHUYU_PROOF_DURABILITY_DIR"
 
 func TestDurability_R7_KillDashNine(t *testing.T) {
+	if testing.Short() {
+		t.Skip("kill -9 test skipped under -short (re-runs the test binary and kills it with SIGKILL)")
+	}
+	t.Parallel()
 	if dir := os.Getenv(proofChildEnv); dir != "" {
 		proofDurabilityChild(dir, os.Getenv("SHUYU_PROOF_ROUND"))
 		return
@@ -147,6 +151,7 @@ func proofDurabilityChild(dir, round string) {
 // The durability settings hold on every pooled connection, not only the
 // first: each must be in WAL mode with synchronous=FULL (2) and foreign keys.
 func TestDurability_R7_PragmasOnEveryConnection(t *testing.T) {
+	t.Parallel()
 	db, err := sqlstore.Open(ctx, sqlstore.Options{DataDir: t.TempDir()})
 	if err != nil {
 		t.Fatal(err)

@@ -2,7 +2,9 @@ package sqlstore
 
 import (
 	"context"
+	"crypto/sha256"
 	"embed"
+	"encoding/hex"
 	"fmt"
 	"io/fs"
 	"sort"
@@ -53,6 +55,21 @@ func migrations(d Dialect) ([]migration, error) {
 		}
 	}
 	return out, nil
+}
+
+// MigrationsDigest is a SHA-256 over the names and contents of dialect d's
+// embedded migrations. sqltest keys its migrated template database by it,
+// so that a changed migration is never served from a stale template.
+func MigrationsDigest(d Dialect) (string, error) {
+	ms, err := migrations(d)
+	if err != nil {
+		return "", err
+	}
+	h := sha256.New()
+	for _, m := range ms {
+		fmt.Fprintf(h, "%d %s %d\n%s\n", m.version, m.name, len(m.sql), m.sql)
+	}
+	return hex.EncodeToString(h.Sum(nil)), nil
 }
 
 // migrate applies pending migrations. On PostgreSQL an advisory lock makes

@@ -16,6 +16,7 @@ import (
 // change to the schema cannot be made for one backend and forgotten for the
 // other.
 func TestMigrations_SameFilesPerDialect(t *testing.T) {
+	t.Parallel()
 	names := func(d string) []string {
 		entries, err := os.ReadDir("migrations/" + d)
 		if err != nil {
@@ -62,6 +63,7 @@ var dialectColumns = map[sqlstore.Dialect][]string{
 // columns, and a column that is NOT NULL on one is NOT NULL on the other.
 // Runs when PostgreSQL is configured (always in CI).
 func TestMigrations_SameSchemaOnSQLiteAndPostgres(t *testing.T) {
+	t.Parallel()
 	if !slices.Contains(sqltest.Backends(t), "postgres") {
 		t.Skip("needs PostgreSQL: set SHUYU_TEST_POSTGRES (scripts/pg-throwaway start prints a URL)")
 	}

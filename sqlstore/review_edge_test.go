@@ -15,8 +15,9 @@ import (
 // TestReview_R18_2_InvalidCreditCode: a wrong check character, a bad
 // character, a short code: each refused, nothing stored.
 func TestReview_R18_2_InvalidCreditCode(t *testing.T) {
-	forEachBackend(t, func(t *testing.T, db *sqlstore.DB, _ *sqltest.Clock) {
-		a := sqltest.Seed(t, db)
+	t.Parallel()
+	sqltest.Each(t, func(t *testing.T, env *sqltest.Env) {
+		db, a := env.DB, env.Actors
 		rules, _ := reviewDocs(t, db, a)
 		good := reviewRegistration("丁数据服务有限公司", "ding-data", rules.ID)
 		last := good.USCC[17]
@@ -96,8 +97,9 @@ func TestReview_R18_2_InvalidCreditCode(t *testing.T) {
 // beyond three years, a prohibited, unpublished or suspended entry, an
 // unknown field, an unregistered merchant: refused, nothing stored.
 func TestReview_R34_1_BadApplications(t *testing.T) {
-	forEachBackend(t, func(t *testing.T, db *sqlstore.DB, _ *sqltest.Clock) {
-		a := sqltest.Seed(t, db)
+	t.Parallel()
+	sqltest.Each(t, func(t *testing.T, env *sqltest.Env) {
+		db, a := env.DB, env.Actors
 		f := newReviewFixture(t, db, a)
 		m := a["merchant-a"]
 		if err := db.SetAuthorizationEnd(ctx, a["authority"], "2027-06-30", "授权运营协议"); err != nil {
@@ -163,8 +165,9 @@ func reviewing(t *testing.T, db *sqlstore.DB, f *reviewFixture) *shuyu.Applicati
 // reasons, a decision by another reviewer: refused. A rejection rejects
 // the application; the merchant resubmits as a new round.
 func TestReview_R21_2_Decisions(t *testing.T) {
-	forEachBackend(t, func(t *testing.T, db *sqlstore.DB, clock *sqltest.Clock) {
-		a := sqltest.Seed(t, db)
+	t.Parallel()
+	sqltest.Each(t, func(t *testing.T, env *sqltest.Env) {
+		db, clock, a := env.DB, env.Clock, env.Actors
 		f := newReviewFixture(t, db, a)
 		app := reviewing(t, db, f)
 		var police, health shuyu.Review
@@ -237,8 +240,9 @@ func TestReview_R21_2_Decisions(t *testing.T) {
 // TestReview_R21_3_TwoSweepersOnce runs sweepers concurrently on separate
 // connections over overdue reviews: each review is deemed exactly once.
 func TestReview_R21_3_TwoSweepersOnce(t *testing.T) {
-	forEachBackend(t, func(t *testing.T, db *sqlstore.DB, clock *sqltest.Clock) {
-		a := sqltest.Seed(t, db)
+	t.Parallel()
+	sqltest.Each(t, func(t *testing.T, env *sqltest.Env) {
+		db, clock, a := env.DB, env.Clock, env.Actors
 		f := newReviewFixture(t, db, a)
 		var ids []int64
 		for range 3 {
@@ -278,8 +282,9 @@ func TestReview_R21_3_TwoSweepersOnce(t *testing.T) {
 // year's schedule (audited); deadlines then reach into it; bad days and
 // other roles are refused.
 func TestReview_R18_2_Calendar(t *testing.T) {
-	forEachBackend(t, func(t *testing.T, db *sqlstore.DB, _ *sqltest.Clock) {
-		a := sqltest.Seed(t, db)
+	t.Parallel()
+	sqltest.Each(t, func(t *testing.T, env *sqltest.Env) {
+		db, a := env.DB, env.Actors
 		cal, _ := db.Calendar(ctx)
 		if _, err := cal.Due(time.Date(2027, 12, 30, 10, 0, 0, 0, workday.Zone), 5); shuyu.ErrorCode(err) != shuyu.EUNPROCESSABLE {
 			t.Fatalf("2028 unknown: %v", err)
@@ -312,8 +317,9 @@ func TestReview_R18_2_Calendar(t *testing.T) {
 // TestReview_R20_2_Inbox: messages address an organization or a user;
 // reads are per user and only one's own messages can be marked.
 func TestReview_R20_2_Inbox(t *testing.T) {
-	forEachBackend(t, func(t *testing.T, db *sqlstore.DB, _ *sqltest.Clock) {
-		a := sqltest.Seed(t, db)
+	t.Parallel()
+	sqltest.Each(t, func(t *testing.T, env *sqltest.Env) {
+		db, a := env.DB, env.Actors
 		newReviewFixture(t, db, a)
 		op, op2 := a["operator-admin"], a["operator-reviewer"]
 		ns, unread, err := db.Inbox(ctx, op, 0, false)

@@ -17,8 +17,9 @@ import (
 // signing of its agreement (R19.1), checking the trail and the inboxes at
 // each step.
 func TestReview_R21_3_WalkThrough(t *testing.T) {
-	forEachBackend(t, func(t *testing.T, db *sqlstore.DB, clock *sqltest.Clock) {
-		a := sqltest.Seed(t, db)
+	t.Parallel()
+	sqltest.Each(t, func(t *testing.T, env *sqltest.Env) {
+		db, clock, a := env.DB, env.Clock, env.Actors
 		f := newReviewFixture(t, db, a)
 		m := a["merchant-a"]
 

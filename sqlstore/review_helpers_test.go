@@ -3,6 +3,7 @@ package sqlstore_test
 import (
 	"math/rand/v2"
 	"strings"
+	"sync"
 	"testing"
 
 	"shuyu"
@@ -65,12 +66,23 @@ func reviewDocs(t testing.TB, db *sqlstore.DB, a map[string]*shuyu.Actor) (rules
 	return rules, tpl
 }
 
-var reviewRand = rand.New(rand.NewPCG(4, 21))
+// reviewRand draws credit codes; the tests run in parallel, so it is locked.
+var reviewRand = struct {
+	sync.Mutex
+	*rand.Rand
+}{Rand: rand.New(rand.NewPCG(4, 21))}
+
+// reviewUSCC is a fresh valid credit code.
+func reviewUSCC() string {
+	reviewRand.Lock()
+	defer reviewRand.Unlock()
+	return ident.GenUSCC(reviewRand.Rand, "640502")
+}
 
 // reviewRegistration is a complete registration for the seeded company.
 func reviewRegistration(company, username string, rulesID int64) sqlstore.RegistrationInput {
 	return sqlstore.RegistrationInput{Registration: shuyu.Registration{
-		Company: company, USCC: ident.GenUSCC(reviewRand, "640502"), LegalRep: "张三", ContactName: "李四",
+		Company: company, USCC: reviewUSCC(), LegalRep: "张三", ContactName: "李四",
 		ContactPhone: "138 0013 8000", ContactEmail: "li@example.com", BusinessScope: "数据处理和存储支持服务",
 		SecurityStatement: "已建立数据安全管理制度，通过等保三级测评，设专职数据安全负责人。", Username: username, RulesDocID: rulesID,
 	}, Password: "Merchant-pass-2026"}

@@ -13,15 +13,8 @@ import (
 )
 
 // The store suite runs every test on every configured backend (SQLite
-// always; PostgreSQL when SHUYU_TEST_POSTGRES is set, required in CI).
-func forEachBackend(t *testing.T, fn func(t *testing.T, db *sqlstore.DB, clock *sqltest.Clock)) {
-	for _, b := range sqltest.Backends(t) {
-		t.Run(b, func(t *testing.T) {
-			db, clock := sqltest.Open(t, b)
-			fn(t, db, clock)
-		})
-	}
-}
+// always; PostgreSQL when SHUYU_TEST_POSTGRES is set, required in CI)
+// through sqltest.Each, in parallel.
 
 func code(err error) string { return shuyu.ErrorCode(err) }
 
@@ -35,6 +28,7 @@ func wantCode(t *testing.T, err error, want string) {
 var ctx = context.Background()
 
 func TestStore_MigrationsIdempotent(t *testing.T) {
+	t.Parallel()
 	dir := t.TempDir()
 	for i := 0; i < 2; i++ {
 		db, err := sqlstore.Open(ctx, sqlstore.Options{DataDir: dir})
@@ -46,8 +40,9 @@ func TestStore_MigrationsIdempotent(t *testing.T) {
 }
 
 func TestStore_Orgs(t *testing.T) {
-	forEachBackend(t, func(t *testing.T, db *sqlstore.DB, _ *sqltest.Clock) {
-		a := sqltest.Seed(t, db)
+	t.Parallel()
+	sqltest.Each(t, func(t *testing.T, env *sqltest.Env) {
+		db, a := env.DB, env.Actors
 		sec := a["secadmin"]
 		err := db.CreateOrg(ctx, sec, &shuyu.Org{Kind: shuyu.OrgCountyAuthority, Name: "某县数据局", Region: "640500"})
 		wantCode(t, err, shuyu.EINVALID) // a county authority needs a county code
@@ -76,8 +71,9 @@ func TestStore_Orgs(t *testing.T) {
 }
 
 func TestStore_Users_R29_1_SeparationOfDuties(t *testing.T) {
-	forEachBackend(t, func(t *testing.T, db *sqlstore.DB, _ *sqltest.Clock) {
-		a := sqltest.Seed(t, db)
+	t.Parallel()
+	sqltest.Each(t, func(t *testing.T, env *sqltest.Env) {
+		db, a := env.DB, env.Actors
 		sec := a["secadmin"]
 		op := a["operator-admin"].OrgID
 		mk := func(name string, roles ...shuyu.Role) error {
@@ -114,8 +110,9 @@ func TestStore_Users_R29_1_SeparationOfDuties(t *testing.T) {
 }
 
 func TestStore_Login_LockoutAfterFiveFailures(t *testing.T) {
-	forEachBackend(t, func(t *testing.T, db *sqlstore.DB, clock *sqltest.Clock) {
-		sqltest.Seed(t, db)
+	t.Parallel()
+	sqltest.Each(t, func(t *testing.T, env *sqltest.Env) {
+		db, clock := env.DB, env.Clock
 		login := func(pw string) error {
 			_, err := db.Login(ctx, sqlstore.LoginRequest{Username: "merchant-a", Password: pw})
 			return err
@@ -141,8 +138,9 @@ func TestStore_Login_LockoutAfterFiveFailures(t *testing.T) {
 }
 
 func TestStore_Session_IdleTimeout(t *testing.T) {
-	forEachBackend(t, func(t *testing.T, db *sqlstore.DB, clock *sqltest.Clock) {
-		sqltest.Seed(t, db)
+	t.Parallel()
+	sqltest.Each(t, func(t *testing.T, env *sqltest.Env) {
+		db, clock := env.DB, env.Clock
 		s, err := db.Login(ctx, sqlstore.LoginRequest{Username: "authority", Password: sqltest.Password})
 		if err != nil {
 			t.Fatal(err)
@@ -171,8 +169,9 @@ func TestStore_Session_IdleTimeout(t *testing.T) {
 }
 
 func TestStore_TOTP_RequiredForReviewers(t *testing.T) {
-	forEachBackend(t, func(t *testing.T, db *sqlstore.DB, clock *sqltest.Clock) {
-		a := sqltest.Seed(t, db)
+	t.Parallel()
+	sqltest.Each(t, func(t *testing.T, env *sqltest.Env) {
+		db, clock, a := env.DB, env.Clock, env.Actors
 		if err := db.RequireTOTP(ctx, a["secadmin"], []shuyu.Role{shuyu.RoleOperatorReviewer, shuyu.RoleSecAdmin}); err != nil {
 			t.Fatal(err)
 		}
@@ -214,8 +213,9 @@ func TestStore_TOTP_RequiredForReviewers(t *testing.T) {
 }
 
 func TestStore_R27_1_EveryChangeAudited(t *testing.T) {
-	forEachBackend(t, func(t *testing.T, db *sqlstore.DB, _ *sqltest.Clock) {
-		a := sqltest.Seed(t, db)
+	t.Parallel()
+	sqltest.Each(t, func(t *testing.T, env *sqltest.Env) {
+		db, a := env.DB, env.Actors
 		before, _ := db.LastSeq(ctx)
 		ri := shuyu.RequestInfo{RequestID: "req-42", ClientIP: "127.0.0.9"}
 		c := shuyu.WithRequestInfo(ctx, ri)
@@ -262,8 +262,9 @@ func TestStore_R27_1_EveryChangeAudited(t *testing.T) {
 func itoa(n int64) string { return fmtInt(n) }
 
 func TestStore_AuditTrailIsAppendOnly(t *testing.T) {
-	forEachBackend(t, func(t *testing.T, db *sqlstore.DB, _ *sqltest.Clock) {
-		sqltest.Seed(t, db)
+	t.Parallel()
+	sqltest.Each(t, func(t *testing.T, env *sqltest.Env) {
+		db := env.DB
 		for _, q := range []string{`UPDATE audit_events SET reason = 'x' WHERE seq = 1`, `DELETE FROM audit_events WHERE seq = 1`} {
 			if _, err := db.SQL().Exec(q); err == nil {
 				t.Fatalf("%s succeeded", q)

@@ -46,6 +46,7 @@ func colIndex(t testing.TB, header []string, name string) int {
 }
 
 func TestPopulation_R6_1_IdentifiersValidateAndMatch(t *testing.T) {
+	t.Parallel()
 	h, rows := readCSV(t, "population", 20_000, 7)
 	id, birth, county, gender, phone := colIndex(t, h, "id_number"), colIndex(t, h, "birth_date"),
 		colIndex(t, h, "county_code"), colIndex(t, h, "gender"), colIndex(t, h, "phone")
@@ -83,6 +84,7 @@ func TestPopulation_R6_1_IdentifiersValidateAndMatch(t *testing.T) {
 // People sharing a sequence number (same i mod idSeqSlots) are the case the
 // stratified construction must keep apart.
 func TestPersonAt_R6_1_SameSequenceStillUniqueIDs(t *testing.T) {
+	t.Parallel()
 	seen := map[string]int{}
 	for q := 0; q < idStrata; q++ {
 		i := 123 + q*idSeqSlots
@@ -95,6 +97,7 @@ func TestPersonAt_R6_1_SameSequenceStillUniqueIDs(t *testing.T) {
 }
 
 func TestPersonCell_R6_1_CellsNarrowerThanMargin(t *testing.T) {
+	t.Parallel()
 	worst := 0.0
 	for ci := range Counties {
 		p := pyramidOf(ci)
@@ -110,6 +113,7 @@ func TestPersonCell_R6_1_CellsNarrowerThanMargin(t *testing.T) {
 }
 
 func TestPersonAt_R6_1_AddressableByIndex(t *testing.T) {
+	t.Parallel()
 	_, rows := readCSV(t, "population", 500, 3)
 	for _, i := range []int{0, 1, 250, 499} {
 		p := PersonAt(3, i, testNow)
@@ -120,6 +124,7 @@ func TestPersonAt_R6_1_AddressableByIndex(t *testing.T) {
 }
 
 func TestPopulation_R6_1_Distributions(t *testing.T) {
+	t.Parallel()
 	h, rows := readCSV(t, "population", 20_000, 11)
 	county, eth, birth := colIndex(t, h, "county_code"), colIndex(t, h, "ethnicity"), colIndex(t, h, "birth_date")
 	n := float64(len(rows))
@@ -151,6 +156,7 @@ func TestPopulation_R6_1_Distributions(t *testing.T) {
 }
 
 func TestWriteCSV_R6_1_Deterministic(t *testing.T) {
+	t.Parallel()
 	for _, d := range Datasets() {
 		var a, b, c bytes.Buffer
 		for _, x := range []struct {
@@ -174,6 +180,7 @@ func TestWriteCSV_R6_1_Deterministic(t *testing.T) {
 }
 
 func TestWriteCSV_R6_1_BadArguments(t *testing.T) {
+	t.Parallel()
 	var buf bytes.Buffer
 	err := WriteCSV(&buf, "nope", 10, 1, testNow)
 	if shuyu.ErrorCode(err) != shuyu.ENOTFOUND {
@@ -190,6 +197,7 @@ func TestWriteCSV_R6_1_BadArguments(t *testing.T) {
 }
 
 func TestDatasets_R28_5_PersonalColumnsFlagged(t *testing.T) {
+	t.Parallel()
 	for _, d := range Datasets() {
 		for _, c := range d.Columns {
 			if (c.Kind == "id_number" || c.Kind == "phone") && !c.PI {

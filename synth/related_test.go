@@ -9,6 +9,7 @@ import (
 )
 
 func TestEnterprise_R6_1_CreditCodesValidAndUnique(t *testing.T) {
+	t.Parallel()
 	h, rows := readCSV(t, "enterprise", 20_000, 7)
 	uscc, name, county, status := colIndex(t, h, "uscc"), colIndex(t, h, "name"), colIndex(t, h, "county_code"), colIndex(t, h, "status")
 	seen := map[string]bool{}
@@ -35,6 +36,7 @@ func TestEnterprise_R6_1_CreditCodesValidAndUnique(t *testing.T) {
 }
 
 func TestSocialInsurance_R6_1_JoinsPopulationAndEmployers(t *testing.T) {
+	t.Parallel()
 	const n = 20_000
 	_, pop := readCSV(t, "population", n, 9)
 	_, ents := readCSV(t, "enterprise", EmployerPool, 9)
@@ -72,6 +74,7 @@ func TestSocialInsurance_R6_1_JoinsPopulationAndEmployers(t *testing.T) {
 }
 
 func TestMedicalSettlement_R6_1_AmountsConsistentAndJoin(t *testing.T) {
+	t.Parallel()
 	const n = 5000
 	_, pop := readCSV(t, "population", n, 4)
 	ids := map[string]bool{}
@@ -98,6 +101,7 @@ func TestMedicalSettlement_R6_1_AmountsConsistentAndJoin(t *testing.T) {
 }
 
 func TestBusRides_R6_1_FaresFollowCardType(t *testing.T) {
+	t.Parallel()
 	h, rows := readCSV(t, "bus_rides", 5000, 2)
 	typ, fare := colIndex(t, h, "card_type"), colIndex(t, h, "fare")
 	types := map[string]int{}

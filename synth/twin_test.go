@@ -84,6 +84,7 @@ func shares(rows [][]string, col int) map[string]float64 {
 // The key proof of R6.1: a twin of 20,000 people shares no row and no
 // identifier value with the 20,000 real ones, yet looks like them.
 func TestTwin_R6_1_NoRealRowOrIdentifierAndSameShape(t *testing.T) {
+	t.Parallel()
 	const n = 20_000
 	real := newRealTable(t, "population", n, 21)
 	h, rows := twinRows(t, real.prof, n, 77, real.options())
@@ -138,6 +139,7 @@ func TestTwin_R6_1_NoRealRowOrIdentifierAndSameShape(t *testing.T) {
 }
 
 func TestTwin_R6_1_RareCategoriesSuppressed(t *testing.T) {
+	t.Parallel()
 	cols := []ColumnProfile{{Name: "ethnicity", Type: "string", Kind: "category",
 		Categories: map[string]int64{"汉族": 9000, "回族": 4000, "满族": 3, "东乡族": 5}}}
 	_, rows := twinRows(t, cols, 5000, 1, TwinOptions{Epsilon: 1})
@@ -154,6 +156,7 @@ func TestTwin_R6_1_RareCategoriesSuppressed(t *testing.T) {
 }
 
 func TestTwin_R6_1_NumbersFollowQuantiles(t *testing.T) {
+	t.Parallel()
 	real := newRealTable(t, "enterprise", 5000, 3)
 	h, rows := twinRows(t, real.prof, 5000, 4, real.options())
 	capital := colIndex(t, h, "registered_capital")
@@ -184,6 +187,7 @@ func TestTwin_R6_1_NumbersFollowQuantiles(t *testing.T) {
 // A region so small that random IDs collide with real ones most of the time:
 // without Exclude the twin would hand out real IDs; with it, never.
 func TestTwin_R6_1_TinyRegionStillCollisionFree(t *testing.T) {
+	t.Parallel()
 	birth := time.Date(2001, 3, 4, 0, 0, 0, 0, time.UTC)
 	r := rand.New(rand.NewPCG(1, 2))
 	realIDs := map[string]bool{}
@@ -225,6 +229,7 @@ func TestTwin_R6_1_TinyRegionStillCollisionFree(t *testing.T) {
 }
 
 func TestTwin_R6_1_Deterministic(t *testing.T) {
+	t.Parallel()
 	real := newRealTable(t, "medical_settlement", 2000, 8)
 	var a, b bytes.Buffer
 	for _, buf := range []*bytes.Buffer{&a, &b} {
@@ -238,6 +243,7 @@ func TestTwin_R6_1_Deterministic(t *testing.T) {
 }
 
 func TestLaplace_R6_1_ScaleAndSymmetry(t *testing.T) {
+	t.Parallel()
 	r := rand.New(rand.NewPCG(3, 4))
 	const n, b = 200_000, 2.0
 	sum, abs := 0.0, 0.0
@@ -255,6 +261,7 @@ func TestLaplace_R6_1_ScaleAndSymmetry(t *testing.T) {
 }
 
 func TestProfiler_R6_1_RejectsWrongWidth(t *testing.T) {
+	t.Parallel()
 	p := NewProfiler([]ColumnProfile{{Name: "a", Kind: "category"}}, 1)
 	if err := p.Add([]string{"x", "y"}); shuyu.ErrorCode(err) != shuyu.EINVALID {
 		t.Fatalf("got %v", err)
@@ -262,6 +269,7 @@ func TestProfiler_R6_1_RejectsWrongWidth(t *testing.T) {
 }
 
 func TestTwin_R6_1_DiscreteNumbersStayDiscrete(t *testing.T) {
+	t.Parallel()
 	real := newRealTable(t, "bus_rides", 3000, 5)
 	h, rows := twinRows(t, real.prof, 3000, 6, real.options())
 	fare := colIndex(t, h, "fare")

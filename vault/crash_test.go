@@ -25,17 +25,20 @@ func TestCrashChild(t *testing.T) {
 		fmt.Println("ERR", err)
 		os.Exit(1)
 	}
-	testHookBeforeSwitch = func() {
-		fmt.Println("BUILT")
-		time.Sleep(time.Minute)
-	}
 	ids := genIDs(3)
 	body := "id_no,name,age,county,income,born,mobile\n" + ids[2] + ",new,1,,,,\n"
-	d.Load(context.Background(), peopleSpec(), strings.NewReader(body), FileCSV, LoadOptions{})
+	d.Load(context.Background(), peopleSpec(), strings.NewReader(body), FileCSV, LoadOptions{beforeSwitch: func() {
+		fmt.Println("BUILT")
+		time.Sleep(time.Minute)
+	}})
 	os.Exit(3)
 }
 
 func TestLoad_R10_1_KillDuringLoadKeepsPreviousVersion(t *testing.T) {
+	if testing.Short() {
+		t.Skip("crash test skipped under -short (re-runs the test binary and kills it with SIGKILL)")
+	}
+	t.Parallel()
 	dir := t.TempDir()
 	d, err := Open(dir, Options{})
 	if err != nil {

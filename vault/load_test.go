@@ -40,6 +40,7 @@ func goodCSV() string {
 }
 
 func TestLoad_R10_1_CSVHappyPathAndQuality_R11_1(t *testing.T) {
+	t.Parallel()
 	d, _ := openTest(t)
 	var progress []int64
 	body := goodCSV()
@@ -88,6 +89,7 @@ func TestLoad_R10_1_CSVHappyPathAndQuality_R11_1(t *testing.T) {
 }
 
 func TestLoad_R10_1_EncodingsUTF8BOMAndGBK(t *testing.T) {
+	t.Parallel()
 	d, _ := openTest(t)
 	body := goodCSV()
 	gbk, err := simplifiedchinese.GBK.NewEncoder().String(body)
@@ -109,6 +111,7 @@ func TestLoad_R10_1_EncodingsUTF8BOMAndGBK(t *testing.T) {
 }
 
 func TestLoad_R10_1_HeaderMismatchListsColumns(t *testing.T) {
+	t.Parallel()
 	d, _ := openTest(t)
 	_, _, err := load(t, d, peopleSpec(), "name,id_no,age,county,income,born,phone\n", FileCSV)
 	e := mustCode(t, err, shuyu.EINVALID)
@@ -120,6 +123,7 @@ func TestLoad_R10_1_HeaderMismatchListsColumns(t *testing.T) {
 }
 
 func TestLoad_R10_1_BadRowsRefusedWithRowNumbers(t *testing.T) {
+	t.Parallel()
 	d, _ := openTest(t)
 	ids := genIDs(5)
 	body := "id_no,name,age,county,income,born,mobile\n" +
@@ -152,6 +156,7 @@ func TestLoad_R10_1_BadRowsRefusedWithRowNumbers(t *testing.T) {
 }
 
 func TestLoad_R10_1_RequiredEmptyRefuses(t *testing.T) {
+	t.Parallel()
 	d, _ := openTest(t)
 	ids := genIDs(2)
 	body := "id_no,name,age,county,income,born,mobile\n" + ids[0] + ",,1,,,,\n" + ids[1] + ",b,,,,,\n"
@@ -162,6 +167,7 @@ func TestLoad_R10_1_RequiredEmptyRefuses(t *testing.T) {
 }
 
 func TestLoad_R10_1_BrokenQuotingRefused(t *testing.T) {
+	t.Parallel()
 	d, _ := openTest(t)
 	ids := genIDs(2)
 	body := "id_no,name,age,county,income,born,mobile\n" + ids[0] + ",\"a\"b\",1,,,,\n" + ids[1] + ",b,,,,,\n"
@@ -172,6 +178,7 @@ func TestLoad_R10_1_BrokenQuotingRefused(t *testing.T) {
 }
 
 func TestLoad_R10_1_SizeCapAndColumnCap(t *testing.T) {
+	t.Parallel()
 	d, _ := openTest(t)
 	_, _, err := d.Load(context.Background(), peopleSpec(), strings.NewReader(goodCSV()), FileCSV, LoadOptions{MaxBytes: 50})
 	mustCode(t, err, shuyu.ETOOLARGE)
@@ -184,6 +191,7 @@ func TestLoad_R10_1_SizeCapAndColumnCap(t *testing.T) {
 }
 
 func TestLoad_R10_1_VersionsKeptAndSwitched(t *testing.T) {
+	t.Parallel()
 	d, _ := openTest(t)
 	ctx := context.Background()
 	if _, _, err := load(t, d, peopleSpec(), goodCSV(), FileCSV); err != nil {
@@ -232,6 +240,7 @@ func assertNoOrphans(t *testing.T, d *Domain) {
 }
 
 func TestLoadFromDrop_R10_1_RefusesEscapes(t *testing.T) {
+	t.Parallel()
 	d, dir := openTest(t)
 	drop := filepath.Join(dir, "drop")
 	os.MkdirAll(drop, 0o700)
@@ -255,6 +264,7 @@ func TestLoadFromDrop_R10_1_RefusesEscapes(t *testing.T) {
 }
 
 func TestSuspend_R27_3_RefusesSupplyUntilResumed(t *testing.T) {
+	t.Parallel()
 	d, _ := openTest(t)
 	ctx := context.Background()
 	mustCode(t, d.Suspend(ctx, "people", " "), shuyu.EINVALID)

@@ -13,6 +13,7 @@ import (
 )
 
 func TestLocked_R4_2_NoFileNetworkExtensionOrConfigAccess(t *testing.T) {
+	t.Parallel()
 	d, dir := openTest(t)
 	ctx := context.Background()
 	c, err := d.Locked(ctx)
@@ -66,6 +67,7 @@ func TestLocked_R4_2_NoFileNetworkExtensionOrConfigAccess(t *testing.T) {
 }
 
 func TestLocked_R4_2_DeadlineInterruptsLongQuery(t *testing.T) {
+	t.Parallel()
 	d, _ := openTest(t)
 	ctx, cancel := context.WithTimeout(context.Background(), 300*time.Millisecond)
 	defer cancel()
@@ -96,6 +98,7 @@ func TestLocked_R4_2_DeadlineInterruptsLongQuery(t *testing.T) {
 }
 
 func TestSanitizeError_R4_2_NoValuesInMessages(t *testing.T) {
+	t.Parallel()
 	d, _ := openTest(t)
 	ctx := context.Background()
 	c, err := d.Locked(ctx)

@@ -14,6 +14,7 @@ import (
 )
 
 func TestProfile_R2_1_ProtectedColumnsShowCountsOnly(t *testing.T) {
+	t.Parallel()
 	d, _ := openTest(t)
 	if _, _, err := load(t, d, peopleSpec(), goodCSV(), FileCSV); err != nil {
 		t.Fatal(err)
@@ -53,6 +54,7 @@ func TestProfile_R2_1_ProtectedColumnsShowCountsOnly(t *testing.T) {
 }
 
 func TestPreview_R4_2_PagingAndBounds(t *testing.T) {
+	t.Parallel()
 	d, _ := openTest(t)
 	if _, _, err := load(t, d, peopleSpec(), goodCSV(), FileCSV); err != nil {
 		t.Fatal(err)
@@ -68,6 +70,7 @@ func TestPreview_R4_2_PagingAndBounds(t *testing.T) {
 }
 
 func TestExportRaw_R28_3_OnlyPublicSourceLeaves_R4_3(t *testing.T) {
+	t.Parallel()
 	d, _ := openTest(t)
 	ctx := context.Background()
 	if _, _, err := load(t, d, peopleSpec(), goodCSV(), FileCSV); err != nil {
@@ -96,6 +99,7 @@ func TestExportRaw_R28_3_OnlyPublicSourceLeaves_R4_3(t *testing.T) {
 }
 
 func TestLoad_R10_1_XLSXJSONLAndParquet(t *testing.T) {
+	t.Parallel()
 	d, _ := openTest(t)
 	ctx := context.Background()
 	spec := Spec{Entry: "firms", NonPublic: true, Columns: []Column{

@@ -14,6 +14,7 @@ import (
 // The SQL format macros must agree with package ident, the Go oracle, on
 // valid values, near misses and garbage (R11.1).
 func TestFormatMacros_R11_1_AgreeWithIdent(t *testing.T) {
+	t.Parallel()
 	d, _ := openTest(t)
 	ctx := context.Background()
 	c, err := d.db.Conn(ctx)
@@ -37,16 +38,34 @@ func TestFormatMacros_R11_1_AgreeWithIdent(t *testing.T) {
 	}
 	cids = append(cids, "", "abc", "11010519491231002X", "440524188001010014")
 	usccs = append(usccs, "", "91350100M000100Y43", "9135010")
+	// One query per macro over all the values (a query per value made this
+	// the slowest test of the package); each value is a row, as in a load.
 	check := func(macro string, vals []string, oracle func(string) bool) {
 		t.Helper()
-		for _, v := range vals {
+		rowsSQL := make([]string, len(vals))
+		for i, v := range vals {
+			rowsSQL[i] = fmt.Sprintf("(%d, '%s')", i, strings.ReplaceAll(v, "'", "''"))
+		}
+		rows, err := c.QueryContext(ctx, fmt.Sprintf("SELECT i, coalesce(%s(v), false) FROM (VALUES %s) AS t(i, v) ORDER BY i",
+			macro, strings.Join(rowsSQL, ", ")))
+		if err != nil {
+			t.Fatalf("%s: %v", macro, err)
+		}
+		defer rows.Close()
+		n := 0
+		for rows.Next() {
+			var i int
 			var got bool
-			if err := c.QueryRowContext(ctx, fmt.Sprintf("SELECT coalesce(%s(?), false)", macro), v).Scan(&got); err != nil {
-				t.Fatalf("%s(%q): %v", macro, v, err)
+			if err := rows.Scan(&i, &got); err != nil {
+				t.Fatalf("%s: %v", macro, err)
 			}
-			if want := oracle(v); got != want {
-				t.Errorf("%s(%q) = %v, ident says %v", macro, v, got, want)
+			if want := oracle(vals[i]); got != want {
+				t.Errorf("%s(%q) = %v, ident says %v", macro, vals[i], got, want)
 			}
+			n++
+		}
+		if err := rows.Err(); err != nil || n != len(vals) {
+			t.Fatalf("%s: %d of %d values checked: %v", macro, n, len(vals), err)
 		}
 	}
 	check("sy_citizen_id_ok", cids, identpkg.ValidCitizenID)
@@ -66,6 +85,7 @@ func mutate(r *rand.Rand, s string) string {
 }
 
 func TestQuality_R11_1_DateFormatAndUniqueCounted(t *testing.T) {
+	t.Parallel()
 	d, _ := openTest(t)
 	spec := Spec{Entry: "licences", Columns: []Column{
 		{Name: "code", Type: TypeString, Unique: true},
@@ -88,6 +108,7 @@ func TestQuality_R11_1_DateFormatAndUniqueCounted(t *testing.T) {
 }
 
 func TestSpec_R2_1_ValidateRejectsUnsafeSpecs(t *testing.T) {
+	t.Parallel()
 	bad := []Spec{
 		{Entry: "Bad-Name", Columns: []Column{{Name: "a", Type: TypeString}}},
 		{Entry: "_vault_x", Columns: []Column{{Name: "a", Type: TypeString}}},

@@ -14,6 +14,7 @@ import (
 )
 
 func TestAPI_LoginMeLogout(t *testing.T) {
+	t.Parallel()
 	for _, b := range sqltest.Backends(t) {
 		t.Run(b, func(t *testing.T) {
 			h := newHarness(t, b)
@@ -34,6 +35,7 @@ func TestAPI_LoginMeLogout(t *testing.T) {
 }
 
 func TestAPI_LockoutAnswers423(t *testing.T) {
+	t.Parallel()
 	h := newHarness(t, "sqlite")
 	bad := map[string]string{"username": "merchant-b", "password": "Wrong-pass-2026"}
 	for i := 0; i < 4; i++ {
@@ -56,6 +58,7 @@ func TestAPI_LockoutAnswers423(t *testing.T) {
 }
 
 func TestAPI_IdleSessionEnds(t *testing.T) {
+	t.Parallel()
 	h := newHarness(t, "sqlite")
 	tok := h.token("merchant-a")
 	h.clock.Advance(29 * time.Minute)
@@ -69,6 +72,7 @@ func TestAPI_IdleSessionEnds(t *testing.T) {
 
 // Bad input gets a clear 4xx and changes nothing (invariant 5).
 func TestAPI_BadInputIs4xx(t *testing.T) {
+	t.Parallel()
 	h := newHarness(t, "sqlite")
 	sec := h.token("secadmin")
 	before, _ := h.db.LastSeq(t.Context())
@@ -114,6 +118,7 @@ func TestAPI_BadInputIs4xx(t *testing.T) {
 
 // TestOpenAPI_MatchesRoutes keeps the document and the routes in step.
 func TestOpenAPI_MatchesRoutes(t *testing.T) {
+	t.Parallel()
 	s := New(Config{})
 	var doc struct {
 		OpenAPI string                               `json:"openapi"`
@@ -156,6 +161,7 @@ func TestOpenAPI_MatchesRoutes(t *testing.T) {
 }
 
 func TestAPI_HealthzMetrics(t *testing.T) {
+	t.Parallel()
 	h := newHarness(t, "sqlite")
 	h.call("", "GET", "/healthz", nil, 200, nil)
 	h.token("authority")

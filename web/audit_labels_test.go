@@ -12,6 +12,7 @@ import (
 // (shuyu.AuditActions) in Chinese and English, and labels nothing else: a
 // label for an action no code writes is a typo or a leftover.
 func TestAuditActions_Labelled(t *testing.T) {
+	t.Parallel()
 	cat := i18nOnce()
 	listed := map[string]bool{}
 	for _, a := range shuyu.AuditActions() {

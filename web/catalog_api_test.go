@@ -44,6 +44,7 @@ func (h *harness) catalogUpload(token string, data []byte) (*http.Response, []by
 }
 
 func TestCatalogAPI_R8_5_DraftToPublishedThenPublicSearch(t *testing.T) {
+	t.Parallel()
 	for _, b := range sqltest.Backends(t) {
 		t.Run(b, func(t *testing.T) {
 			h := newHarness(t, b)
@@ -88,6 +89,7 @@ func TestCatalogAPI_R8_5_DraftToPublishedThenPublicSearch(t *testing.T) {
 }
 
 func TestCatalogAPI_R4_5_ProhibitedSubmitIs400(t *testing.T) {
+	t.Parallel()
 	h := newHarness(t, "sqlite")
 	rev := catalogAPISample("禁止开放数据")
 	rev.OpenAttr = shuyu.OpenProhibited
@@ -109,6 +111,7 @@ func TestCatalogAPI_R4_5_ProhibitedSubmitIs400(t *testing.T) {
 }
 
 func TestCatalogAPI_Inv5_UploadsRefusedBeforeParsing(t *testing.T) {
+	t.Parallel()
 	h := newHarness(t, "sqlite")
 	tok := h.token("authority")
 	count := func() int {
@@ -174,6 +177,7 @@ func TestCatalogAPI_Inv5_UploadsRefusedBeforeParsing(t *testing.T) {
 }
 
 func TestCatalogAPI_R8_6_Exports(t *testing.T) {
+	t.Parallel()
 	h := newHarness(t, "sqlite")
 	resp, data := h.do("", "GET", "/api/v1/catalog/template.xlsx", nil)
 	if resp.StatusCode != 200 || resp.Header.Get("Content-Type") != xlsxType || !bytes.HasPrefix(data, []byte("PK")) {
@@ -206,6 +210,7 @@ func TestCatalogAPI_R8_6_Exports(t *testing.T) {
 }
 
 func TestCatalogAPI_R9_1_Demands(t *testing.T) {
+	t.Parallel()
 	h := newHarness(t, "sqlite")
 	var dm shuyu.CatalogDemand
 	h.call(h.token("merchant-a"), "POST", "/api/v1/demands", map[string]string{"title": "公交实时到站", "description": "开发到站提醒"}, 201, &dm)

@@ -17,6 +17,7 @@ import (
 // workbook with a bad row are refused with Chinese messages naming row and
 // column, importing nothing; a good one imports drafts (R8.6, invariant 5).
 func TestCatalogPages_R8_6_ImportPage(t *testing.T) {
+	t.Parallel()
 	h := newHarness(t, "sqlite")
 	dept := uiAs(t, h, "dept-gongan")
 	upload := func(data []byte) (int, string) {
@@ -65,6 +66,7 @@ func TestCatalogPages_R8_6_ImportPage(t *testing.T) {
 // The authority keeps the category tree (R8.3); demands are filed, routed
 // and answered with their status counted (R9.1).
 func TestCatalogPages_R9_1_CategoriesAndDemands(t *testing.T) {
+	t.Parallel()
 	for _, b := range sqltest.Backends(t) {
 		t.Run(b, func(t *testing.T) {
 			h := newHarness(t, b)

@@ -41,6 +41,7 @@ func catalogPagesBusRev() shuyu.CatalogRevision {
 // lists its fields with grade and PI flags (never data), and entries not
 // yet published are absent (R8.5).
 func TestCatalogPages_R8_5_AnonymousPortalSearchAndEntry(t *testing.T) {
+	t.Parallel()
 	for _, b := range sqltest.Backends(t) {
 		t.Run(b, func(t *testing.T) {
 			h := newHarness(t, b)
@@ -124,6 +125,7 @@ func TestCatalogPages_R8_5_AnonymousPortalSearchAndEntry(t *testing.T) {
 // others; anonymous visitors go to the login page; another county's or
 // department's entry is absent, not forbidden (invariant 3, R8.4).
 func TestCatalogPages_R8_4_PagesByRole(t *testing.T) {
+	t.Parallel()
 	for _, b := range sqltest.Backends(t) {
 		t.Run(b, func(t *testing.T) {
 			h := newHarness(t, b)
@@ -207,6 +209,7 @@ func catalogPagesForm(code, name string, fields ...[3]string) url.Values {
 // the operator's queue shows the authority's consent; the history names
 // every step with who and why (R8.4-R8.6, invariant 5).
 func TestCatalogPages_R8_4_FormsDraftToPublished(t *testing.T) {
+	t.Parallel()
 	for _, b := range sqltest.Backends(t) {
 		t.Run(b, func(t *testing.T) {
 			h := newHarness(t, b)
@@ -304,6 +307,7 @@ func TestCatalogPages_R8_4_FormsDraftToPublished(t *testing.T) {
 // public cannot see the draft version (R9.1). A prohibited entry cannot be
 // submitted (R4.5).
 func TestCatalogPages_R9_1_ReviseAndDiff(t *testing.T) {
+	t.Parallel()
 	for _, b := range sqltest.Backends(t) {
 		t.Run(b, func(t *testing.T) {
 			h := newHarness(t, b)

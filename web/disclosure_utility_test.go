@@ -392,6 +392,9 @@ type utilityOutcome struct {
 }
 
 func TestDisclosureUtility_R4_2_R28_3_AnalystQuestionsAnswered(t *testing.T) {
+	if testing.Short() {
+		t.Skip("utility measurement over a 200,000-person fixture skipped under -short")
+	}
 	ctx := context.Background()
 	start := time.Now()
 	f := wstest.New(t, "sqlite", utilityPersons)

@@ -11,6 +11,7 @@ import (
 )
 
 func TestDomainUpload_R10_1_R10_2_R11_1_JobVersionsReportAndMount(t *testing.T) {
+	t.Parallel()
 	for _, b := range sqltest.Backends(t) {
 		t.Run(b, func(t *testing.T) {
 			h := newDomainHarness(t, b)
@@ -97,6 +98,7 @@ func TestDomainUpload_R10_1_R10_2_R11_1_JobVersionsReportAndMount(t *testing.T) 
 }
 
 func TestDomainProfilePreview_R2_1_R4_2_WhoSeesWhat(t *testing.T) {
+	t.Parallel()
 	h := newDomainHarness(t, "sqlite")
 	id := h.entry("ZW-GA-0001", "dept-gongan", true)
 	h.uploadOK("dept-gongan", id, "p.csv", peopleCSV(domainIDs(4), []string{"张甲", "李乙", "王丙", "赵丁"}))
@@ -147,6 +149,7 @@ func TestDomainProfilePreview_R2_1_R4_2_WhoSeesWhat(t *testing.T) {
 }
 
 func TestDomainIssues_R11_1_APIFlow(t *testing.T) {
+	t.Parallel()
 	h := newDomainHarness(t, "sqlite")
 	id := h.entry("ZW-GA-0001", "dept-gongan", true)
 	var q struct {
@@ -184,6 +187,7 @@ func TestDomainIssues_R11_1_APIFlow(t *testing.T) {
 }
 
 func TestDomainSources_R26_1_R4_3_MarksTravelWithTheData(t *testing.T) {
+	t.Parallel()
 	for _, b := range sqltest.Backends(t) {
 		t.Run(b, func(t *testing.T) {
 			h := newDomainHarness(t, b)

@@ -41,6 +41,7 @@ func domainBomb(t *testing.T) []byte {
 }
 
 func TestDomainUpload_R10_1_BadInputsClearErrorNothingChanges(t *testing.T) {
+	t.Parallel()
 	for _, b := range sqltest.Backends(t) {
 		t.Run(b, func(t *testing.T) {
 			h := newDomainHarness(t, b)
@@ -135,6 +136,7 @@ func TestDomainUpload_R10_1_BadInputsClearErrorNothingChanges(t *testing.T) {
 }
 
 func TestDomainDrop_R10_1_OperatorSuppliesFromDropDirectory(t *testing.T) {
+	t.Parallel()
 	h := newDomainHarness(t, "sqlite")
 	id := h.entry("ZW-GA-0001", "dept-gongan", true)
 	os.MkdirAll(filepath.Join(h.data, "drop", "2026"), 0o700)
@@ -154,6 +156,7 @@ func TestDomainDrop_R10_1_OperatorSuppliesFromDropDirectory(t *testing.T) {
 // A streamed upload without Content-Length is cut at the cap while it
 // arrives; the job fails with 413 and nothing is mounted.
 func TestDomainUpload_R10_1_StreamedOverCapCut(t *testing.T) {
+	t.Parallel()
 	h := newDomainHarness(t, "sqlite")
 	id := h.entry("ZW-GA-0001", "dept-gongan", true)
 	h.srvv.supply.MaxBytes = 100_000

@@ -12,6 +12,7 @@ import (
 // scans every domain answer, page and log line for them: only the owning
 // department's preview may carry raw values (invariant 1).
 func TestDomainRawNeverLeaks_R4_2_R28_3(t *testing.T) {
+	t.Parallel()
 	h := newDomainHarness(t, "sqlite")
 	id := h.entry("ZW-GA-0001", "dept-gongan", true)
 	ids := domainIDs(5)

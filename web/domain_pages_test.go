@@ -28,6 +28,7 @@ func sqlstoreSuspend(entry int64) sqlstore.SuspendInput {
 // suspends and resumes through the form; merchants see none of it (R4.2,
 // R10.2, R11.1, R27.3).
 func TestDomainPages_R10_2_R11_1_R27_3_ByRole(t *testing.T) {
+	t.Parallel()
 	h := newDomainHarness(t, "sqlite")
 	id := h.entry("ZW-GA-0001", "dept-gongan", true)
 	h.uploadOK("dept-gongan", id, "v1.csv", peopleCSV(domainIDs(3), []string{"页面甲", "页面乙", "页面丙"}))

@@ -23,6 +23,7 @@ func (h *domainHarness) domainCountRows(name string) (int64, error) {
 }
 
 func TestDomainSuspend_R27_3_QueriesStopAndResume(t *testing.T) {
+	t.Parallel()
 	for _, b := range sqltest.Backends(t) {
 		t.Run(b, func(t *testing.T) {
 			h := newDomainHarness(t, b)
@@ -113,6 +114,7 @@ func TestDomainSuspend_R27_3_QueriesStopAndResume(t *testing.T) {
 // vault's suspensions and views are made to agree with the store (R10.1,
 // R27.3).
 func TestDomainStartup_R10_1_R27_3_RecoversJobsAndResyncs(t *testing.T) {
+	t.Parallel()
 	h := newDomainHarness(t, "sqlite")
 	id := h.entry("ZW-GA-0001", "dept-gongan", true)
 	h.uploadOK("dept-gongan", id, "v1.csv", peopleCSV(domainIDs(3), []string{"甲", "乙", "丙"}))

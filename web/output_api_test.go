@@ -67,6 +67,7 @@ func outputSetup(t *testing.T, h *harness, ws int64) (pid int64) {
 }
 
 func TestOutputAPI_R23_2_R27_1_RequestCheckReviewFileDownloadAttribute(t *testing.T) {
+	t.Parallel()
 	for _, b := range sqltest.Backends(t) {
 		t.Run(b, func(t *testing.T) {
 			h, _, _, ws := newSandboxHarness(t, b)

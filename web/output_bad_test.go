@@ -64,6 +64,7 @@ func outputInject(t *testing.T, h *harness, f *wstest.Fixture, ws int64, name st
 }
 
 func TestOutputAPI_R28_3_R28_4_R28_5_KnownBadProductsBlocked(t *testing.T) {
+	t.Parallel()
 	for _, b := range sqltest.Backends(t) {
 		t.Run(b, func(t *testing.T) {
 			h, f, _, ws := newSandboxHarness(t, b)
@@ -144,6 +145,7 @@ func TestOutputAPI_R28_3_R28_4_R28_5_KnownBadProductsBlocked(t *testing.T) {
 // reviewer must be another person, and a rejection opens a new round with
 // the history kept.
 func TestOutputStore_R17_1_FourEyesSecondReviewerAndRevision(t *testing.T) {
+	t.Parallel()
 	for _, b := range sqltest.Backends(t) {
 		t.Run(b, func(t *testing.T) {
 			h, f, _, ws := newSandboxHarness(t, b)
@@ -191,6 +193,7 @@ func TestOutputStore_R17_1_FourEyesSecondReviewerAndRevision(t *testing.T) {
 // is suspended a pending product is held: no review, no filing, no
 // delivery; resuming releases the hold.
 func TestOutputAPI_R27_3_SuspensionHoldsPendingOutputs(t *testing.T) {
+	t.Parallel()
 	for _, b := range sqltest.Backends(t) {
 		t.Run(b, func(t *testing.T) {
 			h, f, _, ws := newSandboxHarness(t, b)

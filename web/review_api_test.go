@@ -48,6 +48,7 @@ func reviewWebEntry(t *testing.T, h *harness, org int64, region, code, name, ope
 // the others through the API; the deadline shows on screen and turns red
 // when overdue; bad input gets 4xx and changes nothing.
 func TestReviewAPI_R21_1_MerchantAppliesReviewerDecides(t *testing.T) {
+	t.Parallel()
 	for _, backend := range sqltest.Backends(t) {
 		t.Run(backend, func(t *testing.T) {
 			h := newHarness(t, backend)

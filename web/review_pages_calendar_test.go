@@ -14,6 +14,7 @@ import (
 // year's schedule with its basis (bad input changes nothing) and removes
 // a mistaken day; others read it but cannot change it.
 func TestReviewUI_R21_1_CalendarPage(t *testing.T) {
+	t.Parallel()
 	for _, backend := range sqltest.Backends(t) {
 		t.Run(backend, func(t *testing.T) {
 			h := reviewuiHarness(t, backend)
@@ -67,6 +68,7 @@ func TestReviewUI_R21_1_CalendarPage(t *testing.T) {
 // Every page of this family in a role's menu opens, the menu shows it
 // exactly to the roles the policy allows, and pages speak English too.
 func TestReviewUI_R29_1_MenuAndLanguages(t *testing.T) {
+	t.Parallel()
 	h := reviewuiHarness(t, "sqlite")
 	reviewuiDocs(t, h)
 	want := map[string][]string{

@@ -155,6 +155,7 @@ func reviewuiRegCount(t *testing.T, h *harness) int {
 // restarts), the deadline passes and the queue shows it overdue, and the
 // operator registers the company, whose account then logs in (R18.1, R18.2).
 func TestReviewUI_R18_1_R18_2_RegisterOnThePage(t *testing.T) {
+	t.Parallel()
 	for _, backend := range sqltest.Backends(t) {
 		t.Run(backend, func(t *testing.T) {
 			h := reviewuiHarness(t, backend)
@@ -348,6 +349,7 @@ func reviewuiRegister(t *testing.T, h *harness, rules *shuyu.Document, company, 
 // counts at its end, exports as .xlsx and is filed with the authority,
 // who opens it from its inbox (R18.3); others get 403.
 func TestReviewUI_R18_3_MerchantsAndReport(t *testing.T) {
+	t.Parallel()
 	for _, backend := range sqltest.Backends(t) {
 		t.Run(backend, func(t *testing.T) {
 			h := reviewuiHarness(t, backend)

@@ -10,6 +10,7 @@ import (
 // Invariant 5: no input makes a 500. Every API route is hit, anonymously and
 // as a privileged user, with malformed and hostile bodies and path values.
 func TestAPI_NoInputMakes500(t *testing.T) {
+	t.Parallel()
 	h := newHarness(t, "sqlite")
 	tokens := []string{"", h.token("secadmin"), h.token("merchant-a"), "not-a-token"}
 	bodies := []string{"", "null", "[]", "{", `{"a":`, `"x"`, "0", `{"id":-1}`, `{"roles":[1,2]}`,

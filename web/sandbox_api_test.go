@@ -35,6 +35,7 @@ type sandboxResult struct {
 }
 
 func TestSandboxAPI_R14_1_R4_2_WorkspacesAndQueries(t *testing.T) {
+	t.Parallel()
 	for _, b := range sqltest.Backends(t) {
 		t.Run(b, func(t *testing.T) {
 			h, _, _, id := newSandboxHarness(t, b)
@@ -144,6 +145,7 @@ func TestSandboxAPI_R14_1_R4_2_WorkspacesAndQueries(t *testing.T) {
 // its tables, another id) and hostile queries are sent; every response body is
 // scanned for the real identifier values.
 func TestSandboxAPI_R4_2_R28_3_NoRawValueThroughAnyRoute(t *testing.T) {
+	t.Parallel()
 	h, f, s, id := newSandboxHarness(t, "sqlite")
 	a := h.token("merchant-a")
 	raw := f.RawValues(wstest.PopulationTable, "id_number", "name", "phone", "address")

@@ -40,6 +40,7 @@ func tenantIntent(a *shuyu.Actor, tg tenantTarget) (readUser, writeUser, readOrg
 }
 
 func TestTenant_R3_UsersAndOrgsOverHTTP(t *testing.T) {
+	t.Parallel()
 	for _, b := range sqltest.Backends(t) {
 		t.Run(b, func(t *testing.T) { tenantRun(t, b) })
 	}
@@ -145,6 +146,7 @@ func tenantRun(t *testing.T, backend string) {
 // Another tenant's object is indistinguishable from a missing one: same
 // status, same code, same message (no enumeration of ids).
 func TestTenant_R3_NotFoundLooksAbsent(t *testing.T) {
+	t.Parallel()
 	h := newHarness(t, "sqlite")
 	tok := h.token("merchant-b")
 	for _, kind := range []string{"users", "orgs"} {

@@ -16,6 +16,7 @@ import (
 // Login page: clear Chinese errors, 账号已锁定 for a locked account (MLPS
 // lockout), no open redirect, no cross-site login.
 func TestUI_R29_1_LoginErrors(t *testing.T) {
+	t.Parallel()
 	h := newHarness(t, "sqlite")
 	u := newUIClient(t, h)
 	st, body, _ := u.post("/login", url.Values{"username": {"merchant-b"}, "password": {"Wrong-pass-2026"}})
@@ -56,6 +57,7 @@ func TestUI_R29_1_LoginErrors(t *testing.T) {
 
 // Chinese by default; ?lang=en switches and the cookie remembers it.
 func TestUI_LanguageSwitch(t *testing.T) {
+	t.Parallel()
 	h := newHarness(t, "sqlite")
 	u := uiAs(t, h, "auditadmin")
 	_, body, _ := u.get("/")
@@ -80,6 +82,7 @@ func TestUI_LanguageSwitch(t *testing.T) {
 // is shown with the input kept and changes nothing; then create, edit,
 // unlock, reset password and reset TOTP (R29.1).
 func TestUI_R29_1_AccountForms(t *testing.T) {
+	t.Parallel()
 	for _, b := range sqltest.Backends(t) {
 		t.Run(b, func(t *testing.T) {
 			h := newHarness(t, b)
@@ -146,6 +149,7 @@ func itoa(n int64) string { return strconv.FormatInt(n, 10) }
 
 // Organizations: create, refuse a status change without a reason, disable.
 func TestUI_OrgForms(t *testing.T) {
+	t.Parallel()
 	for _, b := range sqltest.Backends(t) {
 		t.Run(b, func(t *testing.T) {
 			h := newHarness(t, b)
@@ -179,6 +183,7 @@ func TestUI_OrgForms(t *testing.T) {
 // A role that must use TOTP lands on the enrolment page, enrols with a real
 // code, and from then on logs in with password and code.
 func TestUI_R29_1_TOTPEnrolment(t *testing.T) {
+	t.Parallel()
 	h := newHarness(t, "sqlite")
 	sec := uiAs(t, h, "secadmin")
 	if _, body := sec.follow("/admin/security", url.Values{"roles": {"merchant"}}); !strings.Contains(body, "安全策略已保存") {
@@ -222,6 +227,7 @@ func TestUI_R29_1_TOTPEnrolment(t *testing.T) {
 
 // Change of one's own password ends the session; a mismatch changes nothing.
 func TestUI_ChangePassword(t *testing.T) {
+	t.Parallel()
 	h := newHarness(t, "sqlite")
 	u := uiAs(t, h, "expert")
 	st, body, _ := u.post("/me/password", url.Values{"old_password": {sqltest.Password}, "new_password": {"Xinjiang-2026!a"}, "new_password2": {"Xinjiang-2026!b"}})
@@ -240,6 +246,7 @@ func TestUI_ChangePassword(t *testing.T) {
 // Audit page (R28.1, R30.1): search, paging, export links, verification;
 // the regulator reads but cannot verify.
 func TestUI_R30_1_AuditAndSystemPages(t *testing.T) {
+	t.Parallel()
 	for _, b := range sqltest.Backends(t) {
 		t.Run(b, func(t *testing.T) {
 			h := newHarness(t, b)

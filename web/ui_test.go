@@ -112,6 +112,7 @@ func pageText(body string) string {
 // 403 to the others; anonymous visitors go to the login page (R29.1: 三员
 // 分立 — each administrator sees only their own pages).
 func TestUI_R29_1_PagesByRole(t *testing.T) {
+	t.Parallel()
 	pages := []struct {
 		path    string
 		allowed []string // nil: every role
@@ -170,6 +171,7 @@ func contains(list []string, s string) bool {
 // (never a 403 behind a menu item), and the administrators' items appear
 // only for them. This holds for the pages other capabilities register too.
 func TestUI_R29_1_MenuShowsOnlyAllowed(t *testing.T) {
+	t.Parallel()
 	h := newHarness(t, "sqlite")
 	only := map[string][]string{"/admin/orgs": {"secadmin"}, "/admin/users": {"secadmin"}, "/admin/security": {"secadmin"},
 		"/audit": {"auditadmin", "regulator"}, "/system": {"sysadmin"}}
@@ -196,6 +198,7 @@ func TestUI_R29_1_MenuShowsOnlyAllowed(t *testing.T) {
 // Every message key a template or a registered page uses exists in both
 // languages, and the message files load without duplicates.
 func TestUI_I18nComplete(t *testing.T) {
+	t.Parallel()
 	cat := i18nOnce()
 	for _, e := range cat.errs {
 		t.Error(e)
@@ -247,6 +250,7 @@ func TestUI_I18nComplete(t *testing.T) {
 // Every template parses, and no page carries inline script or style (the
 // CSP allows neither).
 func TestUI_TemplatesParseNoInline(t *testing.T) {
+	t.Parallel()
 	if err := templatesOnce().err; err != nil {
 		t.Fatal(err)
 	}
@@ -267,6 +271,7 @@ func TestUI_TemplatesParseNoInline(t *testing.T) {
 }
 
 func TestUI_StaticAndErrorPages(t *testing.T) {
+	t.Parallel()
 	h := newHarness(t, "sqlite")
 	u := uiAs(t, h, "secadmin")
 	req, _ := http.NewRequest("GET", h.srv.URL+"/static/app.css", nil)
@@ -296,6 +301,7 @@ func TestUI_StaticAndErrorPages(t *testing.T) {
 // a page whose Action the role lacks is neither in the menu nor on the
 // home page, and a capability's statuses have their badge tone.
 func TestUI_CapabilityHooks(t *testing.T) {
+	t.Parallel()
 	db, clock := sqltest.Open(t, "sqlite")
 	actors := sqltest.Seed(t, db)
 	s := New(Config{DB: db, Now: clock.Now})
@@ -323,6 +329,7 @@ func TestUI_CapabilityHooks(t *testing.T) {
 }
 
 func TestUI_MessageGloss(t *testing.T) {
+	t.Parallel()
 	msg := "账号因连续登录失败已锁定，请于 2026-11-25 09:30 后再试 (account locked)"
 	if got := uiMessage(langZH, msg); got != "账号因连续登录失败已锁定，请于 2026-11-25 09:30 后再试" {
 		t.Errorf("zh: %q", got)

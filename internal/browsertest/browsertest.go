@@ -1,11 +1,13 @@
 // Package browsertest drives a real, headless Debian chromium through the
 // Chrome DevTools Protocol (chromedp) for end-to-end tests of the web UI.
 //
-// Start skips the test, with the reason, when no chromium is installed,
+// Start is the one chromium launcher of the test suite. It skips the test
+// under -short, and, with the reason, when no chromium is installed,
 // unless SHUYU_REQUIRE_BROWSER=1 (CI sets it, after .ci/run installs
 // chromium and fonts-wqy-microhei so that Chinese renders), in which case
 // a missing browser fails the test. Every helper fails the test on error,
-// naming the page it was on and saving a screenshot for humans.
+// naming the page it was on and saving a screenshot for humans. Tests that
+// need chromedp actions the helpers lack run them on Context.
 package browsertest
 
 import (
@@ -49,10 +51,28 @@ func execPath() string {
 	return ""
 }
 
+// Option changes how Start launches chromium.
+type Option func(*options)
+
+type options struct{ width, height int }
+
+// WindowSize sets the window's size (1366×768 unless set).
+func WindowSize(width, height int) Option {
+	return func(o *options) { o.width, o.height = width, height }
+}
+
 // Start launches chromium headless at 1366×768 with a fresh profile and
-// returns its tab; it is closed when the test ends.
-func Start(t testing.TB) *Browser {
+// returns its tab; it is closed when the test ends. Under -short it skips
+// the test: browser tests are the slowest of the suite.
+func Start(t testing.TB, opt ...Option) *Browser {
 	t.Helper()
+	if testing.Short() {
+		t.Skip("browser test skipped under -short")
+	}
+	o := options{width: 1366, height: 768}
+	for _, f := range opt {
+		f(&o)
+	}
 	path := execPath()
 	if path == "" {
 		msg := "browser test skipped: no chromium found (apt-get install chromium fonts-wqy-microhei, or set SHUYU_CHROMIUM)"
@@ -82,7 +102,7 @@ func Start(t testing.TB) *Browser {
 		chromedp.Flag("disable-default-apps", true),
 		chromedp.Flag("lang", "zh-CN"),
 		chromedp.UserDataDir(profile),
-		chromedp.WindowSize(1366, 768),
+		chromedp.WindowSize(o.width, o.height),
 	}
 	actx, cancelAlloc := chromedp.NewExecAllocator(context.Background(), opts...)
 	ctx, cancelTab := chromedp.NewContext(actx, chromedp.WithLogf(t.Logf))
@@ -102,6 +122,10 @@ func Start(t testing.TB) *Browser {
 	}
 	return b
 }
+
+// Context is the tab's chromedp context, for tests that run chromedp
+// actions themselves; it ends with the test.
+func (b *Browser) Context() context.Context { return b.ctx }
 
 // run runs one action with the helper timeout.
 func run[T any](b *Browser, a chromedp.Action[T]) (T, error) {
@@ -140,15 +164,54 @@ func (b *Browser) Navigate(url string) {
 	}
 }
 
-// Fill replaces the value of the form field matched by the CSS selector by
-// typing value into it (key events, as a user would).
+// Fill replaces the value of the form field (an <input> or a <textarea>,
+// empty or not) matched by the CSS selector by typing value into it (key
+// events, as a user would). chromedp's Clear cannot empty a <textarea>
+// that holds no text node, so a textarea is emptied by script first.
 func (b *Browser) Fill(css, value string) {
 	b.t.Helper()
-	if _, err := run(b, chromedp.Clear(chromedp.CSS(css))); err != nil {
+	isTextarea, err := run(b, chromedp.Evaluate[bool](`(() => { const e = document.querySelector(`+q(css)+`);
+		if (!e || e.tagName !== "TEXTAREA") return false;
+		e.value = ""; e.dispatchEvent(new Event("input", {bubbles: true})); return true; })()`))
+	if err != nil {
 		b.fail("clear %s: %v", css, err)
+	}
+	if !isTextarea {
+		if _, err := run(b, chromedp.Clear(chromedp.CSS(css))); err != nil {
+			b.fail("clear %s: %v", css, err)
+		}
 	}
 	if _, err := run(b, chromedp.SendKeys(chromedp.CSS(css), value)); err != nil {
 		b.fail("fill %s: %v", css, err)
+	}
+}
+
+// SetValue sets the value of the form control matched by css at once (no
+// key events) and fires its input and change events, as a date picker or a
+// paste does.
+func (b *Browser) SetValue(css, value string) {
+	b.t.Helper()
+	js := fmt.Sprintf(`(() => { const e = document.querySelector(%s); if (!e) return false;
+		e.value = %s; e.dispatchEvent(new Event("input", {bubbles: true}));
+		e.dispatchEvent(new Event("change", {bubbles: true})); return e.value === %s; })()`, q(css), q(value), q(value))
+	ok, err := run(b, chromedp.Evaluate[bool](js))
+	if err != nil || !ok {
+		b.fail("set %s to %q: %v", css, value, err)
+	}
+}
+
+// UploadFiles chooses the files at paths in the <input type="file">
+// matched by css (DOM.setFileInputFiles), as the file dialog would; the
+// form is not submitted.
+func (b *Browser) UploadFiles(css string, paths ...string) {
+	b.t.Helper()
+	for _, p := range paths {
+		if _, err := os.Stat(p); err != nil {
+			b.t.Fatalf("upload %s: %v", css, err)
+		}
+	}
+	if _, err := run(b, chromedp.SetUploadFiles(chromedp.CSS(css), paths)); err != nil {
+		b.fail("upload %v in %s: %v", paths, css, err)
 	}
 }
 

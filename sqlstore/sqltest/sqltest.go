@@ -1,8 +1,9 @@
 // Package sqltest opens real stores for tests: SQLite in a temporary
 // directory always, and PostgreSQL when SHUYU_TEST_POSTGRES names a server
-// (a fresh database per test, dropped afterwards). CI sets
-// SHUYU_REQUIRE_POSTGRES=1 so that a missing server fails instead of
-// skipping.
+// (a fresh database per test, copied from a template migrated once per test
+// binary, dropped afterwards). CI sets SHUYU_REQUIRE_POSTGRES=1 so that a
+// missing server fails instead of skipping. Each runs a test once per
+// backend, in parallel, with a seeded store.
 package sqltest
 
 import (
@@ -12,6 +13,7 @@ import (
 	"encoding/hex"
 	"net/url"
 	"os"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -57,12 +59,14 @@ var Start = time.Date(2026, 11, 25, 9, 0, 0, 0, time.FixedZone("CST", 8*3600))
 
 // Open opens a fresh, migrated store of the backend with a settable clock.
 // Password hashing is cheap in tests (the cost is a parameter, not a rule).
+// On PostgreSQL the database is a copy of a migrated template (see
+// freshDatabase), so migrations run once per test binary, not per test.
 func Open(t testing.TB, backend string) (*sqlstore.DB, *Clock) {
 	t.Helper()
 	clock := NewClock(Start)
 	opt := sqlstore.Options{DataDir: t.TempDir(), Now: clock.Now}
 	if backend == "postgres" {
-		opt.URL = FreshPostgres(t)
+		opt.URL = freshDatabase(t, true)
 	}
 	db, err := sqlstore.Open(context.Background(), opt)
 	if err != nil {
@@ -73,32 +77,262 @@ func Open(t testing.TB, backend string) (*sqlstore.DB, *Clock) {
 	return db, clock
 }
 
-// FreshPostgres creates a throwaway database on the SHUYU_TEST_POSTGRES
-// server, dropped when the test ends, and returns its URL (for tests that
-// open a second handle on the same database).
+// Env is one backend's world for a store test: a fresh migrated store, its
+// clock (starting at Start) and, for Each, the accounts Seed creates.
+type Env struct {
+	Backend string // "sqlite" or "postgres"
+	DB      *sqlstore.DB
+	Clock   *Clock
+	Actors  map[string]*shuyu.Actor // Seed's accounts by username; nil under EachEmpty
+}
+
+// Each runs fn once per backend (see Backends) as a subtest named after the
+// backend, each with its own fresh store, seeded with Seed. The subtests
+// run in parallel, with each other and with the package's other parallel
+// tests, so fn must leave package-level state alone; and since a parallel
+// subtest runs after its parent's function has returned, anything the
+// caller sets up for fn must be undone with t.Cleanup, not defer.
+func Each(t *testing.T, fn func(t *testing.T, env *Env)) {
+	t.Helper()
+	each(t, true, fn)
+}
+
+// EachEmpty is Each without Seed: the store holds only what the migrations
+// put in it (for tests that count every event or build their own world).
+func EachEmpty(t *testing.T, fn func(t *testing.T, env *Env)) {
+	t.Helper()
+	each(t, false, fn)
+}
+
+// EachBackend runs fn once per backend as a parallel subtest, like Each,
+// for tests that build their own world for the backend (wstest, two
+// handles on one database).
+func EachBackend(t *testing.T, fn func(t *testing.T, backend string)) {
+	t.Helper()
+	for _, b := range Backends(t) {
+		t.Run(b, func(t *testing.T) {
+			t.Parallel()
+			pgSlot(t, b)
+			fn(t, b)
+		})
+	}
+}
+
+func each(t *testing.T, seed bool, fn func(t *testing.T, env *Env)) {
+	t.Helper()
+	for _, b := range Backends(t) {
+		t.Run(b, func(t *testing.T) {
+			t.Parallel()
+			pgSlot(t, b)
+			db, clock := Open(t, b)
+			env := &Env{Backend: b, DB: db, Clock: clock}
+			if seed {
+				env.Actors = Seed(t, db)
+			}
+			fn(t, env)
+		})
+	}
+}
+
+// pgSlots bounds the PostgreSQL subtests of Each and EachBackend that run
+// at once in one test binary. go test runs up to -parallel (GOMAXPROCS)
+// tests per binary and up to -p (GOMAXPROCS) binaries at once, and a
+// store's pool may grow to 20 connections (the concurrency tests hold 8 at
+// once), so on a machine with many cores the throwaway server's
+// max_connections (200, scripts/pg-throwaway) could otherwise be reached.
+// Tests that loop over Backends themselves (web, workspace, demo) open
+// PostgreSQL one backend at a time, at most -parallel of them per binary.
+// On the 2-core machine the whole suite peaked at about 20 connections.
+var pgSlots = make(chan struct{}, 4)
+
+// pgSlot holds one of pgSlots until the test ends, on PostgreSQL.
+func pgSlot(t *testing.T, backend string) {
+	if backend != "postgres" {
+		return
+	}
+	pgSlots <- struct{}{}
+	t.Cleanup(func() { <-pgSlots })
+}
+
+// FreshPostgres creates an empty throwaway database on the
+// SHUYU_TEST_POSTGRES server, dropped when the test ends, and returns its
+// URL (for tests that open two handles on one database and so run the
+// migrations themselves, concurrently).
 func FreshPostgres(t testing.TB) string {
+	t.Helper()
+	return freshDatabase(t, false)
+}
+
+// freshDatabase creates a database dropped when the test ends: a copy of
+// the migrated template when fromTemplate is set and the template could be
+// built, else an empty one (sqlstore.Open then migrates it).
+func freshDatabase(t testing.TB, fromTemplate bool) string {
+	t.Helper()
 	base := os.Getenv("SHUYU_TEST_POSTGRES")
-	admin, err := sql.Open("pgx", base)
+	admin, err := adminDB(base)
 	if err != nil {
 		t.Fatal(err)
 	}
 	b := make([]byte, 6)
 	rand.Read(b)
 	name := "shuyu_test_" + hex.EncodeToString(b)
-	if _, err := admin.Exec(`CREATE DATABASE ` + name); err != nil {
-		admin.Close()
+	plain := `CREATE DATABASE ` + name
+	tmpl := ""
+	if fromTemplate {
+		tmpl = pgTemplate(t, admin, base)
+	}
+	if tmpl == "" {
+		_, err = admin.Exec(plain)
+	} else if err = pgRetryInUse(func() error { _, err := admin.Exec(plain + ` TEMPLATE ` + tmpl); return err }); err != nil {
+		// The template went away (a binary with other migrations dropped
+		// it): this database is migrated by sqlstore.Open instead.
+		t.Logf("copy of the migrated template %s failed, migrating instead: %v", tmpl, err)
+		_, err = admin.Exec(plain)
+	}
+	if err != nil {
 		t.Fatalf("create test database: %v", err)
 	}
 	t.Cleanup(func() {
 		admin.Exec(`DROP DATABASE IF EXISTS ` + name + ` WITH (FORCE)`)
-		admin.Close()
 	})
+	return databaseURL(t, base, name)
+}
+
+func databaseURL(t testing.TB, base, name string) string {
 	u, err := url.Parse(base)
 	if err != nil {
 		t.Fatal(err)
 	}
 	u.Path = "/" + name
 	return u.String()
+}
+
+// pgAdmin is the process's one connection pool to the server's maintenance
+// database (creating and dropping test databases), never closed.
+var pgAdmin struct {
+	mu   sync.Mutex
+	base string
+	db   *sql.DB
+}
+
+func adminDB(base string) (*sql.DB, error) {
+	pgAdmin.mu.Lock()
+	defer pgAdmin.mu.Unlock()
+	if pgAdmin.db != nil && pgAdmin.base == base {
+		return pgAdmin.db, nil
+	}
+	db, err := sql.Open("pgx", base)
+	if err != nil {
+		return nil, err
+	}
+	db.SetMaxOpenConns(4)
+	pgAdmin.base, pgAdmin.db = base, db
+	return db, nil
+}
+
+// pgTmpl is the migrated template database of this process ("" when it
+// could not be built: each database is then migrated on its own).
+var pgTmpl struct {
+	mu   sync.Mutex
+	done bool
+	name string
+}
+
+// pgTemplate returns the name of a database holding exactly the current
+// migrations and nothing else, building it on first use. Its name carries
+// sqlstore.MigrationsDigest, so a changed migration gets a new template;
+// an advisory lock lets one of the test binaries that start together build
+// it while the others wait. Templates of other migration sets are dropped
+// when no one is copying them.
+func pgTemplate(t testing.TB, db *sql.DB, base string) string {
+	pgTmpl.mu.Lock()
+	defer pgTmpl.mu.Unlock()
+	if !pgTmpl.done {
+		pgTmpl.done = true
+		name, err := buildTemplate(t, db, base)
+		if err != nil {
+			t.Logf("PostgreSQL: no migrated template (%v); each test database is migrated on its own", err)
+		}
+		pgTmpl.name = name
+	}
+	return pgTmpl.name
+}
+
+func buildTemplate(t testing.TB, db *sql.DB, base string) (string, error) {
+	digest, err := sqlstore.MigrationsDigest(sqlstore.Postgres)
+	if err != nil {
+		return "", err
+	}
+	name := "shuyu_tmpl_" + digest[:20]
+	ctx := context.Background()
+	conn, err := db.Conn(ctx)
+	if err != nil {
+		return "", err
+	}
+	defer conn.Close()
+	if _, err := conn.ExecContext(ctx, `SELECT pg_advisory_lock(7466338)`); err != nil {
+		return "", err
+	}
+	defer conn.ExecContext(ctx, `SELECT pg_advisory_unlock(7466338)`)
+	var n int
+	if err := conn.QueryRowContext(ctx, `SELECT count(*) FROM pg_database WHERE datname = $1`, name).Scan(&n); err != nil {
+		return "", err
+	}
+	if n == 1 {
+		return name, nil
+	}
+	build := name + "_build"
+	for _, q := range []string{`DROP DATABASE IF EXISTS ` + build + ` WITH (FORCE)`, `CREATE DATABASE ` + build} {
+		if _, err := conn.ExecContext(ctx, q); err != nil {
+			return "", err
+		}
+	}
+	dir, err := os.MkdirTemp("", "shuyu-pg-template-")
+	if err != nil {
+		return "", err
+	}
+	defer os.RemoveAll(dir)
+	store, err := sqlstore.Open(ctx, sqlstore.Options{URL: databaseURL(t, base, build), DataDir: dir, Now: NewClock(Start).Now})
+	if err != nil {
+		return "", err
+	}
+	store.Close()
+	if err := pgRetryInUse(func() error {
+		_, err := conn.ExecContext(ctx, `ALTER DATABASE `+build+` RENAME TO `+name)
+		return err
+	}); err != nil {
+		return "", err
+	}
+	rows, err := conn.QueryContext(ctx, `SELECT datname FROM pg_database WHERE datname LIKE 'shuyu\_tmpl\_%' AND datname <> $1`, name)
+	if err != nil {
+		return name, nil
+	}
+	var stale []string
+	for rows.Next() {
+		var s string
+		if rows.Scan(&s) == nil {
+			stale = append(stale, s)
+		}
+	}
+	rows.Close()
+	for _, s := range stale {
+		conn.ExecContext(ctx, `DROP DATABASE IF EXISTS `+s) // fails, harmlessly, while in use
+	}
+	return name, nil
+}
+
+// pgRetryInUse runs f again while PostgreSQL answers that a database is
+// being accessed by other users (SQLSTATE 55006): a closed pool's backends
+// take a moment to exit.
+func pgRetryInUse(f func() error) error {
+	var err error
+	for i := 0; i < 50; i++ {
+		if err = f(); err == nil || !strings.Contains(err.Error(), "55006") && !strings.Contains(err.Error(), "being accessed by other users") {
+			return err
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+	return err
 }
 
 // Seed creates the organizations and accounts most tests need, one of each

@@ -142,6 +142,18 @@ var safeOverAggregates = map[string]bool{
 	"nullif": true, "floor": true, "ceil": true, "ceiling": true,
 }
 
+// safeChildren is a copy of n with each child made safe.
+func (c *checker) safeChildren(n node) node {
+	out := deepCopy(n)
+	ch := arr(out, "children")
+	for i, x := range ch {
+		if xn, ok := x.(node); ok {
+			ch[i] = c.safe(xn)
+		}
+	}
+	return out
+}
+
 // safe rewrites a select item or condition of an aggregating subquery so
 // that evaluating it cannot fail on any value: row expressions (aggregate
 // arguments and filters) run inside TRY, aggregate results become DOUBLE
@@ -176,14 +188,7 @@ func (c *checker) safe(n node) node {
 			c.refuse("subquery_expression", "按人汇总的子查询中，对聚合结果只能做四则运算、round、abs 等简单计算；其余请在外层计算")
 			return n
 		}
-		out := deepCopy(n)
-		ch := arr(out, "children")
-		for i, x := range ch {
-			if xn, ok := x.(node); ok {
-				ch[i] = c.safe(xn)
-			}
-		}
-		return out
+		return c.safeChildren(n)
 	case "COMPARISON":
 		out := deepCopy(n)
 		out["left"], out["right"] = c.safe(obj(n, "left")), c.safe(obj(n, "right"))
@@ -195,14 +200,7 @@ func (c *checker) safe(n node) node {
 			c.refuse("subquery_expression", "按人汇总的子查询中不支持对聚合结果做 %s 运算", str(n, "type"))
 			return n
 		}
-		out := deepCopy(n)
-		ch := arr(out, "children")
-		for i, x := range ch {
-			if xn, ok := x.(node); ok {
-				ch[i] = c.safe(xn)
-			}
-		}
-		return out
+		return c.safeChildren(n)
 	case "BETWEEN":
 		out := deepCopy(n)
 		out["input"], out["lower"], out["upper"] = c.safe(obj(n, "input")), c.safe(obj(n, "lower")), c.safe(obj(n, "upper"))

@@ -729,6 +729,7 @@ func TestDisclosureAttack_R28_3_R4_2(t *testing.T) {
 	if testing.Short() {
 		t.Skip("attack campaign (30,000-person fixture, hundreds of queries) skipped under -short; sandbox's own attack tests still run")
 	}
+	t.Parallel() // its own world; its subtests run in order
 	e := newAttackEnv(t, atkPersons)
 	e.outcomeOracles(t)
 	e.shapeOracles(t)

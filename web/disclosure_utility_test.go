@@ -395,6 +395,7 @@ func TestDisclosureUtility_R4_2_R28_3_AnalystQuestionsAnswered(t *testing.T) {
 	if testing.Short() {
 		t.Skip("utility measurement over a 200,000-person fixture skipped under -short")
 	}
+	t.Parallel() // its own world, no timing asserted
 	ctx := context.Background()
 	start := time.Now()
 	f := wstest.New(t, "sqlite", utilityPersons)

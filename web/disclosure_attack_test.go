@@ -1188,7 +1188,9 @@ func (e *attackEnv) padding(t *testing.T) {
 				t.Logf("%s: refused as a cross product, the padding cannot be written", fm.name)
 				return
 			}
-			if _, ok := fm.est(base); !ok {
+			// Released is enough: padding may make a figure's noise as large
+			// as the figure (each padded person touches the whole group).
+			if !base.released() || len(base.Rows) == 0 {
 				t.Errorf("baseline not released: the padded query over the %s %s persons of %s: %s", v.household, v.gender, v.township, base.brief())
 			}
 			hits, answered := 0, 0

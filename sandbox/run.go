@@ -32,7 +32,7 @@ func (e *Engine) Run(ctx context.Context, conn *sql.Conn, ws *Workspace, sqlText
 	if err := e.prepare(ctx, conn); err != nil {
 		return nil, shuyu.Wrap(op, err)
 	}
-	st, why, err := parse(ctx, conn, sqlText)
+	c, p, why, err := e.check(ctx, conn, ws, sqlText)
 	if err != nil {
 		return nil, shuyu.Wrap(op, err)
 	}
@@ -40,10 +40,6 @@ func (e *Engine) Run(ctx context.Context, conn *sql.Conn, ws *Workspace, sqlText
 	if why != nil {
 		return e.rejected(res, start, *why), nil
 	}
-	e.mu.Lock()
-	c := newChecker(ws, ws.dpMode(), e.Now().Format("2006-01-02"))
-	p := c.statement(st)
-	e.mu.Unlock()
 	if p == nil || c.failed() {
 		return e.rejected(res, start, *c.reasons...), nil
 	}
@@ -77,6 +73,19 @@ func (e *Engine) Run(ctx context.Context, conn *sql.Conn, ws *Workspace, sqlText
 		return e.failed(res, start, err)
 	}
 	return res, nil
+}
+
+// check parses sqlText and checks it into a plan: why is set when DuckDB's
+// parser refuses it, c's reasons when the rules do (p is then nil).
+func (e *Engine) check(ctx context.Context, conn *sql.Conn, ws *Workspace, sqlText string) (c *checker, p *plan, why *Reason, err error) {
+	st, why, err := parse(ctx, conn, sqlText)
+	if err != nil || why != nil {
+		return nil, nil, why, err
+	}
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	c = newChecker(ws, ws.dpMode(), e.Now().Format("2006-01-02"))
+	return c, c.statement(st), nil, nil
 }
 
 // ExecutionFailed is the one outcome of any failure while a real-data query

@@ -48,18 +48,11 @@ func (e *Engine) RowLevel(ctx context.Context, conn *sql.Conn, ws *Workspace, sq
 	if err := validWorkspace(ws); err != nil {
 		return false, shuyu.Wrap(op, err)
 	}
-	st, why, err := parse(ctx, conn, sqlText)
+	c, p, why, err := e.check(ctx, conn, ws, sqlText)
 	if err != nil {
 		return false, shuyu.Wrap(op, err)
 	}
-	if why != nil {
-		return false, nil
-	}
-	e.mu.Lock()
-	c := newChecker(ws, ws.dpMode(), e.Now().Format("2006-01-02"))
-	p := c.statement(st)
-	e.mu.Unlock()
-	return p != nil && !c.failed() && !p.aggregate, nil
+	return why == nil && p != nil && !c.failed() && !p.aggregate, nil
 }
 
 // WithheldSeq parses a withheld result's merchant-facing name result_N.

@@ -57,7 +57,7 @@ func TestBrowser_R10_1_R11_1_UploadProgressAndQualityReport(t *testing.T) {
 	}
 	do("login", chromedp.Navigate(base+"/login"), chromedp.SendKeys(chromedp.CSS("#username"), "dept-gongan"),
 		chromedp.SendKeys(chromedp.CSS("#password"), sqltest.Password), chromedp.Click(chromedp.CSS("#login-submit")),
-		chromedp.WaitVisible(chromedp.CSS("main")))
+		chromedp.WaitVisible(chromedp.CSS("#logout"))) // only the page after login has it: navigating earlier aborts the login's redirect
 	do("entry page", chromedp.Navigate(fmt.Sprintf("%s/domain/entries/%d", base, id)), chromedp.WaitVisible(chromedp.CSS("#upload-form")))
 	// Record what the progress bar shows, across the navigation to the job
 	// page, in sessionStorage.

@@ -235,7 +235,7 @@ func TestUI_I18nComplete(t *testing.T) {
 		used["orgkind."+string(k)] = "shuyu.OrgKinds"
 	}
 	for _, k := range []string{"error.title.400", "error.title.403", "error.title.404", "error.title.500", "error.title.other", "app.name"} {
-		used[k] = "ui.go"
+		used[k] = "pages.go"
 	}
 	if len(used) < 100 {
 		t.Fatalf("found only %d keys in use: the scan is broken", len(used))

@@ -26,7 +26,7 @@ func (s *Server) sandboxRoutes() {
 	s.handle("GET", "/api/v1/workspaces/{id}/tables/{table}/sample", h.sample)
 	s.handle("GET", "/api/v1/workspaces/{id}/tables/{table}/simulated.csv", h.download)
 	h.pages()
-	h.runningRoutes() // queries_running.go: the overseers' running queries
+	h.runningRoutes() // sandbox_running.go: the overseers' running queries
 }
 
 type sandboxAPI struct {

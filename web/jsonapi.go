@@ -43,6 +43,22 @@ func (s *Server) optionalActor(r *http.Request) (*shuyu.Actor, error) {
 	return s.actor(r)
 }
 
+// allowedTo is s.actor followed by a check of an action on a collection:
+// a caller who may not act at all is refused before its body or the rest
+// of its path is read (the refusal says nothing about either).
+func (s *Server) allowedTo(act shuyu.Action, res shuyu.Resource) actorOf {
+	return func(r *http.Request) (*shuyu.Actor, error) {
+		a, err := s.actor(r)
+		if err != nil {
+			return nil, err
+		}
+		if err := shuyu.Authorize(a, act, res); err != nil {
+			return nil, err
+		}
+		return a, nil
+	}
+}
+
 // noBody is the input of a command that reads no body (whatever is sent is
 // ignored, as a handler that never decodes ignores it).
 type noBody struct{}
@@ -105,12 +121,44 @@ func noResult(v any) bool {
 
 // onObject answers GET /…/{id}: fn's result as JSON.
 func onObject[Out any](who actorOf, fn func(ctx context.Context, a *shuyu.Actor, id int64) (Out, error)) handlerFunc {
+	return onObjectPart(who, "", func(ctx context.Context, a *shuyu.Actor, id int64, _ string, _ url.Values) (Out, error) {
+		return fn(ctx, a, id)
+	})
+}
+
+// onObjectList answers GET /…/{id}/things: fn's items as {"items","total"}.
+func onObjectList[T any](who actorOf, fn func(ctx context.Context, a *shuyu.Actor, id int64) ([]T, error)) handlerFunc {
+	return onObjectCollection(who, func(ctx context.Context, a *shuyu.Actor, id int64, _ url.Values) ([]T, error) {
+		return fn(ctx, a, id)
+	})
+}
+
+// onObjectCollection answers GET /…/{id}/things with filters or a limit in
+// the query: fn's items as {"items","total"}.
+func onObjectCollection[T any](who actorOf, fn func(ctx context.Context, a *shuyu.Actor, id int64, q url.Values) ([]T, error)) handlerFunc {
+	return onObjectPart(who, "", func(ctx context.Context, a *shuyu.Actor, id int64, _ string, q url.Values) (any, error) {
+		items, err := fn(ctx, a, id, q)
+		if err != nil {
+			return nil, err
+		}
+		return listOf(items), nil
+	})
+}
+
+// onObjectPart answers GET /…/{id}/things/{name}: fn gets the raw path
+// value {name} (it checks it; "" names none) and the query, and its result
+// is written as JSON.
+func onObjectPart[Out any](who actorOf, name string, fn func(ctx context.Context, a *shuyu.Actor, id int64, part string, q url.Values) (Out, error)) handlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) error {
 		a, id, err := objectCall(who, r)
 		if err != nil {
 			return err
 		}
-		out, err := fn(r.Context(), a, id)
+		part := ""
+		if name != "" {
+			part = r.PathValue(name)
+		}
+		out, err := fn(r.Context(), a, id, part, r.URL.Query())
 		if err != nil {
 			return err
 		}
@@ -119,37 +167,16 @@ func onObject[Out any](who actorOf, fn func(ctx context.Context, a *shuyu.Actor,
 	}
 }
 
-// onObjectList answers GET /…/{id}/things: fn's items as {"items","total"}.
-func onObjectList[T any](who actorOf, fn func(ctx context.Context, a *shuyu.Actor, id int64) ([]T, error)) handlerFunc {
-	return func(w http.ResponseWriter, r *http.Request) error {
-		a, id, err := objectCall(who, r)
-		if err != nil {
-			return err
-		}
-		items, err := fn(r.Context(), a, id)
-		if err != nil {
-			return err
-		}
-		writeJSON(w, http.StatusOK, listOf(items))
-		return nil
-	}
-}
-
 // onCollection answers GET /…/things: fn's items as {"items","total"}; fn
 // reads its filters from the query.
 func onCollection[T any](who actorOf, fn func(ctx context.Context, a *shuyu.Actor, q url.Values) ([]T, error)) handlerFunc {
-	return func(w http.ResponseWriter, r *http.Request) error {
-		a, err := who(r)
+	return onQuery(who, func(ctx context.Context, a *shuyu.Actor, q url.Values) (any, error) {
+		items, err := fn(ctx, a, q)
 		if err != nil {
-			return err
+			return nil, err
 		}
-		items, err := fn(r.Context(), a, r.URL.Query())
-		if err != nil {
-			return err
-		}
-		writeJSON(w, http.StatusOK, listOf(items))
-		return nil
-	}
+		return listOf(items), nil
+	})
 }
 
 // onQuery answers a GET without {id} whose answer is not a list: fn's
@@ -222,5 +249,19 @@ func command[In, Out any](who actorOf, status int, fn func(ctx context.Context, 
 			return err
 		}
 		return answer(w, status, out)
+	}
+}
+
+// commandOnKey answers a state change on an object named by a string path
+// value {name} (a token, not an id) with an input of type In: the caller,
+// then the input, then fn with the raw key. fn checks the key itself, after
+// its own authorization, so that a refused caller learns nothing from it.
+// 200 with fn's result, or 204 when there is none.
+func commandOnKey[In, Out any](who actorOf, name string, fn func(ctx context.Context, a *shuyu.Actor, key string, in In) (Out, error)) handlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) error {
+		key := r.PathValue(name)
+		return command(who, http.StatusOK, func(ctx context.Context, a *shuyu.Actor, in In) (Out, error) {
+			return fn(ctx, a, key, in)
+		})(w, r)
 	}
 }

@@ -230,3 +230,37 @@ func TestSandboxAPI_R4_2_R28_3_NoRawValueThroughAnyRoute(t *testing.T) {
 		}
 	}
 }
+
+// R14.1: the order in which the workspace routes refuse stays as the API
+// promises: a caller who may not open a workspace is refused (403) before
+// its body is read; a bad limit or a malformed table name is a clear 4xx.
+func TestSandboxAPI_R14_1_RefusalsBeforeBadInput(t *testing.T) {
+	t.Parallel()
+	h, _, _, id := newSandboxHarness(t, "sqlite")
+	a, op := h.token("merchant-a"), h.token("operator-admin")
+	bad := map[string]any{"no_such_field": 1}
+	h.call(a, "POST", "/api/v1/workspaces", bad, 403, nil)
+	h.call(op, "POST", "/api/v1/workspaces", bad, 400, nil)
+	h.call("", "POST", "/api/v1/workspaces", bad, 401, nil)
+	ws := fmt.Sprintf("/api/v1/workspaces/%d", id)
+	for _, c := range []struct {
+		path string
+		want int
+	}{
+		{ws + "/queries?limit=0", 400}, {ws + "/queries?limit=501", 400}, {ws + "/queries?limit=x", 400},
+		{ws + "/queries?limit=500", 200},
+		{ws + "/tables/zw_ga_0001/sample?limit=1001", 400}, {ws + "/tables/zw_ga_0001/sample?limit=2", 200},
+		{ws + "/tables/no-such;table/sample", 404}, {ws + "/tables/no-such;table/simulated.csv", 404},
+		{"/api/v1/workspaces/x/queries", 404},
+	} {
+		h.call(a, "GET", c.path, nil, c.want, nil)
+	}
+	var sample struct {
+		Table, Data string
+		Rows        [][]any
+	}
+	h.call(a, "GET", ws+"/tables/zw_ga_0001/sample?limit=2", nil, 200, &sample)
+	if sample.Table != "zw_ga_0001" || sample.Data != "simulated" || len(sample.Rows) != 2 {
+		t.Errorf("sample %+v", sample)
+	}
+}

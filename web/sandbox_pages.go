@@ -13,14 +13,14 @@ import (
 var sandboxTones = map[string]string{"active": "ok", "frozen": "warn", "expired": "muted", "closed": "muted",
 	"released": "ok", "withheld": "warn", "rejected": "danger"}
 
-// pages registers the SQL workbench (R14.1): the schema with each column's
+// sandboxPages registers the SQL workbench (R14.1): the schema with each column's
 // policy explained, a simulated sample (R6.1), an editor, results and the
 // reasons for anything withheld or rejected, in plain Chinese.
-func (h *sandboxAPI) pages() {
-	h.s.page("GET /workspaces", pageOpts{Nav: "nav.sandbox", Group: "nav.group.dev", Order: 10,
+func (s *Server) sandboxPages() {
+	s.page("GET /workspaces", pageOpts{Nav: "nav.sandbox", Group: "nav.group.dev", Order: 10,
 		Action: shuyu.ActWorkspaceRead, Desc: "nav.sandbox.desc",
 		Count: func(ctx context.Context, a *shuyu.Actor) (int, error) {
-			ws, err := h.s.db.Workspaces(ctx, a)
+			ws, err := s.db.Workspaces(ctx, a)
 			n := 0
 			for _, w := range ws {
 				if w.Status == shuyu.WorkspaceActive {
@@ -28,17 +28,17 @@ func (h *sandboxAPI) pages() {
 				}
 			}
 			return n, err
-		}, CountLabel: "sandbox.count.active"}, h.uiList)
-	h.s.page("GET /workspaces/{id}", pageOpts{Action: shuyu.ActWorkspaceRead}, h.uiWorkbench)
-	h.s.page("POST /workspaces/{id}/query", pageOpts{Action: shuyu.ActWorkspaceQuery}, h.uiQuery)
+		}, CountLabel: "sandbox.count.active"}, s.uiWorkspaces)
+	s.page("GET /workspaces/{id}", pageOpts{Action: shuyu.ActWorkspaceRead}, s.uiWorkbench)
+	s.page("POST /workspaces/{id}/query", pageOpts{Action: shuyu.ActWorkspaceQuery}, s.uiWorkbenchQuery)
 }
 
-func (h *sandboxAPI) uiList(w http.ResponseWriter, r *http.Request) error {
-	items, err := h.s.db.Workspaces(r.Context(), uiActor(r))
+func (s *Server) uiWorkspaces(w http.ResponseWriter, r *http.Request) error {
+	items, err := s.db.Workspaces(r.Context(), uiActor(r))
 	if err != nil {
 		return err
 	}
-	return h.s.render(w, r, "sandbox/list.html", map[string]any{"Items": items, "Tone": sandboxTones})
+	return s.render(w, r, "sandbox/list.html", map[string]any{"Items": items, "Tone": sandboxTones})
 }
 
 // sampleView is a few rows of a table's simulated twin.
@@ -60,17 +60,17 @@ type workbenchData struct {
 	Tone    map[string]string
 }
 
-func (h *sandboxAPI) workbench(r *http.Request, id int64) (*workbenchData, error) {
+func (s *Server) workbench(r *http.Request, id int64) (*workbenchData, error) {
 	a := uiActor(r)
 	ctx := r.Context()
 	if shuyu.Can(a, shuyu.ActWorkspaceSimulate, shuyu.Resource{Kind: "workspace"}) {
 		// First visit generates the simulated twins; a failure leaves the
 		// samples empty rather than the page broken.
-		if err := h.ws.EnsureSimulated(ctx, a, id); err != nil && shuyu.ErrorCode(err) != shuyu.EINTERNAL {
+		if err := s.ws.EnsureSimulated(ctx, a, id); err != nil && shuyu.ErrorCode(err) != shuyu.EINTERNAL {
 			return nil, err
 		}
 	}
-	d, err := h.ws.Describe(ctx, a, id)
+	d, err := s.ws.Describe(ctx, a, id)
 	if err != nil {
 		return nil, err
 	}
@@ -80,11 +80,11 @@ func (h *sandboxAPI) workbench(r *http.Request, id int64) (*workbenchData, error
 		if t.Kind != "granted" || t.Rows == 0 || !shuyu.Can(a, shuyu.ActWorkspaceSample, d.Resource()) {
 			continue
 		}
-		if cols, rows, err := h.ws.Sample(ctx, a, id, t.Name, 5); err == nil {
+		if cols, rows, err := s.ws.Sample(ctx, a, id, t.Name, 5); err == nil {
 			data.Samples[t.Name] = &sampleView{cols, rows}
 		}
 	}
-	if hist, err := h.s.db.WorkspaceQueries(ctx, a, id, 10); err == nil {
+	if hist, err := s.db.WorkspaceQueries(ctx, a, id, 10); err == nil {
 		data.History = hist
 	}
 	if len(d.Tables) > 0 {
@@ -93,21 +93,21 @@ func (h *sandboxAPI) workbench(r *http.Request, id int64) (*workbenchData, error
 	return data, nil
 }
 
-func (h *sandboxAPI) uiWorkbench(w http.ResponseWriter, r *http.Request) error {
+func (s *Server) uiWorkbench(w http.ResponseWriter, r *http.Request) error {
 	id, err := pathID(r, "id")
 	if err != nil {
 		return err
 	}
-	data, err := h.workbench(r, id)
+	data, err := s.workbench(r, id)
 	if err != nil {
 		return err
 	}
-	return h.s.render(w, r, "sandbox/workbench.html", data)
+	return s.render(w, r, "sandbox/workbench.html", data)
 }
 
-// uiQuery runs the editor's query and shows the workbench with its result.
+// uiWorkbenchQuery runs the editor's query and shows the workbench with its result.
 // Released rows are shown once and not kept (only their shape is, R27.1).
-func (h *sandboxAPI) uiQuery(w http.ResponseWriter, r *http.Request) error {
+func (s *Server) uiWorkbenchQuery(w http.ResponseWriter, r *http.Request) error {
 	id, err := pathID(r, "id")
 	if err != nil {
 		return err
@@ -116,11 +116,11 @@ func (h *sandboxAPI) uiQuery(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	res, qerr := h.ws.Query(r.Context(), uiActor(r), id, f.Get("sql"), f.Get("data"))
+	res, qerr := s.ws.Query(r.Context(), uiActor(r), id, f.Get("sql"), f.Get("data"))
 	if qerr != nil && shuyu.ErrorCode(qerr) == shuyu.EINTERNAL {
 		return qerr
 	}
-	data, err := h.workbench(r, id)
+	data, err := s.workbench(r, id)
 	if err != nil {
 		return err
 	}
@@ -132,5 +132,5 @@ func (h *sandboxAPI) uiQuery(w http.ResponseWriter, r *http.Request) error {
 		}
 		status = f.Status
 	}
-	return h.s.renderStatus(w, r, status, "sandbox/workbench.html", data)
+	return s.renderStatus(w, r, status, "sandbox/workbench.html", data)
 }

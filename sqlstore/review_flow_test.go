@@ -25,13 +25,13 @@ func TestReview_R21_3_WalkThrough(t *testing.T) {
 
 		// Submission is acceptance: the check is due at the end of the 5th
 		// working day after Wednesday 2026-11-25, i.e. Wednesday 2026-12-02;
-		// today still counts as a working day left, so six are shown.
+		// the countdown counts the days after today, as Due does: five.
 		app, err := db.SubmitApplication(ctx, m, f.input())
 		if err != nil {
 			t.Fatal(err)
 		}
 		wantDue(t, app.Check.Deadline, "2026-12-02")
-		if app.Check.Deadline.WorkdaysLeft != 6 || app.Status != shuyu.AppChecking || app.FeeMode != shuyu.FeeFree {
+		if app.Check.Deadline.WorkdaysLeft != 5 || app.Status != shuyu.AppChecking || app.FeeMode != shuyu.FeeFree {
 			t.Fatalf("after submit: %+v", app)
 		}
 		if !inboxHas(t, db, a["operator-reviewer"], "application.submitted", "县域医疗资源配置分析") {

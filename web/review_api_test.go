@@ -93,7 +93,9 @@ func TestReviewAPI_R21_1_MerchantAppliesReviewerDecides(t *testing.T) {
 				"tags": {"livelihood"}, "purpose": {"public_governance"}, "method": {"sandbox"}, "term_start": {"2027-01-04"},
 				"term_end": {"2027-12-31"}, "security_measures": {"沙箱内分析，仅导出聚合结果。"}, fmt.Sprintf("f_%d", police): {"address"}}
 			st, page := m.follow("/applications", form)
-			if st != 200 || !strings.Contains(page, "社区人口服务分析") || !strings.Contains(page, "2026-12-02") {
+			// R18.2: on the day the five-working-day check starts, five are left.
+			if st != 200 || !strings.Contains(page, "社区人口服务分析") || !strings.Contains(page, "2026-12-02") ||
+				!strings.Contains(page, "剩余 5 个工作日") {
 				t.Fatalf("application page %d: %s", st, pageText(page))
 			}
 			var apps struct {
@@ -110,6 +112,11 @@ func TestReviewAPI_R21_1_MerchantAppliesReviewerDecides(t *testing.T) {
 				t.Fatalf("failed check without reasons: %s", body)
 			}
 			h.call(h.token("operator-reviewer"), "POST", fmt.Sprintf("/api/v1/applications/%d/check", id), map[string]any{"pass": true}, 200, nil)
+			// After the check the deadline row still shows the deadline's date.
+			if _, page, _ := m.get(fmt.Sprintf("/applications/%d", id)); !strings.Contains(page, `id="check-deadline">2026-12-02<`) ||
+				!strings.Contains(page, `id="check-at">`) {
+				t.Fatalf("checked application's deadline row: %s", pageText(page))
+			}
 
 			// The department decides on the page.
 			d := uiAs(t, h, "dept-gongan")

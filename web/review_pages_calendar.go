@@ -31,6 +31,7 @@ type reviewuiCal struct {
 	DueN             string
 	Due              *time.Time
 	DueLeft          int
+	DuePast          bool
 	DueErr           string
 }
 
@@ -100,7 +101,7 @@ func (s *Server) reviewuiRenderCalendar(w http.ResponseWriter, r *http.Request, 
 			if due, err := cal.Due(from, n); err != nil {
 				c.DueErr = uiMessage(lang, shuyu.ErrorMessage(err))
 			} else {
-				c.Due, c.DueLeft = &due, cal.WorkdaysLeft(s.cfg.Now(), due)
+				c.Due, c.DueLeft, c.DuePast = &due, cal.WorkdaysLeft(s.cfg.Now(), due), workday.Overdue(due, s.cfg.Now())
 			}
 		}
 	}

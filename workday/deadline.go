@@ -112,20 +112,22 @@ func (c *Calendar) Due(accepted time.Time, n int) (time.Time, error) {
 func Overdue(due, now time.Time) bool { return now.After(due) }
 
 // WorkdaysLeft is what a UI shows as "剩余 N 个工作日". While not overdue it
-// counts the working days from today (now's date in Zone, included when it
-// is a working day) through due's date: on the last day it is 1. Once
-// overdue it is minus the working days elapsed after due's date through
-// today (0 on the holiday right after a deadline, -1 on the first working
-// day after). Outside loaded years it counts Monday..Friday; use Overdue,
-// not the sign, to decide deemed approval.
+// counts the working days AFTER today (now's date in Zone) through due's
+// date, the way Due counts them from the day of acceptance: on the day a
+// 5-working-day clock starts it is 5, consistent with `shuyu calendar due`,
+// and on the last day it is 0 ("今日到期"). Once overdue it is minus the
+// working days elapsed after due's date through today (0 on the holiday
+// right after a deadline, -1 on the first working day after). Outside
+// loaded years it counts Monday..Friday; use Overdue, not the sign, to
+// decide deemed approval.
 func (c *Calendar) WorkdaysLeft(now, due time.Time) int {
 	today := ordinal(dateIn(now))
 	dueDay := ordinal(dateIn(due))
 	if !Overdue(due, now) {
-		if dueDay < today {
+		if dueDay <= today {
 			return 0
 		}
-		return int(c.count(dueDay) - c.count(today-1))
+		return int(c.count(dueDay) - c.count(today))
 	}
 	if today < dueDay {
 		return 0

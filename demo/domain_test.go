@@ -43,56 +43,50 @@ func domainCatalog(t testing.TB, db *sqlstore.DB, owner *shuyu.Actor) {
 }
 
 func TestSeedDomain_R10_1_R10_2_SyntheticDatasetsMountedIdempotent(t *testing.T) {
-	for _, b := range sqltest.Backends(t) {
-		t.Run(b, func(t *testing.T) {
-			ctx := context.Background()
-			db, clock := sqltest.Open(t, b)
-			as := sqltest.Seed(t, db)
-			domainCatalog(t, db, as["dept-gongan"])
-			v, err := vault.Open(filepath.Join(t.TempDir(), "domain"), vault.Options{Now: clock.Now})
-			if err != nil {
-				t.Fatal(err)
+	t.Parallel()
+	sqltest.Each(t, func(t *testing.T, env *sqltest.Env) {
+		ctx := context.Background()
+		db, clock, as := env.DB, env.Clock, env.Actors
+		domainCatalog(t, db, as["dept-gongan"])
+		v := demoVault(t, t.TempDir(), clock)
+		loads, err := seedDomain(ctx, db, v, 2000)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(loads) != len(synth.Datasets()) {
+			t.Fatalf("loads = %+v", loads)
+		}
+		ms, err := db.Mounts(ctx, as["authority"])
+		if err != nil || len(ms) != len(synth.Datasets()) {
+			t.Fatalf("mounts: %v %v", ms, err)
+		}
+		for _, m := range ms {
+			// Synthetic identifiers are valid: a perfect score, no issue.
+			if !m.Mounted || m.Version != 1 || m.Rows != 2000 || m.Quality != 100 || m.OpenIssues != 0 {
+				t.Errorf("mount %s = %+v", m.Code, m)
 			}
-			defer v.Close()
-			loads, err := seedDomain(ctx, db, v, 2000)
-			if err != nil {
-				t.Fatal(err)
+		}
+		pop, _ := db.DomainEntryByCode(ctx, "ZW-GA-0001")
+		if pop.Fields[0].Format != "citizen_id" || !pop.Fields[0].Unique {
+			t.Fatalf("population id rule = %+v", pop.Fields[0])
+		}
+		p, err := v.Profile(ctx, "zw_ga_0001")
+		if err != nil || p.Rows != 2000 {
+			t.Fatalf("profile: %+v %v", p, err)
+		}
+		again, err := seedDomain(ctx, db, v, 2000)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, l := range again {
+			if !l.Skipped {
+				t.Errorf("second seed reloaded %s", l.Dataset)
 			}
-			if len(loads) != len(synth.Datasets()) {
-				t.Fatalf("loads = %+v", loads)
-			}
-			ms, err := db.Mounts(ctx, as["authority"])
-			if err != nil || len(ms) != len(synth.Datasets()) {
-				t.Fatalf("mounts: %v %v", ms, err)
-			}
-			for _, m := range ms {
-				// Synthetic identifiers are valid: a perfect score, no issue.
-				if !m.Mounted || m.Version != 1 || m.Rows != 2000 || m.Quality != 100 || m.OpenIssues != 0 {
-					t.Errorf("mount %s = %+v", m.Code, m)
-				}
-			}
-			pop, _ := db.DomainEntryByCode(ctx, "ZW-GA-0001")
-			if pop.Fields[0].Format != "citizen_id" || !pop.Fields[0].Unique {
-				t.Fatalf("population id rule = %+v", pop.Fields[0])
-			}
-			p, err := v.Profile(ctx, "zw_ga_0001")
-			if err != nil || p.Rows != 2000 {
-				t.Fatalf("profile: %+v %v", p, err)
-			}
-			again, err := seedDomain(ctx, db, v, 2000)
-			if err != nil {
-				t.Fatal(err)
-			}
-			for _, l := range again {
-				if !l.Skipped {
-					t.Errorf("second seed reloaded %s", l.Dataset)
-				}
-			}
-			if vs, _ := v.Versions(ctx, "zw_ga_0001"); len(vs) != 1 {
-				t.Fatalf("versions after a second seed = %d", len(vs))
-			}
-		})
-	}
+		}
+		if vs, _ := v.Versions(ctx, "zw_ga_0001"); len(vs) != 1 {
+			t.Fatalf("versions after a second seed = %d", len(vs))
+		}
+	})
 }
 
 // BenchmarkSeedDomain_Full loads every demo dataset at its demo size
@@ -132,11 +126,7 @@ func TestSeedDomain_R10_2_DemoCatalogEntries(t *testing.T) {
 	if _, err := Seed(ctx, db, DefaultPassword); err != nil {
 		t.Fatal(err)
 	}
-	v, err := vault.Open(filepath.Join(t.TempDir(), "domain"), vault.Options{Now: clock.Now})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer v.Close()
+	v := demoVault(t, t.TempDir(), clock)
 	loads, err := seedDomain(ctx, db, v, 300)
 	if err != nil {
 		t.Fatal(err)

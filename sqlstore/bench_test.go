@@ -177,6 +177,8 @@ func proofFillTrail(b *testing.B, db *sqlstore.DB, n int) {
 // bytes of the same events, and reports verify/bare speed as "ratio" (goal
 // ≥ 0.6).
 func BenchmarkVerifyFromDB(b *testing.B) {
+	// Not sqltest.Each: a benchmark is a *testing.B, and its backends run
+	// one after the other so that neither times the other's load.
 	for _, backend := range sqltest.Backends(b) {
 		b.Run(backend, func(b *testing.B) {
 			db, _ := sqltest.Open(b, backend)

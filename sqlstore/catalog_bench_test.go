@@ -82,6 +82,8 @@ func catalogBenchSeed(b *testing.B, db *sqlstore.DB, orgs []int64, n, f int) {
 // entries of 30 fields each, against a bare indexed lookup in the same run
 // (the baseline). Each query mix reports its p95 in milliseconds.
 func BenchmarkCatalogSearch(b *testing.B) {
+	// Not sqltest.Each: a benchmark is a *testing.B, and its backends run
+	// one after the other so that neither times the other's load.
 	for _, backend := range sqltest.Backends(b) {
 		b.Run(backend, func(b *testing.B) {
 			db, _ := sqltest.Open(b, backend)

@@ -68,6 +68,8 @@ func TestMigrations_SameSchemaOnSQLiteAndPostgres(t *testing.T) {
 		t.Skip("needs PostgreSQL: set SHUYU_TEST_POSTGRES (scripts/pg-throwaway start prints a URL)")
 	}
 	schemas := map[sqlstore.Dialect]map[string][]column{}
+	// Not sqltest.Each: the test compares the two schemas, so it needs both
+	// stores in one function, not one per subtest.
 	for _, b := range []string{"sqlite", "postgres"} {
 		db, _ := sqltest.Open(t, b)
 		s, err := schemaOf(db)

@@ -66,6 +66,8 @@ func reviewBulk(b *testing.B, db *sqlstore.DB, merchant int64, apps, overdue, re
 // are overdue and each must be deemed approved, audited, announced and its
 // application settled.
 func BenchmarkSweep_R21_3(b *testing.B) {
+	// Not sqltest.Each: a benchmark is a *testing.B, and its backends run
+	// one after the other so that neither times the other's load.
 	for _, backend := range sqltest.Backends(b) {
 		b.Run(backend, func(b *testing.B) {
 			db, clock := sqltest.Open(b, backend)

@@ -15,23 +15,21 @@ import (
 
 func TestAPI_LoginMeLogout(t *testing.T) {
 	t.Parallel()
-	for _, b := range sqltest.Backends(t) {
-		t.Run(b, func(t *testing.T) {
-			h := newHarness(t, b)
-			tok := h.token("county-haiyuan")
-			var me meBody
-			h.call(tok, "GET", "/api/v1/me", nil, 200, &me)
-			if me.User.Username != "county-haiyuan" || me.Org.Region != shuyu.RegionHaiyuan ||
-				len(me.Roles) != 1 || me.Roles[0] != shuyu.RoleCountyAuthority {
-				t.Fatalf("me = %+v", me)
-			}
-			h.call(tok, "POST", "/api/v1/auth/logout", nil, 204, nil)
-			_, data := h.do(tok, "GET", "/api/v1/me", nil)
-			if errCode(t, data) != shuyu.EUNAUTHORIZED {
-				t.Fatalf("token works after logout: %s", data)
-			}
-		})
-	}
+	sqltest.Each(t, func(t *testing.T, env *sqltest.Env) {
+		h := harnessOn(t, env)
+		tok := h.token("county-haiyuan")
+		var me meBody
+		h.call(tok, "GET", "/api/v1/me", nil, 200, &me)
+		if me.User.Username != "county-haiyuan" || me.Org.Region != shuyu.RegionHaiyuan ||
+			len(me.Roles) != 1 || me.Roles[0] != shuyu.RoleCountyAuthority {
+			t.Fatalf("me = %+v", me)
+		}
+		h.call(tok, "POST", "/api/v1/auth/logout", nil, 204, nil)
+		_, data := h.do(tok, "GET", "/api/v1/me", nil)
+		if errCode(t, data) != shuyu.EUNAUTHORIZED {
+			t.Fatalf("token works after logout: %s", data)
+		}
+	})
 }
 
 func TestAPI_LockoutAnswers423(t *testing.T) {

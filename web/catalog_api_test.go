@@ -45,47 +45,45 @@ func (h *harness) catalogUpload(token string, data []byte) (*http.Response, []by
 
 func TestCatalogAPI_R8_5_DraftToPublishedThenPublicSearch(t *testing.T) {
 	t.Parallel()
-	for _, b := range sqltest.Backends(t) {
-		t.Run(b, func(t *testing.T) {
-			h := newHarness(t, b)
-			var e shuyu.CatalogEntry
-			h.call(h.token("dept-haiyuan-weijian"), "POST", "/api/v1/catalog",
-				sqlstore.NewCatalogEntry{Code: "HY-WJ-0001", Revision: catalogAPISample("海原县人口健康信息")}, 201, &e)
-			// Anonymous: not there yet.
-			h.call("", "GET", "/api/v1/catalog/"+catalogID(e.ID), nil, 404, nil)
-			for _, s := range []struct{ who, step string }{
-				{"dept-haiyuan-weijian", "submit"}, {"county-haiyuan", "approve_county"},
-				{"authority", "approve_city"}, {"operator-admin", "publish"},
-			} {
-				h.call(h.token(s.who), "POST", "/api/v1/catalog/"+catalogID(e.ID)+"/steps", map[string]string{"step": s.step}, 200, &e)
+	sqltest.Each(t, func(t *testing.T, env *sqltest.Env) {
+		h := harnessOn(t, env)
+		var e shuyu.CatalogEntry
+		h.call(h.token("dept-haiyuan-weijian"), "POST", "/api/v1/catalog",
+			sqlstore.NewCatalogEntry{Code: "HY-WJ-0001", Revision: catalogAPISample("海原县人口健康信息")}, 201, &e)
+		// Anonymous: not there yet.
+		h.call("", "GET", "/api/v1/catalog/"+catalogID(e.ID), nil, 404, nil)
+		for _, s := range []struct{ who, step string }{
+			{"dept-haiyuan-weijian", "submit"}, {"county-haiyuan", "approve_county"},
+			{"authority", "approve_city"}, {"operator-admin", "publish"},
+		} {
+			h.call(h.token(s.who), "POST", "/api/v1/catalog/"+catalogID(e.ID)+"/steps", map[string]string{"step": s.step}, 200, &e)
+		}
+		var page struct {
+			Items  []shuyu.CatalogEntry `json:"items"`
+			Total  int                  `json:"total"`
+			Facets map[string][]map[string]any
+		}
+		h.call("", "GET", "/api/v1/catalog?q=%E4%BA%BA%E5%8F%A3", nil, 200, &page) // q=人口, two characters
+		if page.Total != 1 || page.Items[0].Revision.Fields[0].Label != "公民身份号码" || page.Items[0].Working != nil {
+			t.Fatalf("search: %+v", page)
+		}
+		if len(page.Facets["region"]) != 1 {
+			t.Fatalf("facets %+v", page.Facets)
+		}
+		var hist struct{ Items []shuyu.CatalogHistoryItem }
+		h.call(h.token("authority"), "GET", "/api/v1/catalog/"+catalogID(e.ID)+"/history", nil, 200, &hist)
+		if len(hist.Items) != 5 {
+			t.Fatalf("history %+v", hist.Items)
+		}
+		// The public reads no history, and bad parameters are 400.
+		h.call("", "GET", "/api/v1/catalog/"+catalogID(e.ID)+"/history", nil, 401, nil)
+		for _, p := range []string{"?grade=secret", "?limit=-1", "?org_id=x"} {
+			_, data := h.do("", "GET", "/api/v1/catalog"+p, nil)
+			if errCode(t, data) != shuyu.EINVALID {
+				t.Errorf("%s: %s", p, data)
 			}
-			var page struct {
-				Items  []shuyu.CatalogEntry `json:"items"`
-				Total  int                  `json:"total"`
-				Facets map[string][]map[string]any
-			}
-			h.call("", "GET", "/api/v1/catalog?q=%E4%BA%BA%E5%8F%A3", nil, 200, &page) // q=人口, two characters
-			if page.Total != 1 || page.Items[0].Revision.Fields[0].Label != "公民身份号码" || page.Items[0].Working != nil {
-				t.Fatalf("search: %+v", page)
-			}
-			if len(page.Facets["region"]) != 1 {
-				t.Fatalf("facets %+v", page.Facets)
-			}
-			var hist struct{ Items []shuyu.CatalogHistoryItem }
-			h.call(h.token("authority"), "GET", "/api/v1/catalog/"+catalogID(e.ID)+"/history", nil, 200, &hist)
-			if len(hist.Items) != 5 {
-				t.Fatalf("history %+v", hist.Items)
-			}
-			// The public reads no history, and bad parameters are 400.
-			h.call("", "GET", "/api/v1/catalog/"+catalogID(e.ID)+"/history", nil, 401, nil)
-			for _, p := range []string{"?grade=secret", "?limit=-1", "?org_id=x"} {
-				_, data := h.do("", "GET", "/api/v1/catalog"+p, nil)
-				if errCode(t, data) != shuyu.EINVALID {
-					t.Errorf("%s: %s", p, data)
-				}
-			}
-		})
-	}
+		}
+	})
 }
 
 func TestCatalogAPI_R4_5_ProhibitedSubmitIs400(t *testing.T) {

@@ -67,49 +67,47 @@ func TestCatalogPages_R8_6_ImportPage(t *testing.T) {
 // and answered with their status counted (R9.1).
 func TestCatalogPages_R9_1_CategoriesAndDemands(t *testing.T) {
 	t.Parallel()
-	for _, b := range sqltest.Backends(t) {
-		t.Run(b, func(t *testing.T) {
-			h := newHarness(t, b)
-			auth := uiAs(t, h, "authority")
-			st, body := auth.follow("/catalog/categories", url.Values{"code": {"99"}, "name": {"城市交通"}})
-			if st != 200 || !strings.Contains(pageText(body), "分类“城市交通”已新增") {
-				t.Fatalf("category: %d %s", st, pageText(body))
-			}
-			st, body, _ = auth.post("/catalog/categories", url.Values{"code": {"99"}, "name": {"重复分类"}})
-			if st != 409 || !strings.Contains(body, `value="重复分类"`) {
-				t.Fatalf("duplicate category: %d %s", st, pageText(body))
-			}
-			m := uiAs(t, h, "merchant-a")
-			st, body, _ = m.post("/demands", url.Values{"title": {"x"}, "description": {""}})
-			if st != 400 || !strings.Contains(pageText(body), "需求名称须为 2 至 100 个字符") {
-				t.Fatalf("bad demand: %d %s", st, pageText(body))
-			}
-			st, body = m.follow("/demands", url.Values{"title": {"新能源汽车充电桩数据"}, "description": {"全市充电桩位置与使用率"}, "scenario": {"充电桩选址"}})
-			if st != 200 || !strings.Contains(pageText(body), "待转办") {
-				t.Fatalf("demand: %d %s", st, pageText(body))
-			}
-			_, body, _ = auth.get("/demands")
-			i := strings.Index(body, `href="/demands/`)
-			if i < 0 {
-				t.Fatalf("authority's list lacks the demand: %s", pageText(body))
-			}
-			path := body[i+6 : i+6+strings.Index(body[i+6:], `"`)]
-			gongan := catalogID(h.actors["dept-gongan"].OrgID)
-			st, body = auth.follow(path+"/route", url.Values{"org_id": {gongan}, "note": {"请研究纳入目录"}})
-			if !strings.Contains(pageText(body), "中卫市公安局") || !strings.Contains(pageText(body), "已转办") {
-				t.Fatalf("route: %d %s", st, pageText(body))
-			}
-			if st, _, _ := m.post(path+"/route", url.Values{"org_id": {gongan}}); st != 403 {
-				t.Errorf("merchant routing: %d", st)
-			}
-			st, body = uiAs(t, h, "dept-gongan").follow(path+"/answer", url.Values{"status": {"accepted"}, "response": {"拟于下季度登记"}})
-			if !strings.Contains(pageText(body), "已受理") || !strings.Contains(pageText(body), "拟于下季度登记") {
-				t.Fatalf("answer: %d %s", st, pageText(body))
-			}
-			_, body, _ = m.get("/demands?status=accepted")
-			if !strings.Contains(pageText(body), "新能源汽车充电桩数据") {
-				t.Fatalf("merchant's tracked demand: %s", pageText(body))
-			}
-		})
-	}
+	sqltest.Each(t, func(t *testing.T, env *sqltest.Env) {
+		h := harnessOn(t, env)
+		auth := uiAs(t, h, "authority")
+		st, body := auth.follow("/catalog/categories", url.Values{"code": {"99"}, "name": {"城市交通"}})
+		if st != 200 || !strings.Contains(pageText(body), "分类“城市交通”已新增") {
+			t.Fatalf("category: %d %s", st, pageText(body))
+		}
+		st, body, _ = auth.post("/catalog/categories", url.Values{"code": {"99"}, "name": {"重复分类"}})
+		if st != 409 || !strings.Contains(body, `value="重复分类"`) {
+			t.Fatalf("duplicate category: %d %s", st, pageText(body))
+		}
+		m := uiAs(t, h, "merchant-a")
+		st, body, _ = m.post("/demands", url.Values{"title": {"x"}, "description": {""}})
+		if st != 400 || !strings.Contains(pageText(body), "需求名称须为 2 至 100 个字符") {
+			t.Fatalf("bad demand: %d %s", st, pageText(body))
+		}
+		st, body = m.follow("/demands", url.Values{"title": {"新能源汽车充电桩数据"}, "description": {"全市充电桩位置与使用率"}, "scenario": {"充电桩选址"}})
+		if st != 200 || !strings.Contains(pageText(body), "待转办") {
+			t.Fatalf("demand: %d %s", st, pageText(body))
+		}
+		_, body, _ = auth.get("/demands")
+		i := strings.Index(body, `href="/demands/`)
+		if i < 0 {
+			t.Fatalf("authority's list lacks the demand: %s", pageText(body))
+		}
+		path := body[i+6 : i+6+strings.Index(body[i+6:], `"`)]
+		gongan := catalogID(h.actors["dept-gongan"].OrgID)
+		st, body = auth.follow(path+"/route", url.Values{"org_id": {gongan}, "note": {"请研究纳入目录"}})
+		if !strings.Contains(pageText(body), "中卫市公安局") || !strings.Contains(pageText(body), "已转办") {
+			t.Fatalf("route: %d %s", st, pageText(body))
+		}
+		if st, _, _ := m.post(path+"/route", url.Values{"org_id": {gongan}}); st != 403 {
+			t.Errorf("merchant routing: %d", st)
+		}
+		st, body = uiAs(t, h, "dept-gongan").follow(path+"/answer", url.Values{"status": {"accepted"}, "response": {"拟于下季度登记"}})
+		if !strings.Contains(pageText(body), "已受理") || !strings.Contains(pageText(body), "拟于下季度登记") {
+			t.Fatalf("answer: %d %s", st, pageText(body))
+		}
+		_, body, _ = m.get("/demands?status=accepted")
+		if !strings.Contains(pageText(body), "新能源汽车充电桩数据") {
+			t.Fatalf("merchant's tracked demand: %s", pageText(body))
+		}
+	})
 }

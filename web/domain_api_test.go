@@ -12,89 +12,87 @@ import (
 
 func TestDomainUpload_R10_1_R10_2_R11_1_JobVersionsReportAndMount(t *testing.T) {
 	t.Parallel()
-	for _, b := range sqltest.Backends(t) {
-		t.Run(b, func(t *testing.T) {
-			h := newDomainHarness(t, b)
-			id := h.entry("ZW-GA-0001", "dept-gongan", true)
-			ids := domainIDs(6)
-			bad := ids[5][:17] + map[bool]string{true: "0", false: "1"}[ids[5][17] != '0'] // wrong check digit
-			body := peopleCSV(append(ids[:5:5], bad), []string{"甲", "乙", "丙", "丁", "戊", "己"})
+	sqltest.Each(t, func(t *testing.T, env *sqltest.Env) {
+		h := domainHarnessOn(t, env)
+		id := h.entry("ZW-GA-0001", "dept-gongan", true)
+		ids := domainIDs(6)
+		bad := ids[5][:17] + map[bool]string{true: "0", false: "1"}[ids[5][17] != '0'] // wrong check digit
+		body := peopleCSV(append(ids[:5:5], bad), []string{"甲", "乙", "丙", "丁", "戊", "己"})
 
-			// Without wait: 202 and a job to poll (the browser's progress bar).
-			resp, data := h.upload("dept-gongan", id, "人口2026.csv", []byte(body), "")
-			if resp.StatusCode != http.StatusAccepted {
-				t.Fatalf("upload: %d %s", resp.StatusCode, data)
+		// Without wait: 202 and a job to poll (the browser's progress bar).
+		resp, data := h.upload("dept-gongan", id, "人口2026.csv", []byte(body), "")
+		if resp.StatusCode != http.StatusAccepted {
+			t.Fatalf("upload: %d %s", resp.StatusCode, data)
+		}
+		var j struct {
+			ID     int64  `json:"id"`
+			Status string `json:"status"`
+			Format string `json:"format"`
+		}
+		json.Unmarshal(data, &j)
+		if j.Format != "csv" || (j.Status != "loading" && j.Status != "done") {
+			t.Fatalf("job = %s", data)
+		}
+		done := h.waitJob("dept-gongan", j.ID)
+		if done["status"] != "done" || done["version"].(float64) != 1 || done["rows"].(float64) != 6 {
+			t.Fatalf("finished job = %v", done)
+		}
+		// The quality report: the bad check digit is counted, not refused.
+		var rep struct {
+			Quality float64 `json:"quality"`
+			Report  struct {
+				Rows  int64 `json:"rows"`
+				Rules []struct {
+					Column, Rule string
+					Failed       int64
+				} `json:"rules"`
+			} `json:"report"`
+		}
+		h.call(h.token("operator-reviewer"), "GET", fmt.Sprintf("/api/v1/domain/entries/%d/quality", id), nil, 200, &rep)
+		failed := map[string]int64{}
+		for _, r := range rep.Report.Rules {
+			failed[r.Column+"/"+r.Rule] = r.Failed
+		}
+		if rep.Report.Rows != 6 || failed["id_no/citizen_id"] != 1 || failed["id_no/unique"] != 0 || rep.Quality >= 100 {
+			t.Fatalf("report = %+v", rep)
+		}
+		// R11.1: the failure became an issue for the department.
+		var issues struct{ Items []map[string]any }
+		h.call(h.token("dept-gongan"), "GET", "/api/v1/domain/issues?status=open", nil, 200, &issues)
+		if len(issues.Items) != 1 || issues.Items[0]["origin"] != "auto" || issues.Items[0]["rule"] != "citizen_id" {
+			t.Fatalf("issues = %v", issues.Items)
+		}
+		// A second version becomes current; both are kept (R10.1).
+		h.uploadOK("dept-gongan", id, "人口2026b.csv", peopleCSV(ids[:3], []string{"甲", "乙", "丙"}))
+		var vs struct {
+			Items []struct {
+				N       int   `json:"n"`
+				Current bool  `json:"current"`
+				Rows    int64 `json:"rows"`
 			}
-			var j struct {
-				ID     int64  `json:"id"`
-				Status string `json:"status"`
-				Format string `json:"format"`
+		}
+		h.call(h.token("authority"), "GET", fmt.Sprintf("/api/v1/domain/entries/%d/versions", id), nil, 200, &vs)
+		if len(vs.Items) != 2 || vs.Items[0].Current || !vs.Items[1].Current || vs.Items[1].Rows != 3 {
+			t.Fatalf("versions = %+v", vs.Items)
+		}
+		var mounts struct {
+			Items []struct {
+				Code    string `json:"code"`
+				Mounted bool   `json:"mounted"`
+				Version int    `json:"version"`
+				Rows    int64  `json:"rows"`
 			}
-			json.Unmarshal(data, &j)
-			if j.Format != "csv" || (j.Status != "loading" && j.Status != "done") {
-				t.Fatalf("job = %s", data)
-			}
-			done := h.waitJob("dept-gongan", j.ID)
-			if done["status"] != "done" || done["version"].(float64) != 1 || done["rows"].(float64) != 6 {
-				t.Fatalf("finished job = %v", done)
-			}
-			// The quality report: the bad check digit is counted, not refused.
-			var rep struct {
-				Quality float64 `json:"quality"`
-				Report  struct {
-					Rows  int64 `json:"rows"`
-					Rules []struct {
-						Column, Rule string
-						Failed       int64
-					} `json:"rules"`
-				} `json:"report"`
-			}
-			h.call(h.token("operator-reviewer"), "GET", fmt.Sprintf("/api/v1/domain/entries/%d/quality", id), nil, 200, &rep)
-			failed := map[string]int64{}
-			for _, r := range rep.Report.Rules {
-				failed[r.Column+"/"+r.Rule] = r.Failed
-			}
-			if rep.Report.Rows != 6 || failed["id_no/citizen_id"] != 1 || failed["id_no/unique"] != 0 || rep.Quality >= 100 {
-				t.Fatalf("report = %+v", rep)
-			}
-			// R11.1: the failure became an issue for the department.
-			var issues struct{ Items []map[string]any }
-			h.call(h.token("dept-gongan"), "GET", "/api/v1/domain/issues?status=open", nil, 200, &issues)
-			if len(issues.Items) != 1 || issues.Items[0]["origin"] != "auto" || issues.Items[0]["rule"] != "citizen_id" {
-				t.Fatalf("issues = %v", issues.Items)
-			}
-			// A second version becomes current; both are kept (R10.1).
-			h.uploadOK("dept-gongan", id, "人口2026b.csv", peopleCSV(ids[:3], []string{"甲", "乙", "丙"}))
-			var vs struct {
-				Items []struct {
-					N       int   `json:"n"`
-					Current bool  `json:"current"`
-					Rows    int64 `json:"rows"`
-				}
-			}
-			h.call(h.token("authority"), "GET", fmt.Sprintf("/api/v1/domain/entries/%d/versions", id), nil, 200, &vs)
-			if len(vs.Items) != 2 || vs.Items[0].Current || !vs.Items[1].Current || vs.Items[1].Rows != 3 {
-				t.Fatalf("versions = %+v", vs.Items)
-			}
-			var mounts struct {
-				Items []struct {
-					Code    string `json:"code"`
-					Mounted bool   `json:"mounted"`
-					Version int    `json:"version"`
-					Rows    int64  `json:"rows"`
-				}
-			}
-			h.call(h.token("regulator"), "GET", "/api/v1/domain/mounts", nil, 200, &mounts)
-			if len(mounts.Items) != 1 || !mounts.Items[0].Mounted || mounts.Items[0].Version != 2 || mounts.Items[0].Rows != 3 {
-				t.Fatalf("mounts = %+v", mounts.Items)
-			}
-			// Merchants see nothing of the domain; another department neither.
-			h.call(h.token("merchant-a"), "GET", "/api/v1/domain/mounts", nil, 403, nil)
-			h.call(h.token("merchant-a"), "GET", fmt.Sprintf("/api/v1/domain/entries/%d/versions", id), nil, 404, nil)
-			h.call(h.token("dept-haiyuan-weijian"), "GET", fmt.Sprintf("/api/v1/domain/entries/%d", id), nil, 404, nil)
-			h.call(h.token("dept-haiyuan-weijian"), "GET", fmt.Sprintf("/api/v1/domain/jobs/%d", j.ID), nil, 404, nil)
-		})
-	}
+		}
+		h.call(h.token("regulator"), "GET", "/api/v1/domain/mounts", nil, 200, &mounts)
+		if len(mounts.Items) != 1 || !mounts.Items[0].Mounted || mounts.Items[0].Version != 2 || mounts.Items[0].Rows != 3 {
+			t.Fatalf("mounts = %+v", mounts.Items)
+		}
+		// Merchants see nothing of the domain; another department neither.
+		h.call(h.token("merchant-a"), "GET", "/api/v1/domain/mounts", nil, 403, nil)
+		h.call(h.token("merchant-a"), "GET", fmt.Sprintf("/api/v1/domain/entries/%d/versions", id), nil, 404, nil)
+		h.call(h.token("dept-haiyuan-weijian"), "GET", fmt.Sprintf("/api/v1/domain/entries/%d", id), nil, 404, nil)
+		h.call(h.token("dept-haiyuan-weijian"), "GET", fmt.Sprintf("/api/v1/domain/jobs/%d", j.ID), nil, 404, nil)
+	})
 }
 
 func TestDomainProfilePreview_R2_1_R4_2_WhoSeesWhat(t *testing.T) {
@@ -188,53 +186,51 @@ func TestDomainIssues_R11_1_APIFlow(t *testing.T) {
 
 func TestDomainSources_R26_1_R4_3_MarksTravelWithTheData(t *testing.T) {
 	t.Parallel()
-	for _, b := range sqltest.Backends(t) {
-		t.Run(b, func(t *testing.T) {
-			h := newDomainHarness(t, b)
-			np := h.entry("ZW-GA-0001", "dept-gongan", true)
-			pub := h.entry("ZW-GA-0002", "dept-gongan", true)
-			if _, err := h.db.SQL().Exec(h.db.Rebind(`UPDATE catalog_revisions SET public_source = ? WHERE entry_id = ?`), true, pub); err != nil {
-				t.Fatal(err)
+	sqltest.Each(t, func(t *testing.T, env *sqltest.Env) {
+		h := domainHarnessOn(t, env)
+		np := h.entry("ZW-GA-0001", "dept-gongan", true)
+		pub := h.entry("ZW-GA-0002", "dept-gongan", true)
+		if _, err := h.db.SQL().Exec(h.db.Rebind(`UPDATE catalog_revisions SET public_source = ? WHERE entry_id = ?`), true, pub); err != nil {
+			t.Fatal(err)
+		}
+		src := map[string]any{"name": "某运营商信令统计", "provider": "中国移动宁夏公司", "legal_basis": "数据采购合同 2026-018", "entry_id": np}
+		h.call(h.token("dept-gongan"), "POST", "/api/v1/domain/sources", src, 403, nil)
+		h.call(h.token("operator-admin"), "POST", "/api/v1/domain/sources", map[string]any{"name": "", "entry_id": np}, 400, nil)
+		h.call(h.token("operator-admin"), "POST", "/api/v1/domain/sources", src, 201, nil)
+		h.call(h.token("operator-admin"), "POST", "/api/v1/domain/sources",
+			map[string]any{"name": "x", "provider": "y", "legal_basis": "z", "entry_id": pub}, 409, nil)
+		var list struct{ Items []map[string]any }
+		h.call(h.token("regulator"), "GET", "/api/v1/domain/sources", nil, 200, &list)
+		if len(list.Items) != 1 {
+			t.Fatalf("sources = %v", list.Items)
+		}
+		ids := domainIDs(2)
+		h.uploadOK("dept-gongan", np, "np.csv", peopleCSV(ids, []string{"甲", "乙"}))
+		h.uploadOK("dept-gongan", pub, "pub.csv", peopleCSV(ids, []string{"甲", "乙"}))
+		var vs struct {
+			Items []struct {
+				NonPublic    bool `json:"non_public"`
+				PublicSource bool `json:"public_source"`
 			}
-			src := map[string]any{"name": "某运营商信令统计", "provider": "中国移动宁夏公司", "legal_basis": "数据采购合同 2026-018", "entry_id": np}
-			h.call(h.token("dept-gongan"), "POST", "/api/v1/domain/sources", src, 403, nil)
-			h.call(h.token("operator-admin"), "POST", "/api/v1/domain/sources", map[string]any{"name": "", "entry_id": np}, 400, nil)
-			h.call(h.token("operator-admin"), "POST", "/api/v1/domain/sources", src, 201, nil)
-			h.call(h.token("operator-admin"), "POST", "/api/v1/domain/sources",
-				map[string]any{"name": "x", "provider": "y", "legal_basis": "z", "entry_id": pub}, 409, nil)
-			var list struct{ Items []map[string]any }
-			h.call(h.token("regulator"), "GET", "/api/v1/domain/sources", nil, 200, &list)
-			if len(list.Items) != 1 {
-				t.Fatalf("sources = %v", list.Items)
+		}
+		h.call(h.token("operator-admin"), "GET", fmt.Sprintf("/api/v1/domain/entries/%d/versions", np), nil, 200, &vs)
+		if len(vs.Items) != 1 || !vs.Items[0].NonPublic || vs.Items[0].PublicSource {
+			t.Fatalf("non-public version marks = %+v", vs.Items)
+		}
+		h.call(h.token("operator-admin"), "GET", fmt.Sprintf("/api/v1/domain/entries/%d/versions", pub), nil, 200, &vs)
+		if len(vs.Items) != 1 || vs.Items[0].NonPublic || !vs.Items[0].PublicSource {
+			t.Fatalf("public-source version marks = %+v", vs.Items)
+		}
+		var mounts struct {
+			Items []struct {
+				Code         string `json:"code"`
+				NonPublic    bool   `json:"non_public"`
+				PublicSource bool   `json:"public_source"`
 			}
-			ids := domainIDs(2)
-			h.uploadOK("dept-gongan", np, "np.csv", peopleCSV(ids, []string{"甲", "乙"}))
-			h.uploadOK("dept-gongan", pub, "pub.csv", peopleCSV(ids, []string{"甲", "乙"}))
-			var vs struct {
-				Items []struct {
-					NonPublic    bool `json:"non_public"`
-					PublicSource bool `json:"public_source"`
-				}
-			}
-			h.call(h.token("operator-admin"), "GET", fmt.Sprintf("/api/v1/domain/entries/%d/versions", np), nil, 200, &vs)
-			if len(vs.Items) != 1 || !vs.Items[0].NonPublic || vs.Items[0].PublicSource {
-				t.Fatalf("non-public version marks = %+v", vs.Items)
-			}
-			h.call(h.token("operator-admin"), "GET", fmt.Sprintf("/api/v1/domain/entries/%d/versions", pub), nil, 200, &vs)
-			if len(vs.Items) != 1 || vs.Items[0].NonPublic || !vs.Items[0].PublicSource {
-				t.Fatalf("public-source version marks = %+v", vs.Items)
-			}
-			var mounts struct {
-				Items []struct {
-					Code         string `json:"code"`
-					NonPublic    bool   `json:"non_public"`
-					PublicSource bool   `json:"public_source"`
-				}
-			}
-			h.call(h.token("authority"), "GET", "/api/v1/domain/mounts", nil, 200, &mounts)
-			if !mounts.Items[0].NonPublic || !mounts.Items[1].PublicSource {
-				t.Fatalf("mount marks = %+v", mounts.Items)
-			}
-		})
-	}
+		}
+		h.call(h.token("authority"), "GET", "/api/v1/domain/mounts", nil, 200, &mounts)
+		if !mounts.Items[0].NonPublic || !mounts.Items[1].PublicSource {
+			t.Fatalf("mount marks = %+v", mounts.Items)
+		}
+	})
 }

@@ -42,97 +42,95 @@ func domainBomb(t *testing.T) []byte {
 
 func TestDomainUpload_R10_1_BadInputsClearErrorNothingChanges(t *testing.T) {
 	t.Parallel()
-	for _, b := range sqltest.Backends(t) {
-		t.Run(b, func(t *testing.T) {
-			h := newDomainHarness(t, b)
-			id := h.entry("ZW-GA-0001", "dept-gongan", true)
-			draft := h.entry("ZW-GA-0002", "dept-gongan", false)
-			ids := domainIDs(3)
-			h.uploadOK("dept-gongan", id, "v1.csv", peopleCSV(ids, []string{"甲", "乙", "丙"}))
+	sqltest.Each(t, func(t *testing.T, env *sqltest.Env) {
+		h := domainHarnessOn(t, env)
+		id := h.entry("ZW-GA-0001", "dept-gongan", true)
+		draft := h.entry("ZW-GA-0002", "dept-gongan", false)
+		ids := domainIDs(3)
+		h.uploadOK("dept-gongan", id, "v1.csv", peopleCSV(ids, []string{"甲", "乙", "丙"}))
 
-			utf16, _ := unicode.UTF16(unicode.LittleEndian, unicode.UseBOM).NewEncoder().String(peopleCSV(ids, []string{"甲", "乙", "丙"}))
-			var wide strings.Builder
-			for i := 0; i < 1_000_000; i++ {
-				fmt.Fprintf(&wide, "c%d,", i)
+		utf16, _ := unicode.UTF16(unicode.LittleEndian, unicode.UseBOM).NewEncoder().String(peopleCSV(ids, []string{"甲", "乙", "丙"}))
+		var wide strings.Builder
+		for i := 0; i < 1_000_000; i++ {
+			fmt.Fprintf(&wide, "c%d,", i)
+		}
+		wide.WriteString("x\n1\n")
+		cases := []struct {
+			name, file, body string
+			status           int
+			detail           string // a substring the error body must contain
+		}{
+			{"wrong columns", "a.csv", "id_no,姓名,age,foo\n" + ids[0] + ",甲,1,2\n", 400, "缺少列"},
+			{"wrong type", "a.csv", "id_no,name,age,county,mobile\n" + ids[0] + ",甲,老,640502,13900000000\n", 422, `"row":2`},
+			{"broken quoting", "a.csv", "id_no,name,age,county,mobile\n" + ids[0] + ",\"甲,1,640502,13900000000\n" + ids[1] + ",乙,2,640502,13900000001\n", 422, "row"},
+			{"required empty", "a.csv", "id_no,name,age,county,mobile\n,甲,1,640502,13900000000\n", 422, "必填"},
+			{"UTF-16 encoding", "a.csv", utf16, 400, "header"},
+			{"10^6 columns", "a.csv", wide.String(), 413, "列数"},
+			// The bomb is refused before inflating; vault maps excelize's
+			// "unzip size exceeds the N bytes limit" to 413 only once it
+			// matches that wording (reported), so 422 is accepted too.
+			{"zip bomb xlsx", "a.xlsx", string(domainBomb(t)), 0, "error"},
+			{"not a workbook", "a.xlsx", "id_no,name\n", 422, "xlsx"},
+			{"bad JSON lines", "a.jsonl", "{\"id_no\": \n", 422, "无法解析"},
+			{"unknown format", "a.exe", "MZ", 400, "格式"},
+		}
+		for _, c := range cases {
+			resp, data := h.upload("dept-gongan", id, c.file, []byte(c.body), "?wait=1")
+			st := resp.StatusCode
+			if c.status == 0 && (st == 413 || st == 422) {
+				st = 0
 			}
-			wide.WriteString("x\n1\n")
-			cases := []struct {
-				name, file, body string
-				status           int
-				detail           string // a substring the error body must contain
-			}{
-				{"wrong columns", "a.csv", "id_no,姓名,age,foo\n" + ids[0] + ",甲,1,2\n", 400, "缺少列"},
-				{"wrong type", "a.csv", "id_no,name,age,county,mobile\n" + ids[0] + ",甲,老,640502,13900000000\n", 422, `"row":2`},
-				{"broken quoting", "a.csv", "id_no,name,age,county,mobile\n" + ids[0] + ",\"甲,1,640502,13900000000\n" + ids[1] + ",乙,2,640502,13900000001\n", 422, "row"},
-				{"required empty", "a.csv", "id_no,name,age,county,mobile\n,甲,1,640502,13900000000\n", 422, "必填"},
-				{"UTF-16 encoding", "a.csv", utf16, 400, "header"},
-				{"10^6 columns", "a.csv", wide.String(), 413, "列数"},
-				// The bomb is refused before inflating; vault maps excelize's
-				// "unzip size exceeds the N bytes limit" to 413 only once it
-				// matches that wording (reported), so 422 is accepted too.
-				{"zip bomb xlsx", "a.xlsx", string(domainBomb(t)), 0, "error"},
-				{"not a workbook", "a.xlsx", "id_no,name\n", 422, "xlsx"},
-				{"bad JSON lines", "a.jsonl", "{\"id_no\": \n", 422, "无法解析"},
-				{"unknown format", "a.exe", "MZ", 400, "格式"},
+			if st != c.status || !strings.Contains(string(data), c.detail) {
+				t.Errorf("%s: %d %.300s (want %d with %q)", c.name, resp.StatusCode, data, c.status, c.detail)
 			}
-			for _, c := range cases {
-				resp, data := h.upload("dept-gongan", id, c.file, []byte(c.body), "?wait=1")
-				st := resp.StatusCode
-				if c.status == 0 && (st == 413 || st == 422) {
-					st = 0
-				}
-				if st != c.status || !strings.Contains(string(data), c.detail) {
-					t.Errorf("%s: %d %.300s (want %d with %q)", c.name, resp.StatusCode, data, c.status, c.detail)
-				}
-				domainErr(t, data)
-			}
-			// Over the size cap: refused on Content-Length before parsing.
-			old := h.srvv.supply.MaxBytes
-			h.srvv.supply.MaxBytes = 1000
-			resp, data := h.upload("dept-gongan", id, "big.csv", bytes.Repeat([]byte("x"), 200_000), "?wait=1")
-			h.srvv.supply.MaxBytes = old
-			if resp.StatusCode != 413 {
-				t.Errorf("over cap: %d %s", resp.StatusCode, data)
-			}
-			// Unpublished and suspended entries take nothing.
-			if resp, data := h.upload("dept-gongan", draft, "v.csv", []byte(peopleCSV(ids, []string{"a", "b", "c"})), "?wait=1"); resp.StatusCode != 409 {
-				t.Errorf("unpublished: %d %s", resp.StatusCode, data)
-			}
-			// Drop directory: names outside it are refused before any job.
-			outside := filepath.Join(t.TempDir(), "secret.csv")
-			os.WriteFile(outside, []byte(peopleCSV(ids, []string{"a", "b", "c"})), 0o600)
-			os.Symlink(outside, filepath.Join(h.data, "drop", "link.csv"))
-			for name, want := range map[string]int{"../domain/domain.duckdb": 400, outside: 400, "link.csv": 400, "nope.csv": 404, "": 400} {
-				h.call(h.token("operator-admin"), "POST", fmt.Sprintf("/api/v1/domain/entries/%d/drop", id), map[string]string{"file": name}, want, nil)
-			}
-			// Nothing changed: still version 1, 3 rows; no half version.
-			var vs struct{ Items []map[string]any }
-			h.call(h.token("dept-gongan"), "GET", fmt.Sprintf("/api/v1/domain/entries/%d/versions", id), nil, 200, &vs)
-			if len(vs.Items) != 1 || vs.Items[0]["rows"].(float64) != 3 {
-				t.Fatalf("versions after bad input = %v", vs.Items)
-			}
-			var m struct {
-				Mount struct {
-					Version int   `json:"version"`
-					Rows    int64 `json:"rows"`
-				} `json:"mount"`
-			}
-			h.call(h.token("dept-gongan"), "GET", fmt.Sprintf("/api/v1/domain/entries/%d", id), nil, 200, &m)
-			if m.Mount.Version != 1 || m.Mount.Rows != 3 {
-				t.Fatalf("mount after bad input = %+v", m.Mount)
-			}
-			var jobs int
-			h.db.SQL().QueryRow(`SELECT count(*) FROM domain_jobs WHERE status = 'done'`).Scan(&jobs)
-			if jobs != 1 {
-				t.Fatalf("done jobs = %d", jobs)
-			}
-			var loading int
-			h.db.SQL().QueryRow(`SELECT count(*) FROM domain_jobs WHERE status = 'loading'`).Scan(&loading)
-			if loading != 0 {
-				t.Fatalf("%d jobs left loading", loading)
-			}
-		})
-	}
+			domainErr(t, data)
+		}
+		// Over the size cap: refused on Content-Length before parsing.
+		old := h.srvv.supply.MaxBytes
+		h.srvv.supply.MaxBytes = 1000
+		resp, data := h.upload("dept-gongan", id, "big.csv", bytes.Repeat([]byte("x"), 200_000), "?wait=1")
+		h.srvv.supply.MaxBytes = old
+		if resp.StatusCode != 413 {
+			t.Errorf("over cap: %d %s", resp.StatusCode, data)
+		}
+		// Unpublished and suspended entries take nothing.
+		if resp, data := h.upload("dept-gongan", draft, "v.csv", []byte(peopleCSV(ids, []string{"a", "b", "c"})), "?wait=1"); resp.StatusCode != 409 {
+			t.Errorf("unpublished: %d %s", resp.StatusCode, data)
+		}
+		// Drop directory: names outside it are refused before any job.
+		outside := filepath.Join(t.TempDir(), "secret.csv")
+		os.WriteFile(outside, []byte(peopleCSV(ids, []string{"a", "b", "c"})), 0o600)
+		os.Symlink(outside, filepath.Join(h.data, "drop", "link.csv"))
+		for name, want := range map[string]int{"../domain/domain.duckdb": 400, outside: 400, "link.csv": 400, "nope.csv": 404, "": 400} {
+			h.call(h.token("operator-admin"), "POST", fmt.Sprintf("/api/v1/domain/entries/%d/drop", id), map[string]string{"file": name}, want, nil)
+		}
+		// Nothing changed: still version 1, 3 rows; no half version.
+		var vs struct{ Items []map[string]any }
+		h.call(h.token("dept-gongan"), "GET", fmt.Sprintf("/api/v1/domain/entries/%d/versions", id), nil, 200, &vs)
+		if len(vs.Items) != 1 || vs.Items[0]["rows"].(float64) != 3 {
+			t.Fatalf("versions after bad input = %v", vs.Items)
+		}
+		var m struct {
+			Mount struct {
+				Version int   `json:"version"`
+				Rows    int64 `json:"rows"`
+			} `json:"mount"`
+		}
+		h.call(h.token("dept-gongan"), "GET", fmt.Sprintf("/api/v1/domain/entries/%d", id), nil, 200, &m)
+		if m.Mount.Version != 1 || m.Mount.Rows != 3 {
+			t.Fatalf("mount after bad input = %+v", m.Mount)
+		}
+		var jobs int
+		h.db.SQL().QueryRow(`SELECT count(*) FROM domain_jobs WHERE status = 'done'`).Scan(&jobs)
+		if jobs != 1 {
+			t.Fatalf("done jobs = %d", jobs)
+		}
+		var loading int
+		h.db.SQL().QueryRow(`SELECT count(*) FROM domain_jobs WHERE status = 'loading'`).Scan(&loading)
+		if loading != 0 {
+			t.Fatalf("%d jobs left loading", loading)
+		}
+	})
 }
 
 func TestDomainDrop_R10_1_OperatorSuppliesFromDropDirectory(t *testing.T) {

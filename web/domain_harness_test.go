@@ -10,7 +10,6 @@ import (
 	"math/rand/v2"
 	"mime/multipart"
 	"net/http"
-	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"strings"
@@ -50,21 +49,22 @@ func (l *domainLogBuf) String() string { l.mu.Lock(); defer l.mu.Unlock(); retur
 
 func newDomainHarness(t *testing.T, backend string) *domainHarness {
 	t.Helper()
-	db, clock := sqltest.Open(t, backend)
-	actors := sqltest.Seed(t, db)
+	return domainHarnessOn(t, sqltest.Seeded(t, backend))
+}
+
+// domainHarnessOn serves a server with a domain vault on env's store.
+func domainHarnessOn(t *testing.T, env *sqltest.Env) *domainHarness {
+	t.Helper()
 	data := t.TempDir()
-	v, err := vault.Open(filepath.Join(data, "domain"), vault.Options{Now: clock.Now, MemoryLimit: "512MB"})
+	v, err := vault.Open(filepath.Join(data, "domain"), vault.Options{Now: env.Clock.Now, MemoryLimit: "512MB"})
 	if err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { v.Close() })
 	os.MkdirAll(filepath.Join(data, "drop"), 0o700)
 	logs := &domainLogBuf{}
-	s := New(Config{DB: db, Vault: v, Data: data, Now: clock.Now, Log: slog.New(slog.NewTextHandler(logs, &slog.HandlerOptions{Level: slog.LevelDebug}))})
-	srv := httptest.NewServer(s.Handler())
-	t.Cleanup(srv.Close)
-	h := &harness{t: t, db: db, clock: clock, srv: srv, actors: actors, tokens: map[string]string{}}
-	return &domainHarness{harness: h, vault: v, data: data, logs: logs, srvv: s}
+	s := New(Config{DB: env.DB, Vault: v, Data: data, Now: env.Clock.Now, Log: slog.New(slog.NewTextHandler(logs, &slog.HandlerOptions{Level: slog.LevelDebug}))})
+	return &domainHarness{harness: serveHarness(t, env, s), vault: v, data: data, logs: logs, srvv: s}
 }
 
 // entry inserts a published (or draft) catalog entry owned by the user's

@@ -29,12 +29,21 @@ type harness struct {
 
 func newHarness(t *testing.T, backend string) *harness {
 	t.Helper()
-	db, clock := sqltest.Open(t, backend)
-	actors := sqltest.Seed(t, db)
-	s := New(Config{DB: db, Now: clock.Now, Log: slog.New(slog.NewTextHandler(io.Discard, nil))})
+	return harnessOn(t, sqltest.Seeded(t, backend))
+}
+
+// harnessOn serves a server on env's store (sqltest.Each's seeded world).
+func harnessOn(t *testing.T, env *sqltest.Env) *harness {
+	t.Helper()
+	return serveHarness(t, env, New(Config{DB: env.DB, Now: env.Clock.Now, Log: slog.New(slog.NewTextHandler(io.Discard, nil))}))
+}
+
+// serveHarness serves s, built on env's store, over httptest.
+func serveHarness(t *testing.T, env *sqltest.Env, s *Server) *harness {
+	t.Helper()
 	srv := httptest.NewServer(s.Handler())
 	t.Cleanup(srv.Close)
-	return &harness{t: t, db: db, clock: clock, srv: srv, actors: actors, tokens: map[string]string{}}
+	return &harness{t: t, db: env.DB, clock: env.Clock, srv: srv, actors: env.Actors, tokens: map[string]string{}}
 }
 
 // token logs username in (once) and returns its bearer token.

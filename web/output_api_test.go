@@ -68,123 +68,121 @@ func outputSetup(t *testing.T, h *harness, ws int64) (pid int64) {
 
 func TestOutputAPI_R23_2_R27_1_RequestCheckReviewFileDownloadAttribute(t *testing.T) {
 	t.Parallel()
-	for _, b := range sqltest.Backends(t) {
-		t.Run(b, func(t *testing.T) {
-			h, _, _, ws := newSandboxHarness(t, b)
-			a, other, rev, auth, reg := h.token("merchant-a"), h.token("merchant-b"), h.token("operator-reviewer"), h.token("authority"), h.token("regulator")
-			pid := outputSetup(t, h, ws)
-			base := fmt.Sprintf("/api/v1/products/%d", pid)
-			dl := base + "/download?recipient=" + "某保险公司"
-			// No way out before filing (issue 7 item 7): 409 for the owner, 404 for others.
-			notOut := func(stage string) {
-				t.Helper()
-				if resp, body := h.do(a, "GET", dl, nil); resp.StatusCode != http.StatusConflict {
-					t.Errorf("%s: owner download %d %s", stage, resp.StatusCode, body)
-				}
-				if resp, _ := h.do(other, "GET", dl, nil); resp.StatusCode != http.StatusNotFound {
-					t.Errorf("%s: merchant-b download %d", stage, resp.StatusCode)
-				}
+	sqltest.EachBackend(t, func(t *testing.T, b string) {
+		h, _, _, ws := newSandboxHarness(t, b)
+		a, other, rev, auth, reg := h.token("merchant-a"), h.token("merchant-b"), h.token("operator-reviewer"), h.token("authority"), h.token("regulator")
+		pid := outputSetup(t, h, ws)
+		base := fmt.Sprintf("/api/v1/products/%d", pid)
+		dl := base + "/download?recipient=" + "某保险公司"
+		// No way out before filing (issue 7 item 7): 409 for the owner, 404 for others.
+		notOut := func(stage string) {
+			t.Helper()
+			if resp, body := h.do(a, "GET", dl, nil); resp.StatusCode != http.StatusConflict {
+				t.Errorf("%s: owner download %d %s", stage, resp.StatusCode, body)
 			}
-			notOut("draft")
-			var p outProduct
-			h.call(a, "POST", base+"/request", nil, 200, &p)
-			if p.Status != "checked" || p.Report == nil || !p.Report.Passed {
-				t.Fatalf("good product not passed: %+v", p)
+			if resp, _ := h.do(other, "GET", dl, nil); resp.StatusCode != http.StatusNotFound {
+				t.Errorf("%s: merchant-b download %d", stage, resp.StatusCode)
 			}
-			notOut("checked")
-			// The merchant cannot review; a reviewer other than the builder approves.
-			if resp, _ := h.do(a, "POST", base+"/reviews", map[string]string{"decision": "approve", "reason": "自审"}); resp.StatusCode != 403 {
-				t.Errorf("merchant review: %d", resp.StatusCode)
+		}
+		notOut("draft")
+		var p outProduct
+		h.call(a, "POST", base+"/request", nil, 200, &p)
+		if p.Status != "checked" || p.Report == nil || !p.Report.Passed {
+			t.Fatalf("good product not passed: %+v", p)
+		}
+		notOut("checked")
+		// The merchant cannot review; a reviewer other than the builder approves.
+		if resp, _ := h.do(a, "POST", base+"/reviews", map[string]string{"decision": "approve", "reason": "自审"}); resp.StatusCode != 403 {
+			t.Errorf("merchant review: %d", resp.StatusCode)
+		}
+		h.call(rev, "POST", base+"/reviews", map[string]string{"decision": "approve", "reason": "统计粒度合规"}, 200, &p)
+		if p.Status != "approved" {
+			t.Fatalf("after review: %s", p.Status)
+		}
+		notOut("approved")
+		if resp, _ := h.do(a, "POST", base+"/release", nil); resp.StatusCode != 409 {
+			t.Errorf("release before filing: %d", resp.StatusCode)
+		}
+		h.call(auth, "POST", base+"/filing", map[string]string{"note": "准予备案"}, 200, &p)
+		if p.Status != "filed" || !strings.HasPrefix(p.FilingNo, "ZWSJBA-") {
+			t.Fatalf("filing: %+v", p)
+		}
+		notOut("filed")
+		h.call(a, "POST", base+"/release", nil, 200, &p)
+		// Public list, no login.
+		var pub struct {
+			Items []struct {
+				Name, Merchant, Scenario string
+				FilingNo                 string `json:"filing_no"`
 			}
-			h.call(rev, "POST", base+"/reviews", map[string]string{"decision": "approve", "reason": "统计粒度合规"}, 200, &p)
-			if p.Status != "approved" {
-				t.Fatalf("after review: %s", p.Status)
+		}
+		h.call("", "GET", "/api/v1/public/products", nil, 200, &pub)
+		if len(pub.Items) != 1 || pub.Items[0].FilingNo != p.FilingNo || pub.Items[0].Merchant == "" {
+			t.Fatalf("public list %+v", pub)
+		}
+		// A recipient not registered is refused; a registered one gets a marked copy.
+		if resp, _ := h.do(a, "GET", base+"/download?recipient=陌生人", nil); resp.StatusCode != 400 {
+			t.Errorf("unregistered recipient: %d", resp.StatusCode)
+		}
+		// Raw data has no download path: a domain table is not a product table.
+		for _, tb := range []string{wstest.MedicalTable, wstest.PopulationTable, "v_zw_yb_0001_1", "prod_1_1"} {
+			if resp, _ := h.do(a, "GET", dl+"&table="+tb, nil); resp.StatusCode != 404 {
+				t.Errorf("download of %s: %d", tb, resp.StatusCode)
 			}
-			notOut("approved")
-			if resp, _ := h.do(a, "POST", base+"/release", nil); resp.StatusCode != 409 {
-				t.Errorf("release before filing: %d", resp.StatusCode)
-			}
-			h.call(auth, "POST", base+"/filing", map[string]string{"note": "准予备案"}, 200, &p)
-			if p.Status != "filed" || !strings.HasPrefix(p.FilingNo, "ZWSJBA-") {
-				t.Fatalf("filing: %+v", p)
-			}
-			notOut("filed")
-			h.call(a, "POST", base+"/release", nil, 200, &p)
-			// Public list, no login.
-			var pub struct {
-				Items []struct {
-					Name, Merchant, Scenario string
-					FilingNo                 string `json:"filing_no"`
-				}
-			}
-			h.call("", "GET", "/api/v1/public/products", nil, 200, &pub)
-			if len(pub.Items) != 1 || pub.Items[0].FilingNo != p.FilingNo || pub.Items[0].Merchant == "" {
-				t.Fatalf("public list %+v", pub)
-			}
-			// A recipient not registered is refused; a registered one gets a marked copy.
-			if resp, _ := h.do(a, "GET", base+"/download?recipient=陌生人", nil); resp.StatusCode != 400 {
-				t.Errorf("unregistered recipient: %d", resp.StatusCode)
-			}
-			// Raw data has no download path: a domain table is not a product table.
-			for _, tb := range []string{wstest.MedicalTable, wstest.PopulationTable, "v_zw_yb_0001_1", "prod_1_1"} {
-				if resp, _ := h.do(a, "GET", dl+"&table="+tb, nil); resp.StatusCode != 404 {
-					t.Errorf("download of %s: %d", tb, resp.StatusCode)
-				}
-			}
-			resp, file := h.do(a, "GET", dl, nil)
-			if resp.StatusCode != 200 || !strings.HasPrefix(resp.Header.Get("Content-Type"), "text/csv") {
-				t.Fatalf("download %d %s", resp.StatusCode, file)
-			}
-			resp2, file2 := h.do(a, "GET", base+"/download?recipient=中卫市卫生健康委", nil)
-			if resp2.StatusCode != 200 || bytes.Equal(file, file2) {
-				t.Fatalf("second recipient's copy must differ in its marks: %d", resp2.StatusCode)
-			}
-			// R6.2: the source department receives the results fed back.
-			if resp, body := h.do(h.token("dept-gongan"), "GET", base+"/download", nil); resp.StatusCode != 200 {
-				t.Errorf("feedback download %d %s", resp.StatusCode, body)
-			}
-			// Attribution: a leaked subset of the first copy names its recipient.
-			leak := outputSubset(t, file, 1)
-			var at struct {
-				Recipient  string
-				Confidence float64
+		}
+		resp, file := h.do(a, "GET", dl, nil)
+		if resp.StatusCode != 200 || !strings.HasPrefix(resp.Header.Get("Content-Type"), "text/csv") {
+			t.Fatalf("download %d %s", resp.StatusCode, file)
+		}
+		resp2, file2 := h.do(a, "GET", base+"/download?recipient=中卫市卫生健康委", nil)
+		if resp2.StatusCode != 200 || bytes.Equal(file, file2) {
+			t.Fatalf("second recipient's copy must differ in its marks: %d", resp2.StatusCode)
+		}
+		// R6.2: the source department receives the results fed back.
+		if resp, body := h.do(h.token("dept-gongan"), "GET", base+"/download", nil); resp.StatusCode != 200 {
+			t.Errorf("feedback download %d %s", resp.StatusCode, body)
+		}
+		// Attribution: a leaked subset of the first copy names its recipient.
+		leak := outputSubset(t, file, 1)
+		var at struct {
+			Recipient  string
+			Confidence float64
+			Deliveries []struct{ Recipient string }
+		}
+		if resp, _ := h.do(a, "POST", base+"/attribution", leak); resp.StatusCode != 403 {
+			t.Errorf("merchant attribution: %d", resp.StatusCode)
+		}
+		h.call(auth, "POST", base+"/attribution", leak, 200, &at)
+		if len(at.Deliveries) == 0 || at.Deliveries[0].Recipient != "某保险公司" || at.Confidence < 0.99 {
+			t.Fatalf("attribution %+v", at)
+		}
+		// Lineage for the authority and regulators; not for merchants.
+		var lin struct {
+			Product    outProduct
+			Checks     []struct{ Passed bool }
+			Reviews    []struct{ Reviewer string }
+			Filing     *struct{ Actor string }
+			Deliveries []struct{ Recipient string }
+		}
+		h.call(reg, "GET", base+"/lineage", nil, 200, &lin)
+		if len(lin.Checks) != 1 || len(lin.Reviews) != 1 || lin.Reviews[0].Reviewer != "operator-reviewer" ||
+			lin.Filing == nil || lin.Filing.Actor != "authority" || len(lin.Deliveries) != 3 || lin.Product.Tables[0].Sources[0].Version < 1 {
+			t.Fatalf("lineage %+v", lin)
+		}
+		if resp, _ := h.do(a, "GET", base+"/lineage", nil); resp.StatusCode != 403 {
+			t.Errorf("merchant lineage: %d", resp.StatusCode)
+		}
+		var uses struct {
+			Items []struct {
+				ProductID  int64 `json:"product_id"`
 				Deliveries []struct{ Recipient string }
 			}
-			if resp, _ := h.do(a, "POST", base+"/attribution", leak); resp.StatusCode != 403 {
-				t.Errorf("merchant attribution: %d", resp.StatusCode)
-			}
-			h.call(auth, "POST", base+"/attribution", leak, 200, &at)
-			if len(at.Deliveries) == 0 || at.Deliveries[0].Recipient != "某保险公司" || at.Confidence < 0.99 {
-				t.Fatalf("attribution %+v", at)
-			}
-			// Lineage for the authority and regulators; not for merchants.
-			var lin struct {
-				Product    outProduct
-				Checks     []struct{ Passed bool }
-				Reviews    []struct{ Reviewer string }
-				Filing     *struct{ Actor string }
-				Deliveries []struct{ Recipient string }
-			}
-			h.call(reg, "GET", base+"/lineage", nil, 200, &lin)
-			if len(lin.Checks) != 1 || len(lin.Reviews) != 1 || lin.Reviews[0].Reviewer != "operator-reviewer" ||
-				lin.Filing == nil || lin.Filing.Actor != "authority" || len(lin.Deliveries) != 3 || lin.Product.Tables[0].Sources[0].Version < 1 {
-				t.Fatalf("lineage %+v", lin)
-			}
-			if resp, _ := h.do(a, "GET", base+"/lineage", nil); resp.StatusCode != 403 {
-				t.Errorf("merchant lineage: %d", resp.StatusCode)
-			}
-			var uses struct {
-				Items []struct {
-					ProductID  int64 `json:"product_id"`
-					Deliveries []struct{ Recipient string }
-				}
-			}
-			h.call(auth, "GET", fmt.Sprintf("/api/v1/lineage/entries/%d", lineageEntry(t, h, wstest.MedicalCode)), nil, 200, &uses)
-			if len(uses.Items) != 1 || uses.Items[0].ProductID != pid || len(uses.Items[0].Deliveries) != 3 {
-				t.Fatalf("entry lineage %+v", uses)
-			}
-		})
-	}
+		}
+		h.call(auth, "GET", fmt.Sprintf("/api/v1/lineage/entries/%d", lineageEntry(t, h, wstest.MedicalCode)), nil, 200, &uses)
+		if len(uses.Items) != 1 || uses.Items[0].ProductID != pid || len(uses.Items[0].Deliveries) != 3 {
+			t.Fatalf("entry lineage %+v", uses)
+		}
+	})
 }
 
 // outputSubset keeps the header and every nth data row of a CSV, in

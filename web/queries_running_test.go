@@ -79,76 +79,76 @@ func waitRunningAPI(t *testing.T, h *harness, token string) workspace.RunningQue
 // anything); the cancel needs a reason, is audited, and the merchant's
 // query answers the uniform cancelled outcome, kept in its history.
 func TestRunningAPI_R27_1_OperatorListsAndCancels(t *testing.T) {
-	for _, b := range sqltest.Backends(t) {
-		t.Run(b, func(t *testing.T) {
-			h, _, s, id := newSandboxHarness(t, b)
-			s.Workspaces().Timeout = time.Minute
-			m, op, auth := h.token("merchant-a"), h.token("operator-admin"), h.token("authority")
-			heavy := startQuery(h, m, id, runningHeavySQL)
-			q := waitRunningAPI(t, h, op)
-			if q.WorkspaceID != id || q.Username != "merchant-a" || q.SQL != runningHeavySQL || q.OrgName == "" {
-				t.Errorf("running query %+v", q)
-			}
-			var l runningList
-			h.call(auth, "GET", "/api/v1/queries/running", nil, 200, &l)
-			if l.Total != 1 {
-				t.Errorf("authority sees %+v", l)
-			}
-			cancel := "/api/v1/queries/running/" + q.Token + "/cancel"
-			for _, who := range []string{"merchant-a", "merchant-b"} {
-				tok := h.token(who)
-				for _, r := range []struct{ m, p string }{{"GET", "/api/v1/queries/running"}, {"POST", cancel},
-					{"POST", "/api/v1/queries/running/nosuchtoken/cancel"}} {
-					resp, data := h.do(tok, r.m, r.p, map[string]string{"reason": "我想取消这个查询"})
-					if resp.StatusCode != 403 {
-						t.Errorf("%s %s %s: %d %s", who, r.m, r.p, resp.StatusCode, data)
-					}
+	// Not t.Parallel: its heavy query loads every core until cancelled
+	// (only the two backends overlap, with each other).
+	sqltest.EachBackend(t, func(t *testing.T, b string) {
+		h, _, s, id := newSandboxHarness(t, b)
+		s.Workspaces().Timeout = time.Minute
+		m, op, auth := h.token("merchant-a"), h.token("operator-admin"), h.token("authority")
+		heavy := startQuery(h, m, id, runningHeavySQL)
+		q := waitRunningAPI(t, h, op)
+		if q.WorkspaceID != id || q.Username != "merchant-a" || q.SQL != runningHeavySQL || q.OrgName == "" {
+			t.Errorf("running query %+v", q)
+		}
+		var l runningList
+		h.call(auth, "GET", "/api/v1/queries/running", nil, 200, &l)
+		if l.Total != 1 {
+			t.Errorf("authority sees %+v", l)
+		}
+		cancel := "/api/v1/queries/running/" + q.Token + "/cancel"
+		for _, who := range []string{"merchant-a", "merchant-b"} {
+			tok := h.token(who)
+			for _, r := range []struct{ m, p string }{{"GET", "/api/v1/queries/running"}, {"POST", cancel},
+				{"POST", "/api/v1/queries/running/nosuchtoken/cancel"}} {
+				resp, data := h.do(tok, r.m, r.p, map[string]string{"reason": "我想取消这个查询"})
+				if resp.StatusCode != 403 {
+					t.Errorf("%s %s %s: %d %s", who, r.m, r.p, resp.StatusCode, data)
 				}
 			}
-			resp, data := h.do(op, "POST", "/api/v1/queries/running/0123456789abcdef01234567/cancel", map[string]string{"reason": "占用资源过多"})
-			if resp.StatusCode != 404 {
-				t.Errorf("unknown token: %d %s", resp.StatusCode, data)
+		}
+		resp, data := h.do(op, "POST", "/api/v1/queries/running/0123456789abcdef01234567/cancel", map[string]string{"reason": "占用资源过多"})
+		if resp.StatusCode != 404 {
+			t.Errorf("unknown token: %d %s", resp.StatusCode, data)
+		}
+		resp, data = h.do(op, "POST", "/api/v1/queries/running/bad-token/cancel", map[string]string{"reason": "占用资源过多"})
+		if resp.StatusCode != 404 {
+			t.Errorf("malformed token: %d %s", resp.StatusCode, data)
+		}
+		resp, data = h.do(op, "POST", cancel, map[string]string{"reason": ""})
+		if resp.StatusCode != 400 || errCode(t, data) != "invalid" {
+			t.Errorf("no reason: %d %s", resp.StatusCode, data)
+		}
+		var got workspace.RunningQuery
+		h.call(op, "POST", cancel, map[string]string{"reason": "占用资源过多，影响其他商户"}, 200, &got)
+		if got.State != workspace.StateCancelling || got.Token != q.Token {
+			t.Errorf("cancelled %+v", got)
+		}
+		res := <-heavy
+		if res.Status != "rejected" || len(res.Reasons) != 1 || res.Reasons[0].Code != "cancelled" ||
+			!strings.HasPrefix(res.Reasons[0].Message, "查询已被运营机构取消") {
+			t.Fatalf("merchant's answer %+v", res)
+		}
+		var hist struct {
+			Items []struct {
+				ID      int64
+				Status  string
+				Reasons []struct{ Code, Message string }
 			}
-			resp, data = h.do(op, "POST", "/api/v1/queries/running/bad-token/cancel", map[string]string{"reason": "占用资源过多"})
-			if resp.StatusCode != 404 {
-				t.Errorf("malformed token: %d %s", resp.StatusCode, data)
-			}
-			resp, data = h.do(op, "POST", cancel, map[string]string{"reason": ""})
-			if resp.StatusCode != 400 || errCode(t, data) != "invalid" {
-				t.Errorf("no reason: %d %s", resp.StatusCode, data)
-			}
-			var got workspace.RunningQuery
-			h.call(op, "POST", cancel, map[string]string{"reason": "占用资源过多，影响其他商户"}, 200, &got)
-			if got.State != workspace.StateCancelling || got.Token != q.Token {
-				t.Errorf("cancelled %+v", got)
-			}
-			res := <-heavy
-			if res.Status != "rejected" || len(res.Reasons) != 1 || res.Reasons[0].Code != "cancelled" ||
-				!strings.HasPrefix(res.Reasons[0].Message, "查询已被运营机构取消") {
-				t.Fatalf("merchant's answer %+v", res)
-			}
-			var hist struct {
-				Items []struct {
-					ID      int64
-					Status  string
-					Reasons []struct{ Code, Message string }
-				}
-			}
-			h.call(m, "GET", fmt.Sprintf("/api/v1/workspaces/%d/queries", id), nil, 200, &hist)
-			if len(hist.Items) != 1 || hist.Items[0].ID != res.ID || hist.Items[0].Reasons[0].Code != "cancelled" {
-				t.Errorf("history %+v", hist)
-			}
-			h.call(op, "GET", "/api/v1/queries/running", nil, 200, &l)
-			if l.Total != 0 {
-				t.Errorf("still listed %+v", l)
-			}
-			evs, err := h.db.Events(context.Background(), h.actors["auditadmin"], sqlstore.EventFilter{Action: "workspace.query_cancel"}, false)
-			if err != nil || len(evs) != 1 || evs[0].ActorName != "operator-admin" || evs[0].Reason != "占用资源过多，影响其他商户" ||
-				!strings.Contains(evs[0].Detail, q.Token) || evs[0].RequestID == "" {
-				t.Errorf("audit %+v (%v)", evs, err)
-			}
-		})
-	}
+		}
+		h.call(m, "GET", fmt.Sprintf("/api/v1/workspaces/%d/queries", id), nil, 200, &hist)
+		if len(hist.Items) != 1 || hist.Items[0].ID != res.ID || hist.Items[0].Reasons[0].Code != "cancelled" {
+			t.Errorf("history %+v", hist)
+		}
+		h.call(op, "GET", "/api/v1/queries/running", nil, 200, &l)
+		if l.Total != 0 {
+			t.Errorf("still listed %+v", l)
+		}
+		evs, err := h.db.Events(context.Background(), h.actors["auditadmin"], sqlstore.EventFilter{Action: "workspace.query_cancel"}, false)
+		if err != nil || len(evs) != 1 || evs[0].ActorName != "operator-admin" || evs[0].Reason != "占用资源过多，影响其他商户" ||
+			!strings.Contains(evs[0].Detail, q.Token) || evs[0].RequestID == "" {
+			t.Errorf("audit %+v (%v)", evs, err)
+		}
+	})
 }
 
 // R27.1, R29.1: the page is in the operator's menu, not the merchant's;

@@ -25,7 +25,7 @@ import (
 // R21.1). Screenshots go to /tmp/shuyu-shots/review-*.png.
 func TestBrowser_R21_1_MerchantAppliesReviewerDecides(t *testing.T) {
 	b := browsertest.Start(t)
-	h := reviewuiHarness(t, "sqlite")
+	h := reviewuiHarness(t, sqltest.Seeded(t, "sqlite"))
 	rules := reviewuiDocs(t, h)
 	reviewuiRegister(t, h, rules, "甲数据科技有限公司", "merchant-a") // links the seeded account
 	police := reviewWebEntry(t, h, h.actors["dept-gongan"].OrgID, shuyu.RegionZhongwei, "ZW-GA-001", "流动人口登记信息",
@@ -126,7 +126,7 @@ func TestBrowser_R21_1_MerchantAppliesReviewerDecides(t *testing.T) {
 // rules-and-templates page and the calendar are photographed too.
 func TestBrowser_R18_2_RegisterWithLicence(t *testing.T) {
 	ctx := browsertest.Start(t).Context() // drives chromedp itself
-	h := reviewuiHarness(t, "sqlite")
+	h := reviewuiHarness(t, sqltest.Seeded(t, "sqlite"))
 	reviewuiDocs(t, h)
 	base := h.srv.URL
 	licence := filepath.Join(t.TempDir(), "营业执照.png")

@@ -8,7 +8,6 @@ import (
 	"math/rand/v2"
 	"mime/multipart"
 	"net/http"
-	"net/http/httptest"
 	"net/url"
 	"strings"
 	"sync/atomic"
@@ -38,15 +37,11 @@ func reviewuiMount(s *Server) {
 }
 
 // reviewuiHarness is newHarness with these pages mounted.
-func reviewuiHarness(t *testing.T, backend string) *harness {
+func reviewuiHarness(t *testing.T, env *sqltest.Env) *harness {
 	t.Helper()
-	db, clock := sqltest.Open(t, backend)
-	actors := sqltest.Seed(t, db)
-	s := New(Config{DB: db, Now: clock.Now, Log: slog.New(slog.NewTextHandler(io.Discard, nil))})
+	s := New(Config{DB: env.DB, Now: env.Clock.Now, Log: slog.New(slog.NewTextHandler(io.Discard, nil))})
 	reviewuiMount(s)
-	srv := httptest.NewServer(s.Handler())
-	t.Cleanup(srv.Close)
-	return &harness{t: t, db: db, clock: clock, srv: srv, actors: actors, tokens: map[string]string{}}
+	return serveHarness(t, env, s)
 }
 
 // reviewuiPNG and reviewuiPDF are the smallest files their types sniff as.
@@ -156,132 +151,130 @@ func reviewuiRegCount(t *testing.T, h *harness) int {
 // operator registers the company, whose account then logs in (R18.1, R18.2).
 func TestReviewUI_R18_1_R18_2_RegisterOnThePage(t *testing.T) {
 	t.Parallel()
-	for _, backend := range sqltest.Backends(t) {
-		t.Run(backend, func(t *testing.T) {
-			h := reviewuiHarness(t, backend)
-			anon := newUIClient(t, h)
-			if st, page, _ := anon.get("/register"); st != 200 || !strings.Contains(page, "尚未审定数据商入驻规则") || strings.Contains(page, `id="reg-form"`) {
-				t.Fatalf("register without rules: %d %s", st, pageText(page))
-			}
-			reviewuiDocsOnPages(t, h)
-			st, page, _ := anon.get("/register")
-			if st != 200 || !strings.Contains(page, "数据商应具备数据安全保护能力") || !strings.Contains(page, "第 1 版") {
-				t.Fatalf("register page lacks the rules in force: %s", pageText(page))
-			}
+	sqltest.Each(t, func(t *testing.T, env *sqltest.Env) {
+		h := reviewuiHarness(t, env)
+		anon := newUIClient(t, h)
+		if st, page, _ := anon.get("/register"); st != 200 || !strings.Contains(page, "尚未审定数据商入驻规则") || strings.Contains(page, `id="reg-form"`) {
+			t.Fatalf("register without rules: %d %s", st, pageText(page))
+		}
+		reviewuiDocsOnPages(t, h)
+		st, page, _ := anon.get("/register")
+		if st != 200 || !strings.Contains(page, "数据商应具备数据安全保护能力") || !strings.Contains(page, "第 1 版") {
+			t.Fatalf("register page lacks the rules in force: %s", pageText(page))
+		}
 
-			good := ident18(t)
-			form := reviewuiRegForm(h, good, "bing-data")
-			bad := url.Values{}
-			for k, v := range form {
-				bad[k] = v
+		good := ident18(t)
+		form := reviewuiRegForm(h, good, "bing-data")
+		bad := url.Values{}
+		for k, v := range form {
+			bad[k] = v
+		}
+		bad.Set("uscc", good[:17]+map[bool]string{true: "1", false: "2"}[good[17] != '1'])
+		for _, c := range []struct {
+			name   string
+			form   url.Values
+			files  map[string][]byte
+			cross  bool
+			status int
+			want   string
+		}{
+			{"bad credit code", bad, map[string][]byte{"执照.png": reviewuiPNG}, false, 400, "统一社会信用代码无效"},
+			{"text file", form, map[string][]byte{"执照.txt": []byte("not a licence")}, false, 400, "须为 PDF、PNG 或 JPEG"},
+			{"no licence", form, nil, false, 400, "请上传营业执照等证照"},
+			{"cross-site", form, map[string][]byte{"执照.png": reviewuiPNG}, true, 403, "跨站请求被拒绝"},
+		} {
+			st, page, _ := anon.multipart("/register", c.form, c.files, c.cross)
+			if st != c.status || !strings.Contains(page, c.want) {
+				t.Fatalf("%s: %d %s", c.name, st, pageText(page))
 			}
-			bad.Set("uscc", good[:17]+map[bool]string{true: "1", false: "2"}[good[17] != '1'])
-			for _, c := range []struct {
-				name   string
-				form   url.Values
-				files  map[string][]byte
-				cross  bool
-				status int
-				want   string
-			}{
-				{"bad credit code", bad, map[string][]byte{"执照.png": reviewuiPNG}, false, 400, "统一社会信用代码无效"},
-				{"text file", form, map[string][]byte{"执照.txt": []byte("not a licence")}, false, 400, "须为 PDF、PNG 或 JPEG"},
-				{"no licence", form, nil, false, 400, "请上传营业执照等证照"},
-				{"cross-site", form, map[string][]byte{"执照.png": reviewuiPNG}, true, 403, "跨站请求被拒绝"},
-			} {
-				st, page, _ := anon.multipart("/register", c.form, c.files, c.cross)
-				if st != c.status || !strings.Contains(page, c.want) {
-					t.Fatalf("%s: %d %s", c.name, st, pageText(page))
-				}
-				if c.status == 400 && (!strings.Contains(page, `value="丙智能数据服务有限公司"`) || strings.Contains(page, sqltest.Password)) {
-					t.Fatalf("%s: the refused form lost the input or echoed the password", c.name)
-				}
-				if n := reviewuiRegCount(t, h); n != 0 {
-					t.Fatalf("%s: %d registrations stored", c.name, n)
-				}
+			if c.status == 400 && (!strings.Contains(page, `value="丙智能数据服务有限公司"`) || strings.Contains(page, sqltest.Password)) {
+				t.Fatalf("%s: the refused form lost the input or echoed the password", c.name)
 			}
-			st, _, loc := anon.multipart("/register", form, map[string][]byte{"营业执照.png": reviewuiPNG}, false)
-			if st != 303 || !strings.HasPrefix(loc, "/register/") {
-				t.Fatalf("register: %d %s", st, loc)
+			if n := reviewuiRegCount(t, h); n != 0 {
+				t.Fatalf("%s: %d registrations stored", c.name, n)
 			}
-			_, page, _ = anon.get(loc)
-			if !strings.Contains(page, "查询码：") || !strings.Contains(page, "已提交") || !strings.Contains(page, "营业执照.png") {
-				t.Fatalf("status page: %s", pageText(page))
-			}
-			regs, _ := h.db.Registrations(t.Context(), h.actors["operator-admin"], "")
-			id := regs[0].ID
-			if _, page, _ = anon.get(loc); strings.Contains(page, "查询码：") {
-				t.Fatal("the tracking code is shown more than once")
-			}
+		}
+		st, _, loc := anon.multipart("/register", form, map[string][]byte{"营业执照.png": reviewuiPNG}, false)
+		if st != 303 || !strings.HasPrefix(loc, "/register/") {
+			t.Fatalf("register: %d %s", st, loc)
+		}
+		_, page, _ = anon.get(loc)
+		if !strings.Contains(page, "查询码：") || !strings.Contains(page, "已提交") || !strings.Contains(page, "营业执照.png") {
+			t.Fatalf("status page: %s", pageText(page))
+		}
+		regs, _ := h.db.Registrations(t.Context(), h.actors["operator-admin"], "")
+		id := regs[0].ID
+		if _, page, _ = anon.get(loc); strings.Contains(page, "查询码：") {
+			t.Fatal("the tracking code is shown more than once")
+		}
 
-			// The operator accepts: the deadline is 5 working days on (R18.2).
-			op := uiAs(t, h, "operator-reviewer")
-			_, page, _ = op.get("/review/registrations")
-			if !strings.Contains(page, "丙智能数据服务有限公司") || !strings.Contains(page, "待受理") {
-				t.Fatalf("queue: %s", pageText(page))
-			}
-			regPath := fmt.Sprintf("/review/registrations/%d", id)
-			st, page = op.follow(regPath+"/accept", nil)
-			cal, _ := workday.New()
-			due, _ := cal.Due(h.clock.Now(), shuyu.OnboardingDays)
-			left := "剩余 5 个工作日" // the day the clock starts: the five working days after it (R18.2)
-			if st != 200 || !strings.Contains(page, due.Format(time.DateOnly)) || !strings.Contains(page, left) {
-				t.Fatalf("accepted (due %s): %s", due.Format(time.DateOnly), pageText(page))
-			}
-			if _, page := op.follow(regPath+"/request-material", url.Values{"reason": {""}}); !strings.Contains(page, "须说明需补充的材料") {
-				t.Fatalf("material without saying what: %s", pageText(page))
-			}
-			if _, page := op.follow(regPath+"/request-material", url.Values{"reason": {"请补充等保测评报告"}}); !strings.Contains(page, "待补充材料") {
-				t.Fatalf("material: %s", pageText(page))
-			}
-			// The applicant adds the report; the clock restarts two days later.
-			h.clock.Advance(48 * time.Hour)
-			_, page, _ = anon.get(loc)
-			if !strings.Contains(page, "请补充等保测评报告") || !strings.Contains(page, `id="supplement-form"`) {
-				t.Fatalf("applicant does not see the request: %s", pageText(page))
-			}
-			if st, page, _ := anon.multipart(loc+"/supplement", url.Values{"note": {"已补充"}}, map[string][]byte{"测评.txt": []byte("x")}, false); st != 303 ||
-				reviewuiRegStatus(t, h, id) != shuyu.RegMoreMaterial {
-				t.Fatalf("bad supplement: %d %s", st, pageText(page))
-			}
-			st, _, _ = anon.multipart(loc+"/supplement", url.Values{"note": {"已补充测评报告"}}, map[string][]byte{"等保测评.pdf": reviewuiPDF}, false)
-			due, _ = cal.Due(h.clock.Now(), shuyu.OnboardingDays)
-			if _, page, _ = anon.get(loc); st != 303 || !strings.Contains(page, "已受理") || !strings.Contains(page, due.Format(time.DateOnly)) ||
-				!strings.Contains(page, "等保测评.pdf") {
-				t.Fatalf("supplemented (due %s): %d %s", due.Format(time.DateOnly), st, pageText(page))
-			}
+		// The operator accepts: the deadline is 5 working days on (R18.2).
+		op := uiAs(t, h, "operator-reviewer")
+		_, page, _ = op.get("/review/registrations")
+		if !strings.Contains(page, "丙智能数据服务有限公司") || !strings.Contains(page, "待受理") {
+			t.Fatalf("queue: %s", pageText(page))
+		}
+		regPath := fmt.Sprintf("/review/registrations/%d", id)
+		st, page = op.follow(regPath+"/accept", nil)
+		cal, _ := workday.New()
+		due, _ := cal.Due(h.clock.Now(), shuyu.OnboardingDays)
+		left := "剩余 5 个工作日" // the day the clock starts: the five working days after it (R18.2)
+		if st != 200 || !strings.Contains(page, due.Format(time.DateOnly)) || !strings.Contains(page, left) {
+			t.Fatalf("accepted (due %s): %s", due.Format(time.DateOnly), pageText(page))
+		}
+		if _, page := op.follow(regPath+"/request-material", url.Values{"reason": {""}}); !strings.Contains(page, "须说明需补充的材料") {
+			t.Fatalf("material without saying what: %s", pageText(page))
+		}
+		if _, page := op.follow(regPath+"/request-material", url.Values{"reason": {"请补充等保测评报告"}}); !strings.Contains(page, "待补充材料") {
+			t.Fatalf("material: %s", pageText(page))
+		}
+		// The applicant adds the report; the clock restarts two days later.
+		h.clock.Advance(48 * time.Hour)
+		_, page, _ = anon.get(loc)
+		if !strings.Contains(page, "请补充等保测评报告") || !strings.Contains(page, `id="supplement-form"`) {
+			t.Fatalf("applicant does not see the request: %s", pageText(page))
+		}
+		if st, page, _ := anon.multipart(loc+"/supplement", url.Values{"note": {"已补充"}}, map[string][]byte{"测评.txt": []byte("x")}, false); st != 303 ||
+			reviewuiRegStatus(t, h, id) != shuyu.RegMoreMaterial {
+			t.Fatalf("bad supplement: %d %s", st, pageText(page))
+		}
+		st, _, _ = anon.multipart(loc+"/supplement", url.Values{"note": {"已补充测评报告"}}, map[string][]byte{"等保测评.pdf": reviewuiPDF}, false)
+		due, _ = cal.Due(h.clock.Now(), shuyu.OnboardingDays)
+		if _, page, _ = anon.get(loc); st != 303 || !strings.Contains(page, "已受理") || !strings.Contains(page, due.Format(time.DateOnly)) ||
+			!strings.Contains(page, "等保测评.pdf") {
+			t.Fatalf("supplemented (due %s): %d %s", due.Format(time.DateOnly), st, pageText(page))
+		}
 
-			// Past the deadline the queue shows it overdue.
-			h.clock.Set(due.Add(time.Minute))
-			op = uiAs(t, h, "operator-admin")
-			_, page, _ = op.get("/review/registrations")
-			if !strings.Contains(page, "deadline-overdue") || !strings.Contains(page, `id="reg-overdue"`) {
-				t.Fatalf("overdue not shown: %s", pageText(page))
-			}
-			if _, page := op.follow(regPath+"/decide", url.Values{"decision": {"refuse"}, "reason": {""}}); !strings.Contains(page, "不予入驻须说明理由") {
-				t.Fatalf("refusal without reasons: %s", pageText(page))
-			}
-			if _, page := op.follow(regPath+"/decide", url.Values{"decision": {"register"}, "reason": {"材料齐全"}}); !strings.Contains(page, "已入驻") {
-				t.Fatalf("register: %s", pageText(page))
-			}
-			if _, page, _ = anon.get(loc); !strings.Contains(page, "bing-data") || !strings.Contains(page, "已准予入驻") {
-				t.Fatalf("applicant does not see the decision: %s", pageText(page))
-			}
-			if _, page, _ := uiAs(t, h, "bing-data").get("/applications"); !strings.Contains(page, "使用申请") {
-				t.Fatalf("the new merchant cannot work: %s", pageText(page))
-			}
+		// Past the deadline the queue shows it overdue.
+		h.clock.Set(due.Add(time.Minute))
+		op = uiAs(t, h, "operator-admin")
+		_, page, _ = op.get("/review/registrations")
+		if !strings.Contains(page, "deadline-overdue") || !strings.Contains(page, `id="reg-overdue"`) {
+			t.Fatalf("overdue not shown: %s", pageText(page))
+		}
+		if _, page := op.follow(regPath+"/decide", url.Values{"decision": {"refuse"}, "reason": {""}}); !strings.Contains(page, "不予入驻须说明理由") {
+			t.Fatalf("refusal without reasons: %s", pageText(page))
+		}
+		if _, page := op.follow(regPath+"/decide", url.Values{"decision": {"register"}, "reason": {"材料齐全"}}); !strings.Contains(page, "已入驻") {
+			t.Fatalf("register: %s", pageText(page))
+		}
+		if _, page, _ = anon.get(loc); !strings.Contains(page, "bing-data") || !strings.Contains(page, "已准予入驻") {
+			t.Fatalf("applicant does not see the decision: %s", pageText(page))
+		}
+		if _, page, _ := uiAs(t, h, "bing-data").get("/applications"); !strings.Contains(page, "使用申请") {
+			t.Fatalf("the new merchant cannot work: %s", pageText(page))
+		}
 
-			// Another browser follows it with the number and the code only.
-			other := newUIClient(t, h)
-			if st, _, loc := other.get(loc); st != 303 || !strings.Contains(loc, "/register/status") {
-				t.Fatalf("status page without the code: %d %s", st, loc)
-			}
-			if st, page, _ := other.post("/register/status", url.Values{"id": {fmt.Sprint(id)}, "token": {"wrong"}}); st != 404 ||
-				!strings.Contains(page, "申请编号或查询码不正确") {
-				t.Fatalf("wrong code: %d %s", st, pageText(page))
-			}
-		})
-	}
+		// Another browser follows it with the number and the code only.
+		other := newUIClient(t, h)
+		if st, _, loc := other.get(loc); st != 303 || !strings.Contains(loc, "/register/status") {
+			t.Fatalf("status page without the code: %d %s", st, loc)
+		}
+		if st, page, _ := other.post("/register/status", url.Values{"id": {fmt.Sprint(id)}, "token": {"wrong"}}); st != 404 ||
+			!strings.Contains(page, "申请编号或查询码不正确") {
+			t.Fatalf("wrong code: %d %s", st, pageText(page))
+		}
+	})
 }
 
 var reviewuiSeq atomic.Uint64
@@ -350,78 +343,76 @@ func reviewuiRegister(t *testing.T, h *harness, rules *shuyu.Document, company, 
 // who opens it from its inbox (R18.3); others get 403.
 func TestReviewUI_R18_3_MerchantsAndReport(t *testing.T) {
 	t.Parallel()
-	for _, backend := range sqltest.Backends(t) {
-		t.Run(backend, func(t *testing.T) {
-			h := reviewuiHarness(t, backend)
-			rules := reviewuiDocs(t, h)
-			a := reviewuiRegister(t, h, rules, "甲数据科技有限公司", "merchant-a")
-			b := reviewuiRegister(t, h, rules, "乙信息技术有限公司", "merchant-b")
-			op := uiAs(t, h, "operator-admin")
-			_, page, _ := op.get("/review/merchants")
-			if !strings.Contains(page, "甲数据科技有限公司") || !strings.Contains(page, "乙信息技术有限公司") {
-				t.Fatalf("merchants: %s", pageText(page))
-			}
-			pa, pb := fmt.Sprintf("/review/registrations/%d", a), fmt.Sprintf("/review/registrations/%d", b)
-			if _, page := op.follow(pa+"/status", url.Values{"event": {"suspend"}}); !strings.Contains(page, "须填写原因") ||
-				reviewuiRegStatus(t, h, a) != shuyu.RegRegistered {
-				t.Fatalf("suspend without reason: %s", pageText(page))
-			}
-			h.clock.Advance(time.Minute)
-			if _, page := op.follow(pa+"/status", url.Values{"event": {"suspend"}, "reason": {"数据安全整改"}}); !strings.Contains(page, `id="merchant-resume"`) {
-				t.Fatalf("suspended: %s", pageText(page))
-			}
-			h.clock.Advance(time.Minute)
-			op.follow(pb+"/status", url.Values{"event": {"exit"}, "reason": {"主动申请退出"}})
-			if _, page, _ = op.get("/review/merchants?status=suspended"); !strings.Contains(page, "甲数据科技有限公司") || strings.Contains(page, "乙信息技术有限公司") {
-				t.Fatalf("filter: %s", pageText(page))
-			}
-			// merchant-b may not suspend merchant-a (the store refuses it).
-			if st, _, _ := uiAs(t, h, "merchant-b").post(pa+"/status", url.Values{"event": {"resume"}, "reason": {"恢复"}}); st != 303 ||
-				reviewuiRegStatus(t, h, a) != shuyu.RegSuspended {
-				t.Fatalf("merchant-b changed merchant-a: %d", st)
-			}
+	sqltest.Each(t, func(t *testing.T, env *sqltest.Env) {
+		h := reviewuiHarness(t, env)
+		rules := reviewuiDocs(t, h)
+		a := reviewuiRegister(t, h, rules, "甲数据科技有限公司", "merchant-a")
+		b := reviewuiRegister(t, h, rules, "乙信息技术有限公司", "merchant-b")
+		op := uiAs(t, h, "operator-admin")
+		_, page, _ := op.get("/review/merchants")
+		if !strings.Contains(page, "甲数据科技有限公司") || !strings.Contains(page, "乙信息技术有限公司") {
+			t.Fatalf("merchants: %s", pageText(page))
+		}
+		pa, pb := fmt.Sprintf("/review/registrations/%d", a), fmt.Sprintf("/review/registrations/%d", b)
+		if _, page := op.follow(pa+"/status", url.Values{"event": {"suspend"}}); !strings.Contains(page, "须填写原因") ||
+			reviewuiRegStatus(t, h, a) != shuyu.RegRegistered {
+			t.Fatalf("suspend without reason: %s", pageText(page))
+		}
+		h.clock.Advance(time.Minute)
+		if _, page := op.follow(pa+"/status", url.Values{"event": {"suspend"}, "reason": {"数据安全整改"}}); !strings.Contains(page, `id="merchant-resume"`) {
+			t.Fatalf("suspended: %s", pageText(page))
+		}
+		h.clock.Advance(time.Minute)
+		op.follow(pb+"/status", url.Values{"event": {"exit"}, "reason": {"主动申请退出"}})
+		if _, page, _ = op.get("/review/merchants?status=suspended"); !strings.Contains(page, "甲数据科技有限公司") || strings.Contains(page, "乙信息技术有限公司") {
+			t.Fatalf("filter: %s", pageText(page))
+		}
+		// merchant-b may not suspend merchant-a (the store refuses it).
+		if st, _, _ := uiAs(t, h, "merchant-b").post(pa+"/status", url.Values{"event": {"resume"}, "reason": {"恢复"}}); st != 303 ||
+			reviewuiRegStatus(t, h, a) != shuyu.RegSuspended {
+			t.Fatalf("merchant-b changed merchant-a: %d", st)
+		}
 
-			_, page, _ = op.get("/review/reports?from=2026-11-01&to=2026-11-30")
-			for _, want := range []string{"甲数据科技有限公司", "数据安全整改", "主动申请退出", "已暂停", "已退出", `id="report-file"`} {
-				if !strings.Contains(page, want) {
-					t.Fatalf("report lacks %q: %s", want, pageText(page))
-				}
+		_, page, _ = op.get("/review/reports?from=2026-11-01&to=2026-11-30")
+		for _, want := range []string{"甲数据科技有限公司", "数据安全整改", "主动申请退出", "已暂停", "已退出", `id="report-file"`} {
+			if !strings.Contains(page, want) {
+				t.Fatalf("report lacks %q: %s", want, pageText(page))
 			}
-			if !strings.Contains(page, `<dd id="report-registered">0</dd>`) || !strings.Contains(page, `<dd id="report-suspended">1</dd>`) {
-				t.Fatalf("report counts: %s", pageText(page))
+		}
+		if !strings.Contains(page, `<dd id="report-registered">0</dd>`) || !strings.Contains(page, `<dd id="report-suspended">1</dd>`) {
+			t.Fatalf("report counts: %s", pageText(page))
+		}
+		req, _ := http.NewRequest("GET", h.srv.URL+"/review/reports/export?from=2026-11-01&to=2026-11-30", nil)
+		resp, err := op.c.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		xlsx, _ := io.ReadAll(resp.Body)
+		resp.Body.Close()
+		if resp.StatusCode != 200 || !strings.Contains(resp.Header.Get("Content-Type"), "spreadsheetml") || !bytes.HasPrefix(xlsx, []byte("PK")) {
+			t.Fatalf("xlsx: %d %s %.20q", resp.StatusCode, resp.Header.Get("Content-Type"), xlsx)
+		}
+		if st, page, _ := op.get("/review/reports?from=2026-13-01&to=x"); st != 400 || !strings.Contains(page, "报告期须为") {
+			t.Fatalf("bad period: %d %s", st, pageText(page))
+		}
+		st, page := op.follow("/review/reports", url.Values{"from": {"2026-11-01"}, "to": {"2026-11-30"}})
+		if st != 200 || !strings.Contains(page, "报告已报送主管部门") || !strings.Contains(page, "主动申请退出") {
+			t.Fatalf("file: %d %s", st, pageText(page))
+		}
+		ns, _, err := h.db.Inbox(t.Context(), h.actors["authority"], 10, false)
+		if err != nil || len(ns) == 0 || !strings.HasPrefix(ns[0].Link, "/review/reports/") {
+			t.Fatalf("authority inbox %+v %v", ns, err)
+		}
+		if st, page, _ := uiAs(t, h, "authority").get(ns[0].Link); st != 200 || !strings.Contains(page, "数据安全整改") || strings.Contains(page, `id="report-file"`) {
+			t.Fatalf("authority opens the filed report: %d %s", st, pageText(page))
+		}
+		for _, who := range []string{"merchant-a", "dept-gongan"} {
+			if st, _, _ := uiAs(t, h, who).get("/review/reports"); st != 403 {
+				t.Fatalf("%s opens the report page: %d", who, st)
 			}
-			req, _ := http.NewRequest("GET", h.srv.URL+"/review/reports/export?from=2026-11-01&to=2026-11-30", nil)
-			resp, err := op.c.Do(req)
-			if err != nil {
-				t.Fatal(err)
-			}
-			xlsx, _ := io.ReadAll(resp.Body)
-			resp.Body.Close()
-			if resp.StatusCode != 200 || !strings.Contains(resp.Header.Get("Content-Type"), "spreadsheetml") || !bytes.HasPrefix(xlsx, []byte("PK")) {
-				t.Fatalf("xlsx: %d %s %.20q", resp.StatusCode, resp.Header.Get("Content-Type"), xlsx)
-			}
-			if st, page, _ := op.get("/review/reports?from=2026-13-01&to=x"); st != 400 || !strings.Contains(page, "报告期须为") {
-				t.Fatalf("bad period: %d %s", st, pageText(page))
-			}
-			st, page := op.follow("/review/reports", url.Values{"from": {"2026-11-01"}, "to": {"2026-11-30"}})
-			if st != 200 || !strings.Contains(page, "报告已报送主管部门") || !strings.Contains(page, "主动申请退出") {
-				t.Fatalf("file: %d %s", st, pageText(page))
-			}
-			ns, _, err := h.db.Inbox(t.Context(), h.actors["authority"], 10, false)
-			if err != nil || len(ns) == 0 || !strings.HasPrefix(ns[0].Link, "/review/reports/") {
-				t.Fatalf("authority inbox %+v %v", ns, err)
-			}
-			if st, page, _ := uiAs(t, h, "authority").get(ns[0].Link); st != 200 || !strings.Contains(page, "数据安全整改") || strings.Contains(page, `id="report-file"`) {
-				t.Fatalf("authority opens the filed report: %d %s", st, pageText(page))
-			}
-			for _, who := range []string{"merchant-a", "dept-gongan"} {
-				if st, _, _ := uiAs(t, h, who).get("/review/reports"); st != 403 {
-					t.Fatalf("%s opens the report page: %d", who, st)
-				}
-			}
-			if st, _, _ := uiAs(t, h, "authority").post("/review/reports", url.Values{"from": {"2026-11-01"}, "to": {"2026-11-30"}}); st != 403 {
-				t.Fatalf("authority files the operator's report: %d", st)
-			}
-		})
-	}
+		}
+		if st, _, _ := uiAs(t, h, "authority").post("/review/reports", url.Values{"from": {"2026-11-01"}, "to": {"2026-11-30"}}); st != 403 {
+			t.Fatalf("authority files the operator's report: %d", st)
+		}
+	})
 }

@@ -36,108 +36,106 @@ type sandboxResult struct {
 
 func TestSandboxAPI_R14_1_R4_2_WorkspacesAndQueries(t *testing.T) {
 	t.Parallel()
-	for _, b := range sqltest.Backends(t) {
-		t.Run(b, func(t *testing.T) {
-			h, _, _, id := newSandboxHarness(t, b)
-			a, bTok := h.token("merchant-a"), h.token("merchant-b")
-			var list struct {
-				Items []struct {
-					ID     int64
-					Status string
+	sqltest.EachBackend(t, func(t *testing.T, b string) {
+		h, _, _, id := newSandboxHarness(t, b)
+		a, bTok := h.token("merchant-a"), h.token("merchant-b")
+		var list struct {
+			Items []struct {
+				ID     int64
+				Status string
+			}
+		}
+		h.call(a, "GET", "/api/v1/workspaces", nil, 200, &list)
+		if len(list.Items) != 1 || list.Items[0].ID != id || list.Items[0].Status != "active" {
+			t.Fatalf("merchant-a list %+v", list)
+		}
+		h.call(bTok, "GET", "/api/v1/workspaces", nil, 200, &list)
+		if len(list.Items) != 0 {
+			t.Errorf("merchant-b sees %+v", list)
+		}
+		ws := fmt.Sprintf("/api/v1/workspaces/%d", id)
+		// Another tenant's workspace answers 404 on every route (invariant 3).
+		for _, r := range []struct{ m, p string }{{"GET", ws}, {"GET", ws + "/queries"}, {"POST", ws + "/queries"},
+			{"GET", ws + "/tables/zw_ga_0001/sample"}, {"GET", ws + "/tables/zw_ga_0001/simulated.csv"}} {
+			resp, data := h.do(bTok, r.m, r.p, map[string]string{"sql": "SELECT count(*) AS n FROM zw_ga_0001", "data": "real"})
+			if resp.StatusCode != 404 {
+				t.Errorf("merchant-b %s %s: %d %s", r.m, r.p, resp.StatusCode, data)
+			}
+		}
+		var d struct {
+			K      int
+			Tables []struct {
+				Name    string
+				Columns []struct{ Name, Type, Policy, Explanation string }
+			}
+		}
+		h.call(a, "GET", ws, nil, 200, &d)
+		if len(d.Tables) != 2 || d.K != 15 {
+			t.Fatalf("detail %+v", d)
+		}
+		pol := map[string]string{}
+		for _, tb := range d.Tables {
+			for _, c := range tb.Columns {
+				pol[tb.Name+"."+c.Name] = c.Policy
+				if c.Type == "" || c.Explanation == "" {
+					t.Errorf("column %s.%s lacks type or explanation", tb.Name, c.Name)
 				}
 			}
-			h.call(a, "GET", "/api/v1/workspaces", nil, 200, &list)
-			if len(list.Items) != 1 || list.Items[0].ID != id || list.Items[0].Status != "active" {
-				t.Fatalf("merchant-a list %+v", list)
+		}
+		if pol["zw_ga_0001.id_number"] != "identifier" || pol["zw_yb_0001.total_amount"] != "sensitive" || pol["zw_ga_0001.gender"] != "quasi" {
+			t.Errorf("policies %v", pol)
+		}
+		var res sandboxResult
+		h.call(a, "POST", ws+"/queries", map[string]string{"sql": "SELECT county, count(*) AS n FROM zw_ga_0001 GROUP BY county", "data": "real"}, 200, &res)
+		if res.Status != "released" || len(res.Rows) != 3 || res.ID == 0 {
+			t.Errorf("released %+v", res)
+		}
+		h.call(a, "POST", ws+"/queries", map[string]string{"sql": "SELECT gender, birth_date FROM zw_ga_0001", "data": "real"}, 200, &res)
+		if res.Status != "withheld" || len(res.Rows) != 0 || res.Table == "" || len(res.Reasons) == 0 {
+			t.Errorf("withheld %+v", res)
+		}
+		h.call(a, "POST", ws+"/queries", map[string]string{"sql": "SELECT name FROM zw_ga_0001 GROUP BY name", "data": "real"}, 200, &res)
+		if res.Status != "rejected" || len(res.Reasons) == 0 {
+			t.Errorf("rejected %+v", res)
+		}
+		h.call(a, "POST", ws+"/queries", map[string]string{"sql": "SELECT name, county FROM zw_ga_0001 LIMIT 3", "data": "simulated"}, 200, &res)
+		if res.Status != "released" || len(res.Rows) != 3 {
+			t.Errorf("simulated %+v", res)
+		}
+		// Bad input: a clear 4xx, nothing recorded.
+		for _, body := range []any{map[string]string{"sql": "", "data": "real"}, map[string]string{"sql": "SELECT 1", "data": "raw"},
+			`{"sql": 1}`, `{"sql":"SELECT 1","extra":true}`, map[string]string{"sql": strings.Repeat("x", 30000)}} {
+			resp, data := h.do(a, "POST", ws+"/queries", body)
+			if resp.StatusCode != 400 {
+				t.Errorf("bad body %v: %d %s", body, resp.StatusCode, data)
 			}
-			h.call(bTok, "GET", "/api/v1/workspaces", nil, 200, &list)
-			if len(list.Items) != 0 {
-				t.Errorf("merchant-b sees %+v", list)
+		}
+		var hist struct {
+			Items []struct {
+				Status string
+				Data   string
+				CPU    int64 `json:"cpu_us"`
 			}
-			ws := fmt.Sprintf("/api/v1/workspaces/%d", id)
-			// Another tenant's workspace answers 404 on every route (invariant 3).
-			for _, r := range []struct{ m, p string }{{"GET", ws}, {"GET", ws + "/queries"}, {"POST", ws + "/queries"},
-				{"GET", ws + "/tables/zw_ga_0001/sample"}, {"GET", ws + "/tables/zw_ga_0001/simulated.csv"}} {
-				resp, data := h.do(bTok, r.m, r.p, map[string]string{"sql": "SELECT count(*) AS n FROM zw_ga_0001", "data": "real"})
-				if resp.StatusCode != 404 {
-					t.Errorf("merchant-b %s %s: %d %s", r.m, r.p, resp.StatusCode, data)
-				}
-			}
-			var d struct {
-				K      int
-				Tables []struct {
-					Name    string
-					Columns []struct{ Name, Type, Policy, Explanation string }
-				}
-			}
-			h.call(a, "GET", ws, nil, 200, &d)
-			if len(d.Tables) != 2 || d.K != 15 {
-				t.Fatalf("detail %+v", d)
-			}
-			pol := map[string]string{}
-			for _, tb := range d.Tables {
-				for _, c := range tb.Columns {
-					pol[tb.Name+"."+c.Name] = c.Policy
-					if c.Type == "" || c.Explanation == "" {
-						t.Errorf("column %s.%s lacks type or explanation", tb.Name, c.Name)
-					}
-				}
-			}
-			if pol["zw_ga_0001.id_number"] != "identifier" || pol["zw_yb_0001.total_amount"] != "sensitive" || pol["zw_ga_0001.gender"] != "quasi" {
-				t.Errorf("policies %v", pol)
-			}
-			var res sandboxResult
-			h.call(a, "POST", ws+"/queries", map[string]string{"sql": "SELECT county, count(*) AS n FROM zw_ga_0001 GROUP BY county", "data": "real"}, 200, &res)
-			if res.Status != "released" || len(res.Rows) != 3 || res.ID == 0 {
-				t.Errorf("released %+v", res)
-			}
-			h.call(a, "POST", ws+"/queries", map[string]string{"sql": "SELECT gender, birth_date FROM zw_ga_0001", "data": "real"}, 200, &res)
-			if res.Status != "withheld" || len(res.Rows) != 0 || res.Table == "" || len(res.Reasons) == 0 {
-				t.Errorf("withheld %+v", res)
-			}
-			h.call(a, "POST", ws+"/queries", map[string]string{"sql": "SELECT name FROM zw_ga_0001 GROUP BY name", "data": "real"}, 200, &res)
-			if res.Status != "rejected" || len(res.Reasons) == 0 {
-				t.Errorf("rejected %+v", res)
-			}
-			h.call(a, "POST", ws+"/queries", map[string]string{"sql": "SELECT name, county FROM zw_ga_0001 LIMIT 3", "data": "simulated"}, 200, &res)
-			if res.Status != "released" || len(res.Rows) != 3 {
-				t.Errorf("simulated %+v", res)
-			}
-			// Bad input: a clear 4xx, nothing recorded.
-			for _, body := range []any{map[string]string{"sql": "", "data": "real"}, map[string]string{"sql": "SELECT 1", "data": "raw"},
-				`{"sql": 1}`, `{"sql":"SELECT 1","extra":true}`, map[string]string{"sql": strings.Repeat("x", 30000)}} {
-				resp, data := h.do(a, "POST", ws+"/queries", body)
-				if resp.StatusCode != 400 {
-					t.Errorf("bad body %v: %d %s", body, resp.StatusCode, data)
-				}
-			}
-			var hist struct {
-				Items []struct {
-					Status string
-					Data   string
-					CPU    int64 `json:"cpu_us"`
-				}
-			}
-			h.call(a, "GET", ws+"/queries", nil, 200, &hist)
-			if len(hist.Items) != 4 || hist.Items[0].Data != "simulated" || hist.Items[3].Status != "released" {
-				t.Errorf("history %+v", hist)
-			}
-			resp, data := h.do(a, "GET", ws+"/tables/zw_yb_0001/simulated.csv", nil)
-			if resp.StatusCode != 200 || !strings.HasPrefix(resp.Header.Get("Content-Type"), "text/csv") || strings.Count(string(data), "\n") != 2001 {
-				t.Errorf("csv: %d %s %d lines", resp.StatusCode, resp.Header.Get("Content-Type"), strings.Count(string(data), "\n"))
-			}
-			// Freezing is the operator's; a frozen workspace refuses with a reason.
-			resp, _ = h.do(a, "POST", ws+"/status", map[string]string{"action": "freeze", "reason": "我自己冻结"})
-			if resp.StatusCode != 403 {
-				t.Errorf("merchant freeze: %d", resp.StatusCode)
-			}
-			h.call(h.token("operator-admin"), "POST", ws+"/status", map[string]string{"action": "freeze", "reason": "配合安全检查"}, 200, nil)
-			resp, data = h.do(a, "POST", ws+"/queries", map[string]string{"sql": "SELECT count(*) AS n FROM zw_ga_0001", "data": "real"})
-			if resp.StatusCode != 409 || !strings.Contains(string(data), "冻结") {
-				t.Errorf("frozen: %d %s", resp.StatusCode, data)
-			}
-		})
-	}
+		}
+		h.call(a, "GET", ws+"/queries", nil, 200, &hist)
+		if len(hist.Items) != 4 || hist.Items[0].Data != "simulated" || hist.Items[3].Status != "released" {
+			t.Errorf("history %+v", hist)
+		}
+		resp, data := h.do(a, "GET", ws+"/tables/zw_yb_0001/simulated.csv", nil)
+		if resp.StatusCode != 200 || !strings.HasPrefix(resp.Header.Get("Content-Type"), "text/csv") || strings.Count(string(data), "\n") != 2001 {
+			t.Errorf("csv: %d %s %d lines", resp.StatusCode, resp.Header.Get("Content-Type"), strings.Count(string(data), "\n"))
+		}
+		// Freezing is the operator's; a frozen workspace refuses with a reason.
+		resp, _ = h.do(a, "POST", ws+"/status", map[string]string{"action": "freeze", "reason": "我自己冻结"})
+		if resp.StatusCode != 403 {
+			t.Errorf("merchant freeze: %d", resp.StatusCode)
+		}
+		h.call(h.token("operator-admin"), "POST", ws+"/status", map[string]string{"action": "freeze", "reason": "配合安全检查"}, 200, nil)
+		resp, data = h.do(a, "POST", ws+"/queries", map[string]string{"sql": "SELECT count(*) AS n FROM zw_ga_0001", "data": "real"})
+		if resp.StatusCode != 409 || !strings.Contains(string(data), "冻结") {
+			t.Errorf("frozen: %d %s", resp.StatusCode, data)
+		}
+	})
 }
 
 // R4.2, R28.3, invariant 1: no route gives merchant-a a raw value of the

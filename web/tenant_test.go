@@ -41,13 +41,11 @@ func tenantIntent(a *shuyu.Actor, tg tenantTarget) (readUser, writeUser, readOrg
 
 func TestTenant_R3_UsersAndOrgsOverHTTP(t *testing.T) {
 	t.Parallel()
-	for _, b := range sqltest.Backends(t) {
-		t.Run(b, func(t *testing.T) { tenantRun(t, b) })
-	}
+	sqltest.Each(t, tenantRun)
 }
 
-func tenantRun(t *testing.T, backend string) {
-	h := newHarness(t, backend)
+func tenantRun(t *testing.T, env *sqltest.Env) {
+	h := harnessOn(t, env)
 	ctx := t.Context()
 	// A colleague in every organization, so "own tenant" is not only "self".
 	regionOf := map[int64]string{}

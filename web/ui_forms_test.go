@@ -83,66 +83,64 @@ func TestUI_LanguageSwitch(t *testing.T) {
 // unlock, reset password and reset TOTP (R29.1).
 func TestUI_R29_1_AccountForms(t *testing.T) {
 	t.Parallel()
-	for _, b := range sqltest.Backends(t) {
-		t.Run(b, func(t *testing.T) {
-			h := newHarness(t, b)
-			u := uiAs(t, h, "secadmin")
-			op := h.actors["operator-admin"].OrgID
-			form := url.Values{"org_id": {itoa(op)}, "username": {"ops-li"}, "display_name": {"李运维"},
-				"roles": {"sysadmin", "operator_admin"}, "password": {"Zhongwei-2026!x"}}
-			before, _ := h.db.LastSeq(t.Context())
-			st, body, _ := u.post("/admin/users", form)
-			if st != http.StatusBadRequest || !strings.Contains(body, "三员分立") || !strings.Contains(body, `value="ops-li"`) ||
-				strings.Contains(body, "Zhongwei-2026!x") {
-				t.Fatalf("bad role mix: %d %s", st, pageText(body))
-			}
-			form["roles"] = []string{"merchant"} // a merchant role in the operator
-			st, body, _ = u.post("/admin/users", form)
-			if st != http.StatusBadRequest || !strings.Contains(body, "不属于该类型机构") {
-				t.Fatalf("role outside its org kind: %d %s", st, pageText(body))
-			}
-			if after, _ := h.db.LastSeq(t.Context()); after != before {
-				t.Fatalf("refused forms changed state: seq %d → %d", before, after)
-			}
-			form["roles"] = []string{"operator_reviewer"}
-			st, body, loc := u.post("/admin/users", form)
-			id := strings.TrimPrefix(loc, "/admin/users/")
-			if st != http.StatusSeeOther || id == loc {
-				t.Fatalf("create: %d %s %s", st, loc, pageText(body))
-			}
-			_, body = u.follow("/admin/users/"+id, url.Values{"display_name": {"李审核"}, "roles": {"operator_reviewer"}, "status": {"active"}})
-			if !strings.Contains(body, "账号已修改") || !strings.Contains(body, "李审核") {
-				t.Fatalf("edit: %s", pageText(body))
-			}
-			_, body = u.follow("/admin/users/"+id+"/unlock", url.Values{"reason": {"本人电话确认"}})
-			if !strings.Contains(body, "账号已解锁") {
-				t.Fatalf("unlock: %s", pageText(body))
-			}
-			st, body, _ = u.post("/admin/users/"+id+"/password", url.Values{"password": {"short"}, "reason": {"遗忘"}})
-			if st != http.StatusBadRequest || !strings.Contains(body, "至少 10 个字符") {
-				t.Fatalf("weak reset: %d %s", st, pageText(body))
-			}
-			_, body = u.follow("/admin/users/"+id+"/password", url.Values{"password": {"Haiyuan-2026!y"}, "reason": {"遗忘密码"}})
-			if !strings.Contains(body, "密码已重置") {
-				t.Fatalf("reset password: %s", pageText(body))
-			}
-			st, body, _ = u.post("/admin/users/"+id+"/totp-reset", url.Values{"reason": {""}})
-			if st != http.StatusBadRequest || !strings.Contains(body, "须填写原因") {
-				t.Fatalf("totp reset without reason: %d %s", st, pageText(body))
-			}
-			// Own roles cannot be changed, but saving one's own name works.
-			self := itoa(h.actors["secadmin"].UserID)
-			st, body, _ = u.post("/admin/users/"+self, url.Values{"display_name": {"安全管理员"}, "roles": {"secadmin", "sysadmin"}, "status": {"active"}})
-			if st < 400 || !strings.Contains(body, "未能保存") {
-				t.Fatalf("own roles: %d %s", st, pageText(body))
-			}
-			// The new account logs in with the reset password.
-			v := newUIClient(t, h)
-			if st, _, _ := v.post("/login", url.Values{"username": {"ops-li"}, "password": {"Haiyuan-2026!y"}}); st != http.StatusSeeOther {
-				t.Fatalf("new account login: %d", st)
-			}
-		})
-	}
+	sqltest.Each(t, func(t *testing.T, env *sqltest.Env) {
+		h := harnessOn(t, env)
+		u := uiAs(t, h, "secadmin")
+		op := h.actors["operator-admin"].OrgID
+		form := url.Values{"org_id": {itoa(op)}, "username": {"ops-li"}, "display_name": {"李运维"},
+			"roles": {"sysadmin", "operator_admin"}, "password": {"Zhongwei-2026!x"}}
+		before, _ := h.db.LastSeq(t.Context())
+		st, body, _ := u.post("/admin/users", form)
+		if st != http.StatusBadRequest || !strings.Contains(body, "三员分立") || !strings.Contains(body, `value="ops-li"`) ||
+			strings.Contains(body, "Zhongwei-2026!x") {
+			t.Fatalf("bad role mix: %d %s", st, pageText(body))
+		}
+		form["roles"] = []string{"merchant"} // a merchant role in the operator
+		st, body, _ = u.post("/admin/users", form)
+		if st != http.StatusBadRequest || !strings.Contains(body, "不属于该类型机构") {
+			t.Fatalf("role outside its org kind: %d %s", st, pageText(body))
+		}
+		if after, _ := h.db.LastSeq(t.Context()); after != before {
+			t.Fatalf("refused forms changed state: seq %d → %d", before, after)
+		}
+		form["roles"] = []string{"operator_reviewer"}
+		st, body, loc := u.post("/admin/users", form)
+		id := strings.TrimPrefix(loc, "/admin/users/")
+		if st != http.StatusSeeOther || id == loc {
+			t.Fatalf("create: %d %s %s", st, loc, pageText(body))
+		}
+		_, body = u.follow("/admin/users/"+id, url.Values{"display_name": {"李审核"}, "roles": {"operator_reviewer"}, "status": {"active"}})
+		if !strings.Contains(body, "账号已修改") || !strings.Contains(body, "李审核") {
+			t.Fatalf("edit: %s", pageText(body))
+		}
+		_, body = u.follow("/admin/users/"+id+"/unlock", url.Values{"reason": {"本人电话确认"}})
+		if !strings.Contains(body, "账号已解锁") {
+			t.Fatalf("unlock: %s", pageText(body))
+		}
+		st, body, _ = u.post("/admin/users/"+id+"/password", url.Values{"password": {"short"}, "reason": {"遗忘"}})
+		if st != http.StatusBadRequest || !strings.Contains(body, "至少 10 个字符") {
+			t.Fatalf("weak reset: %d %s", st, pageText(body))
+		}
+		_, body = u.follow("/admin/users/"+id+"/password", url.Values{"password": {"Haiyuan-2026!y"}, "reason": {"遗忘密码"}})
+		if !strings.Contains(body, "密码已重置") {
+			t.Fatalf("reset password: %s", pageText(body))
+		}
+		st, body, _ = u.post("/admin/users/"+id+"/totp-reset", url.Values{"reason": {""}})
+		if st != http.StatusBadRequest || !strings.Contains(body, "须填写原因") {
+			t.Fatalf("totp reset without reason: %d %s", st, pageText(body))
+		}
+		// Own roles cannot be changed, but saving one's own name works.
+		self := itoa(h.actors["secadmin"].UserID)
+		st, body, _ = u.post("/admin/users/"+self, url.Values{"display_name": {"安全管理员"}, "roles": {"secadmin", "sysadmin"}, "status": {"active"}})
+		if st < 400 || !strings.Contains(body, "未能保存") {
+			t.Fatalf("own roles: %d %s", st, pageText(body))
+		}
+		// The new account logs in with the reset password.
+		v := newUIClient(t, h)
+		if st, _, _ := v.post("/login", url.Values{"username": {"ops-li"}, "password": {"Haiyuan-2026!y"}}); st != http.StatusSeeOther {
+			t.Fatalf("new account login: %d", st)
+		}
+	})
 }
 
 func itoa(n int64) string { return strconv.FormatInt(n, 10) }
@@ -150,34 +148,32 @@ func itoa(n int64) string { return strconv.FormatInt(n, 10) }
 // Organizations: create, refuse a status change without a reason, disable.
 func TestUI_OrgForms(t *testing.T) {
 	t.Parallel()
-	for _, b := range sqltest.Backends(t) {
-		t.Run(b, func(t *testing.T) {
-			h := newHarness(t, b)
-			u := uiAs(t, h, "secadmin")
-			st, body, _ := u.post("/admin/orgs", url.Values{"kind": {"merchant"}, "name": {"宁"}, "region": {"64050"}})
-			if st != http.StatusBadRequest || !strings.Contains(body, "行政区划代码须为 6 位数字") {
-				t.Fatalf("bad org: %d %s", st, pageText(body))
-			}
-			_, body = u.follow("/admin/orgs", url.Values{"kind": {"merchant"}, "name": {"宁夏云数科技有限公司"}, "region": {"640502"}})
-			if !strings.Contains(body, "已登记机构") || !strings.Contains(body, "宁夏云数科技有限公司") {
-				t.Fatalf("create org: %s", pageText(body))
-			}
-			_, body, _ = u.get("/admin/orgs?kind=merchant")
-			m := regexp.MustCompile(`action="/admin/orgs/(\d+)/status"`).FindAllStringSubmatch(body, -1)
-			if len(m) != 3 || strings.Contains(body, "中卫市公安局") { // merchant-a, merchant-b and the new one
-				t.Fatalf("kind filter: %d forms: %s", len(m), pageText(body))
-			}
-			id := m[len(m)-1][1]
-			st, body, _ = u.post("/admin/orgs/"+id+"/status", url.Values{"status": {"disabled"}})
-			if st != http.StatusBadRequest || !strings.Contains(body, "须填写原因") {
-				t.Fatalf("no reason: %d %s", st, pageText(body))
-			}
-			_, body = u.follow("/admin/orgs/"+id+"/status", url.Values{"status": {"disabled"}, "reason": {"营业执照吊销"}})
-			if !strings.Contains(body, "机构状态已变更") || !strings.Contains(body, "停用") {
-				t.Fatalf("disable: %s", pageText(body))
-			}
-		})
-	}
+	sqltest.Each(t, func(t *testing.T, env *sqltest.Env) {
+		h := harnessOn(t, env)
+		u := uiAs(t, h, "secadmin")
+		st, body, _ := u.post("/admin/orgs", url.Values{"kind": {"merchant"}, "name": {"宁"}, "region": {"64050"}})
+		if st != http.StatusBadRequest || !strings.Contains(body, "行政区划代码须为 6 位数字") {
+			t.Fatalf("bad org: %d %s", st, pageText(body))
+		}
+		_, body = u.follow("/admin/orgs", url.Values{"kind": {"merchant"}, "name": {"宁夏云数科技有限公司"}, "region": {"640502"}})
+		if !strings.Contains(body, "已登记机构") || !strings.Contains(body, "宁夏云数科技有限公司") {
+			t.Fatalf("create org: %s", pageText(body))
+		}
+		_, body, _ = u.get("/admin/orgs?kind=merchant")
+		m := regexp.MustCompile(`action="/admin/orgs/(\d+)/status"`).FindAllStringSubmatch(body, -1)
+		if len(m) != 3 || strings.Contains(body, "中卫市公安局") { // merchant-a, merchant-b and the new one
+			t.Fatalf("kind filter: %d forms: %s", len(m), pageText(body))
+		}
+		id := m[len(m)-1][1]
+		st, body, _ = u.post("/admin/orgs/"+id+"/status", url.Values{"status": {"disabled"}})
+		if st != http.StatusBadRequest || !strings.Contains(body, "须填写原因") {
+			t.Fatalf("no reason: %d %s", st, pageText(body))
+		}
+		_, body = u.follow("/admin/orgs/"+id+"/status", url.Values{"status": {"disabled"}, "reason": {"营业执照吊销"}})
+		if !strings.Contains(body, "机构状态已变更") || !strings.Contains(body, "停用") {
+			t.Fatalf("disable: %s", pageText(body))
+		}
+	})
 }
 
 // A role that must use TOTP lands on the enrolment page, enrols with a real
@@ -247,48 +243,46 @@ func TestUI_ChangePassword(t *testing.T) {
 // the regulator reads but cannot verify.
 func TestUI_R30_1_AuditAndSystemPages(t *testing.T) {
 	t.Parallel()
-	for _, b := range sqltest.Backends(t) {
-		t.Run(b, func(t *testing.T) {
-			h := newHarness(t, b)
-			for i := 0; i < 60; i++ { // enough events for two pages
-				newUIClient(t, h).post("/login", url.Values{"username": {"nobody"}, "password": {"x"}})
-			}
-			a := uiAs(t, h, "auditadmin")
-			_, body, _ := a.get("/audit?action=auth.login_failed")
-			if n := strings.Count(body, "<tr>") - 1; n != auditPageSize || !strings.Contains(body, "登录失败") {
-				t.Fatalf("first page: %d rows: %.300s", n, pageText(body))
-			}
-			next := regexp.MustCompile(`href="(/audit\?[^"]*before_seq=\d+[^"]*)"`).FindStringSubmatch(body)
-			if next == nil || !strings.Contains(body, "/api/v1/audit/export?action=auth.login_failed&amp;format=csv") {
-				t.Fatalf("no next page or export link: %s", body)
-			}
-			if st, csv, _ := a.get("/api/v1/audit/export?action=auth.login_failed&format=csv"); st != 200 || strings.Count(csv, "auth.login_failed") != 60 {
-				t.Fatalf("export link with the session cookie: %d, %d rows", st, strings.Count(csv, "auth.login_failed"))
-			}
-			_, body, _ = a.get(strings.ReplaceAll(next[1], "&amp;", "&"))
-			if n := strings.Count(body, "<tr>") - 1; n != 10 {
-				t.Fatalf("second page: %d rows", n)
-			}
-			if st, body, _ := a.get("/audit?from=yesterday"); st != http.StatusBadRequest || !strings.Contains(body, "须为日期") {
-				t.Fatalf("bad date: %d %s", st, pageText(body))
-			}
-			if st, body, _ := a.post("/audit/verify", nil); st != 200 || !strings.Contains(body, "审计日志完整") {
-				t.Fatalf("verify: %d %s", st, pageText(body))
-			}
-			r := uiAs(t, h, "regulator")
-			if _, body, _ := r.get("/audit"); strings.Contains(body, `id="verify"`) || !strings.Contains(body, `id="export-csv"`) {
-				t.Fatalf("regulator's audit page: verify shown or export missing")
-			}
-			if st, _, _ := r.post("/audit/verify", nil); st != http.StatusForbidden {
-				t.Fatalf("regulator verify: %d", st)
-			}
-			s := uiAs(t, h, "sysadmin")
-			if _, body, _ := s.get("/system"); !strings.Contains(body, `id="dialect">`+b) {
-				t.Fatalf("system page: %s", pageText(body))
-			}
-			if _, body := s.follow("/system/checkpoint", nil); !strings.Contains(body, "已生成检查点") || strings.Count(body, "<tr>") != 2 {
-				t.Fatalf("checkpoint: %s", pageText(body))
-			}
-		})
-	}
+	sqltest.Each(t, func(t *testing.T, env *sqltest.Env) {
+		h := harnessOn(t, env)
+		for i := 0; i < 60; i++ { // enough events for two pages
+			newUIClient(t, h).post("/login", url.Values{"username": {"nobody"}, "password": {"x"}})
+		}
+		a := uiAs(t, h, "auditadmin")
+		_, body, _ := a.get("/audit?action=auth.login_failed")
+		if n := strings.Count(body, "<tr>") - 1; n != auditPageSize || !strings.Contains(body, "登录失败") {
+			t.Fatalf("first page: %d rows: %.300s", n, pageText(body))
+		}
+		next := regexp.MustCompile(`href="(/audit\?[^"]*before_seq=\d+[^"]*)"`).FindStringSubmatch(body)
+		if next == nil || !strings.Contains(body, "/api/v1/audit/export?action=auth.login_failed&amp;format=csv") {
+			t.Fatalf("no next page or export link: %s", body)
+		}
+		if st, csv, _ := a.get("/api/v1/audit/export?action=auth.login_failed&format=csv"); st != 200 || strings.Count(csv, "auth.login_failed") != 60 {
+			t.Fatalf("export link with the session cookie: %d, %d rows", st, strings.Count(csv, "auth.login_failed"))
+		}
+		_, body, _ = a.get(strings.ReplaceAll(next[1], "&amp;", "&"))
+		if n := strings.Count(body, "<tr>") - 1; n != 10 {
+			t.Fatalf("second page: %d rows", n)
+		}
+		if st, body, _ := a.get("/audit?from=yesterday"); st != http.StatusBadRequest || !strings.Contains(body, "须为日期") {
+			t.Fatalf("bad date: %d %s", st, pageText(body))
+		}
+		if st, body, _ := a.post("/audit/verify", nil); st != 200 || !strings.Contains(body, "审计日志完整") {
+			t.Fatalf("verify: %d %s", st, pageText(body))
+		}
+		r := uiAs(t, h, "regulator")
+		if _, body, _ := r.get("/audit"); strings.Contains(body, `id="verify"`) || !strings.Contains(body, `id="export-csv"`) {
+			t.Fatalf("regulator's audit page: verify shown or export missing")
+		}
+		if st, _, _ := r.post("/audit/verify", nil); st != http.StatusForbidden {
+			t.Fatalf("regulator verify: %d", st)
+		}
+		s := uiAs(t, h, "sysadmin")
+		if _, body, _ := s.get("/system"); !strings.Contains(body, `id="dialect">`+env.Backend) {
+			t.Fatalf("system page: %s", pageText(body))
+		}
+		if _, body := s.follow("/system/checkpoint", nil); !strings.Contains(body, "已生成检查点") || strings.Count(body, "<tr>") != 2 {
+			t.Fatalf("checkpoint: %s", pageText(body))
+		}
+	})
 }

@@ -128,34 +128,32 @@ func TestUI_R29_1_PagesByRole(t *testing.T) {
 		{"/audit", []string{"auditadmin", "regulator"}},
 		{"/system", []string{"sysadmin"}},
 	}
-	for _, b := range sqltest.Backends(t) {
-		t.Run(b, func(t *testing.T) {
-			h := newHarness(t, b)
-			anon := newUIClient(t, h)
+	sqltest.Each(t, func(t *testing.T, env *sqltest.Env) {
+		h := harnessOn(t, env)
+		anon := newUIClient(t, h)
+		for _, p := range pages {
+			st, _, loc := anon.get(p.path)
+			if st != http.StatusSeeOther || loc != "/login?next="+url.QueryEscape(p.path) {
+				t.Errorf("anonymous %s: %d → %q, want redirect to the login page", p.path, st, loc)
+			}
+		}
+		for _, user := range seeded {
+			u := uiAs(t, h, user)
 			for _, p := range pages {
-				st, _, loc := anon.get(p.path)
-				if st != http.StatusSeeOther || loc != "/login?next="+url.QueryEscape(p.path) {
-					t.Errorf("anonymous %s: %d → %q, want redirect to the login page", p.path, st, loc)
+				want := http.StatusForbidden
+				if p.allowed == nil || contains(p.allowed, user) {
+					want = http.StatusOK
+				}
+				st, body, _ := u.get(p.path)
+				if st != want {
+					t.Errorf("%s GET %s: status %d, want %d: %.200s", user, p.path, st, want, pageText(body))
+				}
+				if st == http.StatusForbidden && !strings.Contains(body, "无权访问") {
+					t.Errorf("%s GET %s: 403 page lacks its Chinese title", user, p.path)
 				}
 			}
-			for _, user := range seeded {
-				u := uiAs(t, h, user)
-				for _, p := range pages {
-					want := http.StatusForbidden
-					if p.allowed == nil || contains(p.allowed, user) {
-						want = http.StatusOK
-					}
-					st, body, _ := u.get(p.path)
-					if st != want {
-						t.Errorf("%s GET %s: status %d, want %d: %.200s", user, p.path, st, want, pageText(body))
-					}
-					if st == http.StatusForbidden && !strings.Contains(body, "无权访问") {
-						t.Errorf("%s GET %s: 403 page lacks its Chinese title", user, p.path)
-					}
-				}
-			}
-		})
-	}
+		}
+	})
 }
 
 func contains(list []string, s string) bool {

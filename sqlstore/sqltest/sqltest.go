@@ -124,14 +124,23 @@ func each(t *testing.T, seed bool, fn func(t *testing.T, env *Env)) {
 		t.Run(b, func(t *testing.T) {
 			t.Parallel()
 			pgSlot(t, b)
-			db, clock := Open(t, b)
-			env := &Env{Backend: b, DB: db, Clock: clock}
 			if seed {
-				env.Actors = Seed(t, db)
+				fn(t, Seeded(t, b))
+				return
 			}
-			fn(t, env)
+			db, clock := Open(t, b)
+			fn(t, &Env{Backend: b, DB: db, Clock: clock})
 		})
 	}
+}
+
+// Seeded is Each's world for one backend, outside Each: a fresh store,
+// its clock and Seed's accounts (for a test that runs on one backend, or a
+// helper that takes a backend).
+func Seeded(t testing.TB, backend string) *Env {
+	t.Helper()
+	db, clock := Open(t, backend)
+	return &Env{Backend: backend, DB: db, Clock: clock, Actors: Seed(t, db)}
 }
 
 // pgSlots bounds the PostgreSQL subtests of Each and EachBackend that run
@@ -140,9 +149,8 @@ func each(t *testing.T, seed bool, fn func(t *testing.T, env *Env)) {
 // store's pool may grow to 20 connections (the concurrency tests hold 8 at
 // once), so on a machine with many cores the throwaway server's
 // max_connections (200, scripts/pg-throwaway) could otherwise be reached.
-// Tests that loop over Backends themselves (web, workspace, demo) open
-// PostgreSQL one backend at a time, at most -parallel of them per binary.
-// On the 2-core machine the whole suite peaked at about 20 connections.
+// The per-backend tests all run through Each, EachEmpty or EachBackend
+// (none loops over Backends by hand), so their PostgreSQL stores hold a slot.
 var pgSlots = make(chan struct{}, 4)
 
 // pgSlot holds one of pgSlots until the test ends, on PostgreSQL.

@@ -5,7 +5,6 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
-	"io"
 	"log/slog"
 	"math/rand/v2"
 	"mime/multipart"
@@ -145,13 +144,7 @@ func (h *domainHarness) upload(user string, entry int64, name string, body []byt
 	req, _ := http.NewRequest("POST", fmt.Sprintf("%s/api/v1/domain/entries/%d/uploads%s", h.srv.URL, entry, query), &buf)
 	req.Header.Set("Content-Type", mw.FormDataContentType())
 	req.Header.Set("Authorization", "Bearer "+h.token(user))
-	resp, err := h.srv.Client().Do(req)
-	if err != nil {
-		h.t.Fatal(err)
-	}
-	defer resp.Body.Close()
-	data, _ := io.ReadAll(resp.Body)
-	return resp, data
+	return h.send(req)
 }
 
 // uploadOK uploads and waits for the job to finish successfully.

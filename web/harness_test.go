@@ -87,6 +87,12 @@ func (h *harness) do(token, method, path string, body any) (*http.Response, []by
 	if token != "" {
 		req.Header.Set("Authorization", "Bearer "+token)
 	}
+	return h.send(req)
+}
+
+// send sends req and reads the whole answer.
+func (h *harness) send(req *http.Request) (*http.Response, []byte) {
+	h.t.Helper()
 	resp, err := h.srv.Client().Do(req)
 	if err != nil {
 		h.t.Fatal(err)

@@ -272,6 +272,25 @@ func (e *Engine) anonSQL(ctx context.Context, conn *sql.Conn, ws *Workspace, p *
 			}
 		}
 		fmt.Fprintf(&b, ", __s%d AS (SELECT %s FROM __p%d%s)", u, sel(aggs...), u, groupBy())
+		// The release memory's sketch of each contribution column
+		// (memory.go): units into cells by a keyed hash, per cell the XOR of
+		// 16-bit keyed hashes of (unit, contribution) for non-zero ones.
+		cell := fmt.Sprintf("CAST(hash(__u, CAST(%d AS UBIGINT)) %% %d AS INTEGER)", e.salt(ws, "memory-cell"), memCells)
+		pairSalt := e.salt(ws, "memory-pair")
+		mx := []string{cell + " AS __cell"}
+		mm := []string{"list(__cell ORDER BY __cell) AS __mcell"}
+		for i, s := range p.sites {
+			for _, part := range siteParts(s) {
+				if part == "in" {
+					continue
+				}
+				c := fmt.Sprintf("__c%d_%s", i, part)
+				mx = append(mx, fmt.Sprintf("bit_xor(CASE WHEN %[1]s <> 0 THEN hash(__u, round(CAST(%[1]s AS DOUBLE), 4), CAST(%[2]d AS UBIGINT)) %% 65536 ELSE 0 END) AS %[1]s_x, count(*) FILTER (WHERE %[1]s <> 0) AS %[1]s_k", c, pairSalt))
+				mm = append(mm, fmt.Sprintf("list(%[1]s_x ORDER BY __cell) AS %[1]s_xl, sum(%[1]s_k) AS %[1]s_kn", c))
+			}
+		}
+		fmt.Fprintf(&b, ", __m%d AS (SELECT %s FROM __p%d%s)", u, sel(mx...), u, groupBy("__cell"))
+		fmt.Fprintf(&b, ", __mm%d AS (SELECT %s FROM __m%d%s)", u, sel(mm...), u, groupBy())
 	}
 	// Exact distinct counts.
 	var dcols []string
@@ -330,11 +349,18 @@ func (e *Engine) anonSQL(ctx context.Context, conn *sql.Conn, ws *Workspace, p *
 		}
 		l.add(&out, a+".__n", fmt.Sprintf("n%d", u))
 		l.add(&out, a+".__h", fmt.Sprintf("h%d", u))
+		ma := fmt.Sprintf("m%d", u)
+		from += fmt.Sprintf(" LEFT JOIN __mm%d AS %s ON %s", u, ma, match("s0", ma))
+		l.add(&out, ma+".__mcell", fmt.Sprintf("__mcell_%d", u))
 		for i, s := range p.sites {
 			for _, part := range siteParts(s) {
 				c := fmt.Sprintf("__c%d_%s", i, part)
 				for _, suf := range []string{"_t", "_m", "_h"} {
 					l.add(&out, a+"."+c+suf, fmt.Sprintf("%s%s_%d", c, suf, u))
+				}
+				if part != "in" {
+					l.add(&out, ma+"."+c+"_xl", fmt.Sprintf("%s_xl_%d", c, u))
+					l.add(&out, ma+"."+c+"_kn", fmt.Sprintf("%s_kn_%d", c, u))
 				}
 			}
 		}
@@ -499,6 +525,7 @@ type contrib struct {
 	top   []float64
 	id    string // identity of the units and their contributions
 	units int64
+	fp    fingerprint // the release memory's sketch (memory.go)
 }
 
 // flatten bounds the largest contributions: the one or two largest (a
@@ -561,7 +588,7 @@ type bucket struct {
 }
 
 // decode turns the anonymizing statement's rows into released groups.
-func decode(ws *Workspace, key []byte, p *plan, l *layout, rows [][]any) []bucket {
+func decode(ws *Workspace, key []byte, p *plan, l *layout, rows [][]any, mem *memory) []bucket {
 	k := ws.k()
 	var out []bucket
 	get := func(r []any, name string) any {
@@ -586,6 +613,11 @@ func decode(ws *Workspace, key []byte, p *plan, l *layout, rows [][]any) []bucke
 			return strconv.FormatUint(x, 16)
 		}
 		return fmt.Sprint(v)
+	}
+	// fig is one anonymized figure, or the remembered answer to a figure
+	// over nearly the same contributions (memory.go).
+	fig := func(family, label string, cs []contrib) float64 {
+		return mem.figure(family, cs, func() float64 { return anonymize(key, label, cs) })
 	}
 	for _, r := range rows {
 		// The low-count filter: every unit kind must reach a noisy
@@ -612,6 +644,11 @@ func decode(ws *Workspace, key []byte, p *plan, l *layout, rows [][]any) []bucke
 						cs[u].top = append(cs[u].top, num(v))
 					}
 				}
+				if part != "in" {
+					cells, _ := get(r, fmt.Sprintf("__mcell_%d", u)).([]any)
+					xors, _ := get(r, fmt.Sprintf("%s_xl_%d", c, u)).([]any)
+					cs[u].fp = sketch(int64(num(get(r, fmt.Sprintf("%s_kn_%d", c, u)))), cells, xors)
+				}
 			}
 			return cs
 		}
@@ -636,21 +673,21 @@ func decode(ws *Workspace, key []byte, p *plan, l *layout, rows [][]any) []bucke
 			}
 			switch s.kind {
 			case kCount:
-				b.vals[i] = int64(math.Max(0, math.Round(anonymize(key, label, parts(i, "c")))))
+				b.vals[i] = int64(math.Max(0, math.Round(fig(label, label, parts(i, "c")))))
 			case kCountDistinct:
 				cs := parts(i, "c")
 				exact := num(get(r, fmt.Sprintf("d%d", i)))
 				for u := range cs {
 					cs[u].total = exact
 				}
-				v := anonymize(key, label, cs)
+				v := fig("distinct", label, cs)
 				b.vals[i] = int64(math.Max(0, math.Round(v)))
 			case kSum:
-				v := anonymize(key, label+"+", parts(i, "p")) - anonymize(key, label+"-", parts(i, "n"))
+				v := fig(label+"+", label+"+", parts(i, "p")) - fig(label+"-", label+"-", parts(i, "n"))
 				b.vals[i] = round(v, 2)
 			case kAvg, kVar:
-				sum := anonymize(key, "sum+", parts(i, "p")) - anonymize(key, "sum-", parts(i, "n"))
-				cnt := anonymize(key, "count", parts(i, "c"))
+				sum := fig("sum+", "sum+", parts(i, "p")) - fig("sum-", "sum-", parts(i, "n"))
+				cnt := fig("count", "count", parts(i, "c"))
 				if cnt < 1 {
 					continue
 				}
@@ -659,7 +696,7 @@ func decode(ws *Workspace, key []byte, p *plan, l *layout, rows [][]any) []bucke
 					b.vals[i] = round(mean, 4)
 					continue
 				}
-				sq := anonymize(key, "sumsq", parts(i, "q"))
+				sq := fig("sumsq", "sumsq", parts(i, "q"))
 				den := cnt - 1
 				if s.pop {
 					den = cnt

@@ -6,6 +6,7 @@ import (
 	"reflect"
 	"strings"
 	"testing"
+	"time"
 )
 
 // Engine-level attacks by class (docs/disclosure.md, "Threat model"). The
@@ -370,5 +371,48 @@ func TestNoiseIsSticky_R28_3(t *testing.T) {
 	}
 	if n, _ := toFloat(first); math.Abs(n-float64(truth)) > 10 {
 		t.Errorf("count %v far from truth %d", n, truth)
+	}
+}
+
+// Differencing across queries (docs/disclosure.md, "Sticky noise"): ranges
+// that each select many people, but whose sets differ by one victim, are
+// answered like the first of them, so averaging many such pairs (range
+// creep) learns nothing about the victim's attribute.
+func TestRangeCreepAveraging_R28_3(t *testing.T) {
+	t.Parallel()
+	f := newFixture(t)
+	day := func(t time.Time) string { return t.Format("2006-01-02") }
+	right, tried := 0, 0
+	for _, v := range victims(f, 10, false) {
+		rich := v.p.Income > 60000
+		base := "SELECT count(*) AS n FROM people p WHERE p.county = '%s' AND p.income > 60000 AND p.birth_date BETWEEN DATE '%s' AND DATE '%s'"
+		var sum float64
+		pairs := 0
+		for i := 0; i < 12; i++ {
+			lo := v.p.Birth.AddDate(-2-i, -i, 0)
+			with := f.run(t, fmt.Sprintf(base, v.p.County, day(lo), day(v.p.Birth)))
+			without := f.run(t, fmt.Sprintf(base, v.p.County, day(lo), day(v.p.Birth.AddDate(0, 0, -1))))
+			if with.Status != Released || without.Status != Released || len(with.Rows) != 1 || len(without.Rows) != 1 {
+				continue
+			}
+			a, _ := toFloat(with.Rows[0][0])
+			b, _ := toFloat(without.Rows[0][0])
+			sum += a - b
+			pairs++
+		}
+		if pairs < 6 {
+			t.Fatalf("baseline not released: %d of 12 pairs answered", pairs)
+		}
+		tried++
+		mean := sum / float64(pairs)
+		if (mean >= 0.5) == rich {
+			right++
+		}
+		t.Logf("victim born %s (income over 60000: %v): mean of %d differences %.2f", day(v.p.Birth), rich, pairs, mean)
+	}
+	// Guessing the majority class gets about half right; the attack must
+	// do no better than chance with some slack.
+	if right >= tried-1 {
+		t.Errorf("LEAK range creep: income class of %d of %d victims guessed by averaging pairs of ranges", right, tried)
 	}
 }

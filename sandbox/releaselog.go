@@ -30,6 +30,9 @@ type ReleaseEntry struct {
 	At      time.Time `json:"at"`
 	SQLHash string    `json:"sql_hash"`          // SM3 of the statement that ran
 	Epsilon float64   `json:"epsilon,omitempty"` // differential-privacy budget spent
+	// Figures are the released counts and sums with their sketches, for
+	// the release memory (memory.go); never unit keys.
+	Figures []Figure `json:"figures,omitempty"`
 }
 
 // MemoryReleaseLog keeps release records in memory.

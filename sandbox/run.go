@@ -156,7 +156,23 @@ func (e *Engine) release(ctx context.Context, conn *sql.Conn, ws *Workspace, p *
 	if err != nil {
 		return e.engineFailure(op, err)
 	}
-	rows := finish(p, decode(ws, e.noiseKey(ws), p, l, raw))
+	// The release memory (memory.go) is read and extended under the
+	// workspace's release lock, so two concurrent near-duplicate figures
+	// cannot both be answered afresh.
+	unlock := e.lockWorkspace(ws.ID)
+	defer unlock()
+	entries, err := e.releaseLog().Load(ctx, ws.ID)
+	if err != nil {
+		return shuyu.Wrap(op, err)
+	}
+	mem := newMemory(ws.k(), entries)
+	rows := finish(p, decode(ws, e.noiseKey(ws), p, l, raw, mem))
+	if len(mem.added) > 0 {
+		entry := ReleaseEntry{At: e.Now(), SQLHash: res.Shape.SQLHash, Figures: mem.added}
+		if err := e.releaseLog().Append(ctx, ws.ID, []ReleaseEntry{entry}); err != nil {
+			return shuyu.Wrap(op, err)
+		}
+	}
 	res.Status = Released
 	res.Columns = p.names
 	res.Rows = rows

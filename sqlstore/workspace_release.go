@@ -9,8 +9,9 @@ import (
 
 // WorkspaceRelease is one entry of a workspace's release record (the
 // sandbox's ReleaseLog): when, which statement (digest), the differential-
-// privacy epsilon spent, and the released cells as digests and person
-// counts, never values (R28.3).
+// privacy epsilon spent, and the released figures with their sketches for
+// the engine's release memory (sandbox/memory.go): values the merchant was
+// shown and hashes, never unit keys (R28.3).
 type WorkspaceRelease struct {
 	At      time.Time       `json:"at"`
 	SQLHash string          `json:"sql_hash"`

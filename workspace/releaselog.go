@@ -79,7 +79,13 @@ func (l *releaseLog) Load(ctx context.Context, name string) ([]sandbox.ReleaseEn
 	}
 	out := make([]sandbox.ReleaseEntry, 0, len(rs))
 	for _, r := range rs {
-		out = append(out, sandbox.ReleaseEntry{At: r.At, SQLHash: r.SQLHash, Epsilon: r.Epsilon})
+		e := sandbox.ReleaseEntry{At: r.At, SQLHash: r.SQLHash, Epsilon: r.Epsilon}
+		if len(r.Cells) > 2 {
+			// Records written before the release memory hold other cells;
+			// they remember no figure.
+			_ = json.Unmarshal(r.Cells, &e.Figures)
+		}
+		out = append(out, e)
 	}
 	l.mu.Lock()
 	for _, p := range l.pending[name] {
@@ -137,7 +143,15 @@ func (l *releaseLog) take(ctx context.Context, id int64) ([]sqlstore.WorkspaceRe
 	}
 	out := make([]sqlstore.WorkspaceRelease, 0, len(es))
 	for _, e := range es {
-		out = append(out, sqlstore.WorkspaceRelease{At: e.At, SQLHash: e.SQLHash, Epsilon: e.Epsilon, Cells: json.RawMessage("[]")})
+		cells := json.RawMessage("[]")
+		if len(e.Figures) > 0 {
+			b, err := json.Marshal(e.Figures)
+			if err != nil {
+				return nil, shuyu.Wrap("workspace.releaseLog", err)
+			}
+			cells = b
+		}
+		out = append(out, sqlstore.WorkspaceRelease{At: e.At, SQLHash: e.SQLHash, Epsilon: e.Epsilon, Cells: cells})
 	}
 	return out, nil
 }

@@ -347,3 +347,47 @@ func TestDifferencingAcrossRestart_R28_3(t *testing.T) {
 		}
 	})
 }
+
+// Range creep split across a restart gains nothing: two ranges that each
+// select many people but differ by one person are answered alike, the
+// second like the first, because the release memory is kept with the
+// release record in the store (sandbox/memory.go, R28.3).
+func TestRangeCreepAcrossRestart_R28_3(t *testing.T) {
+	t.Parallel()
+	sqltest.EachBackend(t, func(t *testing.T, b string) {
+		e := newEnv(t, b)
+		raw := e.Raw[wstest.PopulationTable]
+		bi, ci := indexOf(raw[0], "birth_date"), indexOf(raw[0], "county")
+		seen := map[string]int{}
+		for _, r := range raw[1:] {
+			seen[r[ci]+"|"+r[bi]]++
+		}
+		var victims [][2]string
+		for _, r := range raw[1:] {
+			if d, err := time.Parse("2006-01-02", r[bi]); err == nil && seen[r[ci]+"|"+r[bi]] == 1 && d.Year() > 1960 && len(victims) < 3 {
+				victims = append(victims, [2]string{r[ci], r[bi]})
+			}
+		}
+		if len(victims) < 3 {
+			t.Fatalf("only %d people unique by county and birth date", len(victims))
+		}
+		q := "SELECT count(*) AS n FROM zw_ga_0001 WHERE county = '%s' AND birth_date BETWEEN DATE '%s' AND DATE '%s'"
+		for _, v := range victims {
+			d, _ := time.Parse("2006-01-02", v[1])
+			lo := d.AddDate(-20, 0, 0).Format("2006-01-02")
+			with := e.query(t, fmt.Sprintf(q, v[0], lo, v[1]), "real")
+			svc2 := workspace.New(e.DB, e.Vault, e.Dir, e.Clock.Now)
+			without, err := svc2.Query(context.Background(), e.m, e.ws.ID, fmt.Sprintf(q, v[0], lo, d.AddDate(0, 0, -1).Format("2006-01-02")), "real")
+			svc2.Close()
+			if err != nil {
+				t.Fatal(err)
+			}
+			if with.Status != "released" || without.Status != "released" {
+				t.Fatalf("not released: %s / %s", with.Status, without.Status)
+			}
+			if !reflect.DeepEqual(with.Rows, without.Rows) {
+				t.Errorf("LEAK the range with the person born %s and the range without differ: %v vs %v", v[1], with.Rows, without.Rows)
+			}
+		}
+	})
+}

@@ -332,7 +332,10 @@ func (e *Engine) anonSQL(ctx context.Context, conn *sql.Conn, ws *Workspace, p *
 			"list_avg("+inner+") AS __qv",
 			"list_max("+inner+") - list_min("+inner+") AS __qr",
 			un+" AS __qu",
-			"list_bit_xor(list_transform(__win, e -> hash(e.u0, round(e.v, 4)))) AS __qh"), i)
+			"list_bit_xor(list_transform(__win, e -> hash(e.u0, round(e.v, 4)))) AS __qh",
+			// The window's sketch for the release memory (memory.go).
+			fmt.Sprintf("list_transform(__win, e -> CAST(hash(e.u0, CAST(%d AS UBIGINT)) %% %d AS INTEGER)) AS __qc", e.salt(ws, "memory-cell"), memCells),
+			fmt.Sprintf("list_transform(__win, e -> hash(e.u0, round(e.v, 4), CAST(%d AS UBIGINT)) %% 65536) AS __qx", e.salt(ws, "memory-pair"))), i)
 	}
 
 	// One row per group with every figure.
@@ -379,7 +382,7 @@ func (e *Engine) anonSQL(ctx context.Context, conn *sql.Conn, ws *Workspace, p *
 		}
 		a := fmt.Sprintf("q%d", i)
 		from += fmt.Sprintf(" LEFT JOIN __q%d AS %s ON %s", i, a, match("s0", a))
-		for _, c := range []string{"__qv", "__qr", "__qu", "__qh"} {
+		for _, c := range []string{"__qv", "__qr", "__qu", "__qh", "__qc", "__qx"} {
 			l.add(&out, a+"."+c, fmt.Sprintf("%s_%d", c, i))
 		}
 	}
@@ -714,9 +717,14 @@ func decode(ws *Workspace, key []byte, p *plan, l *layout, rows [][]any, mem *me
 				if units < int64(k) {
 					continue
 				}
-				v := num(get(r, fmt.Sprintf("__qv_%d", i)))
-				spread := num(get(r, fmt.Sprintf("__qr_%d", i)))
-				v += spread / (2 * float64(units)) * gauss(key, "quantile", idOf(get(r, fmt.Sprintf("__qh_%d", i))))
+				cells, _ := get(r, fmt.Sprintf("__qc_%d", i)).([]any)
+				xors, _ := get(r, fmt.Sprintf("__qx_%d", i)).([]any)
+				win := contrib{fp: windowSketch(cells, xors)}
+				v := mem.figure(fmt.Sprintf("quantile %v", s.q), []contrib{win}, func() float64 {
+					v := num(get(r, fmt.Sprintf("__qv_%d", i)))
+					spread := num(get(r, fmt.Sprintf("__qr_%d", i)))
+					return v + spread/(2*float64(units))*gauss(key, "quantile", idOf(get(r, fmt.Sprintf("__qh_%d", i))))
+				})
 				b.vals[i] = round(v, 4)
 			}
 		}

@@ -416,3 +416,24 @@ func TestRangeCreepAveraging_R28_3(t *testing.T) {
 		t.Errorf("LEAK range creep: income class of %d of %d victims guessed by averaging pairs of ranges", right, tried)
 	}
 }
+
+// Order statistics across queries: a median over a range with the victim
+// and the same range without are answered alike, so whether the answers
+// are equal says nothing about where the victim's income lies (R28.3).
+func TestRangeCreepQuantiles_R28_3(t *testing.T) {
+	t.Parallel()
+	f := newFixture(t)
+	day := func(t time.Time) string { return t.Format("2006-01-02") }
+	q := "SELECT median(p.income) AS m, quantile_cont(p.income, 0.9) AS q9 FROM people p WHERE p.county = '%s' AND p.birth_date BETWEEN DATE '%s' AND DATE '%s'"
+	for _, v := range victims(f, 8, false) {
+		lo := day(v.p.Birth.AddDate(-25, 0, 0))
+		with := f.run(t, fmt.Sprintf(q, v.p.County, lo, day(v.p.Birth)))
+		without := f.run(t, fmt.Sprintf(q, v.p.County, lo, day(v.p.Birth.AddDate(0, 0, -1))))
+		if with.Status != Released || without.Status != Released {
+			t.Fatalf("not released: %s %v / %s %v", with.Status, with.Reasons, without.Status, without.Reasons)
+		}
+		if !reflect.DeepEqual(with.Rows, without.Rows) {
+			t.Errorf("LEAK median and 90th percentile with and without the victim born %s differ: %v vs %v", day(v.p.Birth), with.Rows, without.Rows)
+		}
+	}
+}

@@ -207,3 +207,22 @@ func sketch(n int64, cells, xors []any) fingerprint {
 	}
 	return f
 }
+
+// windowSketch builds the fingerprint of an order-statistic window from
+// its elements' cells and 16-bit pair hashes.
+func windowSketch(cells, xors []any) fingerprint {
+	var f fingerprint
+	for i := range cells {
+		if i >= len(xors) {
+			break
+		}
+		c, ok1 := toFloat(cells[i])
+		x, ok2 := toFloat(xors[i])
+		if !ok1 || !ok2 || c < 0 || int(c) >= memCells {
+			continue
+		}
+		f.n++
+		f.cells[int(c)] ^= uint16(uint64(x))
+	}
+	return f
+}

@@ -686,7 +686,7 @@ func decode(ws *Workspace, key []byte, p *plan, l *layout, rows [][]any, mem *me
 				v := fig("distinct", label, cs)
 				b.vals[i] = int64(math.Max(0, math.Round(v)))
 			case kSum:
-				v := fig(label+"+", label+"+", parts(i, "p")) - fig(label+"-", label+"-", parts(i, "n"))
+				v := fig("sum+", label+"+", parts(i, "p")) - fig("sum-", label+"-", parts(i, "n"))
 				b.vals[i] = round(v, 2)
 			case kAvg, kVar:
 				sum := fig("sum+", "sum+", parts(i, "p")) - fig("sum-", "sum-", parts(i, "n"))

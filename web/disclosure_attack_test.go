@@ -1826,6 +1826,48 @@ func (e *attackEnv) trackersAveraging(t *testing.T) {
 		}
 		atkScoreEstimates(t, "settlement total averaged over 5 repetitions", hits, 6, answered, shown)
 	})
+	// Range creep: two ranges of birth dates that each hold hundreds of
+	// people but differ by the victim's birthday; no condition singles
+	// anyone out, so only the release memory stands between the attacker
+	// and the victim's diagnosis (equal answers, or the average of the
+	// differences over several lower bounds).
+	t.Run("averaging_range_creep", func(t *testing.T) {
+		e.freshWorkspace(t)
+		var guesses, truth []bool
+		answered := 0
+		for _, v := range balanced {
+			d, err := time.Parse("2006-01-02", v.birth)
+			if err != nil {
+				t.Fatal(err)
+			}
+			q := func(lo time.Time, hi time.Time) (float64, bool) {
+				a := e.ask(t, fmt.Sprintf("SELECT count(DISTINCT p.id_number) AS n FROM %s WHERE m.diagnosis_category = '%s' AND p.township = '%s' AND p.birth_date BETWEEN DATE '%s' AND DATE '%s'",
+					atkJoin, x, v.township, lo.Format("2006-01-02"), hi.Format("2006-01-02")))
+				return a.num(0, 0)
+			}
+			var sum float64
+			pairs := 0
+			for i := 0; i < 6; i++ {
+				lo := d.AddDate(-20-3*i, -i, 0)
+				a, ok1 := q(lo, d)
+				b, ok2 := q(lo, d.AddDate(0, 0, -1))
+				if ok1 && ok2 {
+					sum += a - b
+					pairs++
+				}
+			}
+			if pairs == 0 {
+				continue
+			}
+			answered++
+			guesses = append(guesses, sum/float64(pairs) >= 0.5)
+			truth = append(truth, v.has(x))
+		}
+		if answered < len(balanced)/2 {
+			t.Errorf("baseline not released: ranges answered for %d of %d victims", answered, len(balanced))
+		}
+		atkScoreGuesses(t, "has diagnosis "+x+" by range creep", guesses, truth, answered)
+	})
 	t.Logf("class 6 (trackers and averaging): %d queries", e.sent-sent)
 }
 

@@ -75,6 +75,10 @@ const (
 	AuditDemandRoute  AuditAction = "demand.route"
 	AuditDemandUpdate AuditAction = "demand.update"
 
+	// The public portal's notices and cases.
+	AuditPortalPublish  AuditAction = "portal_post.publish"
+	AuditPortalWithdraw AuditAction = "portal_post.withdraw"
+
 	// Rule texts the authority approves.
 	AuditDocumentCreate  AuditAction = "document.create"
 	AuditDocumentApprove AuditAction = "document.approve"
@@ -194,6 +198,7 @@ var auditActions = []AuditAction{
 	AuditMerchantReportFile,
 	AuditOrgCreate, AuditOrgStatus, AuditOrgSigningKey,
 	AuditOutRulesPropose, AuditOutRulesApprove,
+	AuditPortalPublish, AuditPortalWithdraw,
 	AuditProductCreate, AuditProductUpdate, AuditProductTable, AuditProductRequest, AuditProductCheckStart,
 	AuditProductCheck, AuditProductRevise, AuditProductReview, AuditProductSecondReview, AuditProductFile,
 	AuditProductRelease, AuditProductDeliver, AuditProductAttribute, AuditProductReport,

@@ -90,9 +90,10 @@ func (tx *Tx) appResolveItem(req shuyu.ItemRequest) (shuyu.ApplicationItem, stri
 	it := shuyu.ApplicationItem{EntryID: req.EntryID}
 	var rev *int64
 	var name, open *string
-	err := tx.queryRow(`SELECT e.code, e.org_id, e.region, e.published_rev_id, r.name, r.open_attr, o.name
+	var mounted bool
+	err := tx.queryRow(`SELECT e.code, e.org_id, e.region, e.published_rev_id, r.name, r.open_attr, o.name, e.mounted
 		FROM catalog_entries e JOIN orgs o ON o.id = e.org_id LEFT JOIN catalog_revisions r ON r.id = e.published_rev_id
-		WHERE e.id = ?`, req.EntryID).Scan(&it.EntryCode, &it.OrgID, &it.Region, &rev, &name, &open, &it.OrgName)
+		WHERE e.id = ?`, req.EntryID).Scan(&it.EntryCode, &it.OrgID, &it.Region, &rev, &name, &open, &it.OrgName, &mounted)
 	switch {
 	case isNoRows(err) || err == nil && rev == nil:
 		return it, fmt.Sprintf("目录 %d 不存在或尚未发布 (not published)", req.EntryID), nil
@@ -109,6 +110,11 @@ func (tx *Tx) appResolveItem(req shuyu.ItemRequest) (shuyu.ApplicationItem, stri
 		return it, "", err
 	} else if s {
 		return it, fmt.Sprintf("目录“%s”已暂停提供 (supply suspended, R27.3)", it.EntryName), nil
+	}
+	// R10.2: an entry with no data mounted in the domain has nothing to
+	// use; applying for it would only produce an agreement over nothing.
+	if !mounted {
+		return it, fmt.Sprintf("目录“%s”尚未挂接数据，暂不能申请 (no data mounted yet, R10.2)", it.EntryName), nil
 	}
 	rows, err := tx.query(`SELECT name FROM catalog_fields WHERE revision_id = ?`, *rev)
 	if err != nil {

@@ -229,22 +229,39 @@ func (d *DB) Rounds(ctx context.Context, actor *shuyu.Actor, id int64) ([]*shuyu
 // ReviewEntry is a catalog entry a merchant may apply for, with the
 // fields of its published revision.
 type ReviewEntry struct {
-	ID      int64    `json:"id"`
-	Code    string   `json:"code"`
-	Name    string   `json:"name"`
-	OrgName string   `json:"org_name"`
-	Open    string   `json:"open_attr"`
-	Fields  []string `json:"fields"`
+	ID        int64                `json:"id"`
+	Code      string               `json:"code"`
+	Name      string               `json:"name"`
+	OrgName   string               `json:"org_name"`
+	Open      string               `json:"open_attr"`
+	Grade     shuyu.Grade          `json:"grade"`
+	Mounted   bool                 `json:"mounted"`   // data is mounted in the domain; only then can it be applied for
+	Suspended bool                 `json:"suspended"` // supply suspended (R27.3): cannot be applied for
+	Fields    []shuyu.CatalogField `json:"fields"`    // name, Chinese label, PI/sensitive marks and grade
 }
 
+// Applicable reports whether the entry can be applied for now.
+func (e *ReviewEntry) Applicable() bool { return e.Mounted && !e.Suspended }
+
 // ReviewApplicableEntries lists the published, not prohibited entries (the
-// catalog is public, R8.5) for the application form.
-func (d *DB) ReviewApplicableEntries(ctx context.Context) ([]ReviewEntry, error) {
+// catalog is public, R8.5) for the application form, each with its fields'
+// Chinese labels and marks and whether it can be applied for (mounted, not
+// suspended). ids, when given, limits the list to those entries (the
+// merchant's 申请清单).
+func (d *DB) ReviewApplicableEntries(ctx context.Context, ids ...int64) ([]ReviewEntry, error) {
 	var out []ReviewEntry
 	err := d.view(ctx, func(tx *Tx) error {
-		rows, err := tx.query(`SELECT e.id, e.code, r.name, o.name, r.open_attr, e.published_rev_id FROM catalog_entries e
+		q := `SELECT e.id, e.code, r.name, o.name, r.open_attr, r.grade, e.mounted, e.published_rev_id FROM catalog_entries e
 			JOIN catalog_revisions r ON r.id = e.published_rev_id JOIN orgs o ON o.id = e.org_id
-			WHERE r.open_attr <> 'prohibited' ORDER BY e.code LIMIT 1000`)
+			WHERE r.open_attr <> 'prohibited'`
+		var args []any
+		if len(ids) > 0 {
+			q += ` AND e.id IN (` + strings.Repeat("?,", len(ids)-1) + `?)`
+			for _, id := range ids {
+				args = append(args, id)
+			}
+		}
+		rows, err := tx.query(q+` ORDER BY e.code LIMIT 1000`, args...)
 		if err != nil {
 			return err
 		}
@@ -252,7 +269,7 @@ func (d *DB) ReviewApplicableEntries(ctx context.Context) ([]ReviewEntry, error)
 		for rows.Next() {
 			var p ReviewEntry
 			var rev int64
-			if err := rows.Scan(&p.ID, &p.Code, &p.Name, &p.OrgName, &p.Open, &rev); err != nil {
+			if err := rows.Scan(&p.ID, &p.Code, &p.Name, &p.OrgName, &p.Open, &p.Grade, &p.Mounted, &rev); err != nil {
 				rows.Close()
 				return err
 			}
@@ -263,13 +280,17 @@ func (d *DB) ReviewApplicableEntries(ctx context.Context) ([]ReviewEntry, error)
 			return err
 		}
 		for i, rev := range revs {
-			fr, err := tx.query(`SELECT name FROM catalog_fields WHERE revision_id = ? ORDER BY position`, rev)
+			if out[i].Suspended, err = tx.domainSuspended(out[i].ID); err != nil {
+				return err
+			}
+			fr, err := tx.query(`SELECT name, label, data_type, pi, sensitive_pi, grade FROM catalog_fields
+				WHERE revision_id = ? ORDER BY position`, rev)
 			if err != nil {
 				return err
 			}
 			for fr.Next() {
-				var f string
-				if err := fr.Scan(&f); err != nil {
+				var f shuyu.CatalogField
+				if err := fr.Scan(&f.Name, &f.Label, &f.DataType, &f.PI, &f.SensitivePI, &f.Grade); err != nil {
 					fr.Close()
 					return err
 				}

@@ -34,7 +34,9 @@ func reviewEntry(t testing.TB, db *sqlstore.DB, orgID int64, region, code, name,
 		}
 	}
 	if published {
-		if _, err := db.SQL().Exec(q(`UPDATE catalog_entries SET published_rev_id = ? WHERE id = ?`), rev, id); err != nil {
+		// Published entries of the fixture have data mounted: only those
+		// can be applied for (R10.2).
+		if _, err := db.SQL().Exec(q(`UPDATE catalog_entries SET published_rev_id = ?, mounted = ? WHERE id = ?`), rev, true, id); err != nil {
 			t.Fatal(err)
 		}
 	}

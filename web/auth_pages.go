@@ -13,7 +13,7 @@ func (s *Server) uiAuthPages() {
 	s.page("GET /login", pageOpts{Public: true}, s.uiLoginPage)
 	s.page("POST /login", pageOpts{Public: true}, s.uiLogin)
 	s.page("POST /logout", pageOpts{}, s.uiLogout)
-	s.page("GET /{$}", pageOpts{Nav: "nav.home", Group: "nav.group.work", Order: -100}, s.uiHome)
+	s.page("GET /{$}", pageOpts{Public: true, Nav: "nav.home", Group: "nav.group.work", Order: -100}, s.uiHome)
 	s.page("GET /me", pageOpts{Nav: "nav.me", Group: "nav.group.account", Desc: "nav.me.desc"}, s.uiMe)
 	s.page("POST /me/password", pageOpts{}, s.uiChangePassword)
 	s.page("GET /me/totp", pageOpts{}, s.uiTOTPPage)
@@ -90,8 +90,21 @@ type homeCard struct {
 	Label, Desc, Path, Count string
 }
 
+// uiHome is the front page: the public portal for visitors, the user's
+// dashboard once logged in (the portal stays at /portal).
 func (s *Server) uiHome(w http.ResponseWriter, r *http.Request) error {
 	sess := uiSession(r)
+	if sess == nil {
+		// A session that must still set up its second factor is not a
+		// visitor: it goes on with the enrolment.
+		if tok, _ := bearer(r); tok != "" {
+			if ss, err := s.db.Authenticate(r.Context(), tok); err == nil && ss.Restricted {
+				http.Redirect(w, r, "/me/totp", http.StatusSeeOther)
+				return nil
+			}
+		}
+		return s.uiPortal(w, r)
+	}
 	if sess.Restricted {
 		http.Redirect(w, r, "/me/totp", http.StatusSeeOther)
 		return nil

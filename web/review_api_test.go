@@ -36,7 +36,8 @@ func reviewWebEntry(t *testing.T, h *harness, org int64, region, code, name, ope
 			t.Fatal(err)
 		}
 	}
-	if _, err := db.SQL().Exec(db.Rebind(`UPDATE catalog_entries SET published_rev_id = ? WHERE id = ?`), rev, id); err != nil {
+	// Mounted: only entries with data can be applied for (R10.2).
+	if _, err := db.SQL().Exec(db.Rebind(`UPDATE catalog_entries SET published_rev_id = ?, mounted = ? WHERE id = ?`), rev, true, id); err != nil {
 		t.Fatal(err)
 	}
 	return id

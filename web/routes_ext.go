@@ -11,4 +11,5 @@ func (s *Server) capabilityRoutes() {
 	s.domainRoutes()
 	s.sandboxRoutes()
 	s.outputRoutes()
+	s.portalRoutes()
 }

@@ -110,14 +110,14 @@ func pageText(body string) string {
 
 // The foundation's pages open for the roles the policy grants and answer
 // 403 to the others; anonymous visitors go to the login page (R29.1: 三员
-// 分立 — each administrator sees only their own pages).
+// 分立 — each administrator sees only their own pages). The front page is
+// the public portal for visitors and the dashboard once logged in.
 func TestUI_R29_1_PagesByRole(t *testing.T) {
 	t.Parallel()
 	pages := []struct {
 		path    string
 		allowed []string // nil: every role
 	}{
-		{"/", nil},
 		{"/me", nil},
 		{"/me/totp", nil},
 		{"/admin/orgs", []string{"secadmin"}},
@@ -131,6 +131,9 @@ func TestUI_R29_1_PagesByRole(t *testing.T) {
 	sqltest.Each(t, func(t *testing.T, env *sqltest.Env) {
 		h := harnessOn(t, env)
 		anon := newUIClient(t, h)
+		if st, body, _ := anon.get("/"); st != http.StatusOK || !strings.Contains(body, `id="portal-figures"`) || strings.Contains(body, `class="side"`) {
+			t.Errorf("anonymous /: %d, want the public portal without a menu", st)
+		}
 		for _, p := range pages {
 			st, _, loc := anon.get(p.path)
 			if st != http.StatusSeeOther || loc != "/login?next="+url.QueryEscape(p.path) {

@@ -177,6 +177,9 @@ type ApplicationItem struct {
 	OrgName   string   `json:"org_name"`
 	Region    string   `json:"region"`
 	Fields    []string `json:"fields"`
+	// FieldLabels are the fields' Chinese labels (信息项名称), in the order
+	// of Fields, for people: the form, the application and the agreement.
+	FieldLabels []string `json:"field_labels,omitempty"`
 }
 
 // Check is the operator's compliance check of a round (R17.1, R20.2).

@@ -8,11 +8,14 @@ import (
 // Workspace states (开发利用环境, R14.1). Active workspaces take queries;
 // frozen ones are held by a suspension (R27.3) or by the operator; expired
 // ones are past the agreement's term (R34.1); closed ones are ended for good.
+// A workspace whose term has not started yet is shown as not started (a
+// computed state, like expired) and takes no query until it starts.
 const (
-	WorkspaceActive  = "active"
-	WorkspaceFrozen  = "frozen"
-	WorkspaceExpired = "expired"
-	WorkspaceClosed  = "closed"
+	WorkspaceNotStarted = "not_started"
+	WorkspaceActive     = "active"
+	WorkspaceFrozen     = "frozen"
+	WorkspaceExpired    = "expired"
+	WorkspaceClosed     = "closed"
 )
 
 // WorkspaceMachine: what the operator (or the authority, for freezing) may do

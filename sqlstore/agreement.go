@@ -112,7 +112,11 @@ func (tx *Tx) generateAgreement(app *shuyu.Application) error {
 	}
 	var scope []string
 	for _, it := range app.Items {
-		scope = append(scope, fmt.Sprintf("%s（%s，%s）：%s", it.EntryName, it.EntryCode, it.OrgName, strings.Join(it.Fields, "、")))
+		names := it.FieldLabels // the Chinese labels: the agreement is read by people
+		if len(names) != len(it.Fields) {
+			names = it.Fields
+		}
+		scope = append(scope, fmt.Sprintf("%s（%s，%s）：%s", it.EntryName, it.EntryCode, it.OrgName, strings.Join(names, "、")))
 	}
 	var tags []string
 	for _, t := range app.Tags {

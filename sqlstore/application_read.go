@@ -142,7 +142,47 @@ func (tx *Tx) appItems(id int64, round int) ([]shuyu.ApplicationItem, error) {
 		it.Fields = strings.Split(fields, ",")
 		out = append(out, it)
 	}
-	return out, rows.Err()
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	rows.Close()
+	for i := range out {
+		if err := tx.appItemLabels(&out[i]); err != nil {
+			return nil, err
+		}
+	}
+	return out, nil
+}
+
+// appItemLabels names an item's fields by their Chinese labels in the
+// entry's published revision (a field no longer there keeps its code).
+func (tx *Tx) appItemLabels(it *shuyu.ApplicationItem) error {
+	rows, err := tx.query(`SELECT f.name, f.label FROM catalog_fields f JOIN catalog_entries e ON e.published_rev_id = f.revision_id
+		WHERE e.id = ?`, it.EntryID)
+	if err != nil {
+		return err
+	}
+	defer rows.Close()
+	labels := map[string]string{}
+	for rows.Next() {
+		var n, l string
+		if err := rows.Scan(&n, &l); err != nil {
+			return err
+		}
+		labels[n] = l
+	}
+	if err := rows.Err(); err != nil {
+		return err
+	}
+	it.FieldLabels = make([]string, len(it.Fields))
+	for i, f := range it.Fields {
+		if l := labels[f]; l != "" {
+			it.FieldLabels[i] = l
+		} else {
+			it.FieldLabels[i] = f
+		}
+	}
+	return nil
 }
 
 // Applications lists the applications the actor may see, newest first:

@@ -34,6 +34,7 @@ func (s *Server) portalRoutes() {
 		return nil, s.db.WithdrawPortalPost(ctx, a, id, in.Reason)
 	}))
 	s.portalPages()
+	s.applyPages()
 }
 
 // portalWithdraw is the body of a withdrawal: why, for the trail.

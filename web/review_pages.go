@@ -130,11 +130,27 @@ func (s *Server) uiApplications(w http.ResponseWriter, r *http.Request) error {
 }
 
 func (s *Server) uiApplicationNew(w http.ResponseWriter, r *http.Request) error {
-	es, err := s.db.ReviewApplicableEntries(r.Context())
+	f := emptyForm()
+	if r.URL.Query().Get("all") != "" {
+		f.Values.Set("all", "1")
+	}
+	es, err := s.applyEntries(r, f)
 	if err != nil {
 		return err
 	}
-	return s.render(w, r, "review/app_new.html", reviewPageData{Form: emptyForm(), Entries: es})
+	return s.render(w, r, "review/app_new.html", reviewPageData{Form: f, Entries: es})
+}
+
+// applyEntries are the entries the application form offers: the cart's
+// (申请清单) when it has any and the form does not ask for all, else every
+// published, not prohibited entry. The form carries "all" to keep the choice.
+func (s *Server) applyEntries(r *http.Request, f *uiForm) ([]sqlstore.ReviewEntry, error) {
+	ids := cartOf(r, uiActor(r))
+	if f.Get("all") != "" || len(ids) == 0 {
+		f.Values.Set("all", "1")
+		return s.db.ReviewApplicableEntries(r.Context())
+	}
+	return s.db.ReviewApplicableEntries(r.Context(), ids...)
 }
 
 // uiApplicationCreate reads the form: a checkbox "f_<entry id>" per field.
@@ -158,9 +174,10 @@ func (s *Server) uiApplicationCreate(w http.ResponseWriter, r *http.Request) err
 		if ferr := f.fail(uiLang(r), err); ferr != nil {
 			return ferr
 		}
-		es, _ := s.db.ReviewApplicableEntries(r.Context())
+		es, _ := s.applyEntries(r, f)
 		return s.renderStatus(w, r, f.Status, "review/app_new.html", reviewPageData{Form: f, Entries: es})
 	}
+	s.setCart(w, uiActor(r), nil) // applied for: the cart starts again
 	return s.redirectFlash(w, r, fmt.Sprintf("/applications/%d", app.ID), "ok", T(uiLang(r), "review.app.submitted"))
 }
 

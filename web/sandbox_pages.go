@@ -10,7 +10,7 @@ import (
 )
 
 // sandboxTones colour the workspace and query statuses (badge classes).
-var sandboxTones = map[string]string{"active": "ok", "frozen": "warn", "expired": "muted", "closed": "muted",
+var sandboxTones = map[string]string{"not_started": "info", "active": "ok", "frozen": "warn", "expired": "muted", "closed": "muted",
 	"released": "ok", "withheld": "warn", "rejected": "danger"}
 
 // sandboxPages registers the SQL workbench (R14.1): the schema with each column's

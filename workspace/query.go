@@ -69,6 +69,8 @@ func usable(ws *shuyu.Workspace, now time.Time) error {
 	case shuyu.WorkspaceActive:
 	case shuyu.WorkspaceFrozen:
 		return shuyu.Errorf(shuyu.ECONFLICT, "工作区已冻结，暂停查询：%s (workspace frozen, R27.3)", cmpOr(ws.StatusReason, "运营机构冻结"))
+	case shuyu.WorkspaceNotStarted:
+		return shuyu.Errorf(shuyu.ECONFLICT, "工作区使用期限自 %s 开始，尚不能查询 (term not started)", ws.StartsAt.In(shanghai).Format("2006-01-02 15:04"))
 	case shuyu.WorkspaceExpired:
 		return shuyu.Errorf(shuyu.ECONFLICT, "工作区使用期限已于 %s 届满，不能再查询 (workspace expired, R34.1)", ws.EndsAt.In(shanghai).Format("2006-01-02"))
 	case shuyu.WorkspaceClosed:

@@ -345,3 +345,55 @@ func (d *DB) PublicProduct(ctx context.Context, id int64) (*PublicProductDetail,
 	}
 	return &p, nil
 }
+
+// WorkspaceUsage counts one workspace's queries by data mode and outcome,
+// for its merchant's dashboard.
+type WorkspaceUsage struct {
+	WorkspaceID int64  `json:"workspace_id"`
+	Name        string `json:"name"`
+	Simulated   int    `json:"simulated"`
+	Released    int    `json:"released"` // real-data queries whose result was released
+	Withheld    int    `json:"withheld"` // real-data queries withheld or rejected by disclosure control
+}
+
+// WorkspaceUsages lists the usage of the workspaces the actor may read
+// (a merchant: its own; the operator: all), most used first.
+func (d *DB) WorkspaceUsages(ctx context.Context, actor *shuyu.Actor) ([]WorkspaceUsage, error) {
+	ws, err := d.Workspaces(ctx, actor)
+	if err != nil {
+		return nil, err
+	}
+	out := []WorkspaceUsage{}
+	err = d.view(ctx, func(tx *Tx) error {
+		for _, w := range ws {
+			u := WorkspaceUsage{WorkspaceID: w.ID, Name: w.Name}
+			rows, err := tx.query(`SELECT data, status, count(*) FROM workspace_queries WHERE workspace_id = ? GROUP BY data, status`, w.ID)
+			if err != nil {
+				return err
+			}
+			for rows.Next() {
+				var data, status string
+				var n int
+				if err := rows.Scan(&data, &status, &n); err != nil {
+					rows.Close()
+					return err
+				}
+				switch {
+				case data == shuyu.DataSimulated:
+					u.Simulated += n
+				case status == "released":
+					u.Released += n
+				default:
+					u.Withheld += n
+				}
+			}
+			rows.Close()
+			if err := rows.Err(); err != nil {
+				return err
+			}
+			out = append(out, u)
+		}
+		return nil
+	})
+	return out, err
+}

@@ -128,7 +128,10 @@ func (s *Server) uiHome(w http.ResponseWriter, r *http.Request) error {
 			cards = append(cards, c)
 		}
 	}
-	return s.render(w, r, "home.html", struct{ Cards []homeCard }{cards})
+	return s.render(w, r, "home.html", struct {
+		Cards []homeCard
+		Dash  dashboard
+	}{cards, s.dashboardFor(r.Context(), sess.Actor, lang)})
 }
 
 type meData struct {

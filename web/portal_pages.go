@@ -40,14 +40,7 @@ func portalTemplateFuncs() template.FuncMap {
 			}
 			return n * 100 / total
 		},
-		// portalExcerpt is the first n characters of a text, for lists.
-		"portalExcerpt": func(s string, n int) string {
-			rs := []rune(strings.Join(strings.Fields(s), " "))
-			if len(rs) <= n {
-				return string(rs)
-			}
-			return string(rs[:n]) + "…"
-		},
+		"portalExcerpt": portalExcerpt,
 		"portalLines": func(s string) []string {
 			var out []string
 			for _, l := range strings.Split(s, "\n") {
@@ -58,6 +51,15 @@ func portalTemplateFuncs() template.FuncMap {
 			return out
 		},
 	}
+}
+
+// portalExcerpt is the first n characters of a text, for lists.
+func portalExcerpt(s string, n int) string {
+	rs := []rune(strings.Join(strings.Fields(s), " "))
+	if len(rs) <= n {
+		return string(rs)
+	}
+	return string(rs[:n]) + "…"
 }
 
 type portalData struct {

@@ -29,7 +29,7 @@ func (s *Server) adminRoutes() {
 	s.handle("POST", "/api/v1/orgs/{id}/status", commandOnObject(s.actor, func(ctx context.Context, a *shuyu.Actor, id int64, in struct {
 		Status string `json:"status"`
 		Reason string `json:"reason"`
-	}) (any, error) {
+	}) (*noContent, error) {
 		return nil, s.db.SetOrgStatus(ctx, a, id, in.Status, in.Reason)
 	}))
 	s.handle("GET", "/api/v1/users", onCollection(s.actor, func(ctx context.Context, a *shuyu.Actor, q url.Values) ([]*shuyu.User, error) {
@@ -45,16 +45,16 @@ func (s *Server) adminRoutes() {
 	s.handle("POST", "/api/v1/users", create(s.actor, s.db.CreateUser))
 	s.handle("GET", "/api/v1/users/{id}", onObject(s.actor, s.db.User))
 	s.handle("PATCH", "/api/v1/users/{id}", commandOnObject(s.actor, s.db.UpdateUser))
-	s.handle("POST", "/api/v1/users/{id}/unlock", commandOnObject(s.actor, func(ctx context.Context, a *shuyu.Actor, id int64, in reasonBody) (any, error) {
+	s.handle("POST", "/api/v1/users/{id}/unlock", commandOnObject(s.actor, func(ctx context.Context, a *shuyu.Actor, id int64, in reasonBody) (*noContent, error) {
 		return nil, s.db.UnlockUser(ctx, a, id, in.Reason)
 	}))
 	s.handle("POST", "/api/v1/users/{id}/password", commandOnObject(s.actor, func(ctx context.Context, a *shuyu.Actor, id int64, in struct {
 		Password string `json:"password"`
 		Reason   string `json:"reason"`
-	}) (any, error) {
+	}) (*noContent, error) {
 		return nil, s.db.ResetPassword(ctx, a, id, in.Password, in.Reason)
 	}))
-	s.handle("POST", "/api/v1/users/{id}/totp/reset", commandOnObject(s.actor, func(ctx context.Context, a *shuyu.Actor, id int64, in reasonBody) (any, error) {
+	s.handle("POST", "/api/v1/users/{id}/totp/reset", commandOnObject(s.actor, func(ctx context.Context, a *shuyu.Actor, id int64, in reasonBody) (*noContent, error) {
 		return nil, s.db.ResetTOTP(ctx, a, id, in.Reason)
 	}))
 	s.handle("GET", "/api/v1/security", onQuery(s.actor, func(ctx context.Context, a *shuyu.Actor, _ url.Values) (*sqlstore.SecuritySettings, error) {
@@ -71,8 +71,9 @@ func (s *Server) adminRoutes() {
 	}))
 }
 
+// list is a collection's answer; listOf writes [] for none.
 type list[T any] struct {
-	Items []T `json:"items"`
+	Items []T `json:"items" openapi:"notnull"`
 	Total int `json:"total"`
 }
 

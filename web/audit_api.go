@@ -22,12 +22,12 @@ func (s *Server) auditRoutes() {
 		}
 		return s.db.Events(ctx, a, f, false)
 	}))
-	s.handle("GET", "/api/v1/audit/export", s.apiAuditExport)
+	s.handle("GET", "/api/v1/audit/export", download(s.apiAuditExport, "application/x-ndjson", "text/csv"))
 	s.handle("GET", "/api/v1/audit/verify", onQuery(s.actor, func(ctx context.Context, a *shuyu.Actor, _ url.Values) (audit.Report, error) {
 		return s.db.VerifyAuditAs(ctx, a)
 	}))
-	s.handle("GET", "/api/v1/audit/checkpoints", s.apiCheckpoints)
-	s.handle("POST", "/api/v1/audit/checkpoints", s.apiCreateCheckpoint)
+	s.handle("GET", "/api/v1/audit/checkpoints", jsonRoute[noBody, checkpointList](http.StatusOK, s.apiCheckpoints))
+	s.handle("POST", "/api/v1/audit/checkpoints", jsonRoute[noBody, checkpointMade](http.StatusCreated, s.apiCreateCheckpoint).or(http.StatusOK))
 }
 
 // eventFilter reads the search parameters shared by search and export.
@@ -139,8 +139,22 @@ func (s *Server) apiCheckpoints(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	writeJSON(w, http.StatusOK, map[string]any{"items": nonNil(cps), "total": len(cps), "public_key": hexs(s.db.PublicKey())})
+	writeJSON(w, http.StatusOK, checkpointList{Items: nonNil(cps), Total: len(cps), PublicKey: hexs(s.db.PublicKey())})
 	return nil
+}
+
+// checkpointList is the signed checkpoints with the key that verifies them.
+type checkpointList struct {
+	Items     []shuyu.Checkpoint `json:"items" openapi:"notnull"`
+	Total     int                `json:"total"`
+	PublicKey string             `json:"public_key"` // SM2 public key, hex
+}
+
+// checkpointMade answers a checkpoint request: the new checkpoint (201), or
+// none and why (200).
+type checkpointMade struct {
+	Checkpoint *shuyu.Checkpoint `json:"checkpoint"`
+	Message    string            `json:"message,omitempty"`
 }
 
 func nonNil[T any](s []T) []T {
@@ -160,9 +174,9 @@ func (s *Server) apiCreateCheckpoint(w http.ResponseWriter, r *http.Request) err
 		return err
 	}
 	if cp == nil {
-		writeJSON(w, http.StatusOK, map[string]any{"checkpoint": nil, "message": "自上次检查点以来没有新事件 (no new events)"})
+		writeJSON(w, http.StatusOK, checkpointMade{Message: "自上次检查点以来没有新事件 (no new events)"})
 		return nil
 	}
-	writeJSON(w, http.StatusCreated, map[string]any{"checkpoint": cp})
+	writeJSON(w, http.StatusCreated, checkpointMade{Checkpoint: cp})
 	return nil
 }

@@ -4,26 +4,27 @@ import (
 	"context"
 	"net/http"
 	"strconv"
+	"time"
 
 	"shuyu"
 	"shuyu/sqlstore"
 )
 
 func (s *Server) apiRoutes() {
-	s.handle("GET", "/api/v1/openapi.json", s.openapi)
-	s.handle("POST", "/api/v1/auth/login", s.apiLogin)
-	s.handle("POST", "/api/v1/auth/logout", s.apiLogout)
-	s.handle("GET", "/api/v1/me", s.apiMe)
+	s.handle("GET", "/api/v1/openapi.json", jsonRoute[noBody, openapiDocument](http.StatusOK, s.openapi))
+	s.handle("POST", "/api/v1/auth/login", jsonRoute[sqlstore.LoginRequest, *sqlstore.Session](http.StatusOK, s.apiLogin))
+	s.handle("POST", "/api/v1/auth/logout", jsonRoute[noBody, *noContent](http.StatusNoContent, s.apiLogout))
+	s.handle("GET", "/api/v1/me", jsonRoute[noBody, meBody](http.StatusOK, s.apiMe))
 	s.handle("POST", "/api/v1/me/password", command(s.actor, http.StatusNoContent, func(ctx context.Context, a *shuyu.Actor, in struct {
 		Old string `json:"old_password"`
 		New string `json:"new_password"`
-	}) (any, error) {
+	}) (*noContent, error) {
 		return nil, s.db.ChangePassword(ctx, a, in.Old, in.New)
 	}))
 	s.handle("POST", "/api/v1/me/totp", command(s.actor, http.StatusOK, func(ctx context.Context, a *shuyu.Actor, _ noBody) (*sqlstore.TOTPEnrollment, error) {
 		return s.db.BeginTOTP(ctx, a)
 	}))
-	s.handle("POST", "/api/v1/me/totp/confirm", s.apiConfirmTOTP)
+	s.handle("POST", "/api/v1/me/totp/confirm", jsonRoute[totpCode, *noContent](http.StatusNoContent, s.apiConfirmTOTP))
 	s.adminRoutes()
 	s.auditRoutes()
 	s.capabilityRoutes()
@@ -41,8 +42,7 @@ func (s *Server) apiLogin(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	writeJSON(w, http.StatusOK, map[string]any{"token": sess.Token, "expires_at": sess.ExpiresAt,
-		"restricted": sess.Restricted, "user": sess.User})
+	writeJSON(w, http.StatusOK, sess) // token, expires_at, restricted, user
 	return nil
 }
 
@@ -65,7 +65,7 @@ type meBody struct {
 	Roles      []shuyu.Role `json:"roles"`
 	Org        *shuyu.Org   `json:"organization"`
 	Restricted bool         `json:"restricted"`
-	ExpiresAt  any          `json:"expires_at"`
+	ExpiresAt  time.Time    `json:"expires_at"`
 }
 
 func (s *Server) apiMe(w http.ResponseWriter, r *http.Request) error {
@@ -81,14 +81,17 @@ func (s *Server) apiMe(w http.ResponseWriter, r *http.Request) error {
 	return nil
 }
 
+// totpCode confirms a second factor being enrolled.
+type totpCode struct {
+	Code string `json:"code"`
+}
+
 func (s *Server) apiConfirmTOTP(w http.ResponseWriter, r *http.Request) error {
 	sess, err := s.session(r)
 	if err != nil {
 		return err
 	}
-	var req struct {
-		Code string `json:"code"`
-	}
+	var req totpCode
 	if err := decode(r, &req); err != nil {
 		return err
 	}

@@ -31,11 +31,11 @@ func (s *Server) catalogRoutes() {
 		c.ID = 0
 		return c, s.db.CreateCatalogCategory(ctx, a, &c)
 	}))
-	s.handle("GET", "/api/v1/catalog/template.xlsx", s.apiCatalogTemplate)
-	s.handle("GET", "/api/v1/catalog/export.xlsx", s.apiCatalogExportXLSX)
-	s.handle("GET", "/api/v1/catalog/export.json", s.apiCatalogExportJSON)
-	s.handle("GET", "/api/v1/catalog/export.jsonld", s.apiCatalogExportDCAT)
-	s.handle("POST", "/api/v1/catalog/import", s.apiCatalogImport)
+	s.handle("GET", "/api/v1/catalog/template.xlsx", download(s.apiCatalogTemplate, xlsxType))
+	s.handle("GET", "/api/v1/catalog/export.xlsx", download(s.apiCatalogExportXLSX, xlsxType))
+	s.handle("GET", "/api/v1/catalog/export.json", jsonRoute[noBody, list[*shuyu.CatalogEntry]](http.StatusOK, s.apiCatalogExportJSON))
+	s.handle("GET", "/api/v1/catalog/export.jsonld", jsonRoute[noBody, dcatCatalog](http.StatusOK, s.apiCatalogExportDCAT).as("application/ld+json"))
+	s.handle("POST", "/api/v1/catalog/import", upload[catalogImported](http.StatusCreated, s.apiCatalogImport))
 	s.handle("GET", "/api/v1/catalog/{id}", onObject(s.optionalActor, s.db.CatalogEntry))
 	s.handle("PUT", "/api/v1/catalog/{id}", commandOnObject(s.actor, s.db.UpdateCatalogEntry))
 	s.handle("POST", "/api/v1/catalog/{id}/steps", commandOnObject(s.actor, func(ctx context.Context, a *shuyu.Actor, id int64, in struct {
@@ -46,10 +46,10 @@ func (s *Server) catalogRoutes() {
 	}))
 	s.handle("GET", "/api/v1/catalog/{id}/history", onObjectList(s.actor, s.db.CatalogHistory))
 	s.handle("GET", "/api/v1/catalog/{id}/revisions", onObjectList(s.optionalActor, s.db.CatalogRevisions))
-	s.handle("GET", "/api/v1/catalog/{id}/diff", s.apiCatalogDiff)
+	s.handle("GET", "/api/v1/catalog/{id}/diff", jsonRoute[noBody, catalogDiffBody](http.StatusOK, s.apiCatalogDiff))
 	s.handle("PUT", "/api/v1/catalog/{id}/mount", commandOnObject(s.actor, func(ctx context.Context, a *shuyu.Actor, id int64, in struct {
 		Mounted bool `json:"mounted"`
-	}) (any, error) {
+	}) (*noContent, error) {
 		return nil, s.db.SetCatalogMounted(ctx, a, id, in.Mounted)
 	}))
 	s.catalogDemandRoutes()
@@ -116,8 +116,15 @@ func (s *Server) apiCatalogDiff(w http.ResponseWriter, r *http.Request) error {
 	if changes == nil {
 		changes = []shuyu.CatalogChange{}
 	}
-	writeJSON(w, http.StatusOK, map[string]any{"from": d.From.Version, "to": d.To.Version, "changes": changes})
+	writeJSON(w, http.StatusOK, catalogDiffBody{From: d.From.Version, To: d.To.Version, Changes: changes})
 	return nil
+}
+
+// catalogDiffBody is what changed from one version of an entry to another.
+type catalogDiffBody struct {
+	From    int                   `json:"from"`
+	To      int                   `json:"to"`
+	Changes []shuyu.CatalogChange `json:"changes" openapi:"notnull"`
 }
 
 // catalogDiffView is two versions of an entry and what changed between

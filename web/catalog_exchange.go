@@ -130,8 +130,24 @@ func (s *Server) apiCatalogImport(w http.ResponseWriter, r *http.Request) error 
 	if err != nil {
 		return err
 	}
-	writeJSON(w, http.StatusCreated, map[string]any{"imported": len(ids), "ids": ids})
+	writeJSON(w, http.StatusCreated, catalogImported{Imported: len(ids), IDs: ids})
 	return nil
+}
+
+// catalogImported answers an import: the drafts it created.
+type catalogImported struct {
+	Imported int     `json:"imported"`
+	IDs      []int64 `json:"ids"`
+}
+
+// dcatCatalog is the catalog as a W3C DCAT catalog in JSON-LD; each dataset
+// is a dcat:Dataset node (metadata only).
+type dcatCatalog struct {
+	Context  map[string]string `json:"@context"`
+	ID       string            `json:"@id"`
+	Type     string            `json:"@type"`
+	Title    map[string]string `json:"dct:title"`
+	Datasets []map[string]any  `json:"dcat:dataset"`
 }
 
 // DCAT frequencies (EU authority table, which DCAT-AP uses).
@@ -186,14 +202,14 @@ func (s *Server) apiCatalogExportDCAT(w http.ResponseWriter, r *http.Request) er
 		}
 		datasets = append(datasets, d)
 	}
-	doc := map[string]any{
-		"@context": map[string]string{
+	doc := dcatCatalog{
+		Context: map[string]string{
 			"dcat": "http://www.w3.org/ns/dcat#", "dct": "http://purl.org/dc/terms/", "foaf": "http://xmlns.com/foaf/0.1/",
 			"rdfs": "http://www.w3.org/2000/01/rdf-schema#", "sy": base + "/ns/catalog#",
 		},
-		"@id": base + "/catalog", "@type": "dcat:Catalog",
-		"dct:title":    map[string]string{"@value": "公共数据授权运营目录", "@language": "zh"},
-		"dcat:dataset": datasets,
+		ID: base + "/catalog", Type: "dcat:Catalog",
+		Title:    map[string]string{"@value": "公共数据授权运营目录", "@language": "zh"},
+		Datasets: datasets,
 	}
 	w.Header().Set("Content-Type", "application/ld+json; charset=utf-8")
 	w.Header().Set("Cache-Control", "no-store")

@@ -29,8 +29,8 @@ func (s *Server) domainRoutes() {
 		}
 		return s.db.DomainEntry(ctx, a, id)
 	}))
-	s.handle("POST", "/api/v1/domain/entries/{id}/uploads", s.apiDomainUpload)
-	s.handle("POST", "/api/v1/domain/entries/{id}/drop", s.apiDomainDrop)
+	s.handle("POST", "/api/v1/domain/entries/{id}/uploads", upload[*sqlstore.SupplyJob](http.StatusAccepted, s.apiDomainUpload).or(http.StatusCreated))
+	s.handle("POST", "/api/v1/domain/entries/{id}/drop", jsonRoute[domainDropFile, *sqlstore.SupplyJob](http.StatusAccepted, s.apiDomainDrop).or(http.StatusCreated))
 	s.handle("GET", "/api/v1/domain/entries/{id}/jobs", onObjectList(s.actor, func(ctx context.Context, a *shuyu.Actor, id int64) ([]*sqlstore.SupplyJob, error) {
 		return s.db.SupplyJobs(ctx, a, id, 100)
 	}))
@@ -41,7 +41,7 @@ func (s *Server) domainRoutes() {
 	// score; never values of personal-information or trade-secret fields
 	// (R2.1, R4.2).
 	s.handle("GET", "/api/v1/domain/entries/{id}/profile", onObject(s.actor, s.supply.Profile))
-	s.handle("GET", "/api/v1/domain/entries/{id}/preview", s.apiDomainPreview)
+	s.handle("GET", "/api/v1/domain/entries/{id}/preview", jsonRoute[noBody, *supply.PreviewPage](http.StatusOK, s.apiDomainPreview))
 	s.domainIssueRoutes()
 	s.domainSuspendRoutes()
 	s.domainPageRoutes()

@@ -105,6 +105,11 @@ func (s *Server) domainAnswerJob(w http.ResponseWriter, r *http.Request, a *shuy
 	return nil
 }
 
+// domainDropFile names a file in the drop directory.
+type domainDropFile struct {
+	File string `json:"file"`
+}
+
 // apiDomainDrop loads a file the exchange platform wrote into the drop
 // directory <data>/drop (R10.1).
 func (s *Server) apiDomainDrop(w http.ResponseWriter, r *http.Request) error {
@@ -112,9 +117,7 @@ func (s *Server) apiDomainDrop(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	var req struct {
-		File string `json:"file"`
-	}
+	var req domainDropFile
 	if err := decode(r, &req); err != nil {
 		return err
 	}

@@ -77,7 +77,7 @@ func (s *Server) page(pattern string, o pageOpts, h handlerFunc) {
 	st.mu.Lock()
 	st.pages = append(st.pages, pageEntry{method: method, path: p, opts: o, seq: len(st.pages)})
 	st.mu.Unlock()
-	s.handle(method, p, s.pageHandler(o, h))
+	s.handlePage(method, p, s.pageHandler(o, h))
 }
 
 type sessionKey struct{}

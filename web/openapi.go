@@ -6,13 +6,18 @@ import (
 	"fmt"
 	"io/fs"
 	"net/http"
+	"slices"
 	"sort"
 )
 
 // The OpenAPI 3 description of /api/v1 is kept in the repo as fragments:
-// base.json (info, components) and one file of paths per capability, merged
-// at start-up. TestOpenAPI_MatchesRoutes keeps it and the route table in
-// step.
+// base.json (info, shared components) and one file of paths per capability
+// (summaries, parameters, descriptions, errors; bodies only where they are
+// not JSON: uploads), laid at start-up over schemas.json, which the route
+// table's Go types give (every JSON body and the component schemas,
+// openapi_schema.go). TestOpenAPI_MatchesRoutes keeps the document and the
+// routes in step; TestOpenAPI_SchemasGolden keeps schemas.json in step with
+// the types.
 //
 //go:embed openapi/*.json
 var openapiFS embed.FS
@@ -27,6 +32,9 @@ func mustMergeOpenAPI() []byte {
 	return b
 }
 
+// generatedOpenAPI is the fragment the Go types give.
+const generatedOpenAPI = "openapi/schemas.json"
+
 func mergeOpenAPI() ([]byte, error) {
 	names, err := fs.Glob(openapiFS, "openapi/*.json")
 	if err != nil {
@@ -35,7 +43,8 @@ func mergeOpenAPI() ([]byte, error) {
 	sort.Strings(names)
 	doc := map[string]any{}
 	paths := map[string]any{}
-	for _, n := range names {
+	components := map[string]map[string]any{}
+	read := func(n string) (map[string]any, error) {
 		b, err := fs.ReadFile(openapiFS, n)
 		if err != nil {
 			return nil, err
@@ -44,21 +53,94 @@ func mergeOpenAPI() ([]byte, error) {
 		if err := json.Unmarshal(b, &part); err != nil {
 			return nil, fmt.Errorf("openapi %s: %w", n, err)
 		}
-		for k, v := range part {
-			if k != "paths" {
-				doc[k] = v
-				continue
+		return part, nil
+	}
+	addComponents := func(n string, v any) error {
+		m, _ := v.(map[string]any)
+		for kind, named := range m {
+			if components[kind] == nil {
+				components[kind] = map[string]any{}
 			}
-			for p, ops := range v.(map[string]any) {
-				if _, dup := paths[p]; dup {
-					return nil, fmt.Errorf("openapi %s: path %s described twice", n, p)
+			nm, _ := named.(map[string]any)
+			for name, c := range nm {
+				if _, dup := components[kind][name]; dup {
+					return fmt.Errorf("openapi %s: components/%s/%s described twice", n, kind, name)
 				}
-				paths[p] = ops
+				components[kind][name] = c
+			}
+		}
+		return nil
+	}
+	if slices.Contains(names, generatedOpenAPI) {
+		gen, err := read(generatedOpenAPI)
+		if err != nil {
+			return nil, err
+		}
+		if err := addComponents(generatedOpenAPI, gen["components"]); err != nil {
+			return nil, err
+		}
+		if p, ok := gen["paths"].(map[string]any); ok {
+			paths = p
+		}
+	}
+	described := map[string]bool{}
+	for _, n := range names {
+		if n == generatedOpenAPI {
+			continue
+		}
+		part, err := read(n)
+		if err != nil {
+			return nil, err
+		}
+		for k, v := range part {
+			switch k {
+			case "components":
+				if err := addComponents(n, v); err != nil {
+					return nil, err
+				}
+			case "paths":
+				for p, ops := range v.(map[string]any) {
+					if described[p] {
+						return nil, fmt.Errorf("openapi %s: path %s described twice", n, p)
+					}
+					described[p] = true
+					paths[p] = overlay(paths[p], ops)
+				}
+			default:
+				doc[k] = v
 			}
 		}
 	}
 	doc["paths"] = paths
+	doc["components"] = components
 	return json.MarshalIndent(doc, "", " ")
+}
+
+// overlay lays the hand-written over the generated: objects merge key by
+// key, anything else written by hand wins.
+func overlay(generated, written any) any {
+	g, ok1 := generated.(map[string]any)
+	w, ok2 := written.(map[string]any)
+	if !ok1 || !ok2 {
+		return written
+	}
+	out := make(map[string]any, len(g)+len(w))
+	for k, v := range g {
+		out[k] = v
+	}
+	for k, v := range w {
+		out[k] = overlay(out[k], v)
+	}
+	return out
+}
+
+// openapiDocument is the shape of the OpenAPI document itself.
+type openapiDocument struct {
+	OpenAPI    string                               `json:"openapi"`
+	Info       map[string]any                       `json:"info"`
+	Servers    []map[string]any                     `json:"servers"`
+	Paths      map[string]map[string]map[string]any `json:"paths"`
+	Components map[string]map[string]any            `json:"components"`
 }
 
 func (s *Server) openapi(w http.ResponseWriter, r *http.Request) error {

@@ -35,22 +35,19 @@ func (s *Server) outputRoutes() {
 	}) (*sqlstore.OutputRules, error) {
 		return s.output.ProposeRules(ctx, a, in.Rules, in.Note)
 	}))
-	s.handle("POST", "/api/v1/output/rules/{version}/approve", s.apiOutputRulesApprove)
+	s.handle("POST", "/api/v1/output/rules/{version}/approve", jsonRoute[optionalReason, *sqlstore.OutputRules](http.StatusOK, s.apiOutputRulesApprove))
 	s.handle("GET", "/api/v1/products", onCollection(s.actor, s.outputProducts))
 	s.handle("POST", "/api/v1/products", create(s.actor, s.db.CreateProduct))
 	s.handle("GET", "/api/v1/products/{id}", onObject(s.actor, s.output.Detail))
 	s.handle("PUT", "/api/v1/products/{id}", commandOnObject(s.actor, s.db.UpdateProduct))
 	s.handle("POST", "/api/v1/products/{id}/tables", createOnObject(s.actor, s.output.AddFromQuery))
-	s.handle("PUT", "/api/v1/products/{id}/report", s.apiProductPutReport)
-	s.handle("GET", "/api/v1/products/{id}/report", s.apiProductGetReport)
+	s.handle("PUT", "/api/v1/products/{id}/report", upload[*shuyu.Product](http.StatusOK, s.apiProductPutReport))
+	s.handle("GET", "/api/v1/products/{id}/report", download(s.apiProductGetReport, "application/pdf"))
 	// request asks for output and answers the product with the automatic
 	// check's report (R17.1).
-	s.handle("POST", "/api/v1/products/{id}/request", commandOnObject(s.actor, func(ctx context.Context, a *shuyu.Actor, id int64, _ noBody) (any, error) {
+	s.handle("POST", "/api/v1/products/{id}/request", commandOnObject(s.actor, func(ctx context.Context, a *shuyu.Actor, id int64, _ noBody) (productRequested, error) {
 		p, rep, err := s.output.Request(ctx, a, id)
-		return struct {
-			*shuyu.Product
-			Report *outcheck.Report `json:"report"`
-		}{p, rep}, err
+		return productRequested{p, rep}, err
 	}))
 	s.handle("POST", "/api/v1/products/{id}/revise", commandOnObject(s.actor, func(ctx context.Context, a *shuyu.Actor, id int64, _ noBody) (*shuyu.Product, error) {
 		return s.db.ReviseProduct(ctx, a, id)
@@ -74,9 +71,9 @@ func (s *Server) outputRoutes() {
 	s.handle("POST", "/api/v1/products/{id}/release", commandOnObject(s.actor, func(ctx context.Context, a *shuyu.Actor, id int64, _ noBody) (*shuyu.Product, error) {
 		return s.db.ReleaseProduct(ctx, a, id)
 	}))
-	s.handle("GET", "/api/v1/products/{id}/download", s.apiProductDownload)
+	s.handle("GET", "/api/v1/products/{id}/download", jsonRoute[noBody, deliveredTable](http.StatusOK, s.apiProductDownload).orFile("text/csv"))
 	s.handle("GET", "/api/v1/products/{id}/deliveries", onObjectList(s.actor, s.db.ProductDeliveries))
-	s.handle("POST", "/api/v1/products/{id}/attribution", s.apiProductAttribute)
+	s.handle("POST", "/api/v1/products/{id}/attribution", upload[*output.Attribution](http.StatusOK, s.apiProductAttribute))
 	s.handle("GET", "/api/v1/products/{id}/lineage", onObject(s.actor, s.db.ProductLineage))
 	s.handle("GET", "/api/v1/lineage/entries/{id}", onObjectList(s.actor, s.db.EntryLineage))
 	// The public list of released products, without login (R23.2, R32.1).
@@ -96,6 +93,19 @@ func (s *Server) outputProducts(ctx context.Context, a *shuyu.Actor, q url.Value
 	return s.db.Products(ctx, a, st)
 }
 
+// optionalReason is a body that may be absent, else gives a reason.
+type optionalReason struct {
+	bodyMayBeEmpty
+	Reason string `json:"reason"`
+}
+
+// productRequested is a product asked for output with its automatic
+// check's report.
+type productRequested struct {
+	*shuyu.Product
+	Report *outcheck.Report `json:"report"`
+}
+
 func (s *Server) apiOutputRulesApprove(w http.ResponseWriter, r *http.Request) error {
 	a, err := s.actor(r)
 	if err != nil {
@@ -105,9 +115,7 @@ func (s *Server) apiOutputRulesApprove(w http.ResponseWriter, r *http.Request) e
 	if err != nil || v <= 0 {
 		return shuyu.Errorf(shuyu.ENOTFOUND, "对象不存在 (not found)")
 	}
-	var in struct {
-		Reason string `json:"reason"`
-	}
+	var in optionalReason
 	if err := decodeOptional(r, &in); err != nil {
 		return err
 	}
@@ -182,8 +190,16 @@ func (s *Server) apiProductDownload(w http.ResponseWriter, r *http.Request) erro
 		return err
 	}
 	w.Header().Set("X-Shuyu-Delivery", fmt.Sprint(d.Record.ID))
-	writeJSON(w, http.StatusOK, map[string]any{"delivery": d.Record, "columns": d.Columns, "rows": d.Rows})
+	writeJSON(w, http.StatusOK, deliveredTable{Delivery: d.Record, Columns: d.Columns, Rows: d.Rows})
 	return nil
+}
+
+// deliveredTable is a table delivered as JSON: the delivery record, the
+// columns and the rows (values as text, fingerprinted for the recipient).
+type deliveredTable struct {
+	Delivery shuyu.ProductDelivery `json:"delivery"`
+	Columns  []string              `json:"columns"`
+	Rows     [][]string            `json:"rows"`
 }
 
 // outputDownloadCSV delivers a table as a CSV attachment, for the API and

@@ -13,11 +13,11 @@ import (
 // pageRoutes registers the foundation's pages; capabilities register
 // theirs with s.page from their own route hooks (see UI.md).
 func (s *Server) pageRoutes() {
-	s.handle("GET", "/static/", func(w http.ResponseWriter, r *http.Request) error {
+	s.handlePage("GET", "/static/", func(w http.ResponseWriter, r *http.Request) error {
 		staticHandler().ServeHTTP(w, r)
 		return nil
 	})
-	s.handle("GET", "/favicon.ico", func(w http.ResponseWriter, r *http.Request) error {
+	s.handlePage("GET", "/favicon.ico", func(w http.ResponseWriter, r *http.Request) error {
 		http.Redirect(w, r, "/static/icon.svg", http.StatusMovedPermanently)
 		return nil
 	})
@@ -26,7 +26,7 @@ func (s *Server) pageRoutes() {
 	s.uiAuditPages()
 	// Everything else outside /api/ is a "not found" page (any method: a
 	// "GET /" pattern would conflict with the API's "/api/" catch-all).
-	s.handle("", "/", s.pageHandler(pageOpts{Public: true}, func(w http.ResponseWriter, r *http.Request) error {
+	s.handlePage("", "/", s.pageHandler(pageOpts{Public: true}, func(w http.ResponseWriter, r *http.Request) error {
 		return shuyu.Errorf(shuyu.ENOTFOUND, "页面不存在 (page not found)")
 	}))
 }

@@ -32,7 +32,7 @@ func (s *Server) reviewRoutes() {
 		}
 		return s.db.CalendarDays(ctx)
 	}))
-	s.handle("DELETE", "/api/v1/calendar/days/{date}", s.apiCalendarRemove)
+	s.handle("DELETE", "/api/v1/calendar/days/{date}", jsonRoute[noBody, *noContent](http.StatusNoContent, s.apiCalendarRemove))
 	s.handle("GET", "/api/v1/calendar/due", onQuery(s.actor, s.reviewCalendarDue))
 	s.handle("PUT", "/api/v1/authorization-term", command(s.actor, http.StatusOK, func(ctx context.Context, a *shuyu.Actor, in struct {
 		bodyMayBeEmpty
@@ -52,7 +52,7 @@ func (s *Server) reviewRoutes() {
 		doc.ID, doc.Status, doc.Version = 0, "", 0
 		return &doc, s.db.CreateDocument(ctx, a, &doc)
 	}))
-	s.handle("GET", "/api/v1/documents/current/{kind}", s.apiCurrentDocument)
+	s.handle("GET", "/api/v1/documents/current/{kind}", jsonRoute[noBody, *shuyu.Document](http.StatusOK, s.apiCurrentDocument))
 	s.handle("POST", "/api/v1/documents/{id}/approve", commandOnObject(s.actor, func(ctx context.Context, a *shuyu.Actor, id int64, _ reviewNone) (*shuyu.Document, error) {
 		return s.db.ApproveDocument(ctx, a, id)
 	}))
@@ -75,7 +75,7 @@ func (s *Server) apiCalendarRemove(w http.ResponseWriter, r *http.Request) error
 
 // reviewCalendarDue answers what `shuyu calendar due` prints, on the
 // effective calendar (embedded schedule plus the authority's additions).
-func (s *Server) reviewCalendarDue(ctx context.Context, _ *shuyu.Actor, q url.Values) (map[string]any, error) {
+func (s *Server) reviewCalendarDue(ctx context.Context, _ *shuyu.Actor, q url.Values) (*calendarDue, error) {
 	from, err := time.ParseInLocation(time.DateOnly, q.Get("from"), workday.Zone)
 	if err != nil {
 		return nil, shuyu.Errorf(shuyu.EINVALID, "from 须为 YYYY-MM-DD (bad date)")
@@ -92,7 +92,15 @@ func (s *Server) reviewCalendarDue(ctx context.Context, _ *shuyu.Actor, q url.Va
 	if err != nil {
 		return nil, err
 	}
-	return map[string]any{"from": q.Get("from"), "n": n, "due": due.Format(time.DateOnly), "due_at": due}, nil
+	return &calendarDue{From: q.Get("from"), N: n, Due: due.Format(time.DateOnly), DueAt: due}, nil
+}
+
+// calendarDue is the deadline n working days after from.
+type calendarDue struct {
+	From  string    `json:"from"`   // YYYY-MM-DD
+	N     int       `json:"n"`      // working days
+	Due   string    `json:"due"`    // YYYY-MM-DD
+	DueAt time.Time `json:"due_at"` // the end of the due day
 }
 
 // apiCurrentDocument is public: applicants read the onboarding rules in

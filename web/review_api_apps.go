@@ -58,7 +58,7 @@ func (s *Server) reviewApplicationRoutes() {
 	s.handle("POST", "/api/v1/applications/{id}/check", commandOnObject(s.actor, func(ctx context.Context, a *shuyu.Actor, id int64, in reviewCheck) (*shuyu.Application, error) {
 		return s.db.CheckApplication(ctx, a, id, in.CheckResult)
 	}))
-	s.handle("POST", "/api/v1/applications/{id}/files", s.apiApplicationFile)
+	s.handle("POST", "/api/v1/applications/{id}/files", upload[*shuyu.File](http.StatusCreated, s.apiApplicationFile))
 	s.handle("POST", "/api/v1/applications/{id}/agreement", commandOnObject(s.actor, func(ctx context.Context, a *shuyu.Actor, id int64, _ reviewNone) (*shuyu.Agreement, error) {
 		return s.db.GenerateAgreement(ctx, a, id)
 	}))
@@ -88,20 +88,20 @@ func (s *Server) reviewApplicationRoutes() {
 	s.handle("POST", "/api/v1/agreements/{id}/terminate", commandOnObject(s.actor, func(ctx context.Context, a *shuyu.Actor, id int64, in reviewReason) (*shuyu.Agreement, error) {
 		return s.db.TerminateAgreement(ctx, a, id, in.Reason)
 	}))
-	s.handle("GET", "/api/v1/files/{id}", s.apiFile)
+	s.handle("GET", "/api/v1/files/{id}", download(s.apiFile, "application/pdf", "image/png", "image/jpeg"))
 	s.handle("GET", "/api/v1/inbox", onQuery(s.actor, s.reviewInbox))
 	s.handle("POST", "/api/v1/inbox/read", command(s.actor, http.StatusOK, func(ctx context.Context, a *shuyu.Actor, in struct {
 		bodyMayBeEmpty
 		IDs []int64 `json:"ids"`
-	}) (map[string]int, error) {
+	}) (inboxMarked, error) {
 		n, err := s.db.MarkRead(ctx, a, in.IDs)
-		return map[string]int{"marked": n}, err
+		return inboxMarked{Marked: n}, err
 	}))
 }
 
 // reviewInbox is the actor's notices (?limit=, ?unread=1) with the unread
 // count.
-func (s *Server) reviewInbox(ctx context.Context, a *shuyu.Actor, q url.Values) (map[string]any, error) {
+func (s *Server) reviewInbox(ctx context.Context, a *shuyu.Actor, q url.Values) (*inboxPage, error) {
 	limit, _ := strconv.Atoi(q.Get("limit"))
 	ns, unread, err := s.db.Inbox(ctx, a, limit, q.Get("unread") == "1")
 	if err != nil {
@@ -110,7 +110,19 @@ func (s *Server) reviewInbox(ctx context.Context, a *shuyu.Actor, q url.Values) 
 	if ns == nil {
 		ns = []sqlstore.Notice{}
 	}
-	return map[string]any{"items": ns, "total": len(ns), "unread": unread}, nil
+	return &inboxPage{Items: ns, Total: len(ns), Unread: unread}, nil
+}
+
+// inboxPage is a page of the actor's notices and how many are unread.
+type inboxPage struct {
+	Items  []sqlstore.Notice `json:"items" openapi:"notnull"`
+	Total  int               `json:"total"`
+	Unread int               `json:"unread"`
+}
+
+// inboxMarked says how many notices were marked read.
+type inboxMarked struct {
+	Marked int `json:"marked"`
 }
 
 func (s *Server) apiApplicationFile(w http.ResponseWriter, r *http.Request) error {

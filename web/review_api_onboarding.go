@@ -16,19 +16,19 @@ func urlPathEscape(s string) string { return url.PathEscape(s) }
 func (s *Server) reviewRegistrationRoutes() {
 	// Registering is public: a company registers (R18.2). The answer
 	// carries the tracking token, shown once.
-	s.handle("POST", "/api/v1/registrations", create(nobody, func(ctx context.Context, _ *shuyu.Actor, in sqlstore.RegistrationInput) (map[string]any, error) {
+	s.handle("POST", "/api/v1/registrations", create(nobody, func(ctx context.Context, _ *shuyu.Actor, in sqlstore.RegistrationInput) (*registrationCreated, error) {
 		g, token, err := s.db.SubmitRegistration(ctx, in)
 		if err != nil {
 			return nil, err
 		}
-		return map[string]any{"registration": g, "token": token}, nil
+		return &registrationCreated{Registration: g, Token: token}, nil
 	}))
 	s.handle("GET", "/api/v1/registrations", onCollection(s.actor, func(ctx context.Context, a *shuyu.Actor, q url.Values) ([]*shuyu.Registration, error) {
 		return s.db.Registrations(ctx, a, q.Get("status"))
 	}))
-	s.handle("GET", "/api/v1/registrations/{id}", s.apiRegistration)
-	s.handle("POST", "/api/v1/registrations/{id}/files", s.apiRegistrationFile)
-	s.handle("POST", "/api/v1/registrations/{id}/supplement", s.apiRegistrationSupplement)
+	s.handle("GET", "/api/v1/registrations/{id}", jsonRoute[noBody, *shuyu.Registration](http.StatusOK, s.apiRegistration))
+	s.handle("POST", "/api/v1/registrations/{id}/files", upload[*shuyu.File](http.StatusCreated, s.apiRegistrationFile))
+	s.handle("POST", "/api/v1/registrations/{id}/supplement", jsonRoute[registrationNote, *shuyu.Registration](http.StatusOK, s.apiRegistrationSupplement))
 	s.handle("POST", "/api/v1/registrations/{id}/accept", commandOnObject(s.actor, func(ctx context.Context, a *shuyu.Actor, id int64, _ reviewDecideBody) (*shuyu.Registration, error) {
 		return s.db.AcceptRegistration(ctx, a, id)
 	}))
@@ -41,8 +41,8 @@ func (s *Server) reviewRegistrationRoutes() {
 	s.handle("POST", "/api/v1/registrations/{id}/status", commandOnObject(s.actor, func(ctx context.Context, a *shuyu.Actor, id int64, in reviewDecideBody) (*shuyu.Registration, error) {
 		return s.db.SetMerchantStatus(ctx, a, id, in.Event, in.Reason)
 	}))
-	s.handle("GET", "/api/v1/merchant-reports", s.apiMerchantReport)
-	s.handle("POST", "/api/v1/merchant-reports", s.apiFileMerchantReport)
+	s.handle("GET", "/api/v1/merchant-reports", jsonRoute[noBody, *shuyu.MerchantReport](http.StatusOK, s.apiMerchantReport).orFile(xlsxType))
+	s.handle("POST", "/api/v1/merchant-reports", jsonRoute[noBody, *shuyu.MerchantReport](http.StatusCreated, s.apiFileMerchantReport))
 	s.handle("GET", "/api/v1/merchant-reports/filed", onCollection(s.actor, func(ctx context.Context, a *shuyu.Actor, _ url.Values) ([]*shuyu.MerchantReport, error) {
 		return s.db.MerchantReports(ctx, a)
 	}))
@@ -98,14 +98,24 @@ func (s *Server) apiRegistrationFile(w http.ResponseWriter, r *http.Request) err
 	return nil
 }
 
+// registrationCreated answers a registration with its tracking token
+// (sent as X-Registration-Token to follow it; shown once).
+type registrationCreated struct {
+	Registration *shuyu.Registration `json:"registration"`
+	Token        string              `json:"token"`
+}
+
+// registrationNote is what an applicant adds when supplementing.
+type registrationNote struct {
+	Note string `json:"note"`
+}
+
 func (s *Server) apiRegistrationSupplement(w http.ResponseWriter, r *http.Request) error {
 	id, err := pathID(r, "id")
 	if err != nil {
 		return err
 	}
-	var in struct {
-		Note string `json:"note"`
-	}
+	var in registrationNote
 	if err := decode(r, &in); err != nil {
 		return err
 	}

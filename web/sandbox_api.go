@@ -61,7 +61,7 @@ func (s *Server) sandboxRoutes() {
 		}
 		return s.db.WorkspaceQueries(ctx, a, id, limit)
 	}))
-	s.handle("GET", "/api/v1/workspaces/{id}/tables/{table}/sample", onObjectPart(s.actor, "table", func(ctx context.Context, a *shuyu.Actor, id int64, t string, q url.Values) (any, error) {
+	s.handle("GET", "/api/v1/workspaces/{id}/tables/{table}/sample", onObjectPart(s.actor, "table", func(ctx context.Context, a *shuyu.Actor, id int64, t string, q url.Values) (*tableSample, error) {
 		if err := sandboxTable(t); err != nil {
 			return nil, err
 		}
@@ -73,11 +73,19 @@ func (s *Server) sandboxRoutes() {
 		if err != nil {
 			return nil, err
 		}
-		return map[string]any{"table": t, "data": shuyu.DataSimulated, "columns": cols, "rows": rows}, nil
+		return &tableSample{Table: t, Data: shuyu.DataSimulated, Columns: cols, Rows: rows}, nil
 	}))
-	s.handle("GET", "/api/v1/workspaces/{id}/tables/{table}/simulated.csv", s.apiWorkspaceSimulatedCSV)
+	s.handle("GET", "/api/v1/workspaces/{id}/tables/{table}/simulated.csv", download(s.apiWorkspaceSimulatedCSV, "text/csv"))
 	s.sandboxPages()
 	s.runningRoutes() // sandbox_running.go: the overseers' running queries
+}
+
+// tableSample is rows of a table's simulated twin (never real data).
+type tableSample struct {
+	Table   string   `json:"table"`
+	Data    string   `json:"data"` // always "simulated"
+	Columns []string `json:"columns"`
+	Rows    [][]any  `json:"rows"`
 }
 
 // limitParam reads ?limit=, def when absent, else a whole number from 1 to

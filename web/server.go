@@ -67,6 +67,7 @@ type route struct {
 	method, pattern string
 	h               handlerFunc
 	api             bool
+	ep              endpoint // an API route's bodies (the handler is h)
 }
 
 // New builds the server and its routes.
@@ -100,8 +101,21 @@ func New(cfg Config) *Server {
 	return s
 }
 
-func (s *Server) handle(method, pattern string, h handlerFunc) {
-	s.routes = append(s.routes, route{method: method, pattern: pattern, h: h, api: strings.HasPrefix(pattern, "/api/")})
+// handle registers an API route with the bodies it reads and answers (see
+// endpoint, web/jsonapi.go).
+func (s *Server) handle(method, pattern string, ep endpoint) {
+	if !strings.HasPrefix(pattern, "/api/") || ep.h == nil || len(ep.replies) == 0 {
+		panic("web: handle is for API routes with their bodies: " + method + " " + pattern)
+	}
+	s.routes = append(s.routes, route{method: method, pattern: pattern, h: ep.h, api: true, ep: ep})
+}
+
+// handlePage registers a page or a static route (no OpenAPI description).
+func (s *Server) handlePage(method, pattern string, h handlerFunc) {
+	if strings.HasPrefix(pattern, "/api/") {
+		panic("web: an API route needs its bodies: use handle: " + pattern)
+	}
+	s.routes = append(s.routes, route{method: method, pattern: pattern, h: h})
 }
 
 // Workspaces is the server's workspace service (cmd/shuyu runs its background jobs).

@@ -54,7 +54,7 @@ func (s *Server) apiLogout(w http.ResponseWriter, r *http.Request) error {
 	if err := s.db.Logout(r.Context(), sess.Actor, sess.Token); err != nil {
 		return err
 	}
-	s.clearSessionCookie(w)
+	s.clearSessionCookie(w, r)
 	w.WriteHeader(http.StatusNoContent)
 	return nil
 }

@@ -67,7 +67,7 @@ func (s *Server) uiLogin(w http.ResponseWriter, r *http.Request) error {
 		}
 		return s.renderStatus(w, r, f.Status, "login.html", d)
 	}
-	s.setSessionCookie(w, sess.Token)
+	s.setSessionCookie(w, r, sess.Token)
 	if sess.Restricted {
 		return s.redirectFlash(w, r, "/me/totp", "info", T(lang, "totp.required"))
 	}
@@ -80,7 +80,7 @@ func (s *Server) uiLogout(w http.ResponseWriter, r *http.Request) error {
 	if err := s.db.Logout(r.Context(), sess.Actor, sess.Token); err != nil {
 		return err
 	}
-	s.clearSessionCookie(w)
+	s.clearSessionCookie(w, r)
 	return s.redirectFlash(w, r, "/login", "ok", T(uiLang(r), "logout.done"))
 }
 
@@ -162,7 +162,7 @@ func (s *Server) uiChangePassword(w http.ResponseWriter, r *http.Request) error 
 		}
 		return s.renderStatus(w, r, f.Status, "me.html", meData{User: sess.User, Form: f})
 	}
-	s.clearSessionCookie(w)
+	s.clearSessionCookie(w, r)
 	return s.redirectFlash(w, r, "/login", "ok", T(lang, "me.password.changed"))
 }
 

@@ -46,7 +46,7 @@ func (s *Server) pageError(w http.ResponseWriter, r *http.Request, err error) {
 		if r.Method != http.MethodGet {
 			next = "/"
 		}
-		s.clearSessionCookie(w)
+		s.clearSessionCookie(w, r)
 		http.Redirect(w, r, "/login?next="+url.QueryEscape(next), http.StatusSeeOther)
 		return
 	}

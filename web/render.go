@@ -342,7 +342,7 @@ func (s *Server) redirectFlash(w http.ResponseWriter, r *http.Request, target, k
 	if text != "" {
 		b, _ := json.Marshal(flash{Kind: kind, Text: text})
 		http.SetCookie(w, &http.Cookie{Name: flashCookie, Value: base64.RawURLEncoding.EncodeToString(b), Path: "/",
-			HttpOnly: true, Secure: s.cfg.Secure, SameSite: http.SameSiteStrictMode, MaxAge: 60})
+			HttpOnly: true, Secure: s.secure(r), SameSite: http.SameSiteStrictMode, MaxAge: 60})
 	}
 	http.Redirect(w, r, target, http.StatusSeeOther)
 	return nil

@@ -168,7 +168,7 @@ func (s *Server) reviewuiRegister(w http.ResponseWriter, r *http.Request) error 
 		f.Values.Del("password2")
 		return s.reviewuiRenderRegister(w, r, f.Status, f)
 	}
-	s.reviewuiSetRegCookie(w, g.ID, token)
+	s.reviewuiSetRegCookie(w, r, g.ID, token)
 	for _, file := range files {
 		if _, err := s.db.AddRegistrationFile(r.Context(), g.ID, token, file.Name, file.Data); err != nil {
 			if shuyu.ErrorCode(err) == shuyu.EINTERNAL {
@@ -180,9 +180,9 @@ func (s *Server) reviewuiRegister(w http.ResponseWriter, r *http.Request) error 
 	return s.redirectFlash(w, r, fmt.Sprintf("/register/%d", g.ID), "ok", Tf(lang, "reviewui.reg.submitted", g.ID, token))
 }
 
-func (s *Server) reviewuiSetRegCookie(w http.ResponseWriter, id int64, token string) {
+func (s *Server) reviewuiSetRegCookie(w http.ResponseWriter, r *http.Request, id int64, token string) {
 	http.SetCookie(w, &http.Cookie{Name: reviewuiRegCookie, Value: fmt.Sprintf("%d.%s", id, token), Path: "/register",
-		HttpOnly: true, Secure: s.cfg.Secure, SameSite: http.SameSiteStrictMode, MaxAge: 180 * 24 * 3600})
+		HttpOnly: true, Secure: s.secure(r), SameSite: http.SameSiteStrictMode, MaxAge: 180 * 24 * 3600})
 }
 
 // reviewuiRegToken returns the tracking code the browser holds for id.
@@ -223,7 +223,7 @@ func (s *Server) reviewuiLookup(w http.ResponseWriter, r *http.Request) error {
 		f.Values.Del("token")
 		return s.renderStatus(w, r, http.StatusNotFound, "review/register_lookup.html", reviewuiData{Form: f})
 	}
-	s.reviewuiSetRegCookie(w, id, f.Get("token"))
+	s.reviewuiSetRegCookie(w, r, id, f.Get("token"))
 	http.Redirect(w, r, fmt.Sprintf("/register/%d", id), http.StatusSeeOther)
 	return nil
 }

@@ -11,8 +11,8 @@ import (
 	"encoding/hex"
 	"fmt"
 	"log/slog"
-	"net"
 	"net/http"
+	"net/netip"
 	"runtime/debug"
 	"strings"
 	"time"
@@ -33,7 +33,10 @@ type Config struct {
 	Log    *slog.Logger
 	Now    func() time.Time
 	Demo   bool   // show demo hints on the login page
-	Secure bool   // set the Secure flag on cookies (behind TLS)
+	Secure bool   // set the Secure flag on cookies always (TLS on, here or in front)
+	// TrustedProxies are the addresses whose X-Forwarded-For and
+	// X-Forwarded-Proto headers are believed (web/edge.go).
+	TrustedProxies []netip.Prefix
 	Title  string // platform name shown in the UI
 	// MaxBody caps JSON request bodies (uploads have their own caps).
 	MaxBody int64
@@ -162,18 +165,21 @@ func (w *statusWriter) WriteHeader(code int) { w.status = code; w.ResponseWriter
 func (w *statusWriter) Unwrap() http.ResponseWriter { return w.ResponseWriter }
 
 // withRequestInfo gives each request an id (echoed in X-Request-Id) and
-// records the client address for the audit trail.
+// records the client address for the audit trail and the login throttle:
+// the peer, or what trusted proxies say it is (web/edge.go).
 func (s *Server) withRequestInfo(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		b := make([]byte, 8)
 		rand.Read(b)
 		id := hex.EncodeToString(b)
-		ip, _, err := net.SplitHostPort(r.RemoteAddr)
-		if err != nil {
-			ip = r.RemoteAddr
+		e := s.edge(r)
+		ip := r.RemoteAddr
+		if e.client.IsValid() {
+			ip = e.client.String()
 		}
 		w.Header().Set("X-Request-Id", id)
-		ctx := shuyu.WithRequestInfo(r.Context(), shuyu.RequestInfo{RequestID: id, ClientIP: ip})
+		ctx := context.WithValue(r.Context(), edgeKey{}, e)
+		ctx = shuyu.WithRequestInfo(ctx, shuyu.RequestInfo{RequestID: id, ClientIP: ip})
 		next.ServeHTTP(w, r.WithContext(ctx))
 	})
 }
@@ -185,6 +191,9 @@ func (s *Server) securityHeaders(next http.Handler) http.Handler {
 		h.Set("X-Frame-Options", "DENY")
 		h.Set("Referrer-Policy", "same-origin")
 		h.Set("Content-Security-Policy", "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; frame-ancestors 'none'")
+		if s.secure(r) {
+			h.Set("Strict-Transport-Security", hstsHeader)
+		}
 		next.ServeHTTP(w, r)
 	})
 }

@@ -1,6 +1,8 @@
 // Command shuyu is the public data operation platform (公共数据运营平台):
 //
 //	shuyu serve [--data DIR] [--addr HOST:PORT] [--db URL] [--demo] [--demo-password P]
+//	            [--tls-cert F --tls-key F] [--trusted-proxy CIDR]...
+//	shuyu certs demo --out DIR
 //	shuyu migrate [--data DIR] [--db URL]
 //	shuyu audit verify [--data DIR] [--db URL] [--pubkey HEX] [--checkpoints FILE]
 //	shuyu calendar due 2026-09-30 5 | list 2026 | is 2026-10-08
@@ -26,6 +28,8 @@ const usage = `数域 shuyu — 公共数据运营平台 (public data operation 
 
 用法 usage:
   shuyu serve      启动平台 start the platform   [--data DIR] [--addr HOST:PORT] [--db URL] [--demo]
+                   [--tls-cert F --tls-key F] [--trusted-proxy CIDR]...
+  shuyu certs demo 生成自签名演示证书 self-signed demo certificate  --out DIR
   shuyu migrate    执行数据库迁移 run migrations  [--data DIR] [--db URL]
   shuyu audit verify  校验审计链 verify the audit trail [--data DIR] [--db URL] [--pubkey HEX]
   shuyu calendar   工作日日历 working-day calendar (due DATE N | list YEAR | is DATE)
@@ -45,6 +49,8 @@ func Run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		return runMigrate(ctx, args[1:], stdout, stderr)
 	case "audit":
 		return runAudit(ctx, args[1:], stdout, stderr)
+	case "certs":
+		return runCerts(args[1:], stdout, stderr)
 	case "calendar":
 		return runCalendar(ctx, args[1:], stdout, stderr)
 	case "version":

@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"crypto/tls"
 	"errors"
 	"flag"
 	"fmt"
@@ -43,6 +44,10 @@ type ServeOptions struct {
 	Demo, AllowRemote  bool
 	DemoPassword       string
 	PasswordIterations int
+	// TLSCert and TLSKey turn on HTTPS (cmd/shuyu/tls.go); TrustedProxies
+	// are the CIDRs whose X-Forwarded-For/-Proto are believed.
+	TLSCert, TLSKey string
+	TrustedProxies  []string
 }
 
 func serveFlags(args []string, stderr io.Writer) (*ServeOptions, error) {
@@ -55,6 +60,9 @@ func serveFlags(args []string, stderr io.Writer) (*ServeOptions, error) {
 	fs.BoolVar(&o.Demo, "demo", false, "演示模式：创建演示机构、账号和数据 demo mode")
 	fs.StringVar(&o.DemoPassword, "demo-password", demo.DefaultPassword, "演示账号密码 demo accounts' password")
 	fs.BoolVar(&o.AllowRemote, "demo-allow-remote", false, "允许演示模式监听非回环地址 let demo mode listen on a non-loopback address")
+	fs.StringVar(&o.TLSCert, "tls-cert", "", "TLS 证书 (PEM) certificate file: serve HTTPS")
+	fs.StringVar(&o.TLSKey, "tls-key", "", "TLS 私钥 (PEM) private key file")
+	fs.Var((*multiFlag)(&o.TrustedProxies), "trusted-proxy", "受信任的反向代理地址段 (CIDR，可重复) trusted proxy CIDR, repeatable")
 	if err := fs.Parse(args); err != nil {
 		return nil, err
 	}
@@ -78,7 +86,11 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 	if o.Demo {
 		printDemo(stdout, o)
 	}
-	fmt.Fprintf(stdout, "数域已启动 shuyu is serving on http://%s  (data: %s, db: %s)\n", m.Listener.Addr(), o.Data, m.DB.Dialect())
+	scheme := "http"
+	if m.HTTP.TLSConfig != nil {
+		scheme = "https"
+	}
+	fmt.Fprintf(stdout, "数域已启动 shuyu is serving on %s://%s  (data: %s, db: %s)\n", scheme, m.Listener.Addr(), o.Data, m.DB.Dialect())
 	if err := m.Serve(ctx); err != nil {
 		fmt.Fprintln(stderr, "shuyu:", err)
 		return 1
@@ -93,6 +105,17 @@ func (m *Main) Open(ctx context.Context, o *ServeOptions) error {
 	}
 	if m.Now == nil {
 		m.Now = time.Now
+	}
+	var tlsCfg *tls.Config
+	if o.TLSCert != "" || o.TLSKey != "" {
+		var err error
+		if tlsCfg, err = tlsConfig(o.TLSCert, o.TLSKey); err != nil {
+			return err
+		}
+	}
+	proxies, err := web.ParseTrustedProxies(o.TrustedProxies)
+	if err != nil {
+		return fmt.Errorf("--trusted-proxy: %w", err)
 	}
 	if m.Log == nil {
 		m.Log = slog.Default()
@@ -123,7 +146,11 @@ func (m *Main) Open(ctx context.Context, o *ServeOptions) error {
 		m.Close()
 		return err
 	}
-	m.Server = web.New(web.Config{DB: db, Vault: m.Vault, Data: o.Data, Log: m.Log, Now: m.Now, Demo: o.Demo})
+	if tlsCfg != nil {
+		m.Listener = tls.NewListener(m.Listener, tlsCfg)
+	}
+	m.Server = web.New(web.Config{DB: db, Vault: m.Vault, Data: o.Data, Log: m.Log, Now: m.Now, Demo: o.Demo,
+		Secure: tlsCfg != nil, TrustedProxies: proxies})
 	// Jobs a crash left half-done are marked failed and suspensions are
 	// re-applied to the domain before anything else touches it.
 	if err := m.Server.DomainStartup(ctx); err != nil {
@@ -136,7 +163,7 @@ func (m *Main) Open(ctx context.Context, o *ServeOptions) error {
 		m.demoDone = make(chan struct{})
 		go m.seedDemoData(dctx, o)
 	}
-	m.HTTP = &http.Server{Handler: m.Server.Handler(), ReadHeaderTimeout: 10 * time.Second,
+	m.HTTP = &http.Server{Handler: m.Server.Handler(), TLSConfig: tlsCfg, ReadHeaderTimeout: 10 * time.Second,
 		ReadTimeout: 5 * time.Minute, IdleTimeout: 2 * time.Minute, ErrorLog: slog.NewLogLogger(m.Log.Handler(), slog.LevelWarn)}
 	if m.CheckpointEvery == 0 {
 		m.CheckpointEvery = 5 * time.Minute

@@ -1,10 +1,13 @@
 package web
 
 import (
+	"bytes"
 	"encoding/json"
 	"errors"
+	"io"
 	"log/slog"
 	"net/http"
+	"unicode/utf8"
 
 	"shuyu"
 )
@@ -75,7 +78,22 @@ func writeJSON(w http.ResponseWriter, status int, v any) {
 // decode reads a JSON body strictly: unknown fields and trailing data are
 // client errors, never silently ignored.
 func decode(r *http.Request, v any) error {
-	dec := json.NewDecoder(r.Body)
+	// The body is capped (adapt), so reading it whole is bounded. JSON must
+	// be UTF-8 (RFC 8259 §8.1); encoding/json would silently replace bad
+	// bytes with U+FFFD and store something the client never sent, so a body
+	// that is not valid UTF-8 is refused before it is decoded (invariant 5).
+	body, err := io.ReadAll(r.Body)
+	if err != nil {
+		var maxErr *http.MaxBytesError
+		if errors.As(err, &maxErr) {
+			return err
+		}
+		return shuyu.Errorf(shuyu.EINVALID, "请求体读取中断 (request body interrupted)")
+	}
+	if !utf8.Valid(body) {
+		return shuyu.Errorf(shuyu.EINVALID, "请求体不是有效的 UTF-8 编码 (request body is not valid UTF-8)")
+	}
+	dec := json.NewDecoder(bytes.NewReader(body))
 	dec.DisallowUnknownFields()
 	if err := dec.Decode(v); err != nil {
 		var maxErr *http.MaxBytesError

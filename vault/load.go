@@ -13,6 +13,14 @@ import (
 	"shuyu"
 )
 
+// Line caps of text files (invariant 5): a CSV line longer than DuckDB's
+// max_line_size, or a JSON line longer than its object limit, is refused
+// while staging with its line number.
+const (
+	maxCSVLine  = 1 << 20
+	maxJSONLine = 16 << 20
+)
+
 // LoadOptions tune one load.
 type LoadOptions struct {
 	Progress   func(rowsDone int64) // called as rows arrive (approximate until the end)
@@ -70,26 +78,26 @@ func (d *Domain) load(ctx context.Context, spec Spec, src io.Reader, format Form
 	var rowBase int
 	switch format {
 	case FileCSV:
-		st, err = d.stage(ctx, src, ".csv", true, opt.MaxBytes, opt.Progress)
+		st, err = d.stage(ctx, src, ".csv", true, opt.MaxBytes, maxCSVLine, opt.Progress)
 		rowBase = 2 // header is row 1
 		if err == nil {
 			err = buildCSV(ctx, conn, st.path, spec, table, opt)
 		}
 	case FileXLSX:
 		rowBase = 2
-		st, err = d.stage(ctx, src, ".xlsx", false, opt.MaxBytes, nil)
+		st, err = d.stage(ctx, src, ".xlsx", false, opt.MaxBytes, 0, nil)
 		if err == nil {
 			err = d.buildXLSX(ctx, conn, st, spec, table, opt)
 		}
 	case FileJSONL:
 		rowBase = 1
-		st, err = d.stage(ctx, src, ".jsonl", true, opt.MaxBytes, opt.Progress)
+		st, err = d.stage(ctx, src, ".jsonl", true, opt.MaxBytes, maxJSONLine, opt.Progress)
 		if err == nil {
 			err = buildJSONL(ctx, conn, st.path, spec, table, opt)
 		}
 	case FileParquet:
 		rowBase = 1
-		st, err = d.stage(ctx, src, ".parquet", false, opt.MaxBytes, nil)
+		st, err = d.stage(ctx, src, ".parquet", false, opt.MaxBytes, 0, nil)
 		if err == nil {
 			err = buildParquet(ctx, conn, st.path, spec, table, opt)
 		}

@@ -114,8 +114,8 @@ func buildCSV(ctx context.Context, conn *sql.Conn, path string, spec Spec, table
 	}
 	q := fmt.Sprintf(`CREATE TABLE %s AS SELECT %s FROM read_csv(%s, header=true, auto_detect=false,
 		delim=',', quote='"', escape='"', strict_mode=true, null_padding=false, columns=%s,
-		store_rejects=true, rejects_table='_vault_rej', rejects_scan='_vault_scan', max_line_size=1048576)`,
-		ident(table), selectList(spec), sqlString(path), columnsStruct(cols, func(c Column) string { return sqlType(c.Type) }))
+		store_rejects=true, rejects_table='_vault_rej', rejects_scan='_vault_scan', max_line_size=%d)`,
+		ident(table), selectList(spec), sqlString(path), columnsStruct(cols, func(c Column) string { return sqlType(c.Type) }), maxCSVLine)
 	if _, err := conn.ExecContext(ctx, q); err != nil {
 		if ctx.Err() != nil {
 			return ctx.Err()
@@ -143,12 +143,12 @@ func rejectedRows(ctx context.Context, conn *sql.Conn, spec Spec) error {
 	defer rows.Close()
 	var errs []shuyu.RowError
 	for rows.Next() {
-		var line int64
+		var line sql.NullInt64 // DuckDB leaves it NULL for some errors
 		var col, typ string
 		if err := rows.Scan(&line, &col, &typ); err != nil {
 			return err
 		}
-		errs = append(errs, shuyu.RowError{Row: int(line), Column: col, Message: rejectMessage(typ, col, spec)})
+		errs = append(errs, shuyu.RowError{Row: int(line.Int64), Column: col, Message: rejectMessage(typ, col, spec)})
 	}
 	if err := rows.Err(); err != nil {
 		return err

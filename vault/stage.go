@@ -46,7 +46,11 @@ func (d *Domain) tempPath(ext string) (string, error) {
 // upload is CSV or JSON lines: a UTF-8 BOM is dropped, and a file that is not
 // valid UTF-8 is re-encoded from GBK (GB 18030's subset used by Chinese
 // office software) into UTF-8.
-func (d *Domain) stage(ctx context.Context, src io.Reader, ext string, text bool, maxBytes int64, progress func(int64)) (*staged, error) {
+//
+// maxLine > 0 caps the length of one physical line: the first longer line
+// refuses the file at once with its line number (and nothing of its content),
+// so an upload of one enormous line costs neither the disk nor the parser.
+func (d *Domain) stage(ctx context.Context, src io.Reader, ext string, text bool, maxBytes int64, maxLine int64, progress func(int64)) (*staged, error) {
 	if maxBytes <= 0 {
 		maxBytes = defaultMaxBytes
 	}
@@ -70,6 +74,7 @@ func (d *Domain) stage(ctx context.Context, src io.Reader, ext string, text bool
 	var carry []byte // an incomplete UTF-8 sequence at a chunk's end
 	valid := true
 	first := true
+	var lineLen int64 // bytes of the current line so far
 	for {
 		if err := ctx.Err(); err != nil {
 			return fail(err)
@@ -88,6 +93,12 @@ func (d *Domain) stage(ctx context.Context, src io.Reader, ext string, text bool
 			first = false
 			if text && valid {
 				carry, valid = checkUTF8(carry, chunk)
+			}
+			if maxLine > 0 {
+				if n := longLine(chunk, &lineLen, maxLine, st.lines); n > 0 {
+					return fail(shuyu.Errorf(shuyu.EUNPROCESSABLE, "第 %d 行超过 %d 字节的长度上限，已整体拒收 (line %d longer than %d bytes; file refused)", n, maxLine, n, maxLine).
+						WithDetails([]shuyu.RowError{{Row: int(n), Message: "行过长 (line too long)"}}))
+				}
 			}
 			if text {
 				st.lines += int64(bytes.Count(chunk, []byte{'\n'}))
@@ -121,6 +132,29 @@ func (d *Domain) stage(ctx context.Context, src io.Reader, ext string, text bool
 		}
 	}
 	return st, nil
+}
+
+// longLine follows line lengths across chunks: *cur is the length of the
+// line in progress, lines the newlines before chunk. It returns the 1-based
+// number of the first line longer than max, or 0.
+func longLine(chunk []byte, cur *int64, max, lines int64) int64 {
+	for len(chunk) > 0 {
+		i := bytes.IndexByte(chunk, '\n')
+		if i < 0 {
+			*cur += int64(len(chunk))
+			if *cur > max {
+				return lines + 1
+			}
+			return 0
+		}
+		if *cur+int64(i) > max {
+			return lines + 1
+		}
+		*cur = 0
+		lines++
+		chunk = chunk[i+1:]
+	}
+	return 0
 }
 
 // checkUTF8 validates chunk continuing after carry and returns the new carry.

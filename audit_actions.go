@@ -38,6 +38,12 @@ const (
 	AuditAuditVerify     AuditAction = "audit.verify"
 	AuditAuditCheckpoint AuditAction = "audit.checkpoint"
 
+	// Keys, backups and restore drills (docs/operations.md).
+	AuditKeyRotate          AuditAction = "key.rotate"
+	AuditBackupCreate       AuditAction = "backup.create"
+	AuditBackupRestoreDrill AuditAction = "backup.restore_drill"
+	AuditDomainEncrypt      AuditAction = "domain.encrypt"
+
 	// Sign-in and sessions.
 	AuditAuthLogin              AuditAction = "auth.login"
 	AuditAuthLoginFailed        AuditAction = "auth.login_failed"
@@ -180,6 +186,7 @@ var auditActions = []AuditAction{
 	AuditApplicationSubmit, AuditApplicationResubmit, AuditApplicationAttach, AuditApplicationCheck,
 	AuditApplicationWithdraw, AuditApplicationApproved, AuditApplicationRejected,
 	AuditAuditRead, AuditAuditExport, AuditAuditVerify, AuditAuditCheckpoint,
+	AuditKeyRotate, AuditBackupCreate, AuditBackupRestoreDrill, AuditDomainEncrypt,
 	AuditAuthLogin, AuditAuthLoginFailed, AuditAuthAccountLocked, AuditAuthLoginRefusedLocked,
 	AuditAuthOTPRequested, AuditAuthLogout, AuditAuthSessionExpired,
 	AuditAuthorizationTerm,

@@ -235,7 +235,20 @@ func checkpointBytes(dst []byte, c *shuyu.Checkpoint) []byte {
 // is accepted, which only proves the checkpoint is self-consistent. Failures
 // are *TamperError.
 func VerifyCheckpoint(c *shuyu.Checkpoint, trusted []byte) error {
-	if trusted != nil && !bytes.Equal(c.PublicKey, trusted) {
+	if trusted == nil {
+		return VerifyCheckpointTrusting(c, nil)
+	}
+	return VerifyCheckpointTrusting(c, [][]byte{trusted})
+}
+
+// VerifyCheckpointTrusting is VerifyCheckpoint with a list of trusted keys
+// (nil: accept c's own key; empty: trust none).
+func VerifyCheckpointTrusting(c *shuyu.Checkpoint, trusted [][]byte) error {
+	known := trusted == nil
+	for _, k := range trusted {
+		known = known || bytes.Equal(c.PublicKey, k)
+	}
+	if !known {
 		return tamper(c.Seq, KindCheckpointKey,
 			"检查点 %d 由非受信密钥签名 (checkpoint %d signed by an untrusted key: forged)", c.Seq, c.Seq)
 	}

@@ -35,7 +35,7 @@ type pendingCheckpoint struct {
 // Merkle frontier, never the events. The first failure is sticky: every
 // later Add and Finish return it.
 type Verifier struct {
-	trusted []byte
+	trusted [][]byte            // nil: each checkpoint's own key
 	cps     []pendingCheckpoint // sorted by Seq, one per Seq
 	next    int                 // index into cps of the next checkpoint to meet
 
@@ -55,10 +55,27 @@ type Verifier struct {
 // reported as tampering when the stream reaches that Seq. trusted is the
 // platform's pinned SM2 public key; nil accepts each checkpoint's own key.
 func NewVerifier(trusted []byte, checkpoints []shuyu.Checkpoint) *Verifier {
+	if trusted == nil {
+		return NewVerifierTrusting(nil, checkpoints)
+	}
+	return NewVerifierTrusting([][]byte{trusted}, checkpoints)
+}
+
+// NewVerifierTrusting is NewVerifier with several trusted keys: every
+// generation of a rotated signing key (keys.Ring.All), or the keys of
+// several servers. A checkpoint signed by a key outside the list is forged;
+// nil accepts each checkpoint's own key.
+func NewVerifierTrusting(trusted [][]byte, checkpoints []shuyu.Checkpoint) *Verifier {
 	sorted := make([]shuyu.Checkpoint, len(checkpoints))
 	copy(sorted, checkpoints)
 	sort.SliceStable(sorted, func(i, j int) bool { return sorted[i].Seq < sorted[j].Seq })
-	v := &Verifier{trusted: bytes.Clone(trusted)}
+	v := &Verifier{}
+	for _, k := range trusted {
+		v.trusted = append(v.trusted, bytes.Clone(k))
+	}
+	if trusted != nil && v.trusted == nil {
+		v.trusted = [][]byte{} // an empty list trusts nothing
+	}
 	for _, c := range sorted {
 		if n := len(v.cps); n > 0 && v.cps[n-1].c.Seq == c.Seq {
 			if !sameCheckpoint(&v.cps[n-1].c, &c) {
@@ -142,7 +159,7 @@ func (v *Verifier) checkpoint(p *pendingCheckpoint) *TamperError {
 		return tamper(c.Seq, KindCheckpointMalformed,
 			"检查点 %d 格式无效 (checkpoint %d malformed)", c.Seq, c.Seq)
 	}
-	if err := VerifyCheckpoint(c, v.trusted); err != nil {
+	if err := VerifyCheckpointTrusting(c, v.trusted); err != nil {
 		return err.(*TamperError)
 	}
 	if c.PrevSeq != v.lastCP {
@@ -186,7 +203,7 @@ func (v *Verifier) Finish() (Report, error) {
 			v.fail(tamper(c.Seq, KindCheckpointConflict,
 				"检查点 %d 存在两个内容不同的版本 (two different checkpoints for seq %d)", c.Seq, c.Seq))
 		default:
-			if err := VerifyCheckpoint(c, v.trusted); err != nil {
+			if err := VerifyCheckpointTrusting(c, v.trusted); err != nil {
 				v.fail(err.(*TamperError))
 			} else {
 				v.fail(tamper(v.lastSeq+1, KindTailCut,

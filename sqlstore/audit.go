@@ -20,7 +20,11 @@ const CheckpointFile = "audit-checkpoints.jsonl"
 
 // PublicKey returns the platform's SM2 audit-signing public key (uncompressed
 // point), to be pinned by whoever verifies exported checkpoints.
-func (d *DB) PublicKey() []byte { return d.signer.PublicKey() }
+func (d *DB) PublicKey() []byte {
+	d.signerMu.Lock()
+	defer d.signerMu.Unlock()
+	return d.signer.PublicKey()
+}
 
 // Checkpoint signs the current audit head if events were added since the
 // last checkpoint (a no-op otherwise), stores it, appends it to the
@@ -29,8 +33,12 @@ func (d *DB) Checkpoint(ctx context.Context, actor *shuyu.Actor) (*shuyu.Checkpo
 	if err := shuyu.Authorize(actor, shuyu.ActSystemOperate, shuyu.Resource{}); err != nil {
 		return nil, err
 	}
+	signer, _, err := d.currentSigner()
+	if err != nil {
+		return nil, fmt.Errorf("sqlstore: checkpoint: %w", err)
+	}
 	var cp *shuyu.Checkpoint
-	err := d.update(ctx, actor, func(tx *Tx) error {
+	err = d.update(ctx, actor, func(tx *Tx) error {
 		var prevSeq int64
 		if err := tx.queryRow(`SELECT COALESCE(MAX(seq), 0) FROM audit_checkpoints`).Scan(&prevSeq); err != nil {
 			return err
@@ -61,7 +69,7 @@ func (d *DB) Checkpoint(ctx context.Context, actor *shuyu.Actor) (*shuyu.Checkpo
 		if err := rows.Err(); err != nil {
 			return err
 		}
-		cp, err = d.signer.Checkpoint(prevSeq, hashes, tx.seq, tx.head, tx.now)
+		cp, err = signer.Checkpoint(prevSeq, hashes, tx.seq, tx.head, tx.now)
 		if err != nil {
 			return err
 		}
@@ -110,7 +118,7 @@ func (d *DB) Checkpoints(ctx context.Context) ([]shuyu.Checkpoint, error) {
 
 // VerifyAudit streams the whole trail through the verifier together with
 // the database's checkpoints and the checkpoint file. trusted pins the
-// signing key; nil uses the key in the data directory. It does not write:
+// signing key; nil trusts every generation of the key ring's audit key. It does not write:
 // the CLI calls it on a store that may be the subject of an investigation.
 func (d *DB) VerifyAudit(ctx context.Context, trusted []byte, extra []shuyu.Checkpoint) (audit.Report, error) {
 	cps, err := d.Checkpoints(ctx)
@@ -122,14 +130,24 @@ func (d *DB) VerifyAudit(ctx context.Context, trusted []byte, extra []shuyu.Chec
 		return audit.Report{}, fmt.Errorf("sqlstore: verify: %w", err)
 	}
 	cps = append(append(cps, fileCPs...), extra...)
+	// Pinned: only that key. Otherwise every generation of the key ring's
+	// audit key (old ones verify what they signed before a rotation).
+	trust := [][]byte{trusted}
 	if trusted == nil {
-		trusted = d.signer.PublicKey()
+		ks, err := d.AuditKeys()
+		if err != nil {
+			return audit.Report{}, fmt.Errorf("sqlstore: verify: %w", err)
+		}
+		trust = trust[:0]
+		for _, k := range ks {
+			trust = append(trust, k.PublicKey)
+		}
 	}
 	// The fast path (audit_read*.go: the dialect's own reader builds the
 	// canonical encodings, a pool hashes them) vouches only for an intact
 	// trail. Anything else is reported by the column-by-column path, which
 	// names the first bad event as a reader of the columns sees it.
-	fast := audit.NewVerifier(trusted, cps)
+	fast := audit.NewVerifierTrusting(trust, cps)
 	if err := d.verifyPacked(ctx, fast); err == nil {
 		if rep, err := fast.Finish(); err == nil {
 			return rep, nil
@@ -138,7 +156,7 @@ func (d *DB) VerifyAudit(ctx context.Context, trusted []byte, extra []shuyu.Chec
 	if err := ctx.Err(); err != nil {
 		return audit.Report{}, fmt.Errorf("sqlstore: verify: %w", err)
 	}
-	return d.verifyColumns(ctx, audit.NewVerifier(trusted, cps))
+	return d.verifyColumns(ctx, audit.NewVerifierTrusting(trust, cps))
 }
 
 // verifyColumns streams the trail column by column through v.

@@ -22,6 +22,7 @@ import (
 	_ "modernc.org/sqlite"             // registers "sqlite"
 
 	"shuyu/audit"
+	"shuyu/keys"
 )
 
 // Dialect names the SQL flavour of the backing database.
@@ -44,6 +45,9 @@ type DB struct {
 	PasswordIterations int
 
 	signer    *audit.Signer
+	auditKey  keys.Key // the generation signer signs with
+	signerMu  sync.Mutex
+	keys      *keys.Ring
 	rebindMu  sync.Mutex
 	rebindMap map[string]string
 
@@ -59,10 +63,19 @@ type Options struct {
 	// URL is "" or "sqlite" for the embedded store in DataDir, or a
 	// postgres:// URL.
 	URL string
-	// DataDir holds shuyu.db (SQLite) and the audit signing key and
-	// checkpoint file (both backends).
+	// DataDir holds shuyu.db (SQLite) and the checkpoint file (both
+	// backends).
 	DataDir string
-	Now     func() time.Time
+	// Keys is the platform's key ring (`serve --keys DIR`). nil uses
+	// DataDir/keys, importing keys an earlier release left in DataDir: the
+	// demo's default, which keeps keys beside the data they protect.
+	Keys *keys.Ring
+	Now  func() time.Time
+}
+
+// DefaultKeys is the ring Open uses when Options.Keys is nil.
+func DefaultKeys(dataDir string) *keys.Ring {
+	return keys.New(keys.Dir{Path: filepath.Join(dataDir, "keys"), Legacy: dataDir})
 }
 
 // Open opens (creating if needed) the store and runs pending migrations.
@@ -73,8 +86,11 @@ func Open(ctx context.Context, opt Options) (*DB, error) {
 	if err := os.MkdirAll(opt.DataDir, 0o700); err != nil {
 		return nil, fmt.Errorf("sqlstore: open: %w", err)
 	}
-	d := &DB{dataDir: opt.DataDir, Now: opt.Now, rebindMap: map[string]string{},
+	d := &DB{dataDir: opt.DataDir, Now: opt.Now, rebindMap: map[string]string{}, keys: opt.Keys,
 		catalog: &catalogCache{gen: -1}, calendar: &calendarCache{}, kek: &agreementKEK{}}
+	if d.keys == nil {
+		d.keys = DefaultKeys(opt.DataDir)
+	}
 	if d.Now == nil {
 		d.Now = time.Now
 	}
@@ -100,8 +116,7 @@ func Open(ctx context.Context, opt Options) (*DB, error) {
 		d.db.Close()
 		return nil, err
 	}
-	d.signer, err = audit.LoadOrCreateSigner(filepath.Join(opt.DataDir, "audit-signing-key.pem"))
-	if err != nil {
+	if err := d.loadSigner(); err != nil {
 		d.db.Close()
 		return nil, fmt.Errorf("sqlstore: open: audit key: %w", err)
 	}

@@ -46,10 +46,10 @@ type Service struct {
 	locks    map[int64]*sync.Mutex
 	releases *releaseLog
 
-	types     map[string]map[string]string // column types by entry version
-	keyDir    string                       // where noise.key lives; "" for none
-	noiseOnce sync.Once
-	noiseErr  error
+	types       map[string]map[string]string // column types by entry version
+	sharedNoise bool                         // use the key ring's noise key (with a data directory)
+	noiseOnce   sync.Once
+	noiseErr    error
 }
 
 // New returns a service over db and the domain v; dataDir/sim holds the
@@ -60,7 +60,7 @@ func New(db *sqlstore.DB, v *vault.Domain, dataDir string, now func() time.Time)
 	s.Engine.Releases = s.releases
 	if dataDir != "" {
 		s.Dir = filepath.Join(dataDir, "sim")
-		s.keyDir = dataDir
+		s.sharedNoise = true
 	}
 	return s
 }

@@ -17,10 +17,12 @@ func runMigrate(ctx context.Context, args []string, stdout, stderr io.Writer) in
 	fs.SetOutput(stderr)
 	data := fs.String("data", "./shuyu-data", "数据目录 data directory")
 	dbURL := fs.String("db", "", "元数据库 database URL")
+	keyDir := fs.String("keys", "", "密钥目录 key directory")
 	if err := fs.Parse(args); err != nil {
 		return 2
 	}
-	db, err := sqlstore.Open(ctx, sqlstore.Options{URL: *dbURL, DataDir: *data})
+	ring, _ := keyRing(*data, *keyDir)
+	db, err := sqlstore.Open(ctx, sqlstore.Options{URL: *dbURL, DataDir: *data, Keys: ring})
 	if err != nil {
 		fmt.Fprintln(stderr, "shuyu migrate:", err)
 		return 1
@@ -35,7 +37,7 @@ func runMigrate(ctx context.Context, args []string, stdout, stderr io.Writer) in
 // exits 0 when intact and 1 naming the first bad event otherwise.
 func runAudit(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	if len(args) == 0 || args[0] != "verify" {
-		fmt.Fprintln(stderr, "用法 usage: shuyu audit verify [--data DIR] [--db URL] [--pubkey HEX] [--checkpoints FILE] [--json]")
+		fmt.Fprintln(stderr, "用法 usage: shuyu audit verify [--data DIR] [--db URL] [--keys DIR] [--pubkey HEX] [--checkpoints FILE] [--json]")
 		return 2
 	}
 	fs := flag.NewFlagSet("audit verify", flag.ContinueOnError)
@@ -45,6 +47,7 @@ func runAudit(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 	pub := fs.String("pubkey", "", "受信任的 SM2 公钥 (hex)；默认使用数据目录中的密钥 trusted SM2 public key")
 	cpFile := fs.String("checkpoints", "", "另行保存的检查点文件 an exported checkpoint file kept elsewhere")
 	asJSON := fs.Bool("json", false, "以 JSON 输出 print the report as JSON")
+	keyDir := fs.String("keys", "", "密钥目录 key directory")
 	if err := fs.Parse(args[1:]); err != nil {
 		return 2
 	}
@@ -56,7 +59,8 @@ func runAudit(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 			return 2
 		}
 	}
-	db, err := sqlstore.Open(ctx, sqlstore.Options{URL: *dbURL, DataDir: *data})
+	ring, _ := keyRing(*data, *keyDir)
+	db, err := sqlstore.Open(ctx, sqlstore.Options{URL: *dbURL, DataDir: *data, Keys: ring})
 	if err != nil {
 		fmt.Fprintln(stderr, "shuyu audit verify:", err)
 		return 1

@@ -5,6 +5,7 @@
 //	shuyu certs demo --out DIR
 //	shuyu migrate [--data DIR] [--db URL]
 //	shuyu audit verify [--data DIR] [--db URL] [--pubkey HEX] [--checkpoints FILE]
+//	shuyu keys list|rotate --kind kek|audit [--data DIR] [--keys DIR]
 //	shuyu calendar due 2026-09-30 5 | list 2026 | is 2026-10-08
 //	shuyu version
 package main
@@ -32,6 +33,7 @@ const usage = `数域 shuyu — 公共数据运营平台 (public data operation 
   shuyu certs demo 生成自签名演示证书 self-signed demo certificate  --out DIR
   shuyu migrate    执行数据库迁移 run migrations  [--data DIR] [--db URL]
   shuyu audit verify  校验审计链 verify the audit trail [--data DIR] [--db URL] [--pubkey HEX]
+  shuyu keys       密钥 keys (list | rotate --kind kek|audit) [--data DIR] [--keys DIR]
   shuyu calendar   工作日日历 working-day calendar (due DATE N | list YEAR | is DATE)
   shuyu version    版本 version
 `
@@ -51,6 +53,8 @@ func Run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		return runAudit(ctx, args[1:], stdout, stderr)
 	case "certs":
 		return runCerts(args[1:], stdout, stderr)
+	case "keys":
+		return runKeys(ctx, args[1:], stdout, stderr)
 	case "calendar":
 		return runCalendar(ctx, args[1:], stdout, stderr)
 	case "version":

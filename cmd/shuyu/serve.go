@@ -41,6 +41,7 @@ type Main struct {
 // ServeOptions are the serve flags.
 type ServeOptions struct {
 	Data, Addr, DB     string
+	Keys               string // key directory; "" for $SHUYU_KEYS_DIR or DATA/keys
 	Demo, AllowRemote  bool
 	DemoPassword       string
 	PasswordIterations int
@@ -57,6 +58,7 @@ func serveFlags(args []string, stderr io.Writer) (*ServeOptions, error) {
 	fs.StringVar(&o.Data, "data", "./shuyu-data", "数据目录 data directory")
 	fs.StringVar(&o.Addr, "addr", "127.0.0.1:8080", "监听地址 listen address")
 	fs.StringVar(&o.DB, "db", "", "元数据库 metadata database: empty for SQLite in --data, or postgres://…")
+	fs.StringVar(&o.Keys, "keys", "", "密钥目录（应在数据目录之外）key directory, outside --data (default $"+keysEnv+", else DATA/keys)")
 	fs.BoolVar(&o.Demo, "demo", false, "演示模式：创建演示机构、账号和数据 demo mode")
 	fs.StringVar(&o.DemoPassword, "demo-password", demo.DefaultPassword, "演示账号密码 demo accounts' password")
 	fs.BoolVar(&o.AllowRemote, "demo-allow-remote", false, "允许演示模式监听非回环地址 let demo mode listen on a non-loopback address")
@@ -120,10 +122,15 @@ func (m *Main) Open(ctx context.Context, o *ServeOptions) error {
 	if m.Log == nil {
 		m.Log = slog.Default()
 	}
-	db, err := sqlstore.Open(ctx, sqlstore.Options{URL: o.DB, DataDir: o.Data, Now: m.Now})
+	ring, warn := keyRing(o.Data, o.Keys)
+	if warn != "" {
+		m.Log.Warn(warn)
+	}
+	db, err := sqlstore.Open(ctx, sqlstore.Options{URL: o.DB, DataDir: o.Data, Keys: ring, Now: m.Now})
 	if err != nil {
 		return err
 	}
+	m.Log.Info("密钥 keys", "dir", ring.Location(), "audit_key", db.AuditKeyID())
 	if o.PasswordIterations > 0 {
 		db.PasswordIterations = o.PasswordIterations
 	}

@@ -1,0 +1,97 @@
+package sqlstore
+
+import (
+	"context"
+	"fmt"
+
+	"shuyu"
+	"shuyu/audit"
+	"shuyu/keys"
+)
+
+// loadSigner takes the current audit signing key from the ring (R29.1).
+// Checkpoint calls it again before signing, so a rotation made by
+// `shuyu keys rotate` is used by running servers without a restart.
+func (d *DB) loadSigner() error {
+	k, err := d.keys.Current(keys.Audit)
+	if err != nil {
+		return err
+	}
+	d.signerMu.Lock()
+	defer d.signerMu.Unlock()
+	if d.signer != nil && d.auditKey.ID == k.ID {
+		return nil
+	}
+	priv, err := k.SM2()
+	if err != nil {
+		return err
+	}
+	s, err := audit.NewSigner(priv)
+	if err != nil {
+		return err
+	}
+	d.signer, d.auditKey = s, k
+	return nil
+}
+
+// Keys is the platform's key ring.
+func (d *DB) Keys() *keys.Ring { return d.keys }
+
+// AuditKeyID is the id of the key this store signs checkpoints with
+// ("audit-1-3fa2c4d1"); AuditKeys lists every generation.
+func (d *DB) AuditKeyID() string {
+	d.signerMu.Lock()
+	defer d.signerMu.Unlock()
+	return d.auditKey.ID
+}
+
+// currentSigner is the signer and its key id, for one checkpoint.
+func (d *DB) currentSigner() (*audit.Signer, string, error) {
+	if err := d.loadSigner(); err != nil {
+		return nil, "", err
+	}
+	d.signerMu.Lock()
+	defer d.signerMu.Unlock()
+	return d.signer, d.auditKey.ID, nil
+}
+
+// AuditKey is one generation of the audit signing key, public part only.
+type AuditKey struct {
+	ID        string `json:"id"`
+	PublicKey []byte `json:"public_key"` // uncompressed SM2 point
+}
+
+// AuditKeys returns every generation of this store's audit signing key,
+// oldest first: checkpoints signed before a rotation verify against them.
+func (d *DB) AuditKeys() ([]AuditKey, error) {
+	ks, err := d.keys.All(keys.Audit)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]AuditKey, 0, len(ks))
+	for _, k := range ks {
+		pub, err := k.PublicKey()
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, AuditKey{ID: k.ID, PublicKey: pub})
+	}
+	return out, nil
+}
+
+// RecordKeyRotation records that a new generation of a key was made
+// (`shuyu keys rotate`, R28.1): who, which kind, the new id and the
+// previous one. The key itself never enters the trail.
+func (d *DB) RecordKeyRotation(ctx context.Context, actor *shuyu.Actor, kind keys.Kind, newID, oldID string) error {
+	if err := shuyu.Authorize(actor, shuyu.ActSystemOperate, shuyu.Resource{}); err != nil {
+		return err
+	}
+	err := d.update(ctx, actor, func(tx *Tx) error {
+		return tx.audit(Change{Action: shuyu.AuditKeyRotate, ObjectType: "key",
+			Detail: map[string]any{"kind": string(kind), "key_id": newID, "previous_key_id": oldID}})
+	})
+	if err != nil {
+		return fmt.Errorf("sqlstore: record key rotation: %w", err)
+	}
+	return nil
+}

@@ -312,7 +312,8 @@ func jsonRoute[In, Out any](status int, h handlerFunc) endpoint {
 	}
 	out := reflect.TypeFor[Out]()
 	switch {
-	case out == reflect.TypeFor[*noContent]():
+	case out.Kind() == reflect.Pointer && out.Elem().Kind() == reflect.Struct && out.Elem().NumField() == 0:
+		// *noContent (or *struct{}): always nil, nothing to answer.
 		e.replies = []reply{{status: http.StatusNoContent}}
 	case out.Kind() == reflect.Interface:
 		// An interface says nothing of the body: the document could not

@@ -437,3 +437,51 @@ func TestRangeCreepQuantiles_R28_3(t *testing.T) {
 		}
 	}
 }
+
+// Invisible transformations of contributions cannot buy fresh noise
+// (linear.go): scaled, shifted or padded spellings of one sum reach the
+// same remembered figures, and parameterized functions inside aggregates
+// are refused, so a victim's amount cannot be averaged out of pairs of
+// ranges that differ by the victim's birthday (R28.3).
+func TestTransformedSumsCannotAverage_R28_3(t *testing.T) {
+	t.Parallel()
+	f := newFixture(t)
+	day := func(t time.Time) string { return t.Format("2006-01-02") }
+	num := func(r *Result) float64 {
+		if r.Status != Released || len(r.Rows) != 1 {
+			t.Fatalf("not released: %s %v", r.Status, r.Reasons)
+		}
+		v, _ := toFloat(r.Rows[0][0])
+		return v
+	}
+	from := "FROM settlements s JOIN people p ON s.id = p.id WHERE p.county = '%s' AND p.birth_date BETWEEN DATE '%s' AND DATE '%s'"
+	for _, v := range victims(f, 3, true) {
+		lo, d, d1 := day(v.p.Birth.AddDate(-30, 0, 0)), day(v.p.Birth), day(v.p.Birth.AddDate(0, 0, -1))
+		base := num(f.run(t, fmt.Sprintf("SELECT sum(s.amount) "+from, v.p.County, lo, d)))
+		for i, spelled := range []string{
+			"sum(s.amount * 1.0001) / 1.0001",
+			"sum(s.amount / 3) * 3",
+			"sum(2 * s.amount - s.amount)",
+			"sum(s.amount + 7) - 7 * count(s.amount)",
+			"avg(s.amount * 1.5) * count(s.amount) / 1.5",
+		} {
+			for _, hi := range []string{d, d1} {
+				got := num(f.run(t, fmt.Sprintf("SELECT "+spelled+" "+from, v.p.County, lo, hi)))
+				want := base
+				if spelled[:3] == "avg" {
+					// avg·count is a ratio of noisy figures times a noisy
+					// figure: the same figures, so the same value every time.
+					want = num(f.run(t, fmt.Sprintf("SELECT avg(s.amount) * count(s.amount) "+from, v.p.County, lo, d)))
+				}
+				if math.Abs(got-want) > 1e-6*math.Abs(want)+0.01 {
+					t.Errorf("LEAK victim %s, spelling %d %q up to %s: %.4f, the plain sum was %.4f", d, i, spelled, hi, got, want)
+				}
+			}
+		}
+	}
+	expectStatus(t, f, Rejected,
+		"SELECT sum(round(s.amount, 2)) FROM settlements s",
+		"SELECT sum(floor(s.amount / 500) * 500) FROM settlements s",
+		"SELECT avg(s.amount + abs(s.amount - 1)) FROM settlements s",
+		"SELECT median(s.amount * 2 + p.income * 3) FROM settlements s JOIN people p ON s.id = p.id")
+}

@@ -375,6 +375,9 @@ func (c *checker) function(n node, x ectx) flow {
 		if x.inAgg == "" && caseShare(n) {
 			return c.expr(n, x) // now arithmetic over FILTERed aggregates
 		}
+		if x.inAgg == "" && c.linearSplit(n) {
+			return c.expr(n, x) // now arithmetic over aggregates of monomials
+		}
 		return c.aggregateCall(n, name, x)
 	}
 	if n["filter"] != nil || n["distinct"] == true {

@@ -147,7 +147,7 @@ func TestDPRefusals_R28_3(t *testing.T) {
 	f.ws.Tables[0].Columns[5].Bounds = nil // income without bounds
 	for q, code := range map[string]string{
 		"SELECT county, sum(income) FROM people GROUP BY county":                          "dp_bounds",
-		"SELECT county, avg(income * 2) FROM people GROUP BY county":                      "dp_bounds",
+		"SELECT county, avg(income * income) FROM people GROUP BY county":                 "dp_bounds",
 		"SELECT county, median(income) FROM people GROUP BY county":                       "dp_item",
 		"SELECT county, count(*) FILTER (WHERE gender = '男') FROM people GROUP BY county": "dp_item",
 		"SELECT county, count(*) + 1 AS n FROM people GROUP BY county":                    "dp_item",

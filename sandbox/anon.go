@@ -719,7 +719,7 @@ func decode(ws *Workspace, key []byte, p *plan, l *layout, rows [][]any, mem *me
 				}
 				cells, _ := get(r, fmt.Sprintf("__qc_%d", i)).([]any)
 				xors, _ := get(r, fmt.Sprintf("__qx_%d", i)).([]any)
-				win := contrib{fp: windowSketch(cells, xors)}
+				win := contrib{fp: windowSketch(cells, xors), id: idOf(get(r, fmt.Sprintf("__qh_%d", i)))}
 				v := mem.figure(fmt.Sprintf("quantile %v", s.q), []contrib{win}, func() float64 {
 					v := num(get(r, fmt.Sprintf("__qv_%d", i)))
 					spread := num(get(r, fmt.Sprintf("__qr_%d", i)))

@@ -104,13 +104,14 @@ type memKind struct {
 // memory is a workspace's remembered figures while one release is decided.
 type memory struct {
 	k      int
+	key    []byte               // the noise key: seeds each figure's nearness threshold
 	by     map[string][]memKind // family → sketches, sorted by fp.n
 	values []float64            // remembered values, oldest first
 	added  []Figure             // figures this release remembers
 }
 
-func newMemory(k int, entries []ReleaseEntry) *memory {
-	m := &memory{k: k, by: map[string][]memKind{}}
+func newMemory(k int, key []byte, entries []ReleaseEntry) *memory {
+	m := &memory{k: k, key: key, by: map[string][]memKind{}}
 	for _, e := range entries {
 		for _, f := range e.Figures {
 			var kinds []fingerprint
@@ -164,12 +165,21 @@ func (m *memory) figure(family string, cs []contrib, compute func() float64) flo
 	if len(kinds) == 0 {
 		return compute()
 	}
+	// The threshold is noisy around K and sticky for this figure's
+	// contributions, so where "near" ends cannot be located to one
+	// person by scanning decoy blocks; it never falls below K−2, so a
+	// figure that differs by one person is always near.
+	ids := []string{"memory", family}
+	for _, c := range cs {
+		ids = append(ids, c.id)
+	}
+	tau := m.k - 2 + int(4*uniform(m.key, ids...))
 	best := -1
 	ks := m.by[family]
 	for j := range kinds {
-		lo := sort.Search(len(ks), func(i int) bool { return ks[i].fp.n > kinds[j].n-int64(m.k) })
-		for i := lo; i < len(ks) && ks[i].fp.n < kinds[j].n+int64(m.k); i++ {
-			if (best < 0 || ks[i].fig < best) && near(&ks[i].fp, &kinds[j], m.k) {
+		lo := sort.Search(len(ks), func(i int) bool { return ks[i].fp.n > kinds[j].n-int64(tau) })
+		for i := lo; i < len(ks) && ks[i].fp.n < kinds[j].n+int64(tau); i++ {
+			if (best < 0 || ks[i].fig < best) && near(&ks[i].fp, &kinds[j], tau) {
 				best = ks[i].fig
 			}
 		}

@@ -104,13 +104,13 @@ func TestMemoryRecallsAcrossReload_R28_3(t *testing.T) {
 		pairs[u] = 1
 	}
 	first := []contrib{{fp: sketchOf(pairs)}}
-	m := newMemory(10, nil)
+	m := newMemory(10, nil, nil)
 	if v := m.figure("count", first, func() float64 { return 300.4 }); v != 300.4 {
 		t.Fatalf("first figure %v", v)
 	}
 	delete(pairs, 5)
 	second := []contrib{{fp: sketchOf(pairs)}}
-	m2 := newMemory(10, []ReleaseEntry{{Figures: m.added}})
+	m2 := newMemory(10, nil, []ReleaseEntry{{Figures: m.added}})
 	if v := m2.figure("count", second, func() float64 { return 298.9 }); v != 300.4 {
 		t.Errorf("near figure after reload answered %v, want the remembered 300.4", v)
 	}

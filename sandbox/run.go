@@ -165,7 +165,7 @@ func (e *Engine) release(ctx context.Context, conn *sql.Conn, ws *Workspace, p *
 	if err != nil {
 		return shuyu.Wrap(op, err)
 	}
-	mem := newMemory(ws.k(), entries)
+	mem := newMemory(ws.k(), e.noiseKey(ws), entries)
 	rows := finish(p, decode(ws, e.noiseKey(ws), p, l, raw, mem))
 	if len(mem.added) > 0 {
 		entry := ReleaseEntry{At: e.Now(), SQLHash: res.Shape.SQLHash, Figures: mem.added}

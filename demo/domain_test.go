@@ -39,6 +39,10 @@ func domainCatalog(t testing.TB, db *sqlstore.DB, owner *shuyu.Actor) {
 		if _, err := db.SQL().ExecContext(ctx, db.Rebind(`UPDATE catalog_entries SET published_rev_id = ? WHERE id = ?`), rev, id); err != nil {
 			t.Fatal(err)
 		}
+		// Written around the store: the public catalog's caches must hear of it.
+		if _, err := db.SQL().ExecContext(ctx, `UPDATE catalog_generation SET gen = gen + 1 WHERE id = 1`); err != nil {
+			t.Fatal(err)
+		}
 	}
 }
 

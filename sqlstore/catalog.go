@@ -422,7 +422,7 @@ func (tx *Tx) publishCatalogRevision(e *shuyu.CatalogEntry, w *shuyu.CatalogRevi
 	if _, err := tx.exec(`UPDATE catalog_entries SET published_rev_id = ? WHERE id = ?`, w.ID, e.ID); err != nil {
 		return err
 	}
-	if _, err := tx.exec(`UPDATE catalog_generation SET gen = gen + 1 WHERE id = 1`); err != nil {
+	if err := tx.catalogChanged(); err != nil {
 		return err
 	}
 	return tx.catalogIndex(e.ID)

@@ -213,6 +213,9 @@ func (d *DB) SetCatalogMounted(ctx context.Context, actor *shuyu.Actor, id int64
 		if _, err := tx.exec(`UPDATE catalog_entries SET mounted = ?, mounted_at = ? WHERE id = ?`, mounted, at, id); err != nil {
 			return err
 		}
+		if err := tx.catalogChanged(); err != nil {
+			return err
+		}
 		return tx.audit(Change{Action: shuyu.AuditCatalogMount, ObjectType: "catalog_entry", ObjectID: id,
 			Detail: map[string]any{"mounted": mounted, "code": e.Code}})
 	})
@@ -287,6 +290,9 @@ func (d *DB) CreateCatalogCategory(ctx context.Context, actor *shuyu.Actor, c *s
 			return err
 		}
 		c.ID = id
+		if err := tx.catalogChanged(); err != nil {
+			return err
+		}
 		return tx.audit(Change{Action: shuyu.AuditCategoryCreate, ObjectType: "catalog_category", ObjectID: id,
 			Detail: map[string]any{"code": c.Code, "name": c.Name, "parent_id": c.ParentID}})
 	})

@@ -149,29 +149,84 @@ type catalogHit struct {
 	nameHit             bool
 }
 
-// catalogCache holds the facet columns of every published entry, reloaded
-// when the catalog's generation (bumped on each publication, in the same
-// transaction) moves: browsing and facet counts then cost no table scan,
-// and the trigram index only has to name the matching ids. A city catalog
-// is at most tens of thousands of entries, a few MB.
+// catalogCache holds what the public catalog shows, valid for one catalog
+// generation: the facet columns of every published entry and the answered
+// pages (list, facets and search results) by filter. The generation is a
+// counter that every change of what the public catalog shows bumps in its
+// own transaction (Tx.catalogChanged); a read takes the counter first, so
+// between changes reads cost one counter lookup and no recomputation, and
+// the first read after a change sees it. A city catalog is at most tens of
+// thousands of entries, a few MB; the pages are bounded by catalogPageCap.
 type catalogCache struct {
-	mu   sync.Mutex
-	gen  int64
-	hits []catalogHit
+	mu    sync.Mutex
+	gen   int64
+	hits  []catalogHit
+	pages map[CatalogFilter]*CatalogPage
 }
+
+// catalogPageCap bounds the cached pages of one generation; past it the
+// pages are dropped and filled again (arbitrary queries cannot grow memory).
+const catalogPageCap = 2048
 
 // drop forgets the cached entries (DB.Close).
 func (c *catalogCache) drop() {
 	c.mu.Lock()
-	c.gen, c.hits = -1, nil
+	c.gen, c.hits, c.pages = -1, nil, nil
 	c.mu.Unlock()
 }
 
-func (tx *Tx) catalogHits() ([]catalogHit, error) {
-	var gen int64
-	if err := tx.queryRow(`SELECT gen FROM catalog_generation WHERE id = 1`).Scan(&gen); err != nil {
-		return nil, err
+// page returns the cached page of f in generation gen, if any.
+func (c *catalogCache) page(gen int64, f CatalogFilter) *CatalogPage {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.gen != gen {
+		return nil
 	}
+	return c.pages[f]
+}
+
+// keep caches the page of f computed in generation gen (when it is still
+// the cache's generation: a page of an older one is not kept).
+func (c *catalogCache) keep(gen int64, f CatalogFilter, p *CatalogPage) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.gen != gen {
+		return
+	}
+	if c.pages == nil || len(c.pages) >= catalogPageCap {
+		c.pages = map[CatalogFilter]*CatalogPage{}
+	}
+	c.pages[f] = p
+}
+
+// catalogChanged bumps the catalog generation: every change of what the
+// public catalog shows (a publication, mounting, a category, a synonym)
+// calls it in its transaction, so cached pages end with the commit.
+func (tx *Tx) catalogChanged() error {
+	_, err := tx.exec(`UPDATE catalog_generation SET gen = gen + 1 WHERE id = 1`)
+	return err
+}
+
+func (tx *Tx) catalogGeneration() (int64, error) {
+	var gen int64
+	err := tx.queryRow(`SELECT gen FROM catalog_generation WHERE id = 1`).Scan(&gen)
+	return gen, err
+}
+
+// CatalogGeneration is the catalog's generation: it moves with every change
+// of what the public catalog shows, so an answer computed for one
+// generation holds until it moves (web caches the public answers by it).
+// It is one statement outside a transaction: the counter is one row, and
+// an answer cached under a generation was computed after it was read.
+func (d *DB) CatalogGeneration(ctx context.Context) (int64, error) {
+	var gen int64
+	if err := d.db.QueryRowContext(ctx, `SELECT gen FROM catalog_generation WHERE id = 1`).Scan(&gen); err != nil {
+		return 0, fmt.Errorf("sqlstore: catalog generation: %w", err)
+	}
+	return gen, nil
+}
+
+func (tx *Tx) catalogHits(gen int64) ([]catalogHit, error) {
 	c := tx.d.catalog
 	c.mu.Lock()
 	defer c.mu.Unlock()
@@ -196,20 +251,29 @@ func (tx *Tx) catalogHits() ([]catalogHit, error) {
 	if err := rows.Err(); err != nil {
 		return nil, err
 	}
-	c.gen, c.hits = gen, hits
+	c.gen, c.hits, c.pages = gen, hits, nil
 	return hits, nil
 }
 
 // PublishedEntries searches the published catalog (public: actor may be
 // nil) and counts facets: department, category, grade, update frequency,
-// region and open attribute (R8.5).
+// region and open attribute (R8.5). The page is shared with other readers
+// of the same generation (catalogCache): callers must not change it.
 func (d *DB) PublishedEntries(ctx context.Context, actor *shuyu.Actor, f CatalogFilter) (*CatalogPage, error) {
 	if err := f.Validate(); err != nil {
 		return nil, err
 	}
 	page := &CatalogPage{Items: []*shuyu.CatalogEntry{}}
 	err := d.view(ctx, func(tx *Tx) error {
-		all, err := tx.catalogHits()
+		gen, err := tx.catalogGeneration()
+		if err != nil {
+			return err
+		}
+		if p := d.catalog.page(gen, f); p != nil {
+			page = p
+			return nil
+		}
+		all, err := tx.catalogHits(gen)
 		if err != nil {
 			return err
 		}
@@ -260,8 +324,11 @@ func (d *DB) PublishedEntries(ctx context.Context, actor *shuyu.Actor, f Catalog
 		for i := f.Offset; i < end; i++ {
 			ids = append(ids, matched[i].id)
 		}
-		page.Items, err = tx.publishedEntries(ids)
-		return err
+		if page.Items, err = tx.publishedEntries(ids); err != nil {
+			return err
+		}
+		d.catalog.keep(gen, f, page)
+		return nil
 	})
 	if err != nil {
 		return nil, shuyu.Wrap("sqlstore: published entries", err)

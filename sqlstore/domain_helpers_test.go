@@ -55,6 +55,10 @@ func domainInsertEntry(t testing.TB, db *sqlstore.DB, code string, org *shuyu.Ac
 		if _, err := db.SQL().ExecContext(ctx, q(`UPDATE catalog_entries SET published_rev_id = ? WHERE id = ?`), rev, id); err != nil {
 			t.Fatal(err)
 		}
+		// Written around the store: the public catalog's caches must hear of it.
+		if _, err := db.SQL().ExecContext(ctx, `UPDATE catalog_generation SET gen = gen + 1 WHERE id = 1`); err != nil {
+			t.Fatal(err)
+		}
 	}
 	return id
 }

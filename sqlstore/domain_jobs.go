@@ -225,6 +225,9 @@ func (d *DB) FinishSupply(ctx context.Context, actor *shuyu.Actor, jobID int64, 
 			true, micros(tx.now), j.EntryID); err != nil {
 			return err
 		}
+		if err := tx.catalogChanged(); err != nil {
+			return err
+		}
 		if err := tx.audit(Change{Action: shuyu.AuditDomainSupplyDone, ObjectType: "domain_job", ObjectID: jobID,
 			Detail: map[string]any{"entry_id": j.EntryID, "version": res.Version, "rows": res.Rows, "quality": res.Quality}}); err != nil {
 			return err

@@ -39,6 +39,10 @@ func reviewEntry(t testing.TB, db *sqlstore.DB, orgID int64, region, code, name,
 		if _, err := db.SQL().Exec(q(`UPDATE catalog_entries SET published_rev_id = ?, mounted = ? WHERE id = ?`), rev, true, id); err != nil {
 			t.Fatal(err)
 		}
+		// Written around the store: the public catalog's caches must hear of it.
+		if _, err := db.SQL().Exec(`UPDATE catalog_generation SET gen = gen + 1 WHERE id = 1`); err != nil {
+			t.Fatal(err)
+		}
 	}
 	return id
 }

@@ -15,13 +15,13 @@ import (
 // (R8.1-R8.6, R9.1, R10.2). The published catalog is public: reads work
 // without login.
 func (s *Server) catalogRoutes() {
-	s.handle("GET", "/api/v1/catalog", onQuery(s.optionalActor, func(ctx context.Context, a *shuyu.Actor, q url.Values) (*sqlstore.CatalogPage, error) {
+	s.handle("GET", "/api/v1/catalog", s.catalogCachedAPI(onQuery(s.optionalActor, func(ctx context.Context, a *shuyu.Actor, q url.Values) (*sqlstore.CatalogPage, error) {
 		f, err := catalogFilter(q)
 		if err != nil {
 			return nil, err
 		}
 		return s.db.PublishedEntries(ctx, a, f)
-	}))
+	})))
 	s.handle("POST", "/api/v1/catalog", create(s.actor, s.db.CreateCatalogEntry))
 	s.handle("GET", "/api/v1/catalog/work", onCollection(s.actor, s.catalogWork))
 	s.handle("GET", "/api/v1/catalog/categories", onCollection(nobody, func(ctx context.Context, _ *shuyu.Actor, _ url.Values) ([]shuyu.CatalogCategory, error) {

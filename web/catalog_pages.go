@@ -20,7 +20,7 @@ import (
 func (s *Server) catalogPages() {
 	// R8.5: the published catalog is public.
 	s.page("GET /catalog", pageOpts{Nav: "nav.catalog", Group: "nav.group.data", Order: 10, Action: shuyu.ActCatalogRead,
-		Public: true, Desc: "nav.catalog.desc"}, s.uiCatalogPortal)
+		Public: true, CatalogCached: true, Desc: "nav.catalog.desc"}, s.uiCatalogPortal)
 	s.page("GET /catalog/{id}", pageOpts{Public: true}, s.uiCatalogEntry)
 	s.page("GET /catalog/{id}/diff", pageOpts{Public: true}, s.uiCatalogDiff)
 

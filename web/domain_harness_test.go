@@ -102,6 +102,10 @@ func (h *domainHarness) entry(code, owner string, published bool) int64 {
 	if _, err := db.SQL().ExecContext(ctx, db.Rebind(`UPDATE catalog_entries SET published_rev_id = ? WHERE id = ?`), rev, id); err != nil {
 		h.t.Fatal(err)
 	}
+	// Written around the store: the public catalog's caches must hear of it.
+	if _, err := db.SQL().ExecContext(ctx, `UPDATE catalog_generation SET gen = gen + 1 WHERE id = 1`); err != nil {
+		h.t.Fatal(err)
+	}
 	h.call(h.token(owner), "PUT", fmt.Sprintf("/api/v1/domain/entries/%d/rules", id), map[string]any{"rules": []map[string]any{
 		{"field": "id_no", "format": "citizen_id", "required": true, "unique": true},
 		{"field": "age", "min": 0, "max": 150},

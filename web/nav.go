@@ -33,6 +33,10 @@ type pageOpts struct {
 	AnyOf []shuyu.Action
 	// Public pages need no login (the login page, the public catalog).
 	Public bool
+	// CatalogCached keeps the page's answers to anonymous visitors for one
+	// catalog generation (catalog_cache.go): only for public pages that
+	// show nothing but the published catalog.
+	CatalogCached bool
 	// Desc is the i18n key of a one-line description; a menu item with a
 	// Desc also appears as a card on the home page.
 	Desc string
@@ -77,7 +81,11 @@ func (s *Server) page(pattern string, o pageOpts, h handlerFunc) {
 	st.mu.Lock()
 	st.pages = append(st.pages, pageEntry{method: method, path: p, opts: o, seq: len(st.pages)})
 	st.mu.Unlock()
-	s.handlePage(method, p, s.pageHandler(o, h))
+	ph := s.pageHandler(o, h)
+	if o.CatalogCached {
+		ph = s.catalogCached("page "+p, ph)
+	}
+	s.handlePage(method, p, ph)
 }
 
 type sessionKey struct{}

@@ -40,6 +40,10 @@ func reviewWebEntry(t *testing.T, h *harness, org int64, region, code, name, ope
 	if _, err := db.SQL().Exec(db.Rebind(`UPDATE catalog_entries SET published_rev_id = ?, mounted = ? WHERE id = ?`), rev, true, id); err != nil {
 		t.Fatal(err)
 	}
+	// Written around the store: the public catalog's caches must hear of it.
+	if _, err := db.SQL().Exec(`UPDATE catalog_generation SET gen = gen + 1 WHERE id = 1`); err != nil {
+		t.Fatal(err)
+	}
 	return id
 }
 

@@ -59,6 +59,9 @@ type Server struct {
 	output *output.Service
 	// supply runs supply jobs and reads what was supplied (package supply).
 	supply *supply.Service
+	// catalogCache keeps anonymous answers of the public catalog for one
+	// catalog generation (catalog_cache.go).
+	catalogCache *catalogResponses
 }
 
 // handlerFunc is the shape of every handler.
@@ -87,7 +90,8 @@ func New(cfg Config) *Server {
 	if cfg.Title == "" {
 		cfg.Title = "数域 · 公共数据运营平台"
 	}
-	s := &Server{cfg: cfg, db: cfg.DB, vault: cfg.Vault, log: cfg.Log, mux: http.NewServeMux(), metrics: newMetrics(), ui: &uiState{}}
+	s := &Server{cfg: cfg, db: cfg.DB, vault: cfg.Vault, log: cfg.Log, mux: http.NewServeMux(), metrics: newMetrics(), ui: &uiState{},
+		catalogCache: &catalogResponses{gen: -1}}
 	s.ws = workspace.New(cfg.DB, cfg.Vault, cfg.Data, cfg.Now)
 	s.output = output.New(cfg.DB, cfg.Vault, s.ws)
 	s.supply = supply.New(cfg.DB, cfg.Vault, cfg.Data, cfg.Log)

@@ -148,3 +148,29 @@ func TestDir_LegacyKeysMovedOutOfDataDir(t *testing.T) {
 		}
 	}
 }
+
+func TestDataKey_R29_1_SealedUnderKEKResealedAfterRotation(t *testing.T) {
+	r := New(Dir{Path: t.TempDir()})
+	path := filepath.Join(t.TempDir(), "domain", "domain.key.sealed")
+	k1, err := r.DataKey(path, "domain")
+	if err != nil || len(k1) != 32 {
+		t.Fatalf("%x %v", k1, err)
+	}
+	sealed, _ := os.ReadFile(path)
+	if bytes.Contains(sealed, k1) {
+		t.Fatal("data key in clear in its file")
+	}
+	nk, _ := r.Rotate(KEK)
+	k2, err := r.DataKey(path, "domain")
+	if err != nil || !bytes.Equal(k1, k2) {
+		t.Fatalf("data key changed across a KEK rotation: %v", err)
+	}
+	sealed, _ = os.ReadFile(path)
+	if id, _ := SealedKeyID(sealed); id != nk.ID {
+		t.Errorf("data key sealed by %s after rotation, want %s", id, nk.ID)
+	}
+	// Without the key directory the file is useless.
+	if _, err := New(Dir{Path: t.TempDir()}).DataKey(path, "domain"); err == nil {
+		t.Error("data key opened with another key ring")
+	}
+}

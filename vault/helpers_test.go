@@ -16,7 +16,10 @@ var fixedNow = time.Date(2025, 3, 14, 9, 30, 0, 0, time.UTC)
 func openTest(t testing.TB) (*Domain, string) {
 	t.Helper()
 	dir := t.TempDir()
-	d, err := Open(dir, Options{Now: func() time.Time { return fixedNow }, MemoryLimit: "512MB", Threads: 2})
+	// Encrypted, as serve opens it: the whole suite (lockdown included)
+	// runs against an encrypted domain.
+	d, err := Open(dir, Options{Now: func() time.Time { return fixedNow }, MemoryLimit: "512MB", Threads: 2,
+		EncryptionKey: []byte("vault-test-data-key-32-bytes-ok!")})
 	if err != nil {
 		t.Fatal(err)
 	}

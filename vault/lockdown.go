@@ -11,7 +11,9 @@ import (
 func (d *Domain) lockDown(ctx context.Context, opt Options) error {
 	stmts := []string{
 		// Only the staging directory stays reachable: uploads are parsed there.
-		fmt.Sprintf("SET allowed_directories=[%s]", sqlString(d.staging+"/")),
+		// and the backup directory receives the server's consistent copies
+		// (backup.go).
+		fmt.Sprintf("SET allowed_directories=[%s, %s]", sqlString(d.staging+"/"), sqlString(d.backupDir()+"/")),
 		"SET enable_external_access=false",
 		"SET autoinstall_known_extensions=false",
 		"SET autoload_known_extensions=false",

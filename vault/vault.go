@@ -25,6 +25,7 @@ import (
 	"os"
 	"path/filepath"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	duckdb "github.com/duckdb/duckdb-go/v2"
@@ -37,6 +38,11 @@ type Options struct {
 	MemoryLimit string           // DuckDB memory_limit, e.g. "2GB"; default "1GB"
 	Threads     int              // DuckDB threads; default 2
 	Now         func() time.Time // clock for LoadedAt; default time.Now
+	// EncryptionKey, when set, is the domain's data key: the file is
+	// encrypted with DuckDB's database encryption (AES-GCM) under it, and
+	// a clear file found at Open is migrated (encrypt.go). The caller keeps
+	// the key sealed under the platform's KEK (keys.Ring.DataKey).
+	EncryptionKey []byte
 }
 
 // Domain is one sealed data domain: one DuckDB file dir/domain.duckdb.
@@ -47,6 +53,11 @@ type Domain struct {
 	conn    *duckdb.Connector
 	now     func() time.Time
 	mu      sync.Mutex // serializes loads and version switches
+
+	encrypted bool   // the file is encrypted (Options.EncryptionKey)
+	crypto    string // DuckDB's crypto module: "openssl" or "mbedtls" (encrypt.go)
+	attached  atomic.Bool
+	migrated  bool // Open encrypted a clear file (encrypt.go)
 }
 
 const dbFile = "domain.duckdb"
@@ -76,12 +87,25 @@ func Open(dir string, opt Options) (*Domain, error) {
 	if err := clearDir(staging); err != nil {
 		return nil, fmt.Errorf("%s: %w", op, err)
 	}
-	c, err := duckdb.NewConnector(filepath.Join(abs, dbFile), func(driver.ExecerContext) error { return nil })
+	d := &Domain{dir: abs, staging: staging, now: opt.Now, encrypted: opt.EncryptionKey != nil}
+	ctx := context.Background()
+	if d.encrypted {
+		// The domain is attached to an in-memory database and made every
+		// connection's default catalog (encrypt.go).
+		d.conn, err = duckdb.NewConnector("", d.useDomain)
+	} else {
+		d.conn, err = duckdb.NewConnector(filepath.Join(abs, dbFile), func(driver.ExecerContext) error { return nil })
+	}
 	if err != nil {
 		return nil, fmt.Errorf("%s: %w", op, SanitizeError(err))
 	}
-	d := &Domain{dir: abs, staging: staging, conn: c, db: sql.OpenDB(c), now: opt.Now}
-	ctx := context.Background()
+	d.db = sql.OpenDB(d.conn)
+	if d.encrypted {
+		if err := d.attachEncrypted(ctx, opt.EncryptionKey); err != nil {
+			d.Close()
+			return nil, fmt.Errorf("%s: %w", op, err)
+		}
+	}
 	if err := d.lockDown(ctx, opt); err != nil {
 		d.Close()
 		return nil, fmt.Errorf("%s: %w", op, err)

@@ -11,7 +11,6 @@ import (
 	"net"
 	"net/http"
 	"os"
-	"path/filepath"
 	"time"
 
 	"shuyu"
@@ -137,7 +136,7 @@ func (m *Main) Open(ctx context.Context, o *ServeOptions) error {
 	m.DB = db
 	// The sealed data domain (R4.2) lives beside the metadata in the data
 	// directory, even when the metadata is on PostgreSQL.
-	m.Vault, err = vault.Open(filepath.Join(o.Data, "domain"), vault.Options{Now: m.Now})
+	m.Vault, err = openDomain(ctx, db, o.Data, m.Now, m.Log)
 	if err != nil {
 		db.Close()
 		return err

@@ -79,9 +79,9 @@ func waitRunningAPI(t *testing.T, h *harness, token string) workspace.RunningQue
 // anything); the cancel needs a reason, is audited, and the merchant's
 // query answers the uniform cancelled outcome, kept in its history.
 func TestRunningAPI_R27_1_OperatorListsAndCancels(t *testing.T) {
-	// Not t.Parallel: its heavy query loads every core until cancelled
-	// (only the two backends overlap, with each other).
-	sqltest.EachBackend(t, func(t *testing.T, b string) {
+	// Not t.Parallel, and the backends in turn: its heavy query loads
+	// every core until cancelled.
+	sqltest.EachBackendInTurn(t, func(t *testing.T, b string) {
 		h, _, s, id := newSandboxHarness(t, b)
 		s.Workspaces().Timeout = time.Minute
 		m, op, auth := h.token("merchant-a"), h.token("operator-admin"), h.token("authority")

@@ -89,10 +89,9 @@ func reasonCodes(r *workspace.Result) string {
 // neither blocks the same merchant's cheap count nor another merchant's:
 // both answer long before the heavy query ends at its budget.
 func TestScheduler_R4_2_HeavyQueryBlocksNeitherOwnNorOthersCheapQueries(t *testing.T) {
-	// Not t.Parallel: its heavy query loads every core for seconds, and
-	// the package's other tests time themselves (only the two backends
-	// overlap, with each other).
-	sqltest.EachBackend(t, func(t *testing.T, b string) {
+	// Not t.Parallel, and the backends in turn: its heavy query loads every
+	// core for seconds, and this test and others time themselves.
+	sqltest.EachBackendInTurn(t, func(t *testing.T, b string) {
 		e := newEnv(t, b)
 		budget := 4 * time.Second
 		e.svc.Timeout = budget
@@ -147,10 +146,9 @@ func TestScheduler_R4_2_HeavyQueryBlocksNeitherOwnNorOthersCheapQueries(t *testi
 // query stops, and the merchant gets the uniform outcome, in its history
 // too. Merchants may neither list nor cancel.
 func TestRunning_R27_1_OperatorCancelsRunningQuery(t *testing.T) {
-	// Not t.Parallel: its heavy query loads every core for seconds, and
-	// the package's other tests time themselves (only the two backends
-	// overlap, with each other).
-	sqltest.EachBackend(t, func(t *testing.T, b string) {
+	// Not t.Parallel, and the backends in turn: its heavy query loads every
+	// core for seconds, and this test and others time themselves.
+	sqltest.EachBackendInTurn(t, func(t *testing.T, b string) {
 		e := newEnv(t, b)
 		e.svc.Timeout = 60 * time.Second
 		ctx := context.Background()

@@ -109,9 +109,25 @@ func EachEmpty(t *testing.T, fn func(t *testing.T, env *Env)) {
 // handles on one database).
 func EachBackend(t *testing.T, fn func(t *testing.T, backend string)) {
 	t.Helper()
+	eachBackend(t, true, fn)
+}
+
+// EachBackendInTurn is EachBackend with the backends one after the other:
+// for a test whose work loads every core for seconds while it times what
+// runs beside it (a heavy query and the cheap ones it must not block), so
+// that the two backends' heavy work does not overlap.
+func EachBackendInTurn(t *testing.T, fn func(t *testing.T, backend string)) {
+	t.Helper()
+	eachBackend(t, false, fn)
+}
+
+func eachBackend(t *testing.T, parallel bool, fn func(t *testing.T, backend string)) {
+	t.Helper()
 	for _, b := range Backends(t) {
 		t.Run(b, func(t *testing.T) {
-			t.Parallel()
+			if parallel {
+				t.Parallel()
+			}
 			pgSlot(t, b)
 			fn(t, b)
 		})

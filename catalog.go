@@ -215,7 +215,9 @@ type CatalogHistoryItem struct {
 	At         time.Time      `json:"at"`
 }
 
-var fieldNameRe = regexp.MustCompile(`^[A-Za-z_][A-Za-z0-9_]{0,62}$`)
+// FieldNameRe is the shape of an information item's name (a column name
+// in the data domain).
+var FieldNameRe = regexp.MustCompile(`^[A-Za-z_][A-Za-z0-9_]{0,62}$`)
 
 // CatalogCodeRe is the shape of a resource code, e.g. "ZW-GA-0001".
 var CatalogCodeRe = regexp.MustCompile(`^[A-Z0-9][A-Z0-9-]{2,39}$`)
@@ -288,7 +290,7 @@ func (r *CatalogRevision) Validate() error {
 	seen := map[string]bool{}
 	for i, f := range r.Fields {
 		p := fmt.Sprintf("fields[%d].", i)
-		if !fieldNameRe.MatchString(f.Name) {
+		if !FieldNameRe.MatchString(f.Name) {
 			add(p+"name", "字段名须为字母或下划线开头的字母、数字、下划线")
 		} else if seen[strings.ToLower(f.Name)] {
 			add(p+"name", "字段名“"+f.Name+"”重复")

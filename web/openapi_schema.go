@@ -57,6 +57,23 @@ func enumOf[T ~string](l []T) []string {
 	return out
 }
 
+// schemaFacets add what a field's Go type cannot say, taken from the
+// domain's own rules: the patterns its validation matches, the ranges it
+// allows, and the fields only the server sets (readOnly: ignored in a
+// request). Keyed by struct type, then Go field name.
+var schemaFacets = map[reflect.Type]map[string]map[string]any{
+	reflect.TypeFor[shuyu.CatalogRevision](): {
+		"ID": readOnly, "EntryID": readOnly, "Version": readOnly, "Status": readOnly, "ReturnReason": readOnly,
+		"ConsentBy": readOnly, "ConsentAt": readOnly, "PublishedAt": readOnly, "CreatedBy": readOnly,
+		"CreatedAt": readOnly, "UpdatedAt": readOnly,
+		"GradeLevel": {"minimum": 0, "maximum": shuyu.MaxGeneralLevel},
+	},
+	reflect.TypeFor[shuyu.CatalogField](): {"Name": {"pattern": shuyu.FieldNameRe.String()}},
+	reflect.TypeFor[shuyu.CatalogEntry](): {"Code": {"pattern": shuyu.CatalogCodeRe.String()}},
+}
+
+var readOnly = map[string]any{"readOnly": true}
+
 // schemaAny is the schema of "any JSON value" (types whose encoding is
 // theirs: documents stored and served as they are).
 var schemaAnyTypes = map[reflect.Type]bool{
@@ -207,8 +224,11 @@ func (g *schemaSet) object(t reflect.Type) map[string]any {
 			!schemaAnyTypes[f.typ] && len(s) > 0 {
 			s = nullable(s)
 		}
+		for k, v := range schemaFacets[f.owner][f.goName] {
+			s = withKey(s, k, v)
+		}
 		if d := g.description(f.owner, f.goName); d != "" {
-			s = described(s, d)
+			s = withKey(s, "description", d)
 		}
 		props[f.name] = s
 		if !f.omitempty {
@@ -240,15 +260,17 @@ func nullable(s map[string]any) map[string]any {
 	return c
 }
 
-func described(s map[string]any, d string) map[string]any {
-	if _, ref := s["$ref"]; ref {
-		return map[string]any{"allOf": []any{s}, "description": d}
+// withKey is s with key k set to v; a bare $ref is wrapped in allOf first
+// (OpenAPI 3.0 ignores the siblings of a $ref).
+func withKey(s map[string]any, k string, v any) map[string]any {
+	if _, ref := s["$ref"]; ref && len(s) == 1 {
+		s = map[string]any{"allOf": []any{s}}
 	}
 	c := make(map[string]any, len(s)+1)
 	for k, v := range s {
 		c[k] = v
 	}
-	c["description"] = d
+	c[k] = v
 	return c
 }
 

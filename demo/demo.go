@@ -121,5 +121,8 @@ func Seed(ctx context.Context, db *sqlstore.DB, password string) (created bool, 
 	if err := seedReview(ctx, db); err != nil {
 		return false, err
 	}
-	return true, seedCatalog(ctx, db)
+	if err := seedCatalog(ctx, db); err != nil {
+		return false, err
+	}
+	return true, seedPortal(ctx, db)
 }

@@ -196,6 +196,12 @@ func (m *Main) seedDemoData(ctx context.Context, o *ServeOptions) {
 	for _, l := range loads {
 		m.Log.Info("demo dataset", "load", l)
 	}
+	if err := demo.Applications(ctx, m.DB); err != nil {
+		if ctx.Err() == nil {
+			m.Log.Error("demo applications", "err", err)
+		}
+		return
+	}
 	if _, err := demo.Workspace(ctx, m.DB, m.Vault, o.Data, m.Now); err != nil {
 		if ctx.Err() == nil {
 			m.Log.Error("demo workspace", "err", err)

@@ -122,7 +122,8 @@ func (s *Server) dashboardFor(ctx context.Context, a *shuyu.Actor, lang string) 
 				}
 			}
 			if a.Has(shuyu.RoleMerchant) {
-				d.Charts = append(d.Charts, statusChart("dash-products", "dash.chart.products", "dash.col.products", byStatus, lang, "output.st."))
+				d.Charts = append(d.Charts, statusChart("dash-products", "dash.chart.products", "dash.col.products", byStatus, lang,
+					func(k string) string { return T(lang, "output.st."+k) }))
 			}
 			d.Figures = append(d.Figures, dashFigure{"dash.fig.products", len(ps), "/output/products"})
 		}
@@ -158,6 +159,21 @@ func (s *Server) dashboardFor(ctx context.Context, a *shuyu.Actor, lang string) 
 			}
 		}
 	}
+	// Catalog entries waiting for the user's review (R8.4).
+	if st := catalogReviewStatuses(a); len(st) > 0 {
+		if es, err := s.db.CatalogWork(ctx, a, st...); err != nil {
+			warn("catalog reviews", err)
+		} else {
+			for _, e := range es {
+				title := e.Code
+				if e.Working != nil {
+					title = e.Working.Name + " · " + e.OrgName
+				}
+				d.Todos = append(d.Todos, dashTodo{Kind: "dash.todo.catalog", Title: title, Link: fmt.Sprintf("/catalog/%d/work", e.ID)})
+			}
+			d.Figures = append(d.Figures, dashFigure{"dash.fig.catalog", len(es), "/catalog/reviews"})
+		}
+	}
 	s.dashboardCharts(ctx, a, lang, &d, warn)
 	slices.SortStableFunc(d.Todos, func(x, y dashTodo) int {
 		if x.Overdue != y.Overdue {
@@ -188,9 +204,9 @@ func (s *Server) dashboardCharts(ctx context.Context, a *shuyu.Actor, lang strin
 			warn("review stats", err)
 		} else if len(st) > 0 {
 			c := dashChart{ID: "dash-review-timeliness", Title: "dash.chart.timeliness", Kind: "hbar",
-				Cols: []string{T(lang, "dash.col.org"), T(lang, "dash.col.decided"), T(lang, "dash.col.deemed"), T(lang, "dash.col.open"), T(lang, "dash.col.avg_hours")}}
+				Cols: []string{T(lang, "dash.col.org"), T(lang, "dash.col.decided"), T(lang, "dash.col.deemed"), T(lang, "dash.col.open")}}
 			for _, r := range st {
-				c.Rows = append(c.Rows, dashRow{r.OrgName, []int{r.Decided, r.Deemed, r.Open, int(r.AvgHours + 0.5)}})
+				c.Rows = append(c.Rows, dashRow{r.OrgName, []int{r.Decided, r.Deemed, r.Open}})
 			}
 			d.Charts = append(d.Charts, c)
 		}
@@ -240,7 +256,8 @@ func (s *Server) dashboardCharts(ctx context.Context, a *shuyu.Actor, lang strin
 					by["current"]++
 				}
 			}
-			d.Charts = append(d.Charts, statusChart("dash-entries", "dash.chart.entries", "dash.col.entries", by, lang, "dash.mount."))
+			d.Charts = append(d.Charts, statusChart("dash-entries", "dash.chart.entries", "dash.col.entries", by, lang,
+				func(k string) string { return T(lang, "dash.mount."+k) }))
 			d.Figures = append(d.Figures, dashFigure{"dash.fig.entries", len(ms), "/domain"})
 		}
 	}
@@ -253,7 +270,8 @@ func (s *Server) dashboardCharts(ctx context.Context, a *shuyu.Actor, lang strin
 			for _, app := range apps {
 				by[app.Status]++
 			}
-			d.Charts = append([]dashChart{statusChart("dash-applications", "dash.chart.applications", "dash.col.applications", by, lang, "status.")}, d.Charts...)
+			d.Charts = append([]dashChart{statusChart("dash-applications", "dash.chart.applications", "dash.col.applications", by, lang,
+				func(k string) string { return TOr(lang, "status."+k, shuyu.StatusLabel(k)) })}, d.Charts...)
 			d.Figures = append(d.Figures, dashFigure{"dash.fig.applications", len(apps), "/applications"})
 		}
 		if us, err := s.db.WorkspaceUsages(ctx, a); err != nil {
@@ -270,8 +288,8 @@ func (s *Server) dashboardCharts(ctx context.Context, a *shuyu.Actor, lang strin
 	}
 }
 
-// statusChart is a pie of counts by status, labelled through prefix+status.
-func statusChart(id, title, col string, by map[string]int, lang, prefix string) dashChart {
+// statusChart is a pie of counts by status, each named by label.
+func statusChart(id, title, col string, by map[string]int, lang string, label func(string) string) dashChart {
 	c := dashChart{ID: id, Title: title, Kind: "pie", Cols: []string{T(lang, "dash.col.status"), T(lang, col)}}
 	keys := make([]string, 0, len(by))
 	for k := range by {
@@ -279,7 +297,7 @@ func statusChart(id, title, col string, by map[string]int, lang, prefix string) 
 	}
 	slices.SortFunc(keys, func(x, y string) int { return cmp.Or(by[y]-by[x], cmp.Compare(x, y)) })
 	for _, k := range keys {
-		c.Rows = append(c.Rows, dashRow{TOr(lang, prefix+k, k), []int{by[k]}})
+		c.Rows = append(c.Rows, dashRow{label(k), []int{by[k]}})
 	}
 	return c
 }

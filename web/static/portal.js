@@ -23,7 +23,10 @@
     var base = { color: palette, tooltip: { trigger: kind === "pie" ? "item" : "axis" }, grid: { left: 8, right: 16, top: 36, bottom: 8, containLabel: true } };
     if (kind === "pie") {
       base.legend = { type: "scroll", bottom: 0 };
+      // Labels beside the slices only when they fit; the legend and the
+      // tooltip name every slice, and the table below holds the numbers.
       base.series = [{ type: "pie", name: d.series[0].name, radius: ["35%", "65%"], center: ["50%", "45%"],
+        label: { show: d.labels.length <= 4, formatter: "{b}\n{c}" },
         data: d.labels.map(function (l, i) { return { name: l, value: d.series[0].data[i] }; }) }];
       return base;
     }

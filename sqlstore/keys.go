@@ -124,3 +124,18 @@ func (d *DB) RecordOperation(ctx context.Context, actor *shuyu.Actor, action shu
 	}
 	return nil
 }
+
+// SnapshotTo writes a consistent copy of the SQLite metadata store to path
+// (VACUUM INTO: one read transaction, so writers go on meanwhile and the
+// copy holds exactly the transactions committed before it began). On
+// PostgreSQL it refuses: the database is backed up with pg_dump
+// (docs/operations.md, "Backup and restore").
+func (d *DB) SnapshotTo(ctx context.Context, path string) error {
+	if d.dialect != SQLite {
+		return shuyu.Errorf(shuyu.EINVALID, "PostgreSQL 元数据请用 pg_dump 备份 (back up PostgreSQL with pg_dump)")
+	}
+	if _, err := d.db.ExecContext(ctx, `VACUUM INTO ?`, path); err != nil {
+		return fmt.Errorf("sqlstore: snapshot: %w", err)
+	}
+	return nil
+}

@@ -5,6 +5,8 @@
 //	shuyu certs demo --out DIR
 //	shuyu migrate [--data DIR] [--db URL]
 //	shuyu audit verify [--data DIR] [--db URL] [--pubkey HEX] [--checkpoints FILE]
+//	shuyu backup --data DIR --out FILE [--passphrase-file F]
+//	shuyu restore --in FILE --data DIR2 [--keys DIR] [--drill]
 //	shuyu keys list|rotate --kind kek|audit [--data DIR] [--keys DIR]
 //	shuyu calendar due 2026-09-30 5 | list 2026 | is 2026-10-08
 //	shuyu version
@@ -33,6 +35,8 @@ const usage = `数域 shuyu — 公共数据运营平台 (public data operation 
   shuyu certs demo 生成自签名演示证书 self-signed demo certificate  --out DIR
   shuyu migrate    执行数据库迁移 run migrations  [--data DIR] [--db URL]
   shuyu audit verify  校验审计链 verify the audit trail [--data DIR] [--db URL] [--pubkey HEX]
+  shuyu backup     备份运行中的实例 back up a running instance  --data DIR --out FILE [--passphrase-file F]
+  shuyu restore    恢复或恢复演练 restore or drill  --in FILE --data DIR2 [--keys DIR] [--drill]
   shuyu keys       密钥 keys (list | rotate --kind kek|audit) [--data DIR] [--keys DIR]
   shuyu calendar   工作日日历 working-day calendar (due DATE N | list YEAR | is DATE)
   shuyu version    版本 version
@@ -55,6 +59,10 @@ func Run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		return runCerts(args[1:], stdout, stderr)
 	case "keys":
 		return runKeys(ctx, args[1:], stdout, stderr)
+	case "backup":
+		return runBackup(ctx, args[1:], stdout, stderr)
+	case "restore":
+		return runRestore(ctx, args[1:], stdout, stderr)
 	case "calendar":
 		return runCalendar(ctx, args[1:], stdout, stderr)
 	case "version":

@@ -33,6 +33,9 @@ type Main struct {
 	// CheckpointEvery is how often the audit head is signed.
 	CheckpointEvery time.Duration
 
+	control    net.Listener // backup requests (backup.go)
+	backup     *ServeOptions
+
 	demoCancel context.CancelFunc
 	demoDone   chan struct{}
 }
@@ -41,6 +44,9 @@ type Main struct {
 type ServeOptions struct {
 	Data, Addr, DB     string
 	Keys               string // key directory; "" for $SHUYU_KEYS_DIR or DATA/keys
+	BackupDir          string
+	BackupEvery        time.Duration
+	BackupKeep         int
 	Demo, AllowRemote  bool
 	DemoPassword       string
 	PasswordIterations int
@@ -57,6 +63,9 @@ func serveFlags(args []string, stderr io.Writer) (*ServeOptions, error) {
 	fs.StringVar(&o.Data, "data", "./shuyu-data", "数据目录 data directory")
 	fs.StringVar(&o.Addr, "addr", "127.0.0.1:8080", "监听地址 listen address")
 	fs.StringVar(&o.DB, "db", "", "元数据库 metadata database: empty for SQLite in --data, or postgres://…")
+	fs.StringVar(&o.BackupDir, "backup-dir", "", "定时备份目录 directory for scheduled backups")
+	fs.DurationVar(&o.BackupEvery, "backup-every", 24*time.Hour, "定时备份间隔 interval of scheduled backups")
+	fs.IntVar(&o.BackupKeep, "backup-keep", 7, "保留的定时备份个数 scheduled backups kept")
 	fs.StringVar(&o.Keys, "keys", "", "密钥目录（应在数据目录之外）key directory, outside --data (default $"+keysEnv+", else DATA/keys)")
 	fs.BoolVar(&o.Demo, "demo", false, "演示模式：创建演示机构、账号和数据 demo mode")
 	fs.StringVar(&o.DemoPassword, "demo-password", demo.DefaultPassword, "演示账号密码 demo accounts' password")
@@ -171,6 +180,11 @@ func (m *Main) Open(ctx context.Context, o *ServeOptions) error {
 	}
 	m.HTTP = &http.Server{Handler: m.Server.Handler(), TLSConfig: tlsCfg, ReadHeaderTimeout: 10 * time.Second,
 		ReadTimeout: 5 * time.Minute, IdleTimeout: 2 * time.Minute, ErrorLog: slog.NewLogLogger(m.Log.Handler(), slog.LevelWarn)}
+	if m.control, err = m.listenControl(); err != nil {
+		m.Close()
+		return err
+	}
+	m.backup = o
 	if m.CheckpointEvery == 0 {
 		m.CheckpointEvery = 5 * time.Minute
 	}
@@ -224,6 +238,10 @@ func (m *Main) DemoReady() <-chan struct{} { return m.demoDone }
 // Serve answers requests until ctx ends, then shuts down gracefully.
 func (m *Main) Serve(ctx context.Context) error {
 	go m.background(ctx)
+	go m.serveControl(ctx, m.control)
+	if o := m.backup; o != nil && o.BackupDir != "" && o.BackupEvery > 0 {
+		go m.scheduledBackups(ctx, o.BackupDir, o.BackupEvery, max(o.BackupKeep, 1))
+	}
 	errc := make(chan error, 1)
 	go func() { errc <- m.HTTP.Serve(m.Listener) }()
 	select {
@@ -287,6 +305,9 @@ func (m *Main) Close() error {
 		<-m.demoDone
 	}
 	var err error
+	if m.control != nil {
+		m.control.Close()
+	}
 	if m.Vault != nil {
 		err = m.Vault.Close()
 	}

@@ -178,3 +178,56 @@ func TestApplication_R10_2_UnmountedEntryRefused(t *testing.T) {
 		}
 	})
 }
+
+// TestAgreement_R19_1_DataScopeNamesFieldsInChinese: the application and
+// the agreement generated from it name the requested fields by their
+// Chinese labels (信息项名称), not by their column codes.
+func TestAgreement_R19_1_DataScopeNamesFieldsInChinese(t *testing.T) {
+	t.Parallel()
+	sqltest.Each(t, func(t *testing.T, env *sqltest.Env) {
+		db, a := env.DB, env.Actors
+		f := newReviewFixture(t, db, a)
+		for name, label := range map[string]string{"address": "居住地址", "clinic": "就诊机构", "visits": "就诊人次"} {
+			if _, err := db.SQL().Exec(db.Rebind(`UPDATE catalog_fields SET label = ? WHERE name = ?`), label, name); err != nil {
+				t.Fatal(err)
+			}
+		}
+		app, err := db.SubmitApplication(ctx, a["merchant-a"], f.input())
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := app.Items[0].FieldLabels; len(got) != 1 || got[0] != "居住地址" {
+			t.Fatalf("application labels: %v", got)
+		}
+		if _, err := db.CheckApplication(ctx, a["operator-reviewer"], app.ID, shuyu.CheckResult{Pass: true}); err != nil {
+			t.Fatal(err)
+		}
+		app, _ = db.Application(ctx, a["operator-admin"], app.ID)
+		for _, r := range app.Reviews {
+			var by *shuyu.Actor
+			for _, ac := range a {
+				if ac.OrgID == r.OrgID && shuyu.Can(ac, shuyu.ActReviewDecide, shuyu.Resource{}) {
+					by = ac
+					break
+				}
+			}
+			if by == nil {
+				t.Fatalf("no reviewer for %s", r.OrgName)
+			}
+			if _, err := db.DecideReview(ctx, by, r.ID, shuyu.Decision{Approve: true, Reason: "同意"}); err != nil {
+				t.Fatal(err)
+			}
+		}
+		app, _ = db.Application(ctx, a["merchant-a"], app.ID)
+		if app.AgreementID == 0 {
+			t.Fatalf("no agreement: %s", app.Status)
+		}
+		agr, err := db.Agreement(ctx, a["merchant-a"], app.AgreementID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !strings.Contains(agr.Text, "居住地址") || !strings.Contains(agr.Text, "就诊机构、就诊人次") || strings.Contains(agr.Text, "：address") {
+			t.Fatalf("agreement data scope: %s", agr.Text)
+		}
+	})
+}

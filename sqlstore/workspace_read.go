@@ -89,8 +89,8 @@ func (tx *Tx) workspace(id int64) (*shuyu.Workspace, error) {
 		w.Status, w.StatusReason = shuyu.WorkspaceExpired, "协议约定的使用期限已届满 (R34.1 term ended)"
 	case tx.now.Before(w.StartsAt):
 		// R14.1: the workspace serves the agreement's term, not before it.
-		w.Status, w.StatusReason = shuyu.WorkspaceNotStarted, fmt.Sprintf("使用期限自 %s 开始，届时方可查询 (term starts %s)",
-			w.StartsAt.In(reviewCST).Format("2006-01-02 15:04"), w.StartsAt.In(reviewCST).Format("2006-01-02 15:04"))
+		w.Status, w.StatusReason = shuyu.WorkspaceNotStarted, fmt.Sprintf("使用期限自 %s 开始，届时方可查询",
+			w.StartsAt.In(reviewCST).Format("2006-01-02 15:04"))
 	}
 	return &w, nil
 }

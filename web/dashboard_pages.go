@@ -269,6 +269,11 @@ func (s *Server) dashboardCharts(ctx context.Context, a *shuyu.Actor, lang strin
 			by := map[string]int{}
 			for _, app := range apps {
 				by[app.Status]++
+				if app.Status == shuyu.AppReturned || app.Status == shuyu.AppRejected {
+					// Returned by the check or refused: the merchant may revise and resubmit.
+					d.Todos = append(d.Todos, dashTodo{Kind: "dash.todo.revise", Title: app.Title + " · " + shuyu.StatusLabel(app.Status),
+						Link: fmt.Sprintf("/applications/%d", app.ID)})
+				}
 			}
 			d.Charts = append([]dashChart{statusChart("dash-applications", "dash.chart.applications", "dash.col.applications", by, lang,
 				func(k string) string { return TOr(lang, "status."+k, shuyu.StatusLabel(k)) })}, d.Charts...)

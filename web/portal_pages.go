@@ -1,12 +1,17 @@
 package web
 
 import (
+	"cmp"
+	"encoding/json"
 	"fmt"
 	"html/template"
+	"maps"
 	"net/http"
+	"slices"
 	"strings"
 
 	"shuyu"
+	"shuyu/outcheck"
 	"shuyu/sqlstore"
 )
 
@@ -22,6 +27,7 @@ func (s *Server) portalPages() {
 	s.page("GET /posts/{id}", pageOpts{Public: true}, s.uiPortalPost)
 	s.page("GET /policies", pageOpts{Public: true}, s.uiPolicies)
 	s.page("GET /policies/measures", pageOpts{Public: true}, s.uiMeasures)
+	s.page("GET /policies/output-rules", pageOpts{Public: true}, s.uiPolicyOutputRules)
 	s.page("GET /policies/{id}", pageOpts{Public: true}, s.uiPolicy)
 	s.page("GET /market/products/{id}", pageOpts{Public: true}, s.uiMarketProduct)
 	s.page("GET /portal/posts", pageOpts{Nav: "nav.portal.posts", Group: "nav.group.supervise", Order: 50,
@@ -141,7 +147,54 @@ func (s *Server) uiPolicies(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	return s.render(w, r, "portal/policies.html", map[string]any{"Docs": docs, "Measures": measures().Title})
+	d := map[string]any{"Docs": docs, "Measures": measures().Title}
+	if rules, err := s.db.ActiveOutputRules(r.Context()); err == nil {
+		d["OutputRules"] = rules
+	} else if shuyu.ErrorCode(err) == shuyu.EINTERNAL {
+		return err
+	}
+	return s.render(w, r, "portal/policies.html", d)
+}
+
+// portalOutputRules is the approved output-check rule set in words (R23.1):
+// what a product must satisfy before it may leave the platform.
+type portalOutputRules struct {
+	Rules      *sqlstore.OutputRules
+	K, MinCell int
+	Top1, Top2 int // percentages
+	Quasi      []portalQuasi
+	AllowKinds []string
+}
+
+type portalQuasi struct {
+	Table   string // "" for every table
+	Columns []string
+}
+
+func (s *Server) uiPolicyOutputRules(w http.ResponseWriter, r *http.Request) error {
+	rules, err := s.db.ActiveOutputRules(r.Context())
+	if err != nil {
+		return err
+	}
+	var rs outcheck.RuleSet
+	if err := json.Unmarshal(rules.Rules, &rs); err != nil {
+		return fmt.Errorf("output rules %d: %w", rules.Version, err)
+	}
+	// The engine's defaults (outcheck.RuleSet) for what the version leaves unset.
+	d := portalOutputRules{Rules: rules, K: cmp.Or(rs.K, 10), Top1: int(cmp.Or(rs.Dominance.Top1, 0.5)*100 + 0.5),
+		Top2: int(cmp.Or(rs.Dominance.Top2, 0.7)*100 + 0.5)}
+	d.MinCell = cmp.Or(rs.MinCell, d.K)
+	for _, t := range slices.Sorted(maps.Keys(rs.QuasiColumns)) {
+		q := portalQuasi{Table: t, Columns: rs.QuasiColumns[t]}
+		if t == "*" {
+			q.Table = ""
+		}
+		d.Quasi = append(d.Quasi, q)
+	}
+	for _, k := range rs.AllowKinds {
+		d.AllowKinds = append(d.AllowKinds, string(k))
+	}
+	return s.render(w, r, "portal/output_rules.html", d)
 }
 
 func (s *Server) uiMeasures(w http.ResponseWriter, r *http.Request) error {

@@ -75,6 +75,8 @@ const (
 
 	// The catalog's category tree.
 	AuditCategoryCreate AuditAction = "category.create"
+	AuditSynonymAdd     AuditAction = "synonym.add"
+	AuditSynonymRemove  AuditAction = "synonym.remove"
 
 	// Catalog demands.
 	AuditDemandCreate AuditAction = "demand.create"
@@ -195,6 +197,8 @@ var auditActions = []AuditAction{
 	AuditCatalogSubmit, AuditCatalogApproveCounty, AuditCatalogReturnCounty, AuditCatalogApproveCity,
 	AuditCatalogReturnCity, AuditCatalogPublish,
 	AuditCategoryCreate,
+	AuditSynonymAdd,
+	AuditSynonymRemove,
 	AuditDemandCreate, AuditDemandRoute, AuditDemandUpdate,
 	AuditDocumentCreate, AuditDocumentApprove,
 	AuditDomainSupplyStart, AuditDomainSupplyDone, AuditDomainSupplyFailed, AuditDomainSupplyRecovered,

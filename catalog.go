@@ -138,6 +138,18 @@ type CatalogCategory struct {
 	CreatedAt time.Time `json:"created_at"`
 }
 
+// CatalogSynonym is one search synonym or abbreviation of the catalog
+// (R8.5): a query word containing Term also finds the text with Term
+// replaced by Expansion (社保缴费 → 社会保险缴费). The city data authority
+// keeps the list.
+type CatalogSynonym struct {
+	ID        int64     `json:"id"`
+	Term      string    `json:"term"`
+	Expansion string    `json:"expansion"`
+	CreatedBy int64     `json:"created_by,omitempty"` // 0 for the seeded list
+	CreatedAt time.Time `json:"created_at"`
+}
+
 // CatalogField is one information item (信息项) of a revision. Its grade and
 // flags decide how the sandbox treats the column (R2.1, R28.5).
 type CatalogField struct {

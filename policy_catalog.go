@@ -18,6 +18,7 @@ const (
 	ActCatalogImport       Action = "catalog.import"        // bulk import from .xlsx
 	ActCatalogMount        Action = "catalog.mount"         // mark mounted to data (R10.2)
 	ActCategoryManage      Action = "category.manage"       // the category tree (R8.3)
+	ActSynonymManage       Action = "synonym.manage"        // the catalog's search synonyms (R8.5)
 	ActDemandCreate        Action = "demand.create"         // file a demand (R9.1)
 	ActDemandRead          Action = "demand.read"
 	ActDemandRoute         Action = "demand.route"  // the authority sends it to a department
@@ -50,6 +51,7 @@ var catalogRules = slices.Concat(
 		{RoleOperatorAdmin, ActCatalogMount, ScopeAny},
 		{RoleDept, ActCatalogMount, ScopeOrg},
 		{RoleAuthority, ActCategoryManage, ScopeAny},
+		{RoleAuthority, ActSynonymManage, ScopeAny},
 
 		{RoleAuthority, ActDemandRead, ScopeAny},
 		{RoleOperatorAdmin, ActDemandRead, ScopeAny},

@@ -115,23 +115,39 @@ func likeEscape(s string) string {
 }
 
 // catalogMatch builds the condition on the search table s selecting
-// entries whose text contains every term of q. Terms of 3+ characters use
-// the trigram index (one FTS5 MATCH on SQLite; ILIKE served by the GIN
-// pg_trgm index on PostgreSQL); shorter ones ("人口") fall back to LIKE over
-// the same text.
-func (d *DB) catalogMatch(q string) (string, []any) {
+// entries whose text contains every word of q in one of its forms (the word
+// itself or what the synonyms make of it, expandTerm). Forms of 3+
+// characters use the trigram index (one FTS5 MATCH on SQLite; ILIKE served
+// by the GIN pg_trgm index on PostgreSQL); a word with a shorter form
+// ("人口", "社保") falls back to LIKE over the same text.
+func (d *DB) catalogMatch(q string, syn []shuyu.CatalogSynonym) (string, []any) {
 	var conds, phrases []string
 	var args []any
-	for _, term := range strings.Fields(q) {
+	for _, word := range strings.Fields(q) {
+		forms := expandTerm(word, syn)
+		short := false
+		for _, f := range forms {
+			short = short || utf8.RuneCountInString(f) < 3
+		}
+		var alt []string
 		switch {
 		case d.dialect == Postgres:
-			conds = append(conds, `s.body ILIKE ? ESCAPE '\'`)
-			args = append(args, likeEscape(term))
-		case utf8.RuneCountInString(term) >= 3:
-			phrases = append(phrases, `"`+strings.ReplaceAll(term, `"`, `""`)+`"`)
+			for _, f := range forms {
+				alt = append(alt, `s.body ILIKE ? ESCAPE '\'`)
+				args = append(args, likeEscape(f))
+			}
+			conds = append(conds, "("+strings.Join(alt, " OR ")+")")
+		case !short:
+			for _, f := range forms {
+				alt = append(alt, `"`+strings.ReplaceAll(f, `"`, `""`)+`"`)
+			}
+			phrases = append(phrases, "("+strings.Join(alt, " OR ")+")")
 		default:
-			conds = append(conds, `s.body LIKE ? ESCAPE '\'`)
-			args = append(args, likeEscape(term))
+			for _, f := range forms {
+				alt = append(alt, `s.body LIKE ? ESCAPE '\'`)
+				args = append(args, likeEscape(f))
+			}
+			conds = append(conds, "("+strings.Join(alt, " OR ")+")")
 		}
 	}
 	if len(phrases) > 0 {
@@ -278,7 +294,13 @@ func (d *DB) PublishedEntries(ctx context.Context, actor *shuyu.Actor, f Catalog
 			return err
 		}
 		var hits []catalogHit
-		if cond, args := d.catalogMatch(f.Q); cond != "" {
+		var syn []shuyu.CatalogSynonym
+		if f.Q != "" {
+			if syn, err = tx.catalogSynonyms(); err != nil {
+				return err
+			}
+		}
+		if cond, args := d.catalogMatch(f.Q, syn); cond != "" {
 			key := "s.entry_id"
 			if d.dialect == SQLite {
 				key = "s.rowid"
@@ -300,10 +322,12 @@ func (d *DB) PublishedEntries(ctx context.Context, actor *shuyu.Actor, f Catalog
 			if err := rows.Err(); err != nil {
 				return err
 			}
-			lq := strings.ToLower(f.Q)
+			names := expandTerm(strings.ToLower(f.Q), syn)
 			for _, h := range all {
 				if match[h.id] {
-					h.nameHit = strings.Contains(strings.ToLower(h.name), lq)
+					for _, n := range names {
+						h.nameHit = h.nameHit || strings.Contains(strings.ToLower(h.name), n)
+					}
 					hits = append(hits, h)
 				}
 			}

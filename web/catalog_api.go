@@ -54,6 +54,7 @@ func (s *Server) catalogRoutes() {
 	}))
 	s.catalogDemandRoutes()
 	s.catalogPages()
+	s.catalogSynonymRoutes()
 }
 
 // catalogFilter reads the search parameters shared by the API and the

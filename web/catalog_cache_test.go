@@ -21,6 +21,21 @@ func catalogAnon(t *testing.T, h *harness, query string) (sqlstore.CatalogPage, 
 	return p, string(html)
 }
 
+// catalogPublishAPI registers rev as an entry of 海原县卫生健康局 and takes
+// it through the approval flow to publication over the API.
+func catalogPublishAPI(h *harness, code string, rev shuyu.CatalogRevision) shuyu.CatalogEntry {
+	h.t.Helper()
+	var e shuyu.CatalogEntry
+	h.call(h.token("dept-haiyuan-weijian"), "POST", "/api/v1/catalog", sqlstore.NewCatalogEntry{Code: code, Revision: rev}, 201, &e)
+	for _, s := range []struct{ who, step string }{
+		{"dept-haiyuan-weijian", "submit"}, {"county-haiyuan", "approve_county"},
+		{"authority", "approve_city"}, {"operator-admin", "publish"},
+	} {
+		h.call(h.token(s.who), "POST", "/api/v1/catalog/"+catalogID(e.ID)+"/steps", map[string]string{"step": s.step}, 200, &e)
+	}
+	return e
+}
+
 // TestCatalogCache_R8_5_ChangeVisibleOnNextRead: the public catalog's
 // answers are cached per catalog generation, and every change of what it
 // shows (a publication, mounting data) is seen by the very next
@@ -40,15 +55,7 @@ func TestCatalogCache_R8_5_ChangeVisibleOnNextRead(t *testing.T) {
 			all, _ := catalogAnon(t, h, "")
 
 			// A publication: the next read shows it.
-			var e shuyu.CatalogEntry
-			h.call(h.token("dept-haiyuan-weijian"), "POST", "/api/v1/catalog",
-				sqlstore.NewCatalogEntry{Code: "HY-WJ-0101", Revision: catalogAPISample("沙坡头区婚姻登记信息")}, 201, &e)
-			for _, s := range []struct{ who, step string }{
-				{"dept-haiyuan-weijian", "submit"}, {"county-haiyuan", "approve_county"},
-				{"authority", "approve_city"}, {"operator-admin", "publish"},
-			} {
-				h.call(h.token(s.who), "POST", "/api/v1/catalog/"+catalogID(e.ID)+"/steps", map[string]string{"step": s.step}, 200, &e)
-			}
+			e := catalogPublishAPI(h, "HY-WJ-0101", catalogAPISample("沙坡头区婚姻登记信息"))
 			p, html := catalogAnon(t, h, q)
 			if p.Total != 1 || p.Items[0].ID != e.ID || p.Items[0].Mounted || !strings.Contains(html, "沙坡头区婚姻登记信息") {
 				t.Fatalf("after publication: %+v", p)

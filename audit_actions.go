@@ -43,6 +43,7 @@ const (
 	AuditBackupCreate       AuditAction = "backup.create"
 	AuditBackupRestoreDrill AuditAction = "backup.restore_drill"
 	AuditDomainEncrypt      AuditAction = "domain.encrypt"
+	AuditPersonalSeal       AuditAction = "personal.seal"
 
 	// Sign-in and sessions.
 	AuditAuthLogin              AuditAction = "auth.login"
@@ -188,7 +189,7 @@ var auditActions = []AuditAction{
 	AuditApplicationSubmit, AuditApplicationResubmit, AuditApplicationAttach, AuditApplicationCheck,
 	AuditApplicationWithdraw, AuditApplicationApproved, AuditApplicationRejected,
 	AuditAuditRead, AuditAuditExport, AuditAuditVerify, AuditAuditCheckpoint,
-	AuditKeyRotate, AuditBackupCreate, AuditBackupRestoreDrill, AuditDomainEncrypt,
+	AuditKeyRotate, AuditBackupCreate, AuditBackupRestoreDrill, AuditDomainEncrypt, AuditPersonalSeal,
 	AuditAuthLogin, AuditAuthLoginFailed, AuditAuthAccountLocked, AuditAuthLoginRefusedLocked,
 	AuditAuthOTPRequested, AuditAuthLogout, AuditAuthSessionExpired,
 	AuditAuthorizationTerm,

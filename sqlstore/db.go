@@ -120,6 +120,10 @@ func Open(ctx context.Context, opt Options) (*DB, error) {
 		d.db.Close()
 		return nil, fmt.Errorf("sqlstore: open: audit key: %w", err)
 	}
+	if err := d.sealLegacyPersonal(ctx); err != nil {
+		d.db.Close()
+		return nil, err
+	}
 	return d, nil
 }
 

@@ -39,6 +39,9 @@ func (tx *Tx) scanRegistration(r interface{ Scan(...any) error }) (*shuyu.Regist
 		&g.Reason, &org); err != nil {
 		return nil, err
 	}
+	if err := tx.d.openRegistration(&g); err != nil {
+		return nil, err
+	}
 	g.SubmittedAt = fromMicros(sub)
 	g.AcceptedAt, g.DecidedAt = fromNullMicros(acc), fromNullMicros(dec)
 	g.OrgID = org.Int64
@@ -123,10 +126,14 @@ func (d *DB) SubmitRegistration(ctx context.Context, in RegistrationInput) (*shu
 			}
 		}
 		g.Status, g.SubmittedAt = shuyu.RegSubmitted, tx.now
+		legal, cname, phone, email, err := d.sealRegistration(&g)
+		if err != nil {
+			return err
+		}
 		g.ID, err = tx.insert(`INSERT INTO merchant_registrations (company, uscc, legal_rep, contact_name, contact_phone,
 			contact_email, business_scope, security_statement, username, password_hash, token_digest, rules_doc_id, status,
 			submitted_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-			g.Company, g.USCC, g.LegalRep, g.ContactName, g.ContactPhone, g.ContactEmail, g.BusinessScope,
+			g.Company, g.USCC, legal, cname, phone, email, g.BusinessScope,
 			g.SecurityStatement, g.Username, hash, digest, g.RulesDocID, g.Status, micros(tx.now), micros(tx.now))
 		if err != nil {
 			return err

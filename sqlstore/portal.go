@@ -333,10 +333,16 @@ func (d *DB) PublicProduct(ctx context.Context, id int64) (*PublicProductDetail,
 		if err := tx.queryRow(`SELECT name FROM orgs WHERE kind = ? ORDER BY id LIMIT 1`, shuyu.OrgOperator).Scan(&p.Operator); err != nil && !isNoRows(err) {
 			return err
 		}
-		err = tx.queryRow(`SELECT contact_email FROM merchant_registrations WHERE company = ? AND status = ? ORDER BY id DESC LIMIT 1`,
-			p.Merchant, shuyu.RegRegistered).Scan(&p.Contact)
+		var uscc string
+		err = tx.queryRow(`SELECT contact_email, uscc FROM merchant_registrations WHERE company = ? AND status = ? ORDER BY id DESC LIMIT 1`,
+			p.Merchant, shuyu.RegRegistered).Scan(&p.Contact, &uscc)
 		if err != nil && !isNoRows(err) {
 			return err
+		}
+		if err == nil {
+			if p.Contact, err = d.openPersonal("contact_email", uscc, p.Contact); err != nil {
+				return err
+			}
 		}
 		return nil
 	})

@@ -29,8 +29,12 @@ func (s *Server) domainRoutes() {
 		}
 		return s.db.DomainEntry(ctx, a, id)
 	}))
-	s.handle("POST", "/api/v1/domain/entries/{id}/uploads", upload[*sqlstore.SupplyJob](http.StatusAccepted, s.apiDomainUpload).or(http.StatusCreated))
-	s.handle("POST", "/api/v1/domain/entries/{id}/drop", jsonRoute[domainDropFile, *sqlstore.SupplyJob](http.StatusAccepted, s.apiDomainDrop).or(http.StatusCreated))
+	// A supply job answers 202 with the job's live view, or with ?wait=1
+	// 201 with the finished job (domainAnswerJob).
+	s.handle("POST", "/api/v1/domain/entries/{id}/uploads", alsoAnswers[*sqlstore.SupplyJob](
+		upload[*supply.JobView](http.StatusAccepted, s.apiDomainUpload), http.StatusCreated))
+	s.handle("POST", "/api/v1/domain/entries/{id}/drop", alsoAnswers[*sqlstore.SupplyJob](
+		jsonRoute[domainDropFile, *supply.JobView](http.StatusAccepted, s.apiDomainDrop), http.StatusCreated))
 	s.handle("GET", "/api/v1/domain/entries/{id}/jobs", onObjectList(s.actor, func(ctx context.Context, a *shuyu.Actor, id int64) ([]*sqlstore.SupplyJob, error) {
 		return s.db.SupplyJobs(ctx, a, id, 100)
 	}))

@@ -41,7 +41,7 @@ func harnessOn(t *testing.T, env *sqltest.Env) *harness {
 // serveHarness serves s, built on env's store, over httptest.
 func serveHarness(t *testing.T, env *sqltest.Env, s *Server) *harness {
 	t.Helper()
-	srv := httptest.NewServer(s.Handler())
+	srv := httptest.NewServer(conformingAnswers(t, s)) // answers as the OpenAPI document says
 	t.Cleanup(srv.Close)
 	return &harness{t: t, db: env.DB, clock: env.Clock, srv: srv, actors: env.Actors, tokens: map[string]string{}}
 }

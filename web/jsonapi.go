@@ -353,6 +353,12 @@ func (e endpoint) orFile(media ...string) endpoint {
 	return e
 }
 
+// alsoAnswers adds another success status answering a JSON body of type Out.
+func alsoAnswers[Out any](e endpoint, status int) endpoint {
+	e.replies = append(e.replies[:len(e.replies):len(e.replies)], reply{status: status, out: reflect.TypeFor[Out]()})
+	return e
+}
+
 // or adds another success status answering the same body as the first.
 func (e endpoint) or(status int) endpoint {
 	r := e.replies[0]

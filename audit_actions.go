@@ -50,6 +50,7 @@ const (
 	AuditAuthLoginFailed        AuditAction = "auth.login_failed"
 	AuditAuthAccountLocked      AuditAction = "auth.account_locked"
 	AuditAuthLoginRefusedLocked AuditAction = "auth.login_refused_locked"
+	AuditAuthLoginThrottled     AuditAction = "auth.login_throttled"
 	AuditAuthOTPRequested       AuditAction = "auth.otp_requested"
 	AuditAuthLogout             AuditAction = "auth.logout"
 	AuditAuthSessionExpired     AuditAction = "auth.session_expired"
@@ -190,7 +191,7 @@ var auditActions = []AuditAction{
 	AuditApplicationWithdraw, AuditApplicationApproved, AuditApplicationRejected,
 	AuditAuditRead, AuditAuditExport, AuditAuditVerify, AuditAuditCheckpoint,
 	AuditKeyRotate, AuditBackupCreate, AuditBackupRestoreDrill, AuditDomainEncrypt, AuditPersonalSeal,
-	AuditAuthLogin, AuditAuthLoginFailed, AuditAuthAccountLocked, AuditAuthLoginRefusedLocked,
+	AuditAuthLogin, AuditAuthLoginFailed, AuditAuthAccountLocked, AuditAuthLoginRefusedLocked, AuditAuthLoginThrottled,
 	AuditAuthOTPRequested, AuditAuthLogout, AuditAuthSessionExpired,
 	AuditAuthorizationTerm,
 	AuditCalendarAdd, AuditCalendarRemove,

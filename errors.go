@@ -20,6 +20,7 @@ const (
 	ETOOLARGE       = "too_large"       // 413: body or upload over the cap
 	EUNPROCESSABLE  = "unprocessable"   // 422: well-formed but failed validation rows
 	ELOCKED         = "account_locked"  // 423: MLPS lockout after failed logins
+	ETHROTTLED      = "throttled"       // 429: too many failed attempts from this source
 	EOTPREQUIRED    = "otp_required"    // 401: the account needs a TOTP code
 	EPASSWORDPOLICY = "password_policy" // 400: password too weak
 	EINTERNAL       = "internal"        // 500: our fault; message never leaks detail

@@ -38,74 +38,105 @@ type loginRow struct {
 	lastStep int64
 }
 
-// Login checks credentials with the MLPS level-3 controls: five failures
-// lock the account for thirty minutes, and a locked account is refused
-// (ELOCKED, HTTP 423) even with the right password; an enrolled TOTP factor
-// is required and a code cannot be replayed. Every attempt, good or bad, is
-// in the audit trail.
+// Login checks credentials with the MLPS level-3 controls (R29.1): five
+// failures of one username from one source lock that username for that
+// source for thirty minutes (ELOCKED, HTTP 423, even with the right
+// password); the same account still logs in from any other source, so an
+// anonymous client cannot lock a named account out (sqlstore/login_limits.go).
+// Unknown usernames are counted and locked the same way and cost the same
+// password hash as known ones: neither the answer nor its timing says
+// whether an account exists. The hash is computed outside any transaction,
+// so slow hashing never holds the write lock. An enrolled TOTP factor is
+// required and a code cannot be replayed. Every attempt, good or bad, is in
+// the audit trail. (Per-source throttling across usernames happens before
+// Login is called: web/login_throttle.go.)
 func (d *DB) Login(ctx context.Context, req LoginRequest) (*Session, error) {
-	var sess *Session
-	var outcome error
 	req.Username = strings.TrimSpace(req.Username)
-	err := d.update(ctx, nil, func(tx *Tx) error {
-		lr, err := tx.loginRow(req.Username)
-		if isNoRows(err) || (err == nil && lr.user.Status != "active") {
-			credential.DummyCheck(d.PasswordIterations, req.Password)
-			tx.actor = &shuyu.Actor{Username: "anonymous"}
-			outcome = errBadCredentials
-			detail := map[string]any{"username": truncate(req.Username, 64), "why": "unknown_or_disabled"}
-			return tx.audit(Change{Action: shuyu.AuditAuthLoginFailed, ObjectType: "user", ObjectID: truncate(req.Username, 64), Detail: detail})
+	name := truncate(req.Username, 64)
+	src := shuyu.LoginSource(shuyu.RequestInfoFrom(ctx).ClientIP)
+
+	// 1. Read what the attempt is checked against; no write lock is held.
+	var lr *loginRow
+	var lockedUntil *time.Time
+	err := d.view(ctx, func(tx *Tx) error {
+		var err error
+		lr, err = tx.loginRow(req.Username)
+		if isNoRows(err) {
+			lr, err = nil, nil
 		}
 		if err != nil {
 			return err
 		}
-		u := lr.user
-		tx.actor, err = tx.actorFor(u)
+		if lr != nil && lr.user.Status != "active" {
+			lr = nil // a disabled account looks exactly like an unknown one
+		}
+		lockedUntil, err = tx.sourceLock(name, src)
+		return err
+	})
+	if err != nil {
+		return nil, shuyu.Wrap("login", err)
+	}
+	if lockedUntil != nil && d.now().Before(*lockedUntil) {
+		// Refused without a hash: the lock is this source's alone.
+		err := d.update(ctx, nil, func(tx *Tx) error {
+			if err := tx.loginActor(lr); err != nil {
+				return err
+			}
+			return tx.audit(Change{Action: shuyu.AuditAuthLoginRefusedLocked, ObjectType: "user", ObjectID: loginObject(lr, name),
+				Detail: map[string]any{"source": src}})
+		})
 		if err != nil {
+			return nil, shuyu.Wrap("login", err)
+		}
+		return nil, lockedError(*lockedUntil)
+	}
+
+	// 2. The password hash, outside any transaction; an unknown name costs
+	// the same.
+	passwordOK := false
+	if lr != nil {
+		passwordOK = credential.CheckPassword(lr.hash, req.Password)
+	} else {
+		credential.DummyCheck(d.PasswordIterations, req.Password)
+	}
+
+	// 3. Record the outcome.
+	var sess *Session
+	var outcome error
+	err = d.update(ctx, nil, func(tx *Tx) error {
+		if lr == nil {
+			tx.actor = &shuyu.Actor{Username: "anonymous"}
+			return tx.loginFailed(nil, name, src, "unknown_or_disabled", &outcome)
+		}
+		cur, err := tx.loginRow(req.Username)
+		if err != nil {
+			return err
+		}
+		if cur.hash != lr.hash || cur.user.Status != "active" {
+			passwordOK = false // changed while we hashed: check again next time
+		}
+		u := cur.user
+		if err := tx.loginActor(cur); err != nil {
 			return err
 		}
 		now := tx.now
-		if u.LockedUntil != nil && now.Before(*u.LockedUntil) {
-			outcome = lockedError(*u.LockedUntil)
-			return tx.audit(Change{Action: shuyu.AuditAuthLoginRefusedLocked, ObjectType: "user", ObjectID: u.ID})
-		}
-		if u.LockedUntil != nil { // lock expired: start counting afresh
-			u.FailedLogins = 0
-		}
 		why := ""
 		var step int64
 		switch {
-		case !credential.CheckPassword(lr.hash, req.Password):
+		case !passwordOK:
 			why = "password"
 		case u.TOTPEnabled && strings.TrimSpace(req.OTP) == "":
 			outcome = shuyu.Errorf(shuyu.EOTPREQUIRED, "请输入动态口令 (one-time code required)")
 			return tx.audit(Change{Action: shuyu.AuditAuthOTPRequested, ObjectType: "user", ObjectID: u.ID})
 		case u.TOTPEnabled:
 			var ok bool
-			step, ok = credential.CheckTOTP(lr.secret, req.OTP, now)
-			if !ok || step <= lr.lastStep {
+			step, ok = credential.CheckTOTP(cur.secret, req.OTP, now)
+			if !ok || step <= cur.lastStep {
 				why = "otp"
 			}
 		}
 		if why != "" {
-			failed := u.FailedLogins + 1
-			var lockedUntil any
-			action := shuyu.AuditAuthLoginFailed
-			outcome = errBadCredentials
-			if why == "otp" {
-				outcome = shuyu.Errorf(shuyu.EUNAUTHORIZED, "动态口令错误 (wrong one-time code)")
-			}
-			if failed >= shuyu.MaxFailedLogins {
-				until := now.Add(shuyu.LockoutDuration)
-				lockedUntil = micros(until)
-				action = shuyu.AuditAuthAccountLocked
-				outcome = lockedError(until)
-			}
-			if _, err := tx.exec(`UPDATE users SET failed_logins = ?, locked_until = ? WHERE id = ?`, failed, lockedUntil, u.ID); err != nil {
-				return err
-			}
-			return tx.audit(Change{Action: action, ObjectType: "user", ObjectID: u.ID,
-				Detail: map[string]any{"why": why, "failed_logins": failed}})
+			return tx.loginFailed(cur, name, src, why, &outcome)
 		}
 		restricted, err := tx.otpMissing(u)
 		if err != nil {
@@ -115,8 +146,11 @@ func (d *DB) Login(ctx context.Context, req LoginRequest) (*Session, error) {
 		if err != nil {
 			return err
 		}
-		if _, err := tx.exec(`UPDATE users SET failed_logins = 0, locked_until = NULL, last_login_at = ?, totp_last_step = ? WHERE id = ?`,
-			micros(now), max(step, lr.lastStep), u.ID); err != nil {
+		if _, err := tx.exec(`UPDATE users SET failed_logins = 0, last_login_at = ?, totp_last_step = ? WHERE id = ?`,
+			micros(now), max(step, cur.lastStep), u.ID); err != nil {
+			return err
+		}
+		if _, err := tx.exec(`DELETE FROM login_failures WHERE username = ? AND source = ?`, name, src); err != nil {
 			return err
 		}
 		ip := shuyu.RequestInfoFrom(ctx).ClientIP
@@ -124,7 +158,7 @@ func (d *DB) Login(ctx context.Context, req LoginRequest) (*Session, error) {
 			digest, u.ID, micros(now), micros(now), ip, restricted); err != nil {
 			return err
 		}
-		u.FailedLogins, u.LockedUntil, u.LastLoginAt = 0, nil, &now
+		u.FailedLogins, u.LastLoginAt = 0, &now
 		sess = &Session{Token: token, ExpiresAt: now.Add(shuyu.SessionIdle), User: u, Actor: tx.actor, Restricted: restricted}
 		return tx.audit(Change{Action: shuyu.AuditAuthLogin, ObjectType: "user", ObjectID: u.ID,
 			Detail: map[string]any{"totp": u.TOTPEnabled, "restricted": restricted}})

@@ -283,6 +283,10 @@ func (d *DB) UnlockUser(ctx context.Context, actor *shuyu.Actor, id int64, reaso
 		if _, err := tx.exec(`UPDATE users SET failed_logins = 0, locked_until = NULL WHERE id = ?`, id); err != nil {
 			return err
 		}
+		// Every source's lock of this account ends (R29.1, login_limits.go).
+		if _, err := tx.exec(`DELETE FROM login_failures WHERE username = (SELECT username FROM users WHERE id = ?)`, id); err != nil {
+			return err
+		}
 		return tx.audit(Change{Action: shuyu.AuditUserUnlock, ObjectType: "user", ObjectID: id, Reason: reason})
 	})
 }

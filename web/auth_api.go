@@ -38,7 +38,7 @@ func (s *Server) apiLogin(w http.ResponseWriter, r *http.Request) error {
 	if req.Username == "" || req.Password == "" {
 		return shuyu.Errorf(shuyu.EINVALID, "请输入用户名和密码 (username and password required)")
 	}
-	sess, err := s.db.Login(r.Context(), req)
+	sess, err := s.login(r.Context(), w, req)
 	if err != nil {
 		return err
 	}

@@ -53,7 +53,7 @@ func (s *Server) uiLogin(w http.ResponseWriter, r *http.Request) error {
 	}
 	var sess *sqlstore.Session
 	if err == nil {
-		sess, err = s.db.Login(r.Context(), req)
+		sess, err = s.login(r.Context(), w, req)
 	}
 	if err != nil {
 		switch shuyu.ErrorCode(err) {

@@ -24,6 +24,7 @@ var statusOf = map[string]int{
 	shuyu.ETOOLARGE:       http.StatusRequestEntityTooLarge,
 	shuyu.EUNPROCESSABLE:  http.StatusUnprocessableEntity,
 	shuyu.ELOCKED:         http.StatusLocked,
+	shuyu.ETHROTTLED:      http.StatusTooManyRequests,
 	shuyu.EINTERNAL:       http.StatusInternalServerError,
 }
 

@@ -32,12 +32,12 @@ type Config struct {
 	Data   string        // the data directory
 	Log    *slog.Logger
 	Now    func() time.Time
-	Demo   bool   // show demo hints on the login page
-	Secure bool   // set the Secure flag on cookies always (TLS on, here or in front)
+	Demo   bool // show demo hints on the login page
+	Secure bool // set the Secure flag on cookies always (TLS on, here or in front)
 	// TrustedProxies are the addresses whose X-Forwarded-For and
 	// X-Forwarded-Proto headers are believed (web/edge.go).
 	TrustedProxies []netip.Prefix
-	Title  string // platform name shown in the UI
+	Title          string // platform name shown in the UI
 	// MaxBody caps JSON request bodies (uploads have their own caps).
 	MaxBody int64
 }
@@ -62,6 +62,8 @@ type Server struct {
 	// catalogCache keeps anonymous answers of the public catalog for one
 	// catalog generation (catalog_cache.go).
 	catalogCache *catalogResponses
+	// logins throttles login attempts per source (web/login_throttle.go).
+	logins *loginThrottle
 }
 
 // handlerFunc is the shape of every handler.
@@ -92,6 +94,7 @@ func New(cfg Config) *Server {
 	}
 	s := &Server{cfg: cfg, db: cfg.DB, vault: cfg.Vault, log: cfg.Log, mux: http.NewServeMux(), metrics: newMetrics(), ui: &uiState{},
 		catalogCache: &catalogResponses{gen: -1}}
+	s.logins = newLoginThrottle(cfg.Now)
 	s.ws = workspace.New(cfg.DB, cfg.Vault, cfg.Data, cfg.Now)
 	s.output = output.New(cfg.DB, cfg.Vault, s.ws)
 	s.supply = supply.New(cfg.DB, cfg.Vault, cfg.Data, cfg.Log)

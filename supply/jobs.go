@@ -41,14 +41,16 @@ func (p *Progress) Wait(ctx context.Context) error {
 // ended (for instance refused on its header).
 var errLoadEnded = errors.New("load ended")
 
-// loadFunc loads one file into the vault under spec.
-type loadFunc func(ctx context.Context, spec vault.Spec, opt vault.LoadOptions) (*vault.Version, *vault.QualityReport, error)
+// stageFunc receives one file into the vault's staging directory.
+type stageFunc func(ctx context.Context, opt vault.LoadOptions) (*vault.Staged, error)
 
-// start runs a load in the background: load reads its source on its own
-// goroutine; the job is finished or failed in the store when the load ends
+// start runs a job in the background: stage receives the file on the job's
+// own goroutine (holding nothing: a slow upload delays no one), then the
+// build waits for its department's turn in the fair queue (schedule.go) and
+// loads it. The job is finished or failed in the store when the load ends
 // (as the actor who started it). The returned progress's done channel
 // closes then.
-func (s *Service) start(a *shuyu.Actor, e *sqlstore.DomainEntry, job *sqlstore.SupplyJob, load loadFunc) *Progress {
+func (s *Service) start(a *shuyu.Actor, e *sqlstore.DomainEntry, job *sqlstore.SupplyJob, stage stageFunc) *Progress {
 	p := &Progress{done: make(chan struct{})}
 	max := s.MaxBytes
 	s.running.Store(job.ID, p)
@@ -59,8 +61,20 @@ func (s *Service) start(a *shuyu.Actor, e *sqlstore.DomainEntry, job *sqlstore.S
 		spec, err := Spec(e)
 		var v *vault.Version
 		var rep *vault.QualityReport
+		opt := vault.LoadOptions{MaxBytes: max, Progress: func(n int64) { p.rows.Store(n) }}
+		var st *vault.Staged
 		if err == nil {
-			v, rep, err = load(ctx, spec, vault.LoadOptions{MaxBytes: max, Progress: func(n int64) { p.rows.Store(n) }})
+			st, err = stage(ctx, opt)
+		}
+		if err == nil {
+			var berr error
+			if err = s.queue.run(ctx, e.OrgID, func() {
+				v, rep, berr = s.vault.Build(ctx, spec, st, opt)
+			}); err == nil {
+				err = berr
+			} else {
+				st.Remove()
+			}
 		}
 		if err != nil {
 			err = Redact(err, e)
@@ -139,9 +153,9 @@ func (s *Service) Upload(ctx context.Context, a *shuyu.Actor, entryID int64, nam
 		return nil, nil, err
 	}
 	pr, pw := io.Pipe()
-	p := s.start(a, e, job, func(ctx context.Context, spec vault.Spec, opt vault.LoadOptions) (*vault.Version, *vault.QualityReport, error) {
+	p := s.start(a, e, job, func(ctx context.Context, opt vault.LoadOptions) (*vault.Staged, error) {
 		defer pr.CloseWithError(errLoadEnded)
-		return s.vault.Load(ctx, spec, pr, vault.Format(job.Format), opt)
+		return s.vault.Stage(ctx, pr, vault.Format(job.Format), opt)
 	})
 	_, cerr := io.Copy(pw, countingReader{body, &p.received})
 	var se *shuyu.Error
@@ -176,8 +190,8 @@ func (s *Service) Drop(ctx context.Context, a *shuyu.Actor, entryID int64, file 
 	if err != nil {
 		return nil, nil, err
 	}
-	p := s.start(a, e, job, func(ctx context.Context, spec vault.Spec, opt vault.LoadOptions) (*vault.Version, *vault.QualityReport, error) {
-		return s.vault.LoadFromDrop(ctx, s.drop, file, spec, vault.Format(job.Format), opt)
+	p := s.start(a, e, job, func(ctx context.Context, opt vault.LoadOptions) (*vault.Staged, error) {
+		return s.vault.StageFromDrop(ctx, s.drop, file, vault.Format(job.Format), opt)
 	})
 	return job, p, nil
 }

@@ -36,6 +36,7 @@ type Service struct {
 	MaxBytes int64
 
 	running sync.Map // job id → *Progress, while the job runs
+	queue   *fairQueue
 }
 
 // New returns the service; it does no I/O. dataDir is the platform's data
@@ -45,7 +46,7 @@ func New(db *sqlstore.DB, v *vault.Domain, dataDir string, log *slog.Logger) *Se
 	if log == nil {
 		log = slog.Default()
 	}
-	s := &Service{db: db, vault: v, log: log, MaxBytes: DefaultMaxBytes}
+	s := &Service{db: db, vault: v, log: log, MaxBytes: DefaultMaxBytes, queue: newFairQueue()}
 	if dataDir != "" {
 		s.drop = filepath.Join(dataDir, "drop")
 	}

@@ -32,8 +32,8 @@ type LoadOptions struct {
 	beforeSwitch func()
 }
 
-// Load supplies a new version of spec.Entry from src (R10.1). The file is
-// streamed to a private staging file, parsed by DuckDB into a new physical
+// Load supplies a new version of spec.Entry from src (R10.1): Stage, then
+// Build. The file is streamed to a private staging file (no lock held), parsed by DuckDB into a new physical
 // table, checked (see QualityReport for what refuses and what is counted),
 // and only then made current in one transaction; a failure or crash at any
 // point leaves the previous version current (R10.1 atomicity).
@@ -50,14 +50,104 @@ func (d *Domain) load(ctx context.Context, spec Spec, src io.Reader, format Form
 	if err := spec.Validate(); err != nil {
 		return nil, nil, err
 	}
+	if err := d.refuseSuspended(ctx, spec); err != nil {
+		return nil, nil, err
+	}
+	st, err := d.stageFormat(ctx, src, format, opt)
+	if err != nil {
+		return nil, nil, err
+	}
+	return d.build(ctx, spec, st, opt)
+}
+
+// refuseSuspended: R27.3, a suspended supply accepts no new data until resumed.
+func (d *Domain) refuseSuspended(ctx context.Context, spec Spec) error {
+	if s, err := d.Suspended(ctx, spec.Entry); err != nil {
+		return err
+	} else if s {
+		return shuyu.Errorf(shuyu.ECONFLICT, "资源 %s 的数据供给已暂停 (supply suspended)", spec.Entry)
+	}
+	return nil
+}
+
+// Staged is a file received into the domain's private staging directory
+// and not yet loaded: Stage streams it in without holding any lock of the
+// domain, so a slow upload delays nobody else; Build loads it.
+type Staged struct {
+	st      *staged
+	format  Format
+	rowBase int // the file's first data row (CSV and xlsx: 2, the header is row 1)
+}
+
+// Remove deletes the staged file (Build does it itself).
+func (s *Staged) Remove() {
+	if s != nil && s.st != nil {
+		s.st.remove()
+	}
+}
+
+// Stage streams src into the staging directory as format, checking the
+// size cap, the line caps of text files and the encoding (R10.1); nothing
+// is loaded yet and no lock is held.
+func (d *Domain) Stage(ctx context.Context, src io.Reader, format Format, opt LoadOptions) (*Staged, error) {
+	st, err := d.stageFormat(ctx, src, format, opt)
+	if err != nil {
+		return nil, fmt.Errorf("vault.Stage: %w", SanitizeError(err))
+	}
+	return st, nil
+}
+
+func (d *Domain) stageFormat(ctx context.Context, src io.Reader, format Format, opt LoadOptions) (*Staged, error) {
+	var st *staged
+	var err error
+	out := &Staged{format: format}
+	switch format {
+	case FileCSV:
+		out.rowBase = 2 // header is row 1
+		st, err = d.stage(ctx, src, ".csv", true, opt.MaxBytes, maxCSVLine, opt.Progress)
+	case FileXLSX:
+		out.rowBase = 2
+		st, err = d.stage(ctx, src, ".xlsx", false, opt.MaxBytes, 0, nil)
+	case FileJSONL:
+		out.rowBase = 1
+		st, err = d.stage(ctx, src, ".jsonl", true, opt.MaxBytes, maxJSONLine, opt.Progress)
+	case FileParquet:
+		out.rowBase = 1
+		st, err = d.stage(ctx, src, ".parquet", false, opt.MaxBytes, 0, nil)
+	default:
+		return nil, shuyu.Errorf(shuyu.EINVALID, "不支持的文件格式 %q，应为 csv、xlsx、parquet 或 jsonl (unsupported format)", string(format))
+	}
+	if err != nil {
+		return nil, err
+	}
+	out.st = st
+	return out, nil
+}
+
+// Build loads a staged file as a new version of spec.Entry: parsed into a
+// new table, checked, and made current in one step (R10.1). Builds and
+// version switches are serialized in the domain; the staged file is removed
+// whatever happens.
+func (d *Domain) Build(ctx context.Context, spec Spec, s *Staged, opt LoadOptions) (*Version, *QualityReport, error) {
+	if err := spec.Validate(); err != nil {
+		s.Remove()
+		return nil, nil, fmt.Errorf("vault.Build %s: %w", spec.Entry, err)
+	}
+	if err := d.refuseSuspended(ctx, spec); err != nil {
+		s.Remove()
+		return nil, nil, fmt.Errorf("vault.Build %s: %w", spec.Entry, err)
+	}
+	v, rep, err := d.build(ctx, spec, s, opt)
+	if err != nil {
+		return nil, nil, fmt.Errorf("vault.Build %s: %w", spec.Entry, SanitizeError(err))
+	}
+	return v, rep, nil
+}
+
+func (d *Domain) build(ctx context.Context, spec Spec, s *Staged, opt LoadOptions) (*Version, *QualityReport, error) {
+	defer s.Remove()
 	if opt.MaxColumns <= 0 {
 		opt.MaxColumns = 1024
-	}
-	if s, err := d.Suspended(ctx, spec.Entry); err != nil {
-		return nil, nil, err
-	} else if s {
-		// R27.3: a suspended supply accepts no new data until resumed.
-		return nil, nil, shuyu.Errorf(shuyu.ECONFLICT, "资源 %s 的数据供给已暂停 (supply suspended)", spec.Entry)
 	}
 	d.mu.Lock()
 	defer d.mu.Unlock()
@@ -74,44 +164,22 @@ func (d *Domain) load(ctx context.Context, spec Spec, src io.Reader, format Form
 		return nil, nil, err
 	}
 	table := tableName(spec.Entry, n)
-	var st *staged
-	var rowBase int
-	switch format {
+	st := s.st
+	switch s.format {
 	case FileCSV:
-		st, err = d.stage(ctx, src, ".csv", true, opt.MaxBytes, maxCSVLine, opt.Progress)
-		rowBase = 2 // header is row 1
-		if err == nil {
-			err = buildCSV(ctx, conn, st.path, spec, table, opt)
-		}
+		err = buildCSV(ctx, conn, st.path, spec, table, opt)
 	case FileXLSX:
-		rowBase = 2
-		st, err = d.stage(ctx, src, ".xlsx", false, opt.MaxBytes, 0, nil)
-		if err == nil {
-			err = d.buildXLSX(ctx, conn, st, spec, table, opt)
-		}
+		err = d.buildXLSX(ctx, conn, st, spec, table, opt)
 	case FileJSONL:
-		rowBase = 1
-		st, err = d.stage(ctx, src, ".jsonl", true, opt.MaxBytes, maxJSONLine, opt.Progress)
-		if err == nil {
-			err = buildJSONL(ctx, conn, st.path, spec, table, opt)
-		}
+		err = buildJSONL(ctx, conn, st.path, spec, table, opt)
 	case FileParquet:
-		rowBase = 1
-		st, err = d.stage(ctx, src, ".parquet", false, opt.MaxBytes, 0, nil)
-		if err == nil {
-			err = buildParquet(ctx, conn, st.path, spec, table, opt)
-		}
-	default:
-		return nil, nil, shuyu.Errorf(shuyu.EINVALID, "不支持的文件格式 %q，应为 csv、xlsx、parquet 或 jsonl (unsupported format)", string(format))
-	}
-	if st != nil {
-		defer st.remove()
+		err = buildParquet(ctx, conn, st.path, spec, table, opt)
 	}
 	if err != nil {
 		dropTable(conn, table)
 		return nil, nil, err
 	}
-	rep, err := d.check(ctx, conn, table, spec, rowBase)
+	rep, err := d.check(ctx, conn, table, spec, s.rowBase)
 	if err != nil {
 		dropTable(conn, table)
 		return nil, nil, err
@@ -159,6 +227,21 @@ func (d *Domain) LoadFromDrop(ctx context.Context, dropDir, name string, spec Sp
 	}
 	defer f.Close()
 	return d.Load(ctx, spec, f, format, opt)
+}
+
+// StageFromDrop stages the file name of the drop directory (see
+// LoadFromDrop for what names are refused); Build then loads it.
+func (d *Domain) StageFromDrop(ctx context.Context, dropDir, name string, format Format, opt LoadOptions) (*Staged, error) {
+	path, err := resolveInDrop(dropDir, name)
+	if err != nil {
+		return nil, fmt.Errorf("vault.StageFromDrop: %w", err)
+	}
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, fmt.Errorf("vault.StageFromDrop: %w", shuyu.Errorf(shuyu.ENOTFOUND, "投递目录中没有该文件 (file not found in drop directory)"))
+	}
+	defer f.Close()
+	return d.Stage(ctx, f, format, opt)
 }
 
 func resolveInDrop(dropDir, name string) (string, error) {

@@ -52,7 +52,7 @@ type Domain struct {
 	db      *sql.DB
 	conn    *duckdb.Connector
 	now     func() time.Time
-	mu      sync.Mutex // serializes loads and version switches
+	mu      sync.Mutex // serializes builds and version switches; never held while a file streams in (Stage)
 
 	encrypted bool   // the file is encrypted (Options.EncryptionKey)
 	crypto    string // DuckDB's crypto module: "openssl" or "mbedtls" (encrypt.go)

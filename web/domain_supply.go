@@ -63,7 +63,10 @@ func (s *Server) domainReceive(w http.ResponseWriter, r *http.Request, a *shuyu.
 	if r.ContentLength > max+domainMultipartSlack {
 		return nil, nil, shuyu.Errorf(shuyu.ETOOLARGE, "文件超过大小上限 %d 字节 (upload too large)", max)
 	}
-	r.Body = http.MaxBytesReader(w, r.Body, max+domainMultipartSlack)
+	// The minimum rate sits under the cap: a slow body fails the job with
+	// a clear error and its staged part is removed (upload_rate.go).
+	mb := s.minRate(w, r.Body)
+	r.Body = http.MaxBytesReader(w, mb, max+domainMultipartSlack)
 	mr, err := r.MultipartReader()
 	if err != nil {
 		return nil, nil, shuyu.Errorf(shuyu.EINVALID, "请以 multipart/form-data 上传文件 (multipart upload expected)")
@@ -73,7 +76,13 @@ func (s *Server) domainReceive(w http.ResponseWriter, r *http.Request, a *shuyu.
 		return nil, nil, shuyu.Errorf(shuyu.EINVALID, "请选择要上传的文件 (the first part must be the file)")
 	}
 	defer part.Close()
-	return s.supply.Upload(r.Context(), a, id, part.FileName(), r.ContentLength, cappedReader{part, max})
+	job, p, err := s.supply.Upload(r.Context(), a, id, part.FileName(), r.ContentLength, cappedReader{part, max})
+	if err == nil && mb.tripped {
+		// The job fails with the same error; the server has given up on this
+		// request's body (and its context), so answer now rather than wait.
+		return nil, nil, errTooSlow(mb.rate, mb.window)
+	}
+	return job, p, err
 }
 
 // domainAnswerJob answers a started job: 202 at once, or with ?wait=1 the

@@ -40,6 +40,11 @@ type Config struct {
 	Title          string // platform name shown in the UI
 	// MaxBody caps JSON request bodies (uploads have their own caps).
 	MaxBody int64
+	// UploadMinRate (bytes/s) and UploadRateWindow: an upload body slower
+	// than the rate over a window is cut off (web/upload_rate.go; 0: 8 KiB/s
+	// over 30 s).
+	UploadMinRate    int64
+	UploadRateWindow time.Duration
 }
 
 // Server is the HTTP front end.
@@ -145,6 +150,13 @@ func (s *Server) adapt(rt route) http.Handler {
 		if r.Body != nil && !strings.HasPrefix(r.Header.Get("Content-Type"), "multipart/") {
 			r.Body = http.MaxBytesReader(sw, r.Body, s.cfg.MaxBody)
 		}
+		// Read timeouts are per request, not per server: every body must
+		// arrive within bodyReadTimeout, except the domain's streaming
+		// upload, which replaces this deadline with its minimum rate
+		// (upload_rate.go) so a large file on a good line is never cut off.
+		if r.ContentLength != 0 {
+			http.NewResponseController(sw).SetReadDeadline(time.Now().Add(bodyReadTimeout))
+		}
 		if err := rt.h(sw, r); err != nil {
 			if rt.api {
 				s.writeError(sw, r, err)
@@ -161,6 +173,9 @@ func (s *Server) adapt(rt route) http.Handler {
 			slog.String("request_id", shuyu.RequestInfoFrom(r.Context()).RequestID))
 	})
 }
+
+// bodyReadTimeout bounds reading any request body but the domain upload's.
+const bodyReadTimeout = 2 * time.Minute
 
 type statusWriter struct {
 	http.ResponseWriter

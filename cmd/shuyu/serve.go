@@ -33,8 +33,8 @@ type Main struct {
 	// CheckpointEvery is how often the audit head is signed.
 	CheckpointEvery time.Duration
 
-	control    net.Listener // backup requests (backup.go)
-	backup     *ServeOptions
+	control net.Listener // backup requests (backup.go)
+	backup  *ServeOptions
 
 	demoCancel context.CancelFunc
 	demoDone   chan struct{}
@@ -179,7 +179,10 @@ func (m *Main) Open(ctx context.Context, o *ServeOptions) error {
 		go m.seedDemoData(dctx, o)
 	}
 	m.HTTP = &http.Server{Handler: m.Server.Handler(), TLSConfig: tlsCfg, ReadHeaderTimeout: 10 * time.Second,
-		ReadTimeout: 5 * time.Minute, IdleTimeout: 2 * time.Minute, ErrorLog: slog.NewLogLogger(m.Log.Handler(), slog.LevelWarn)}
+		// No server-wide ReadTimeout: it would cut a 2 GiB upload on a good
+		// line. Bodies get per-request deadlines (web.Server.adapt) and the
+		// domain upload a minimum rate instead (web/upload_rate.go).
+		IdleTimeout: 2 * time.Minute, ErrorLog: slog.NewLogLogger(m.Log.Handler(), slog.LevelWarn)}
 	if m.control, err = m.listenControl(); err != nil {
 		m.Close()
 		return err

@@ -107,3 +107,56 @@ func TestEncrypted_R4_2_InsiderWithFilesFindsNoIDNumber(t *testing.T) {
 		t.Errorf("versions after reopening: %d", len(vs))
 	}
 }
+
+// A byte copy taken while loads keep committing opens under the same data
+// key with every version committed before the copy began.
+func TestCopyFile_R28_1_ConsistentWhileLoading(t *testing.T) {
+	t.Parallel()
+	key := bytes.Repeat([]byte{0x33}, 32)
+	d, err := Open(t.TempDir(), encOpts(key))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer d.Close()
+	ctx := context.Background()
+	if _, _, err := d.Load(ctx, peopleSpec(), strings.NewReader(goodCSV()), FileCSV, LoadOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	stop := make(chan struct{})
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		for {
+			select {
+			case <-stop:
+				return
+			default:
+			}
+			if _, _, err := d.Load(ctx, peopleSpec(), strings.NewReader(goodCSV()), FileCSV, LoadOptions{}); err != nil {
+				t.Error(err)
+				return
+			}
+		}
+	}()
+	time.Sleep(200 * time.Millisecond)
+	dst := t.TempDir()
+	if err := d.CopyFile(ctx, filepath.Join(dst, dbFile), key); err != nil {
+		t.Fatal(err)
+	}
+	close(stop)
+	<-done
+	c, err := Open(dst, encOpts(key))
+	if err != nil {
+		t.Fatalf("copy does not open: %v", err)
+	}
+	defer c.Close()
+	vs, err := c.Versions(ctx, "people")
+	if err != nil || len(vs) < 1 {
+		t.Fatalf("copy versions %d %v", len(vs), err)
+	}
+	for i, v := range vs {
+		if _, _, _, err := c.Preview(ctx, "people", 0, 1); err != nil || v.N == 0 {
+			t.Fatalf("version %d unreadable: %v", i, err)
+		}
+	}
+}

@@ -90,11 +90,10 @@ func (m *Main) Backup(ctx context.Context, o BackupOptions) (BackupResult, error
 	if err != nil {
 		return BackupResult{}, err
 	}
-	snap, err := m.Vault.Snapshot(ctx, fmt.Sprintf("backup-%d.duckdb", time.Now().UnixNano()), dk)
-	if err != nil {
+	snap := filepath.Join(tmp, "domain.duckdb")
+	if err := m.Vault.CopyFile(ctx, snap, dk); err != nil {
 		return BackupResult{}, err
 	}
-	defer os.Remove(snap)
 	files = append(files, backup.Source{Name: "domain/domain.duckdb", Path: snap},
 		backup.Source{Name: "domain/" + domainKeyFile, Path: sealedKey})
 	// 4. The key: from the KEK (the archive holds no key), or from a

@@ -37,6 +37,12 @@ const (
 	AuditAuditExport     AuditAction = "audit.export"
 	AuditAuditVerify     AuditAction = "audit.verify"
 	AuditAuditCheckpoint AuditAction = "audit.checkpoint"
+	// Operations (docs/operations.md): the trusted list of checkpoint keys,
+	// servers on one store, and domain versions found lost at start.
+	AuditAuditKeyRegister  AuditAction = "audit.key_register"
+	AuditAuditKeyRevoke    AuditAction = "audit.key_revoke"
+	AuditServerStart       AuditAction = "server.start"
+	AuditDomainVersionLost AuditAction = "domain.version_lost"
 
 	// Keys, backups and restore drills (docs/operations.md).
 	AuditKeyRotate          AuditAction = "key.rotate"
@@ -191,6 +197,7 @@ var auditActions = []AuditAction{
 	AuditApplicationWithdraw, AuditApplicationApproved, AuditApplicationRejected,
 	AuditAuditRead, AuditAuditExport, AuditAuditVerify, AuditAuditCheckpoint,
 	AuditKeyRotate, AuditBackupCreate, AuditBackupRestoreDrill, AuditDomainEncrypt, AuditPersonalSeal,
+	AuditAuditKeyRegister, AuditAuditKeyRevoke, AuditServerStart, AuditDomainVersionLost,
 	AuditAuthLogin, AuditAuthLoginFailed, AuditAuthAccountLocked, AuditAuthLoginRefusedLocked, AuditAuthLoginThrottled,
 	AuditAuthOTPRequested, AuditAuthLogout, AuditAuthSessionExpired,
 	AuditAuthorizationTerm,

@@ -36,4 +36,7 @@ type Checkpoint struct {
 	PrevSeq   int64     `json:"prev_seq"`   // Seq of the previous checkpoint, 0 for the first
 	PublicKey []byte    `json:"public_key"` // uncompressed SM2 public key of the signer
 	Signature []byte    `json:"signature"`  // SM2 signature (ASN.1) over the canonical checkpoint bytes
+	// KeyID names the signing key in the store's trusted list (audit_keys).
+	// It is a label, not signed: trust is decided by PublicKey.
+	KeyID string `json:"key_id,omitempty"`
 }

@@ -33,7 +33,7 @@ func (d *DB) Checkpoint(ctx context.Context, actor *shuyu.Actor) (*shuyu.Checkpo
 	if err := shuyu.Authorize(actor, shuyu.ActSystemOperate, shuyu.Resource{}); err != nil {
 		return nil, err
 	}
-	signer, _, err := d.currentSigner()
+	signer, signerID, err := d.currentSigner()
 	if err != nil {
 		return nil, fmt.Errorf("sqlstore: checkpoint: %w", err)
 	}
@@ -51,6 +51,13 @@ func (d *DB) Checkpoint(ctx context.Context, actor *shuyu.Actor) (*shuyu.Checkpo
 		}
 		if fresh == 0 {
 			return errNoChange
+		}
+		// The key is registered in the store's trusted list with its first
+		// checkpoint (the registration is an event this checkpoint covers),
+		// and a revoked key signs nothing more (R28.1, R29.1).
+		keyID, err := tx.registerAuditKey(signer.PublicKey(), signerID)
+		if err != nil {
+			return err
 		}
 		rows, err := tx.query(`SELECT hash FROM audit_events WHERE seq > ? AND seq <= ? ORDER BY seq`, prevSeq, tx.seq)
 		if err != nil {
@@ -73,8 +80,9 @@ func (d *DB) Checkpoint(ctx context.Context, actor *shuyu.Actor) (*shuyu.Checkpo
 		if err != nil {
 			return err
 		}
-		if _, err := tx.exec(`INSERT INTO audit_checkpoints (seq, time, head, root, prev_seq, public_key, signature)
-			VALUES (?, ?, ?, ?, ?, ?, ?)`, cp.Seq, micros(cp.Time), cp.Head, cp.Root, cp.PrevSeq, cp.PublicKey, cp.Signature); err != nil {
+		cp.KeyID = keyID
+		if _, err := tx.exec(`INSERT INTO audit_checkpoints (seq, time, head, root, prev_seq, public_key, signature, key_id)
+			VALUES (?, ?, ?, ?, ?, ?, ?, ?)`, cp.Seq, micros(cp.Time), cp.Head, cp.Root, cp.PrevSeq, cp.PublicKey, cp.Signature, cp.KeyID); err != nil {
 			return err
 		}
 		return tx.audit(Change{Action: shuyu.AuditAuditCheckpoint, ObjectType: "audit_checkpoint", ObjectID: cp.Seq,
@@ -86,6 +94,7 @@ func (d *DB) Checkpoint(ctx context.Context, actor *shuyu.Actor) (*shuyu.Checkpo
 	if err != nil {
 		return nil, fmt.Errorf("sqlstore: checkpoint: %w", err)
 	}
+	d.cpSeq.Store(cp.Seq)
 	// The file copy is written after commit: a crash in between leaves a
 	// checkpoint only in the database, which the next one re-anchors.
 	if err := audit.AppendCheckpointFile(filepath.Join(d.dataDir, CheckpointFile), cp); err != nil {
@@ -98,7 +107,7 @@ var errNoChange = fmt.Errorf("no change")
 
 // Checkpoints returns every checkpoint stored in the database.
 func (d *DB) Checkpoints(ctx context.Context) ([]shuyu.Checkpoint, error) {
-	rows, err := d.db.QueryContext(ctx, `SELECT seq, time, head, root, prev_seq, public_key, signature FROM audit_checkpoints ORDER BY seq`)
+	rows, err := d.db.QueryContext(ctx, `SELECT seq, time, head, root, prev_seq, public_key, signature, key_id FROM audit_checkpoints ORDER BY seq`)
 	if err != nil {
 		return nil, fmt.Errorf("sqlstore: checkpoints: %w", err)
 	}
@@ -107,7 +116,7 @@ func (d *DB) Checkpoints(ctx context.Context) ([]shuyu.Checkpoint, error) {
 	for rows.Next() {
 		var c shuyu.Checkpoint
 		var t int64
-		if err := rows.Scan(&c.Seq, &t, &c.Head, &c.Root, &c.PrevSeq, &c.PublicKey, &c.Signature); err != nil {
+		if err := rows.Scan(&c.Seq, &t, &c.Head, &c.Root, &c.PrevSeq, &c.PublicKey, &c.Signature, &c.KeyID); err != nil {
 			return nil, err
 		}
 		c.Time = fromMicros(t)
@@ -118,45 +127,17 @@ func (d *DB) Checkpoints(ctx context.Context) ([]shuyu.Checkpoint, error) {
 
 // VerifyAudit streams the whole trail through the verifier together with
 // the database's checkpoints and the checkpoint file. trusted pins the
-// signing key; nil trusts every generation of the key ring's audit key. It does not write:
-// the CLI calls it on a store that may be the subject of an investigation.
+// signing key; nil trusts the store's list of keys (audit_keys) and this
+// data directory's own. It does not write: the CLI calls it on a store that
+// may be the subject of an investigation. VerifyAuditWith also reports
+// whether the trail is anchored.
 func (d *DB) VerifyAudit(ctx context.Context, trusted []byte, extra []shuyu.Checkpoint) (audit.Report, error) {
-	cps, err := d.Checkpoints(ctx)
-	if err != nil {
-		return audit.Report{}, err
+	opt := VerifyOptions{Extra: extra}
+	if trusted != nil {
+		opt.Trusted = [][]byte{trusted}
 	}
-	fileCPs, err := audit.ReadCheckpointFile(filepath.Join(d.dataDir, CheckpointFile))
-	if err != nil {
-		return audit.Report{}, fmt.Errorf("sqlstore: verify: %w", err)
-	}
-	cps = append(append(cps, fileCPs...), extra...)
-	// Pinned: only that key. Otherwise every generation of the key ring's
-	// audit key (old ones verify what they signed before a rotation).
-	trust := [][]byte{trusted}
-	if trusted == nil {
-		ks, err := d.AuditKeys()
-		if err != nil {
-			return audit.Report{}, fmt.Errorf("sqlstore: verify: %w", err)
-		}
-		trust = trust[:0]
-		for _, k := range ks {
-			trust = append(trust, k.PublicKey)
-		}
-	}
-	// The fast path (audit_read*.go: the dialect's own reader builds the
-	// canonical encodings, a pool hashes them) vouches only for an intact
-	// trail. Anything else is reported by the column-by-column path, which
-	// names the first bad event as a reader of the columns sees it.
-	fast := audit.NewVerifierTrusting(trust, cps)
-	if err := d.verifyPacked(ctx, fast); err == nil {
-		if rep, err := fast.Finish(); err == nil {
-			return rep, nil
-		}
-	}
-	if err := ctx.Err(); err != nil {
-		return audit.Report{}, fmt.Errorf("sqlstore: verify: %w", err)
-	}
-	return d.verifyColumns(ctx, audit.NewVerifierTrusting(trust, cps))
+	c, err := d.VerifyAuditWith(ctx, opt)
+	return c.Report, err
 }
 
 // verifyColumns streams the trail column by column through v.

@@ -16,6 +16,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	_ "github.com/jackc/pgx/v5/stdlib" // registers "pgx"
@@ -56,6 +57,15 @@ type DB struct {
 	catalog  *catalogCache  // published entries' facets (catalog_search.go)
 	calendar *calendarCache // the effective working-day calendar (calendar.go)
 	kek      *agreementKEK  // the agreement key-encryption key (agreement_keys.go)
+
+	// Operations (audit_ops.go, servers.go): the checkpoint trigger, and
+	// whether the store was opened read-only (`audit verify`).
+	readOnly bool
+	// CheckpointEvents asks for a checkpoint once this many events were
+	// written since the last one (0: only by time and on demand).
+	CheckpointEvents int64
+	cpSeq            atomic.Int64  // seq of the last checkpoint this store saw
+	cpKick           chan struct{} // signalled when CheckpointEvents are pending
 }
 
 // Options configures Open.
@@ -71,6 +81,11 @@ type Options struct {
 	// demo's default, which keeps keys beside the data they protect.
 	Keys *keys.Ring
 	Now  func() time.Time
+	// ReadOnly opens the store for verification only: SQLite read-only
+	// (immutable when the directory cannot be written, e.g. read-only
+	// media), PostgreSQL in read-only transactions; no migration runs and
+	// no key is loaded or created.
+	ReadOnly bool
 }
 
 // DefaultKeys is the ring Open uses when Options.Keys is nil.
@@ -87,7 +102,11 @@ func Open(ctx context.Context, opt Options) (*DB, error) {
 		return nil, fmt.Errorf("sqlstore: open: %w", err)
 	}
 	d := &DB{dataDir: opt.DataDir, Now: opt.Now, rebindMap: map[string]string{}, keys: opt.Keys,
-		catalog: &catalogCache{gen: -1}, calendar: &calendarCache{}, kek: &agreementKEK{}}
+		catalog: &catalogCache{gen: -1}, calendar: &calendarCache{}, kek: &agreementKEK{},
+		readOnly: opt.ReadOnly, cpKick: make(chan struct{}, 1)}
+	if opt.ReadOnly {
+		return openReadOnly(ctx, d, opt)
+	}
 	if d.keys == nil {
 		d.keys = DefaultKeys(opt.DataDir)
 	}

@@ -75,6 +75,9 @@ func (d *DB) run(ctx context.Context, actor *shuyu.Actor, write bool, fn func(tx
 	if err := stx.Commit(); err != nil {
 		return fmt.Errorf("sqlstore: commit: %w", err)
 	}
+	if write {
+		d.kickCheckpoint(tx.seq)
+	}
 	return nil
 }
 

@@ -24,6 +24,9 @@ const (
 	EOTPREQUIRED    = "otp_required"    // 401: the account needs a TOTP code
 	EPASSWORDPOLICY = "password_policy" // 400: password too weak
 	EINTERNAL       = "internal"        // 500: our fault; message never leaks detail
+	// EUNAVAILABLE (503): this server cannot do it now, e.g. it does not
+	// hold the data domain and cannot reach the server that does.
+	EUNAVAILABLE = "unavailable"
 )
 
 // Error is the platform's error: a code for machines, a message for people

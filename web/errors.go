@@ -26,6 +26,7 @@ var statusOf = map[string]int{
 	shuyu.ELOCKED:         http.StatusLocked,
 	shuyu.ETHROTTLED:      http.StatusTooManyRequests,
 	shuyu.EINTERNAL:       http.StatusInternalServerError,
+	shuyu.EUNAVAILABLE:    http.StatusServiceUnavailable,
 }
 
 // ErrorStatus returns the HTTP status for err.

@@ -45,6 +45,18 @@ type Config struct {
 	// over 30 s).
 	UploadMinRate    int64
 	UploadRateWindow time.Duration
+	// Health sets the thresholds of /healthz.
+	Health HealthOptions
+	// DomainOwnerURL, on a server without the data domain (Vault nil,
+	// `serve --domain=none`), is where domain work is forwarded
+	// (web/domain_forward.go); DomainSecret authenticates the forwarding
+	// server to the owner.
+	DomainOwnerURL string
+	DomainSecret   string
+	// DomainRole is "owner" or "none" (`serve --domain`); "none" sends
+	// domain work to DomainOwnerURL, or refuses it with 503 without one.
+	// Empty (tests that need no domain) routes nothing.
+	DomainRole string
 }
 
 // Server is the HTTP front end.
@@ -69,6 +81,10 @@ type Server struct {
 	catalogCache *catalogResponses
 	// logins throttles login attempts per source (web/login_throttle.go).
 	logins *loginThrottle
+	// health keeps the slow checks' results for /healthz (health.go);
+	// forward sends domain work to the domain owner (domain_forward.go).
+	health  *healthState
+	forward http.Handler
 }
 
 // handlerFunc is the shape of every handler.
@@ -97,9 +113,11 @@ func New(cfg Config) *Server {
 	if cfg.Title == "" {
 		cfg.Title = "数域 · 公共数据运营平台"
 	}
+	cfg.Health.defaults()
 	s := &Server{cfg: cfg, db: cfg.DB, vault: cfg.Vault, log: cfg.Log, mux: http.NewServeMux(), metrics: newMetrics(), ui: &uiState{},
-		catalogCache: &catalogResponses{gen: -1}}
+		catalogCache: &catalogResponses{gen: -1}, health: &healthState{}}
 	s.logins = newLoginThrottle(cfg.Now)
+	s.forward = s.domainForwarder()
 	s.ws = workspace.New(cfg.DB, cfg.Vault, cfg.Data, cfg.Now)
 	s.output = output.New(cfg.DB, cfg.Vault, s.ws)
 	s.supply = supply.New(cfg.DB, cfg.Vault, cfg.Data, cfg.Log)
@@ -109,6 +127,7 @@ func New(cfg Config) *Server {
 		s.mux.Handle(rt.method+" "+rt.pattern, s.adapt(rt))
 	}
 	s.mux.HandleFunc("GET /healthz", s.healthz)
+	s.mux.HandleFunc("GET /livez", s.livez)
 	s.mux.HandleFunc("GET /metrics", s.metrics.serve)
 	s.mux.HandleFunc("/api/", func(w http.ResponseWriter, r *http.Request) {
 		s.writeError(w, r, shuyu.Errorf(shuyu.ENOTFOUND, "没有这个接口 (no such endpoint: %s %s)", r.Method, r.URL.Path))
@@ -138,7 +157,7 @@ func (s *Server) Workspaces() *workspace.Service { return s.ws }
 
 // Handler returns the root handler with the common middleware.
 func (s *Server) Handler() http.Handler {
-	return s.recoverer(s.withRequestInfo(s.securityHeaders(s.mux)))
+	return s.recoverer(s.withRequestInfo(s.domainRouting(s.securityHeaders(s.mux))))
 }
 
 // adapt turns a handlerFunc into an http.Handler: bodies are capped, errors
@@ -236,14 +255,4 @@ func (s *Server) recoverer(next http.Handler) http.Handler {
 		}()
 		next.ServeHTTP(w, r)
 	})
-}
-
-func (s *Server) healthz(w http.ResponseWriter, r *http.Request) {
-	ctx, cancel := context.WithTimeout(r.Context(), 2*time.Second)
-	defer cancel()
-	if err := s.db.SQL().PingContext(ctx); err != nil {
-		writeJSON(w, http.StatusServiceUnavailable, map[string]string{"status": "unavailable"})
-		return
-	}
-	writeJSON(w, http.StatusOK, map[string]string{"status": "ok", "db": string(s.db.Dialect())})
 }

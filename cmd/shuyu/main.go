@@ -1,10 +1,11 @@
 // Command shuyu is the public data operation platform (公共数据运营平台):
 //
-//	shuyu serve [--data DIR] [--addr HOST:PORT] [--db URL] [--demo] [--demo-password P]
+//	shuyu serve [--data DIR] [--addr HOST:PORT] [--db URL] [--demo] [--demo-password P] [--domain owner|none] [--recover]
 //	            [--tls-cert F --tls-key F] [--trusted-proxy CIDR]...
 //	shuyu certs demo --out DIR
 //	shuyu migrate [--data DIR] [--db URL]
-//	shuyu audit verify [--data DIR] [--db URL] [--pubkey HEX] [--checkpoints FILE]
+//	shuyu audit verify [--data DIR] [--db URL] [--pubkey HEX|FILE] [--checkpoints FILE] [--strict=false]
+//	shuyu audit checkpoint | keys [revoke ID --reason R]
 //	shuyu backup --data DIR --out FILE [--passphrase-file F]
 //	shuyu restore --in FILE --data DIR2 [--keys DIR] [--drill]
 //	shuyu keys list|rotate --kind kek|audit [--data DIR] [--keys DIR]
@@ -32,9 +33,12 @@ const usage = `数域 shuyu — 公共数据运营平台 (public data operation 
 用法 usage:
   shuyu serve      启动平台 start the platform   [--data DIR] [--addr HOST:PORT] [--db URL] [--demo]
                    [--tls-cert F --tls-key F] [--trusted-proxy CIDR]...
+                   [--domain owner|none] [--domain-owner URL] [--domain-secret-file F] [--recover]
   shuyu certs demo 生成自签名演示证书 self-signed demo certificate  --out DIR
   shuyu migrate    执行数据库迁移 run migrations  [--data DIR] [--db URL]
-  shuyu audit verify  校验审计链 verify the audit trail [--data DIR] [--db URL] [--pubkey HEX]
+  shuyu audit verify  校验审计链 verify the audit trail [--data DIR] [--db URL] [--pubkey HEX|FILE] [--strict=false]
+  shuyu audit checkpoint  立即签发检查点 sign a checkpoint now [--data DIR] [--db URL]
+  shuyu audit keys [revoke ID --reason R]  受信任的检查点密钥 trusted checkpoint keys
   shuyu backup     备份运行中的实例 back up a running instance  --data DIR --out FILE [--passphrase-file F]
   shuyu restore    恢复或恢复演练 restore or drill  --in FILE --data DIR2 [--keys DIR] [--drill]
   shuyu keys       密钥 keys (list | rotate --kind kek|audit) [--data DIR] [--keys DIR]

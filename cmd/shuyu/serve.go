@@ -30,12 +30,16 @@ type Main struct {
 	Log      *slog.Logger
 	Now      func() time.Time
 
-	// CheckpointEvery is how often the audit head is signed.
+	// CheckpointEvery is how often the audit head is signed (default
+	// --checkpoint-every); it is also signed after --checkpoint-events.
 	CheckpointEvery time.Duration
 
 	control net.Listener // backup requests (backup.go)
 	backup  *ServeOptions
 
+	integrity  error // the start-up integrity check's outcome
+	owner      bool  // this process owns the data domain
+	ops        OpsOptions
 	demoCancel context.CancelFunc
 	demoDone   chan struct{}
 }
@@ -54,6 +58,7 @@ type ServeOptions struct {
 	// are the CIDRs whose X-Forwarded-For/-Proto are believed.
 	TLSCert, TLSKey string
 	TrustedProxies  []string
+	Ops             OpsOptions
 }
 
 func serveFlags(args []string, stderr io.Writer) (*ServeOptions, error) {
@@ -73,6 +78,7 @@ func serveFlags(args []string, stderr io.Writer) (*ServeOptions, error) {
 	fs.StringVar(&o.TLSCert, "tls-cert", "", "TLS 证书 (PEM) certificate file: serve HTTPS")
 	fs.StringVar(&o.TLSKey, "tls-key", "", "TLS 私钥 (PEM) private key file")
 	fs.Var((*multiFlag)(&o.TrustedProxies), "trusted-proxy", "受信任的反向代理地址段 (CIDR，可重复) trusted proxy CIDR, repeatable")
+	opsFlags(fs, &o.Ops)
 	if err := fs.Parse(args); err != nil {
 		return nil, err
 	}
@@ -143,14 +149,28 @@ func (m *Main) Open(ctx context.Context, o *ServeOptions) error {
 		db.PasswordIterations = o.PasswordIterations
 	}
 	m.DB = db
-	// The sealed data domain (R4.2) lives beside the metadata in the data
-	// directory, even when the metadata is on PostgreSQL.
-	m.Vault, err = openDomain(ctx, db, o.Data, m.Now, m.Log)
-	if err != nil {
+	o.Ops.defaults()
+	if o.Ops.Domain != sqlstore.DomainOwner && o.Ops.Domain != sqlstore.DomainNone {
+		db.Close()
+		return fmt.Errorf("--domain must be owner or none, not %q", o.Ops.Domain)
+	}
+	db.CheckpointEvents = o.Ops.CheckpointEvents
+	if err := m.checkStore(ctx, o); err != nil {
 		db.Close()
 		return err
 	}
-	if o.Demo {
+	owner := o.Ops.Domain == sqlstore.DomainOwner
+	if owner {
+		// The sealed data domain (R4.2) lives beside the metadata in the
+		// data directory of the one server that owns it, even when the
+		// metadata is on PostgreSQL.
+		m.Vault, err = openDomain(ctx, db, o.Data, m.Now, m.Log)
+		if err != nil {
+			db.Close()
+			return err
+		}
+	}
+	if o.Demo && owner {
 		if _, err := demo.Seed(ctx, db, o.DemoPassword); err != nil {
 			m.Close()
 			return err
@@ -164,15 +184,57 @@ func (m *Main) Open(ctx context.Context, o *ServeOptions) error {
 	if tlsCfg != nil {
 		m.Listener = tls.NewListener(m.Listener, tlsCfg)
 	}
-	m.Server = web.New(web.Config{DB: db, Vault: m.Vault, Data: o.Data, Log: m.Log, Now: m.Now, Demo: o.Demo,
-		Secure: tlsCfg != nil, TrustedProxies: proxies})
-	// Jobs a crash left half-done are marked failed and suspensions are
-	// re-applied to the domain before anything else touches it.
-	if err := m.Server.DomainStartup(ctx); err != nil {
+	secret, err := readSecret(o.Ops.DomainSecretFile)
+	if err != nil {
 		m.Close()
 		return err
 	}
-	if o.Demo {
+	advertise := o.Ops.Advertise
+	if advertise == "" {
+		advertise = "http://" + m.Listener.Addr().String()
+		if tlsCfg != nil {
+			advertise = "https://" + m.Listener.Addr().String()
+		}
+	}
+	cfg := web.Config{DB: db, Vault: m.Vault, Data: o.Data, Log: m.Log, Now: m.Now, Demo: o.Demo,
+		Secure: tlsCfg != nil, TrustedProxies: proxies,
+		Health: healthOptions(&o.Ops), DomainSecret: secret, DomainRole: o.Ops.Domain}
+	if !owner {
+		if cfg.DomainOwnerURL, err = m.domainOwnerURL(ctx, o); err != nil {
+			m.Close()
+			return err
+		}
+	}
+	m.Server = web.New(cfg)
+	m.Server.RecordIntegrity(m.integrity)
+	if owner {
+		// A domain that lost what the metadata says it holds is not served
+		// (unless --recover records the loss). Then jobs a crash left
+		// half-done are marked failed and suspensions re-applied to the
+		// domain before anything else touches it: only the owner does this.
+		if err := m.checkDomain(ctx, o); err != nil {
+			m.Close()
+			return err
+		}
+		if err := m.Server.DomainStartup(ctx); err != nil {
+			m.Close()
+			return err
+		}
+	}
+	// Register last: an owner is refused while another live owner holds
+	// the domain of this store.
+	if _, err := db.RegisterServer(ctx, o.Ops.Domain, advertise); err != nil {
+		m.Close()
+		return err
+	}
+	if n, err := db.RepairCheckpointFile(ctx); err != nil {
+		m.Log.Error("checkpoint file", "err", err)
+	} else if n > 0 {
+		m.Log.Warn("checkpoint file: the last checkpoint, committed before a crash, was appended again", "checkpoints", n)
+	}
+	m.owner = owner
+	m.ops = o.Ops
+	if o.Demo && owner {
 		var dctx context.Context
 		dctx, m.demoCancel = context.WithCancel(context.Background())
 		m.demoDone = make(chan struct{})
@@ -189,7 +251,7 @@ func (m *Main) Open(ctx context.Context, o *ServeOptions) error {
 	}
 	m.backup = o
 	if m.CheckpointEvery == 0 {
-		m.CheckpointEvery = 5 * time.Minute
+		m.CheckpointEvery = o.Ops.CheckpointEvery
 	}
 	return nil
 }
@@ -245,6 +307,8 @@ func (m *Main) Serve(ctx context.Context) error {
 	if o := m.backup; o != nil && o.BackupDir != "" && o.BackupEvery > 0 {
 		go m.scheduledBackups(ctx, o.BackupDir, o.BackupEvery, max(o.BackupKeep, 1))
 	}
+	go m.runCheckpointer(ctx, m.CheckpointEvery, m.ops.CheckpointEvents)
+	go m.runHealthJobs(ctx, m.ops.IntegrityEvery)
 	errc := make(chan error, 1)
 	go func() { errc <- m.HTTP.Serve(m.Listener) }()
 	select {
@@ -267,12 +331,12 @@ func (m *Main) Serve(ctx context.Context) error {
 
 // background runs the periodic jobs at start-up and then every minute:
 // the deadline sweep (deemed approvals R21.3, expiries R34.1; idempotent and
-// exactly-once even with several servers on one PostgreSQL) and, every
-// CheckpointEvery, signing the audit head (R28.1).
+// exactly-once even with several servers on one PostgreSQL) and, on the
+// domain owner, the expiry of withheld results. Checkpoints and health
+// jobs run beside it (ops.go).
 func (m *Main) background(ctx context.Context) {
 	t := time.NewTicker(time.Minute)
 	defer t.Stop()
-	var lastCheckpoint time.Time
 	for {
 		if rep, err := m.DB.Sweep(ctx); err != nil && ctx.Err() == nil {
 			m.Log.Error("deadline sweep", "err", err)
@@ -281,17 +345,12 @@ func (m *Main) background(ctx context.Context) {
 		}
 		// Withheld row-level results past their retention leave the domain
 		// (docs/limits.md; workspace/withheld_limits.go).
-		if rep, err := m.Server.Workspaces().ExpireWithheld(ctx); err != nil && ctx.Err() == nil {
+		if !m.owner {
+			// only the domain owner touches the domain
+		} else if rep, err := m.Server.Workspaces().ExpireWithheld(ctx); err != nil && ctx.Err() == nil {
 			m.Log.Error("withheld result expiry", "err", err)
 		} else if rep.Dropped > 0 {
 			m.Log.Info("withheld result expiry", "report", rep)
-		}
-		if time.Since(lastCheckpoint) >= m.CheckpointEvery {
-			if _, err := m.DB.Checkpoint(ctx, shuyu.System); err != nil && ctx.Err() == nil {
-				m.Log.Error("audit checkpoint", "err", err)
-			} else {
-				lastCheckpoint = time.Now()
-			}
 		}
 		select {
 		case <-ctx.Done():

@@ -193,7 +193,6 @@ func healthOptions(o *OpsOptions) web.HealthOptions {
 	return web.HealthOptions{MinFreeBytes: o.MinFreeMB << 20, MaxCheckpointLag: o.MaxCheckpointLag}
 }
 
-
 // defaults fills options a test's ServeOptions left zero.
 func (o *OpsOptions) defaults() {
 	if o.Domain == "" {

@@ -233,3 +233,39 @@ func BenchmarkVerifyFromDB(b *testing.B) {
 		})
 	}
 }
+
+// BenchmarkCheckpoint_PerEvent measures what a checkpoint adds to the
+// writes it anchors: each round writes 1,000 audited changes (the default
+// --checkpoint-events) through the store, then signs one checkpoint over
+// them. It reports the checkpoint's time per anchored event and as a
+// fraction of the time the 1,000 writes took in the same run ("ratio").
+func BenchmarkCheckpoint_PerEvent(b *testing.B) {
+	for _, backend := range sqltest.Backends(b) {
+		b.Run(backend, func(b *testing.B) {
+			db, _ := sqltest.Open(b, backend)
+			const events = 1000
+			var writes, cps time.Duration
+			i := 0
+			for b.Loop() {
+				t0 := time.Now()
+				for k := 0; k < events; k++ {
+					o := &shuyu.Org{Kind: shuyu.OrgMerchant, Name: fmt.Sprintf("检查点基准公司%07d", i), Region: shuyu.RegionShapotou}
+					if err := db.CreateOrg(ctx, shuyu.System, o); err != nil {
+						b.Fatal(err)
+					}
+					i++
+				}
+				t1 := time.Now()
+				if cp, err := db.Checkpoint(ctx, shuyu.System); err != nil || cp == nil {
+					b.Fatalf("checkpoint: %v", err)
+				}
+				writes, cps = writes+t1.Sub(t0), cps+time.Since(t1)
+			}
+			rounds := float64(i / events)
+			b.ReportMetric(float64(cps.Microseconds())/rounds, "checkpoint-µs")
+			b.ReportMetric(float64(cps.Microseconds())/rounds/events, "µs/event")
+			b.ReportMetric(float64(writes.Microseconds())/rounds/events, "write-µs/event")
+			b.ReportMetric(cps.Seconds()/writes.Seconds(), "ratio")
+		})
+	}
+}

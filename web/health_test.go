@@ -151,3 +151,42 @@ func TestHealth_IntegrityFailureIs503(t *testing.T) {
 	}
 	resp.Body.Close()
 }
+
+// BenchmarkHealthz times one /healthz on a server without a domain (the
+// write probe, integrity state, disk and checkpoint state) against /livez,
+// the bare HTTP round trip, in the same run; "ratio" is healthz/livez.
+func BenchmarkHealthz(b *testing.B) {
+	for _, backend := range sqltest.Backends(b) {
+		b.Run(backend, func(b *testing.B) {
+			db, clock := sqltest.Open(b, backend)
+			sqltest.Seed(b, db)
+			s := New(Config{DB: db, Data: db.DataDir(), Now: clock.Now, Health: HealthOptions{MinFreeBytes: 1}, Log: slog.New(slog.NewTextHandler(io.Discard, nil))})
+			if _, err := db.RegisterServer(context.Background(), "owner", "http://127.0.0.1"); err != nil {
+				b.Fatal(err)
+			}
+			srv := httptest.NewServer(s.Handler())
+			defer srv.Close()
+			hit := func(path string) {
+				resp, err := http.Get(srv.URL + path)
+				if err != nil {
+					b.Fatal(err)
+				}
+				io.Copy(io.Discard, resp.Body)
+				resp.Body.Close()
+			}
+			var health, live time.Duration
+			n := 0
+			for b.Loop() {
+				t0 := time.Now()
+				hit("/healthz")
+				t1 := time.Now()
+				hit("/livez")
+				health, live = health+t1.Sub(t0), live+time.Since(t1)
+				n++
+			}
+			b.ReportMetric(float64(health.Microseconds())/float64(n), "healthz-µs")
+			b.ReportMetric(float64(live.Microseconds())/float64(n), "livez-µs")
+			b.ReportMetric(health.Seconds()/live.Seconds(), "ratio")
+		})
+	}
+}

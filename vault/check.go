@@ -17,8 +17,8 @@ type Want struct {
 }
 
 // Missing returns the wanted versions the domain does not hold: no
-// recorded version, no physical table, or (for a replaced domain file) a
-// different version current. A deleted domain.duckdb is re-created empty by
+// recorded version or no physical table (a deleted domain file, or one
+// replaced by an older copy). A deleted domain.duckdb is re-created empty by
 // Open, so every wanted version is missing then; the server refuses to
 // start on that (docs/operations.md, "Health and monitoring").
 func (d *Domain) Missing(ctx context.Context, want []Want) ([]Want, error) {
@@ -26,8 +26,9 @@ func (d *Domain) Missing(ctx context.Context, want []Want) ([]Want, error) {
 		return want, nil // the file itself is gone (deleted under a running server)
 	}
 	have := map[string]bool{}
+	// A version counts while its table is there, current or not: during a
+	// new load the domain switches before the metadata does.
 	rows, err := d.db.QueryContext(ctx, `SELECT v.entry, v.n FROM _vault_versions v
-		JOIN _vault_current c ON c.entry = v.entry AND c.n = v.n
 		JOIN duckdb_tables() t ON t.schema_name = 'main' AND t.table_name = v.tbl`)
 	if err != nil {
 		return nil, fmt.Errorf("vault.Missing: %w", SanitizeError(err))

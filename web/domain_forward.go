@@ -40,13 +40,22 @@ const (
 // domainRoutes, sandboxRoutes and outputRoutes
 // (TestDomainForward_PrefixesMatchDomainRoutes keeps them in step).
 var domainPrefixes = []string{
-	"/api/v1/domain/", "/api/v1/lineage/", "/api/v1/output/", "/api/v1/products", "/api/v1/public/products",
+	"/api/v1/domain/", "/api/v1/lineage/", "/api/v1/output/", "/api/v1/products",
 	"/api/v1/queries/", "/api/v1/workspaces",
 	"/domain", "/output/", "/queries/", "/workspaces",
 }
 
+// domainExact are domain paths whose sub-paths are not (the public product
+// list reads the output service; one public product is a store read).
+var domainExact = []string{"/api/v1/public/products"}
+
 // isDomainPath reports whether path is domain work.
 func isDomainPath(path string) bool {
+	for _, p := range domainExact {
+		if path == p {
+			return true
+		}
+	}
 	for _, p := range domainPrefixes {
 		if path == p || strings.HasPrefix(path, p) && (strings.HasSuffix(p, "/") || len(path) > len(p) && (path[len(p)] == '/' || path[len(p)] == '?')) {
 			return true

@@ -86,6 +86,10 @@ type teeWriter struct {
 
 func (w *teeWriter) WriteHeader(code int) { w.status = code; w.ResponseWriter.WriteHeader(code) }
 
+// Unwrap lets handlers reach the connection (http.ResponseController: the
+// upload's read deadlines).
+func (w *teeWriter) Unwrap() http.ResponseWriter { return w.ResponseWriter }
+
 func (w *teeWriter) Write(b []byte) (int, error) {
 	w.body.Write(b)
 	return w.ResponseWriter.Write(b)

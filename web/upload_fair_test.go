@@ -126,6 +126,7 @@ func TestDomainUpload_R10_1_TooSlowBodyRefused(t *testing.T) {
 	a := h.entry("ZW-GA-9103", "dept-gongan", true)
 
 	w, done := h.slowUpload("dept-gongan", a, "slow.csv")
+	defer w.Close() // on failure, end the request so the server can close
 	io.WriteString(w, "id_no,name,age,county,mobile\n")
 	// … then a byte now and then: a slowloris.
 	stop := make(chan struct{})

@@ -38,6 +38,11 @@ type minRateBody struct {
 	started  bool
 	tripped  bool
 	finished bool
+	// Without deadline support from the connection (a wrapping writer
+	// without Unwrap), the rate is checked as bytes arrive: a complete stall
+	// is then only ended by the client.
+	noDeadline bool
+	since      time.Time // when the current quota began
 }
 
 func (s *Server) minRate(w http.ResponseWriter, body io.ReadCloser) *minRateBody {
@@ -58,13 +63,20 @@ func (m *minRateBody) Read(p []byte) (int, error) {
 	}
 	if !m.started {
 		m.started = true
-		m.rc.SetReadDeadline(time.Now().Add(m.window))
+		m.since = time.Now()
+		m.noDeadline = m.rc.SetReadDeadline(m.since.Add(m.window)) != nil
 	}
 	n, err := m.r.Read(p)
 	m.got += int64(n)
 	if m.got >= m.quota {
 		m.got = 0
-		m.rc.SetReadDeadline(time.Now().Add(m.window))
+		m.since = time.Now()
+		if !m.noDeadline {
+			m.rc.SetReadDeadline(m.since.Add(m.window))
+		}
+	} else if m.noDeadline && err == nil && time.Since(m.since) > m.window {
+		m.tripped = true
+		return n, errTooSlow(m.rate, m.window)
 	}
 	if err != nil && errors.Is(err, os.ErrDeadlineExceeded) {
 		m.tripped = true
@@ -72,7 +84,9 @@ func (m *minRateBody) Read(p []byte) (int, error) {
 	}
 	if err == io.EOF && !m.finished {
 		m.finished = true
-		m.rc.SetReadDeadline(time.Time{})
+		if !m.noDeadline {
+			m.rc.SetReadDeadline(time.Time{})
+		}
 	}
 	return n, err
 }

@@ -425,4 +425,3 @@ func (c *chunkReader) Read(p []byte) (int, error) {
 	c.buf = c.buf[n:]
 	return n, nil
 }
-

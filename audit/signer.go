@@ -5,18 +5,14 @@ import (
 	"crypto/rand"
 	"encoding/binary"
 	"encoding/hex"
-	"encoding/pem"
 	"errors"
 	"fmt"
 	"io"
-	"io/fs"
 	"os"
-	"path/filepath"
 	"strings"
 	"time"
 
 	"github.com/emmansun/gmsm/sm2"
-	"github.com/emmansun/gmsm/smx509"
 
 	"shuyu"
 )
@@ -54,40 +50,6 @@ func publicKeyBytes(priv *sm2.PrivateKey) ([]byte, error) {
 // (0x04 ‖ X ‖ Y, 65 bytes): the value auditors pin as the trusted key.
 func (s *Signer) PublicKey() []byte { return bytes.Clone(s.pub) }
 
-// LoadOrCreateSigner reads the SM2 private key from the PEM (PKCS#8) file
-// at path, creating a fresh key there on first use. The file is created with
-// mode 0600 and refused if group or others can read it (R29.1: the signing
-// key is the root of trust of the audit trail).
-func LoadOrCreateSigner(path string) (*Signer, error) {
-	const op = "audit: load signer"
-	s, err := loadSigner(path)
-	if err == nil || !errors.Is(err, fs.ErrNotExist) {
-		if err != nil {
-			return nil, fmt.Errorf("%s %s: %w", op, path, err)
-		}
-		return s, nil
-	}
-	if err := createKeyFile(path); err != nil {
-		return nil, fmt.Errorf("%s %s: %w", op, path, err)
-	}
-	s, err = loadSigner(path)
-	if err != nil {
-		return nil, fmt.Errorf("%s %s: %w", op, path, err)
-	}
-	return s, nil
-}
-
-// LoadSigner reads an existing key like LoadOrCreateSigner but never
-// creates one: `audit verify` must not mint a new trusted key when the real
-// one is missing.
-func LoadSigner(path string) (*Signer, error) {
-	s, err := loadSigner(path)
-	if err != nil {
-		return nil, fmt.Errorf("audit: load signer %s: %w", path, err)
-	}
-	return s, nil
-}
-
 // ParsePublicKey decodes a trusted public key given as hex (as printed from
 // PublicKey, e.g. in a regulator's configuration, R30.1) and checks that it
 // is a point on the SM2 curve.
@@ -100,75 +62,6 @@ func ParsePublicKey(text string) ([]byte, error) {
 		return nil, shuyu.Errorf(shuyu.EINVALID, "不是有效的 SM2 公钥 (not a valid SM2 public key, want 65-byte uncompressed point in hex)")
 	}
 	return b, nil
-}
-
-func loadSigner(path string) (*Signer, error) {
-	fi, err := os.Stat(path)
-	if err != nil {
-		return nil, err
-	}
-	if fi.Mode().Perm()&0o077 != 0 {
-		return nil, fmt.Errorf("key file mode %v is too open, want 0600", fi.Mode().Perm())
-	}
-	data, err := os.ReadFile(path)
-	if err != nil {
-		return nil, err
-	}
-	block, _ := pem.Decode(data)
-	if block == nil || block.Type != "PRIVATE KEY" {
-		return nil, errors.New("no PEM \"PRIVATE KEY\" block")
-	}
-	key, err := smx509.ParsePKCS8PrivateKey(block.Bytes)
-	if err != nil {
-		return nil, err
-	}
-	priv, ok := key.(*sm2.PrivateKey)
-	if !ok {
-		return nil, fmt.Errorf("key is %T, not SM2", key)
-	}
-	return NewSigner(priv)
-}
-
-// createKeyFile writes a new key to a temporary file and links it into
-// place, so that two processes starting together never see a half-written
-// key and the loser simply loads the winner's.
-func createKeyFile(path string) error {
-	dir := filepath.Dir(path)
-	if err := os.MkdirAll(dir, 0o700); err != nil {
-		return err
-	}
-	priv, err := sm2.GenerateKey(rand.Reader)
-	if err != nil {
-		return err
-	}
-	der, err := smx509.MarshalPKCS8PrivateKey(priv)
-	if err != nil {
-		return err
-	}
-	tmp, err := os.CreateTemp(dir, ".sm2key-*")
-	if err != nil {
-		return err
-	}
-	defer os.Remove(tmp.Name())
-	if err := tmp.Chmod(0o600); err != nil {
-		tmp.Close()
-		return err
-	}
-	if err := pem.Encode(tmp, &pem.Block{Type: "PRIVATE KEY", Bytes: der}); err != nil {
-		tmp.Close()
-		return err
-	}
-	if err := tmp.Sync(); err != nil {
-		tmp.Close()
-		return err
-	}
-	if err := tmp.Close(); err != nil {
-		return err
-	}
-	if err := os.Link(tmp.Name(), path); err != nil && !errors.Is(err, fs.ErrExist) {
-		return err
-	}
-	return syncDir(dir)
 }
 
 func syncDir(dir string) error {

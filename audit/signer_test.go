@@ -4,71 +4,10 @@ import (
 	"bytes"
 	"encoding/hex"
 	"errors"
-	"os"
-	"path/filepath"
 	"testing"
 
 	"shuyu"
 )
-
-func TestLoadOrCreateSigner_R29_1_CreatesPrivateKeyFileOnce(t *testing.T) {
-	t.Parallel()
-	path := filepath.Join(t.TempDir(), "keys", "audit-sm2.pem")
-	s1, err := LoadOrCreateSigner(path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	fi, err := os.Stat(path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if perm := fi.Mode().Perm(); perm != 0o600 {
-		t.Errorf("key file mode %v, want 0600", perm)
-	}
-	data, _ := os.ReadFile(path)
-	if !bytes.HasPrefix(data, []byte("-----BEGIN PRIVATE KEY-----")) {
-		t.Errorf("key file is not a PKCS#8 PEM: %q", data[:min(len(data), 40)])
-	}
-	pub := s1.PublicKey()
-	if len(pub) != 65 || pub[0] != 0x04 {
-		t.Errorf("public key %x is not an uncompressed point", pub)
-	}
-	s2, err := LoadOrCreateSigner(path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if !bytes.Equal(s2.PublicKey(), pub) {
-		t.Fatal("second load produced a different key")
-	}
-}
-
-func TestLoadOrCreateSigner_R29_1_RefusesReadableKey(t *testing.T) {
-	t.Parallel()
-	path := filepath.Join(t.TempDir(), "audit-sm2.pem")
-	if _, err := LoadOrCreateSigner(path); err != nil {
-		t.Fatal(err)
-	}
-	if err := os.Chmod(path, 0o644); err != nil {
-		t.Fatal(err)
-	}
-	if _, err := LoadOrCreateSigner(path); err == nil {
-		t.Fatal("a world-readable signing key was accepted")
-	}
-}
-
-func TestLoadOrCreateSigner_R29_1_RejectsGarbage(t *testing.T) {
-	t.Parallel()
-	path := filepath.Join(t.TempDir(), "audit-sm2.pem")
-	if err := os.WriteFile(path, []byte("not a key"), 0o600); err != nil {
-		t.Fatal(err)
-	}
-	if _, err := LoadOrCreateSigner(path); err == nil {
-		t.Fatal("garbage key file accepted")
-	}
-	if data, _ := os.ReadFile(path); string(data) != "not a key" {
-		t.Fatal("an existing key file was overwritten")
-	}
-}
 
 func TestCheckpoint_R28_1_SignsAndVerifies(t *testing.T) {
 	t.Parallel()
@@ -152,23 +91,11 @@ func TestCheckpoint_R28_1_RejectsInconsistentInput(t *testing.T) {
 	}
 }
 
-func TestLoadSigner_R30_1_NeverCreatesAndParsesTrustedKey(t *testing.T) {
+// A regulator's trusted key is given as hex and checked to be an SM2 point
+// (R30.1); key files are the keys package's (keys/dir.go).
+func TestParsePublicKey_R30_1_TrustedKeyRoundTrip(t *testing.T) {
 	t.Parallel()
-	path := filepath.Join(t.TempDir(), "audit-sm2.pem")
-	if _, err := LoadSigner(path); err == nil {
-		t.Fatal("LoadSigner succeeded without a key file")
-	}
-	if _, err := os.Stat(path); err == nil {
-		t.Fatal("LoadSigner created a key")
-	}
-	s, err := LoadOrCreateSigner(path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	l, err := LoadSigner(path)
-	if err != nil || !bytes.Equal(l.PublicKey(), s.PublicKey()) {
-		t.Fatalf("LoadSigner: %v, key differs", err)
-	}
+	s := newTestSigner(t)
 	pub, err := ParsePublicKey(" " + hex.EncodeToString(s.PublicKey()) + "\n")
 	if err != nil || !bytes.Equal(pub, s.PublicKey()) {
 		t.Fatalf("ParsePublicKey round trip: %x, %v", pub, err)

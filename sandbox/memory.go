@@ -204,17 +204,7 @@ func (m *memory) figure(family string, cs []contrib, compute func() float64) flo
 // occupied cells and their XORs.
 func sketch(n int64, cells, xors []any) fingerprint {
 	f := fingerprint{n: n}
-	for i := range cells {
-		if i >= len(xors) {
-			break
-		}
-		c, ok1 := toFloat(cells[i])
-		x, ok2 := toFloat(xors[i])
-		if !ok1 || !ok2 || c < 0 || int(c) >= memCells {
-			continue
-		}
-		f.cells[int(c)] = uint16(uint64(x))
-	}
+	eachCell(cells, xors, func(c int, x uint16) { f.cells[c] = x })
 	return f
 }
 
@@ -222,6 +212,16 @@ func sketch(n int64, cells, xors []any) fingerprint {
 // its elements' cells and 16-bit pair hashes.
 func windowSketch(cells, xors []any) fingerprint {
 	var f fingerprint
+	eachCell(cells, xors, func(c int, x uint16) {
+		f.n++
+		f.cells[c] ^= x
+	})
+	return f
+}
+
+// eachCell calls f for each well-formed (cell, 16-bit hash) pair of two
+// parallel lists from the statement.
+func eachCell(cells, xors []any, f func(c int, x uint16)) {
 	for i := range cells {
 		if i >= len(xors) {
 			break
@@ -231,8 +231,6 @@ func windowSketch(cells, xors []any) fingerprint {
 		if !ok1 || !ok2 || c < 0 || int(c) >= memCells {
 			continue
 		}
-		f.n++
-		f.cells[int(c)] ^= uint16(uint64(x))
+		f(int(c), uint16(uint64(x)))
 	}
-	return f
 }

@@ -295,7 +295,13 @@ func (d *DB) Authenticate(ctx context.Context, token string) (*Session, error) {
 	// minute keeps reads cheap; it is bookkeeping, not a state change of
 	// the platform, so it carries no audit event.
 	if now.Sub(fromMicros(lastSeen)) > time.Minute {
-		if _, err := d.db.ExecContext(ctx, d.Rebind(`UPDATE sessions SET last_seen = ? WHERE digest = ?`), micros(now), digest); err != nil {
+		done, err := d.writeTurn(ctx)
+		if err != nil {
+			return nil, shuyu.Wrap("authenticate", err)
+		}
+		_, err = d.db.ExecContext(ctx, d.Rebind(`UPDATE sessions SET last_seen = ? WHERE digest = ?`), micros(now), digest)
+		done()
+		if err != nil {
 			return nil, shuyu.Wrap("authenticate", err)
 		}
 	}

@@ -66,6 +66,9 @@ type DB struct {
 	CheckpointEvents int64
 	cpSeq            atomic.Int64  // seq of the last checkpoint this store saw
 	cpKick           chan struct{} // signalled when CheckpointEvents are pending
+
+	// writers queues this process's SQLite writers (tx.go writeTurn).
+	writers chan struct{}
 }
 
 // Options configures Open.
@@ -103,7 +106,7 @@ func Open(ctx context.Context, opt Options) (*DB, error) {
 	}
 	d := &DB{dataDir: opt.DataDir, Now: opt.Now, rebindMap: map[string]string{}, keys: opt.Keys,
 		catalog: &catalogCache{gen: -1}, calendar: &calendarCache{}, kek: &agreementKEK{},
-		readOnly: opt.ReadOnly, cpKick: make(chan struct{}, 1)}
+		readOnly: opt.ReadOnly, cpKick: make(chan struct{}, 1), writers: make(chan struct{}, 1)}
 	if opt.ReadOnly {
 		return openReadOnly(ctx, d, opt)
 	}

@@ -156,7 +156,12 @@ func (d *DB) Heartbeat(ctx context.Context) (bool, error) {
 	if err != nil {
 		return false, err
 	}
+	done, err := d.writeTurn(ctx)
+	if err != nil {
+		return false, fmt.Errorf("sqlstore: write probe: %w", err)
+	}
 	res, err := d.db.ExecContext(ctx, d.Rebind(`UPDATE servers SET seen_at = ? WHERE id = ?`), micros(d.now()), id)
+	done()
 	if err != nil {
 		return false, fmt.Errorf("sqlstore: write probe: %w", err)
 	}

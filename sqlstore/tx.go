@@ -41,7 +41,35 @@ func (d *DB) view(ctx context.Context, fn func(tx *Tx) error) error {
 	return d.run(ctx, shuyu.ActorFrom(ctx), false, fn)
 }
 
+// writeTurn waits for this process's turn to write. SQLite admits one
+// writer at a time and makes the others poll with growing sleeps (its busy
+// handler), which is not fair: under a steady stream of writes the one that
+// just committed begins again before a sleeping poller wakes, and a writer
+// can starve until busy_timeout answers SQLITE_BUSY. Queuing the process's
+// writers here in arrival order leaves the busy handler only the rare
+// writer of another process (a CLI against the same data directory).
+// PostgreSQL queues writers on the audit head row lock itself, so it needs
+// no turn.
+func (d *DB) writeTurn(ctx context.Context) (done func(), err error) {
+	if d.dialect != SQLite {
+		return func() {}, nil
+	}
+	select {
+	case d.writers <- struct{}{}:
+		return func() { <-d.writers }, nil
+	case <-ctx.Done():
+		return nil, ctx.Err()
+	}
+}
+
 func (d *DB) run(ctx context.Context, actor *shuyu.Actor, write bool, fn func(tx *Tx) error) error {
+	if write {
+		done, err := d.writeTurn(ctx)
+		if err != nil {
+			return fmt.Errorf("sqlstore: begin: %w", err)
+		}
+		defer done()
+	}
 	opts := &sql.TxOptions{ReadOnly: !write && d.dialect == Postgres}
 	stx, err := d.db.BeginTx(ctx, opts)
 	if err != nil {

@@ -126,7 +126,12 @@ func Write(out io.Writer, h Header, key []byte, files []Source) ([]byte, error) 
 		return nil, err
 	}
 	hsum := sm3.Sum(hj)
-	cw := &chunkWriter{w: w, aead: aead, nonce: h.Nonce, ad: hsum[:]}
+	// Two stages on two cores: this goroutine reads the files, hashes them
+	// for the manifest and seals the chunks; the sink digests and writes
+	// what was sealed. The archive's bytes are the same as in one stage.
+	sink := newSink(w)
+	defer sink.stop()
+	cw := &chunkWriter{w: sink, aead: aead, nonce: h.Nonce, ad: hsum[:]}
 	tw := tar.NewWriter(cw)
 	man := Manifest{Header: h}
 	for _, f := range files {
@@ -149,6 +154,9 @@ func Write(out io.Writer, h Header, key []byte, files []Source) ([]byte, error) 
 	if err := cw.close(); err != nil {
 		return nil, err
 	}
+	if err := sink.stop(); err != nil {
+		return nil, err
+	}
 	sum := dg.Sum(nil)
 	if _, err := out.Write(sum); err != nil {
 		return nil, err
@@ -169,8 +177,14 @@ func addFile(tw *tar.Writer, f Source) (File, error) {
 	if err := tw.WriteHeader(&tar.Header{Name: f.Name, Mode: 0o600, Size: fi.Size(), ModTime: fi.ModTime()}); err != nil {
 		return File{}, err
 	}
+	// The file's SM3 is computed beside the archive's stages (a third
+	// goroutine): the bytes are the same, the cores are shared out.
 	h := sm3.New()
-	n, err := io.Copy(io.MultiWriter(tw, h), in)
+	hs := newSink(h)
+	n, err := io.Copy(tw, io.TeeReader(in, copyingWriter{hs}))
+	if herr := hs.stop(); err == nil {
+		err = herr
+	}
 	if err != nil {
 		return File{}, err
 	}
@@ -213,16 +227,58 @@ func (c *chunkWriter) Write(p []byte) (int, error) {
 }
 
 func (c *chunkWriter) flush(last bool) error {
-	sealed := c.aead.Seal(nil, chunkNonce(c.nonce, c.n), c.buf, chunkAD(c.ad, last))
+	// "length ‖ sealed chunk" in one fresh buffer: the sink keeps it.
+	out := make([]byte, 4, 4+len(c.buf)+c.aead.Overhead())
+	out = c.aead.Seal(out, chunkNonce(c.nonce, c.n), c.buf, chunkAD(c.ad, last))
+	binary.BigEndian.PutUint32(out[:4], uint32(len(out)-4))
 	c.n++
-	var l [4]byte
-	binary.BigEndian.PutUint32(l[:], uint32(len(sealed)))
-	if _, err := c.w.Write(l[:]); err != nil {
-		return err
-	}
-	_, err := c.w.Write(sealed)
+	_, err := c.w.Write(out)
 	c.buf = c.buf[:0]
 	return err
+}
+
+// copyingWriter hands a copy of what it is given to a sink (io.Copy reuses
+// its buffer).
+type copyingWriter struct{ s *sink }
+
+func (c copyingWriter) Write(p []byte) (int, error) { return c.s.Write(bytes.Clone(p)) }
+
+// sink writes the buffers it is given, in order, on its own goroutine.
+// Write hands over p (the caller must not reuse it); stop waits for
+// everything handed over and reports the first error the sink met (after
+// an error it drains without writing, so Write never blocks for good).
+type sink struct {
+	ch   chan []byte
+	done chan struct{}
+	err  error
+	once bool
+}
+
+func newSink(w io.Writer) *sink {
+	s := &sink{ch: make(chan []byte, 16), done: make(chan struct{})}
+	go func() {
+		defer close(s.done)
+		for p := range s.ch {
+			if s.err == nil {
+				_, s.err = w.Write(p)
+			}
+		}
+	}()
+	return s
+}
+
+func (s *sink) Write(p []byte) (int, error) {
+	s.ch <- p
+	return len(p), nil
+}
+
+func (s *sink) stop() error {
+	if !s.once {
+		s.once = true
+		close(s.ch)
+	}
+	<-s.done
+	return s.err
 }
 
 func (c *chunkWriter) close() error { return c.flush(true) }

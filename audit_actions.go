@@ -190,6 +190,32 @@ const (
 	AuditWorkspaceClose       AuditAction = "workspace.close"
 )
 
+// Supervision on live data (issue 16): notices on departments (R31.1), the
+// operator's evaluation and rectifications (R33.1), scenarios (R16.1).
+const (
+	AuditNoticeDraft       AuditAction = "dept_notice.draft"
+	AuditNoticeUpdate      AuditAction = "dept_notice.update"
+	AuditNoticeRecompute   AuditAction = "dept_notice.recompute"
+	AuditNoticePublish     AuditAction = "dept_notice.publish"
+	AuditNoticeWithdraw    AuditAction = "dept_notice.withdraw"
+	AuditEvaluationCreate  AuditAction = "evaluation.create"
+	AuditEvaluationPrefill AuditAction = "evaluation.prefill"
+	AuditEvaluationOpen    AuditAction = "evaluation.open"
+	AuditEvaluationRate    AuditAction = "evaluation.rate"
+	AuditEvaluationScore   AuditAction = "evaluation.score"
+	AuditEvaluationPublish AuditAction = "evaluation.publish"
+	AuditRectifyStart      AuditAction = "rectification.start"
+	AuditRectifySubmit     AuditAction = "rectification.submit"
+	AuditRectifyClose      AuditAction = "rectification.close"
+	AuditScenarioCreate    AuditAction = "scenario.create"
+	AuditScenarioStatus    AuditAction = "scenario.status"
+	AuditScenarioShowcase  AuditAction = "scenario.showcase"
+	AuditScenarioRequire   AuditAction = "scenario.require"
+	AuditScenarioLink      AuditAction = "scenario.link"
+	AuditScenarioUnlink    AuditAction = "scenario.unlink"
+	AuditScenarioReport    AuditAction = "scenario.report"
+)
+
 var auditActions = []AuditAction{
 	AuditAgreementGenerate, AuditAgreementSignMerchant, AuditAgreementSignOperator, AuditAgreementTerminate,
 	AuditAgreementExpire,
@@ -231,6 +257,11 @@ var auditActions = []AuditAction{
 	AuditUserTOTPBegin, AuditUserTOTPEnabled, AuditUserTOTPReset,
 	AuditWorkspaceOpen, AuditWorkspaceSimulate, AuditWorkspaceQuery, AuditWorkspaceQueryCancel,
 	AuditWorkspaceTableExpire, AuditWorkspaceFreeze, AuditWorkspaceUnfreeze, AuditWorkspaceClose,
+	AuditNoticeDraft, AuditNoticeUpdate, AuditNoticeRecompute, AuditNoticePublish, AuditNoticeWithdraw,
+	AuditEvaluationCreate, AuditEvaluationPrefill, AuditEvaluationOpen, AuditEvaluationRate, AuditEvaluationScore,
+	AuditEvaluationPublish, AuditRectifyStart, AuditRectifySubmit, AuditRectifyClose,
+	AuditScenarioCreate, AuditScenarioStatus, AuditScenarioShowcase, AuditScenarioRequire, AuditScenarioLink,
+	AuditScenarioUnlink, AuditScenarioReport,
 }
 
 // AuditActions returns every action the platform records, grouped by object.

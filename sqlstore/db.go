@@ -69,6 +69,8 @@ type DB struct {
 
 	// writers queues this process's SQLite writers (tx.go writeTurn).
 	writers chan struct{}
+	// loginPruned is when login_sources was last pruned (login_limits.go).
+	loginPruned atomic.Int64
 }
 
 // Options configures Open.

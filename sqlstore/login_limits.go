@@ -3,6 +3,7 @@ package sqlstore
 import (
 	"context"
 	"database/sql"
+	"errors"
 	"fmt"
 	"slices"
 	"time"
@@ -186,4 +187,62 @@ func (d *DB) LoginThrottled(ctx context.Context, source string, refused int) err
 		return tx.audit(Change{Action: shuyu.AuditAuthLoginThrottled, ObjectType: "source", ObjectID: source,
 			Detail: map[string]any{"refused": refused, "burst": shuyu.LoginBurst, "refill_seconds": shuyu.LoginRefill.Seconds()}})
 	})
+}
+
+// TakeLoginAttempt admits one login attempt from source against the budget
+// that every server on this store shares (R29.1): LoginBurst attempts at
+// once, then one per LoginRefill. It answers false and how long to wait
+// when the budget is spent. It runs before any password is hashed; each
+// server keeps a bucket of its own in front of it (web), so a flood costs
+// this store at most a burst of writes per server.
+func (d *DB) TakeLoginAttempt(ctx context.Context, source string) (ok bool, wait time.Duration, err error) {
+	now := micros(d.now())
+	step := shuyu.LoginRefill.Microseconds()
+	limit := int64(shuyu.LoginBurst) * step
+	done, err := d.writeTurn(ctx)
+	if err != nil {
+		return false, 0, err
+	}
+	defer done()
+	d.pruneLoginSources(ctx, now)
+	// next = max(tat, now) + step; admitted when next - now <= limit.
+	var tat int64
+	err = d.db.QueryRowContext(ctx, d.Rebind(`INSERT INTO login_sources (source, tat) VALUES (?, ?)
+		ON CONFLICT (source) DO UPDATE
+		SET tat = (CASE WHEN login_sources.tat > ? THEN login_sources.tat ELSE ? END) + ?
+		WHERE (CASE WHEN login_sources.tat > ? THEN login_sources.tat ELSE ? END) + ? <= ?
+		RETURNING tat`), source, now+step, now, now, step, now, now, step, now+limit).Scan(&tat)
+	if err == nil {
+		return true, 0, nil
+	}
+	if !errors.Is(err, sql.ErrNoRows) {
+		return false, 0, fmt.Errorf("sqlstore: login budget: %w", err)
+	}
+	if err := d.db.QueryRowContext(ctx, d.Rebind(`SELECT tat FROM login_sources WHERE source = ?`), source).Scan(&tat); err != nil {
+		return false, 0, fmt.Errorf("sqlstore: login budget: %w", err)
+	}
+	return false, time.Duration(tat+step-now-limit) * time.Microsecond, nil
+}
+
+// RefundLoginAttempt gives back the attempt of a login that proved the
+// password: the owner logging in does not spend the source's budget.
+func (d *DB) RefundLoginAttempt(ctx context.Context, source string) error {
+	done, err := d.writeTurn(ctx)
+	if err != nil {
+		return err
+	}
+	defer done()
+	_, err = d.db.ExecContext(ctx, d.Rebind(`UPDATE login_sources SET tat = tat - ? WHERE source = ?`),
+		shuyu.LoginRefill.Microseconds(), source)
+	return err
+}
+
+// pruneLoginSources forgets, at most once a minute, the sources whose
+// budget is whole again (tat in the past): they behave as if absent.
+func (d *DB) pruneLoginSources(ctx context.Context, now int64) {
+	last := d.loginPruned.Load()
+	if now-last < time.Minute.Microseconds() || !d.loginPruned.CompareAndSwap(last, now) {
+		return
+	}
+	d.db.ExecContext(ctx, d.Rebind(`DELETE FROM login_sources WHERE tat < ?`), now)
 }

@@ -233,3 +233,34 @@ func TestLoginSource_R29_1(t *testing.T) {
 		}
 	}
 }
+
+// R29.1, several servers: two servers on one store share a source's login
+// budget. Spreading attempts over both admits LoginBurst in all — not
+// LoginBurst per server — and the next attempt on either server is 429.
+func TestLogin_R29_1_ThrottleSharedAcrossServers(t *testing.T) {
+	sqltest.Each(t, func(t *testing.T, env *sqltest.Env) {
+		a, b := harnessOn(t, env), harnessOn(t, env)
+		for i := 0; i < shuyu.LoginBurst; i++ {
+			h := a
+			if i%2 == 1 {
+				h = b
+			}
+			if resp, data := h.loginFrom("127.0.0.9", fmt.Sprintf("nobody-%d", i), "wrong"); resp.StatusCode != 401 {
+				t.Fatalf("attempt %d: %d %s", i, resp.StatusCode, data)
+			}
+		}
+		for _, h := range []*harness{a, b} {
+			resp, data := h.loginFrom("127.0.0.9", "merchant-a", sqltest.Password)
+			if resp.StatusCode != http.StatusTooManyRequests || errCode(t, data) != shuyu.ETHROTTLED || resp.Header.Get("Retry-After") == "" {
+				t.Fatalf("after a burst spread over two servers: %d %s", resp.StatusCode, data)
+			}
+		}
+		if n := a.countEvents(shuyu.AuditAuthLoginThrottled, ""); n < 1 {
+			t.Fatal("the refusal left no throttling event")
+		}
+		env.Clock.Advance(shuyu.LoginRefill)
+		if resp, data := b.loginFrom("127.0.0.9", "merchant-a", sqltest.Password); resp.StatusCode != 200 {
+			t.Fatalf("after Retry-After: %d %s", resp.StatusCode, data)
+		}
+	})
+}

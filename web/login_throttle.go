@@ -19,8 +19,10 @@ import (
 // hashed, and a successful one gives it back, so a flood of wrong or
 // unknown usernames from one source costs at most LoginBurst hashes and
 // then one per LoginRefill; the rest are answered 429 at once. The buckets
-// live in this server's memory (several servers each keep their own; the
-// per-account lock in the store is shared).
+// live in this server's memory, in front of the budget every server on the
+// store shares (sqlstore.DB.TakeLoginAttempt): a flood is refused here
+// without a write, and spreading attempts over several servers gains
+// nothing, because what passes here still spends the shared budget.
 type loginThrottle struct {
 	mu      sync.Mutex
 	now     func() time.Time
@@ -69,6 +71,21 @@ func (t *loginThrottle) take(src string) (ok bool, wait time.Duration, report bo
 	return false, wait, report, b.refused
 }
 
+// refuse counts an attempt the shared budget refused as part of src's
+// episode, and reports whether the audit trail has not seen the episode.
+func (t *loginThrottle) refuse(src string) (report bool, refused int) {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	b := t.buckets[src]
+	if b == nil {
+		return false, 0
+	}
+	b.refused++
+	report = !b.reported
+	b.reported = true
+	return report, b.refused
+}
+
 // refund gives back the token of an attempt that proved the password.
 func (t *loginThrottle) refund(src string) {
 	t.mu.Lock()
@@ -98,11 +115,22 @@ func (t *loginThrottle) prune(now time.Time) {
 }
 
 // login is the one login path of the API and the page: the source's
-// throttle first (no hash for a throttled attempt), then the store's
-// checks (sqlstore.DB.Login).
+// throttle first — this server's bucket, then the budget shared by all
+// servers — (no hash for a throttled attempt), then the store's checks
+// (sqlstore.DB.Login).
 func (s *Server) login(ctx context.Context, w http.ResponseWriter, req sqlstore.LoginRequest) (*sqlstore.Session, error) {
 	src := shuyu.LoginSource(shuyu.RequestInfoFrom(ctx).ClientIP)
 	ok, wait, report, refused := s.logins.take(src)
+	if ok {
+		shared, swait, err := s.db.TakeLoginAttempt(ctx, src)
+		if err != nil {
+			return nil, err
+		}
+		if !shared {
+			ok, wait = false, swait
+			report, refused = s.logins.refuse(src)
+		}
+	}
 	if !ok {
 		secs := int(math.Ceil(wait.Seconds()))
 		w.Header().Set("Retry-After", strconv.Itoa(secs))
@@ -118,6 +146,9 @@ func (s *Server) login(ctx context.Context, w http.ResponseWriter, req sqlstore.
 	sess, err := s.db.Login(ctx, req)
 	if err == nil || shuyu.ErrorCode(err) == shuyu.EOTPREQUIRED {
 		s.logins.refund(src)
+		if rerr := s.db.RefundLoginAttempt(ctx, src); rerr != nil {
+			s.log.ErrorContext(ctx, "login throttle: refund", "err", rerr)
+		}
 	}
 	return sess, err
 }

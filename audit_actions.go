@@ -116,6 +116,23 @@ const (
 	AuditDomainSuspend         AuditAction = "domain.suspend"
 	AuditDomainResume          AuditAction = "domain.resume"
 
+	// Money (issue 14): costs, allowed revenue, prices, charges, statements,
+	// disputes, the year's close and the revenue distribution.
+	AuditMoneyCost       AuditAction = "money.cost"
+	AuditMoneyAllowed    AuditAction = "money.allowed"
+	AuditPriceItem       AuditAction = "price.item"
+	AuditPriceCap        AuditAction = "price.cap"
+	AuditPriceSet        AuditAction = "price.set"
+	AuditMoneyCharge     AuditAction = "money.charge"
+	AuditMoneyUsage      AuditAction = "money.usage"
+	AuditMoneyStatements AuditAction = "money.statements"
+	AuditBillDispute     AuditAction = "bill.dispute"
+	AuditBillResolve     AuditAction = "bill.resolve"
+	AuditMoneyYearClose  AuditAction = "money.year_close"
+	AuditMoneyShare      AuditAction = "money.share"
+	AuditMoneyDistribute AuditAction = "money.distribute"
+	AuditMoneyPurpose    AuditAction = "money.purpose"
+
 	// Notices.
 	AuditInboxRead AuditAction = "inbox.read"
 
@@ -217,6 +234,9 @@ const (
 )
 
 var auditActions = []AuditAction{
+	AuditMoneyCost, AuditMoneyAllowed, AuditPriceItem, AuditPriceCap, AuditPriceSet, AuditMoneyCharge, AuditMoneyUsage,
+	AuditMoneyStatements, AuditBillDispute, AuditBillResolve, AuditMoneyYearClose, AuditMoneyShare, AuditMoneyDistribute,
+	AuditMoneyPurpose,
 	AuditAgreementGenerate, AuditAgreementSignMerchant, AuditAgreementSignOperator, AuditAgreementTerminate,
 	AuditAgreementExpire,
 	AuditApplicationSubmit, AuditApplicationResubmit, AuditApplicationAttach, AuditApplicationCheck,

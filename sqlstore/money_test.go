@@ -1,0 +1,340 @@
+package sqlstore_test
+
+import (
+	"context"
+	"testing"
+	"time"
+
+	"shuyu"
+	"shuyu/sqlstore"
+	"shuyu/sqlstore/sqltest"
+)
+
+// moneyStart is the money tests' clock start: 10:00 on 2 March 2026, Beijing.
+var moneyStart = time.Date(2026, 3, 2, 2, 0, 0, 0, time.UTC)
+
+type moneyWorld struct {
+	env      *sqltest.Env
+	ctx      context.Context
+	wsA, wsB int64
+	entry    int64
+	auth     *shuyu.Actor
+	op       *shuyu.Actor
+	a, b     *shuyu.Actor
+}
+
+// newMoneyWorld: one published entry of 中卫市公安局, a workspace over it
+// for merchant-a (industry use) and one for merchant-b (industry use), both
+// opened by the operator without an agreement.
+func newMoneyWorld(t *testing.T, env *sqltest.Env) *moneyWorld {
+	t.Helper()
+	env.Clock.Set(moneyStart)
+	w := &moneyWorld{env: env, ctx: context.Background(), auth: env.Actors["authority"], op: env.Actors["operator-admin"],
+		a: env.Actors["merchant-a"], b: env.Actors["merchant-b"]}
+	w.entry = domainInsertEntry(t, env.DB, "ZW-GA-9001", env.Actors["dept-gongan"], true, "monthly",
+		[]domainField{{name: "county", label: "县区", typ: "string"}})
+	for _, m := range []struct {
+		who *shuyu.Actor
+		ws  *int64
+	}{{w.a, &w.wsA}, {w.b, &w.wsB}} {
+		ws, err := env.DB.OpenWorkspace(w.ctx, w.op, shuyu.WorkspaceGrant{OrgID: m.who.OrgID, Name: "计费测试工作区",
+			StartsAt: moneyStart.Add(-time.Hour), EndsAt: moneyStart.AddDate(2, 0, 0), Entries: []shuyu.GrantEntry{{EntryID: w.entry}}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		*m.ws = ws.ID
+		if err := env.DB.SetWorkspacePurpose(w.ctx, w.op, ws.ID, shuyu.PurposeIndustry); err != nil {
+			t.Fatal(err)
+		}
+	}
+	return w
+}
+
+// query records a governed query over real data with its metering, as the
+// workspace service does after running one.
+func (w *moneyWorld) query(t *testing.T, who *shuyu.Actor, ws int64, cpu time.Duration, rows int64) {
+	t.Helper()
+	q := &shuyu.WorkspaceQuery{WorkspaceID: ws, SQL: "SELECT county, count(*) FROM t GROUP BY county", Data: shuyu.DataReal,
+		Status: "released", CPUMicros: cpu.Microseconds(), RowsScanned: rows}
+	if err := w.env.DB.RecordWorkspaceQuery(w.ctx, who, q, nil, nil); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// computeItem: the authority caps workspace compute at capYuan per CPU-hour
+// and the operator prices it at priceFen.
+func (w *moneyWorld) computeItem(t *testing.T, capFen, priceFen int64) *shuyu.PriceItem {
+	t.Helper()
+	it, err := w.env.DB.CreatePriceItem(w.ctx, w.auth, shuyu.PriceItemInput{Service: shuyu.ServiceCompute, Name: "开发环境计算",
+		Class: "开发环境", Unit: shuyu.UnitCPUHour, Purpose: shuyu.PurposeIndustry, CapFen: capFen, TrialUntil: "2026-12-31"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if it, err = w.env.DB.SetPrice(w.ctx, w.op, it.ID, priceFen, "首次定价"); err != nil {
+		t.Fatal(err)
+	}
+	return it
+}
+
+func TestMoney_NPRC_3_PriceOverCapRefused(t *testing.T) {
+	sqltest.Each(t, func(t *testing.T, env *sqltest.Env) {
+		w := newMoneyWorld(t, env)
+		db := env.DB
+		it, err := db.CreatePriceItem(w.ctx, w.auth, shuyu.PriceItemInput{Service: shuyu.ServiceQuery, Name: "真实数据查询",
+			Class: "开发环境", Unit: shuyu.UnitQuery, Purpose: shuyu.PurposeIndustry, CapFen: 500})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if it.PriceSet || it.CapFen != 500 || it.Version != 1 {
+			t.Fatalf("new item: %+v", it)
+		}
+		// Over the cap: refused with the field named, nothing changes.
+		_, err = db.SetPrice(w.ctx, w.op, it.ID, 501, "")
+		if shuyu.ErrorCode(err) != shuyu.EINVALID {
+			t.Fatalf("price over cap: %v", err)
+		}
+		if got, _ := db.PriceItem(w.ctx, it.ID); got.Version != 1 || got.PriceSet {
+			t.Fatalf("refused price changed the item: %+v", got)
+		}
+		// At the cap: accepted.
+		if got, err := db.SetPrice(w.ctx, w.op, it.ID, 500, "按上限"); err != nil || got.PriceFen != 500 || got.Version != 2 {
+			t.Fatalf("price at cap: %+v %v", got, err)
+		}
+		// Only the operator prices, only the authority caps.
+		if _, err := db.SetPrice(w.ctx, w.a, it.ID, 1, ""); shuyu.ErrorCode(err) != shuyu.EFORBIDDEN {
+			t.Fatalf("merchant sets a price: %v", err)
+		}
+		if _, err := db.SetPriceCap(w.ctx, w.op, it.ID, 10000, "", ""); shuyu.ErrorCode(err) != shuyu.EFORBIDDEN {
+			t.Fatalf("operator sets a cap: %v", err)
+		}
+		// A lower cap brings the price down with it.
+		got, err := db.SetPriceCap(w.ctx, w.auth, it.ID, 300, "", "下调上限")
+		if err != nil || got.CapFen != 300 || got.PriceFen != 300 {
+			t.Fatalf("lower cap: %+v %v", got, err)
+		}
+		// The public list shows it, with the cap.
+		ps, err := db.Prices(w.ctx)
+		if err != nil || len(ps) != 1 || ps[0].CapFen != 300 {
+			t.Fatalf("public prices: %+v %v", ps, err)
+		}
+	})
+}
+
+func TestMoney_NPRC_1_R24_2_PublicWelfareNeverCharged(t *testing.T) {
+	sqltest.Each(t, func(t *testing.T, env *sqltest.Env) {
+		w := newMoneyWorld(t, env)
+		db := env.DB
+		w.computeItem(t, 2000, 1500)
+		// merchant-b's workspace serves public welfare.
+		if err := db.SetWorkspacePurpose(w.ctx, w.op, w.wsB, shuyu.PurposeWelfare); err != nil {
+			t.Fatal(err)
+		}
+		w.query(t, w.a, w.wsA, time.Hour, 0)
+		w.query(t, w.b, w.wsB, 10*time.Hour, 0)
+		if _, err := db.Charge(w.ctx, shuyu.System); err != nil {
+			t.Fatal(err)
+		}
+		env.Clock.Set(time.Date(2026, 4, 1, 1, 0, 0, 0, time.UTC))
+		if _, err := db.IssueStatements(w.ctx, shuyu.System, "2026-03"); err != nil {
+			t.Fatal(err)
+		}
+		billA, billB := onlyBill(t, db, w.a), onlyBill(t, db, w.b)
+		if billA.TotalFen != 1500 {
+			t.Fatalf("industry use: %d fen, want 1500", billA.TotalFen)
+		}
+		if billB.TotalFen != 0 || billB.GrossFen != 0 || len(billB.Charges) != 1 || billB.Charges[0].Status != shuyu.ChargeFree {
+			t.Fatalf("welfare use charged: %+v", billB)
+		}
+		// A free item cannot be given a price or a cap by anyone.
+		it, err := db.CreatePriceItem(w.ctx, w.auth, shuyu.PriceItemInput{Service: shuyu.ServiceOther, Name: "惠民查询服务",
+			Class: "公益服务", Unit: shuyu.UnitCall, Purpose: shuyu.PurposeWelfare, CapFen: 0})
+		if err != nil || !it.Free || !it.PriceSet || it.PriceFen != 0 {
+			t.Fatalf("free item: %+v %v", it, err)
+		}
+		if _, err := db.SetPrice(w.ctx, w.op, it.ID, 1, ""); shuyu.ErrorCode(err) != shuyu.EINVALID {
+			t.Fatalf("price on a free item: %v", err)
+		}
+		if _, err := db.SetPriceCap(w.ctx, w.auth, it.ID, 100, "", ""); shuyu.ErrorCode(err) != shuyu.EINVALID {
+			t.Fatalf("cap on a free item: %v", err)
+		}
+		if _, err := db.CreatePriceItem(w.ctx, w.auth, shuyu.PriceItemInput{Service: shuyu.ServiceOther, Name: "公益分析",
+			Class: "公益服务", Unit: shuyu.UnitCall, Purpose: shuyu.PurposeGovernance, CapFen: 100}); shuyu.ErrorCode(err) != shuyu.EINVALID {
+			t.Fatalf("governance item with a cap: %v", err)
+		}
+	})
+}
+
+func onlyBill(t *testing.T, db *sqlstore.DB, who *shuyu.Actor) *shuyu.StatementDetail {
+	t.Helper()
+	bills, err := db.Bills(context.Background(), who, 0)
+	if err != nil || len(bills) != 1 {
+		t.Fatalf("%s bills: %d %v", who.Username, len(bills), err)
+	}
+	d, err := db.Bill(context.Background(), who, bills[0].ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return d
+}
+
+func TestMoney_NPRC_4_ChargeUsesPriceInForce(t *testing.T) {
+	sqltest.Each(t, func(t *testing.T, env *sqltest.Env) {
+		w := newMoneyWorld(t, env)
+		db := env.DB
+		it := w.computeItem(t, 2000, 1000)
+		env.Clock.Advance(time.Minute)
+		w.query(t, w.a, w.wsA, 90*time.Minute, 0) // 1.5 CPU-hours at 10.00 元
+		env.Clock.Advance(time.Hour)
+		if _, err := db.SetPrice(w.ctx, w.op, it.ID, 600, "降价"); err != nil {
+			t.Fatal(err)
+		}
+		env.Clock.Advance(time.Minute)
+		w.query(t, w.a, w.wsA, time.Second, 0) // 1/3600 CPU-hour at 6.00 元: 0.17 fen → 0
+		w.query(t, w.a, w.wsA, 20*time.Minute, 0)
+		// Charging runs only now, after the change: each use keeps its price.
+		rep, err := db.Charge(w.ctx, shuyu.System)
+		if err != nil || rep.Lines != 3 {
+			t.Fatalf("charge: %+v %v", rep, err)
+		}
+		open, err := db.OpenCharges(w.ctx, w.a, w.a.OrgID, 0)
+		if err != nil || len(open) != 3 {
+			t.Fatalf("open lines: %v %v", open, err)
+		}
+		// Newest first.
+		want := []struct{ price, amount int64 }{{600, 200}, {600, 0}, {1000, 1500}}
+		for i, c := range open {
+			if c.PriceFen != want[i].price || c.AmountFen != want[i].amount {
+				t.Fatalf("line %d: price %d amount %d, want %+v", i, c.PriceFen, c.AmountFen, want[i])
+			}
+		}
+		// A second run charges nothing twice.
+		if rep, err := db.Charge(w.ctx, shuyu.System); err != nil || rep.Lines != 0 {
+			t.Fatalf("second run: %+v %v", rep, err)
+		}
+	})
+}
+
+func TestMoney_R27_3_SuspensionStopsCharging(t *testing.T) {
+	sqltest.Each(t, func(t *testing.T, env *sqltest.Env) {
+		w := newMoneyWorld(t, env)
+		db := env.DB
+		w.computeItem(t, 2000, 1000)
+		s, err := db.Suspend(w.ctx, w.auth, sqlstore.SuspendInput{Scope: sqlstore.SuspendEntry, EntryID: w.entry, Reason: "整改"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		w.query(t, w.a, w.wsA, time.Hour, 0)
+		env.Clock.Advance(time.Minute)
+		if _, err := db.Resume(w.ctx, w.auth, s.ID, "整改完成"); err != nil {
+			t.Fatal(err)
+		}
+		env.Clock.Advance(time.Minute)
+		w.query(t, w.a, w.wsA, time.Hour, 0)
+		if _, err := db.Charge(w.ctx, shuyu.System); err != nil {
+			t.Fatal(err)
+		}
+		open, _ := db.OpenCharges(w.ctx, w.a, w.a.OrgID, 0)
+		if len(open) != 2 || open[0].AmountFen != 1000 || open[1].AmountFen != 0 || open[1].Status != shuyu.ChargeFree {
+			t.Fatalf("lines: %+v", open)
+		}
+	})
+}
+
+func TestMoney_R14_2_BillsOwnOnlyAndDisputes(t *testing.T) {
+	sqltest.Each(t, func(t *testing.T, env *sqltest.Env) {
+		w := newMoneyWorld(t, env)
+		db := env.DB
+		w.computeItem(t, 2000, 1000)
+		w.query(t, w.a, w.wsA, time.Hour, 0)
+		w.query(t, w.a, w.wsA, 2*time.Hour, 0)
+		w.query(t, w.b, w.wsB, time.Hour, 0)
+		// The month has not ended: no statement yet.
+		if _, err := db.IssueStatements(w.ctx, w.op, "2026-03"); shuyu.ErrorCode(err) != shuyu.ECONFLICT {
+			t.Fatalf("early statement: %v", err)
+		}
+		env.Clock.Set(time.Date(2026, 4, 1, 1, 0, 0, 0, time.UTC))
+		rep, err := db.IssueStatements(w.ctx, w.op, "2026-03")
+		if err != nil || rep.Statements != 2 || rep.TotalFen != 4000 {
+			t.Fatalf("issue: %+v %v", rep, err)
+		}
+		billA := onlyBill(t, db, w.a)
+		if billA.TotalFen != 3000 || len(billA.Charges) != 2 {
+			t.Fatalf("A's bill: %+v", billA)
+		}
+		// merchant-b sees only its own and cannot open or dispute A's.
+		billsB, _ := db.Bills(w.ctx, w.b, w.a.OrgID)
+		for _, s := range billsB {
+			if s.OrgID != w.b.OrgID {
+				t.Fatalf("merchant-b sees %+v", s)
+			}
+		}
+		if _, err := db.Bill(w.ctx, w.b, billA.ID); shuyu.ErrorCode(err) != shuyu.ENOTFOUND {
+			t.Fatalf("B reads A's bill: %v", err)
+		}
+		if err := db.DisputeCharge(w.ctx, w.b, billA.Charges[0].ID, "不是我们的用量"); shuyu.ErrorCode(err) != shuyu.ENOTFOUND {
+			t.Fatalf("B disputes A's line: %v", err)
+		}
+		// Issuing again does nothing.
+		if rep, err := db.IssueStatements(w.ctx, w.op, "2026-03"); err != nil || rep.Statements != 0 {
+			t.Fatalf("second issue: %+v %v", rep, err)
+		}
+		// A disputes, a reason is required; the operator upholds.
+		if err := db.DisputeCharge(w.ctx, w.a, billA.Charges[1].ID, ""); shuyu.ErrorCode(err) != shuyu.EINVALID {
+			t.Fatalf("dispute without reason: %v", err)
+		}
+		if err := db.DisputeCharge(w.ctx, w.a, billA.Charges[1].ID, "该查询因平台故障重复执行"); err != nil {
+			t.Fatal(err)
+		}
+		ds, err := db.Disputes(w.ctx, w.op)
+		if err != nil || len(ds) != 1 || ds[0].Status != "open" {
+			t.Fatalf("disputes: %+v %v", ds, err)
+		}
+		if err := db.ResolveDispute(w.ctx, w.a, ds[0].ID, shuyu.DisputeUphold, "自己支持自己"); shuyu.ErrorCode(err) != shuyu.EFORBIDDEN {
+			t.Fatalf("merchant resolves: %v", err)
+		}
+		if err := db.ResolveDispute(w.ctx, w.op, ds[0].ID, shuyu.DisputeUphold, "经核实系平台重复执行，予以减免"); err != nil {
+			t.Fatal(err)
+		}
+		billA = onlyBill(t, db, w.a)
+		if billA.TotalFen != 1000 || billA.WaivedFen != 2000 || billA.Charges[1].Status != shuyu.ChargeWaived {
+			t.Fatalf("after uphold: %+v", billA.Statement)
+		}
+		if err := db.ResolveDispute(w.ctx, w.op, ds[0].ID, shuyu.DisputeReject, "再处理一次"); shuyu.ErrorCode(err) != shuyu.ECONFLICT {
+			t.Fatalf("resolved twice: %v", err)
+		}
+	})
+}
+
+func TestMoney_NPRC_2_AllowedRevenueVersioned(t *testing.T) {
+	sqltest.Each(t, func(t *testing.T, env *sqltest.Env) {
+		w := newMoneyWorld(t, env)
+		db := env.DB
+		if _, err := db.RecordCost(w.ctx, w.op, shuyu.CostInput{Year: 2026, Category: shuyu.CostPlatform, AmountFen: 100, SubsidyFen: 200}); shuyu.ErrorCode(err) != shuyu.EINVALID {
+			t.Fatalf("subsidy above cost: %v", err)
+		}
+		c, err := db.RecordCost(w.ctx, w.op, shuyu.CostInput{Year: 2026, Category: shuyu.CostPlatform, AmountFen: 500_000_00, SubsidyFen: 100_000_00})
+		if err != nil || c.NetFen != 400_000_00 {
+			t.Fatalf("cost: %+v %v", c, err)
+		}
+		if _, err := db.RecordCost(w.ctx, w.a, shuyu.CostInput{Year: 2026, Category: shuyu.CostStaff, AmountFen: 1}); shuyu.ErrorCode(err) != shuyu.EFORBIDDEN {
+			t.Fatalf("merchant records a cost: %v", err)
+		}
+		in := shuyu.AllowedInput{Year: 2026, AllowedCostFen: 400_000_00, ProfitRateBP: 650, TaxFen: 12_345, ApprovalRef: "卫发改价〔2026〕3号"}
+		a, err := db.ApproveAllowedRevenue(w.ctx, w.auth, in)
+		if err != nil || a.Version != 1 || a.ProfitFen != 26_000_00 || a.MaxRevenueFen != 400_000_00+26_000_00+12_345 {
+			t.Fatalf("allowed: %+v %v", a, err)
+		}
+		if _, err := db.ApproveAllowedRevenue(w.ctx, w.op, in); shuyu.ErrorCode(err) != shuyu.EFORBIDDEN {
+			t.Fatalf("operator approves: %v", err)
+		}
+		in.ProfitRateBP = 500
+		a, err = db.ApproveAllowedRevenue(w.ctx, w.auth, in)
+		if err != nil || a.Version != 2 || a.ProfitFen != 20_000_00 {
+			t.Fatalf("second version: %+v %v", a, err)
+		}
+		all, _ := db.AllowedRevenue(w.ctx, env.Actors["regulator"], 2026)
+		if len(all) != 2 || all[0].Version != 2 {
+			t.Fatalf("versions: %+v", all)
+		}
+	})
+}

@@ -133,6 +133,15 @@ const (
 	AuditMoneyDistribute AuditAction = "money.distribute"
 	AuditMoneyPurpose    AuditAction = "money.purpose"
 
+	// Scheduled pulls (issue 18).
+	AuditPullSourceRegister AuditAction = "pull.source_register"
+	AuditPullSourceUpdate   AuditAction = "pull.source_update"
+	AuditPullStart          AuditAction = "pull.start"
+	AuditPullDone           AuditAction = "pull.done"
+	AuditPullFailed         AuditAction = "pull.failed"
+	AuditPullOverdue        AuditAction = "pull.overdue"
+	AuditPullRecovered      AuditAction = "pull.recovered"
+
 	// Notices.
 	AuditInboxRead AuditAction = "inbox.read"
 
@@ -261,6 +270,8 @@ var auditActions = []AuditAction{
 	AuditDomainIssueRaise, AuditDomainIssueUpdate, AuditDomainIssueAnswered, AuditDomainIssueFixed,
 	AuditDomainIssueClosed, AuditDomainSuspend, AuditDomainResume,
 	AuditInboxRead,
+	AuditPullSourceRegister, AuditPullSourceUpdate, AuditPullStart, AuditPullDone, AuditPullFailed, AuditPullOverdue,
+	AuditPullRecovered,
 	AuditMerchantReportFile,
 	AuditOrgCreate, AuditOrgStatus, AuditOrgSigningKey,
 	AuditOutRulesPropose, AuditOutRulesApprove,

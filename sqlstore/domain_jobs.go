@@ -142,37 +142,46 @@ func (d *DB) StartSupply(ctx context.Context, actor *shuyu.Actor, action shuyu.A
 	}
 	var job *SupplyJob
 	err = d.update(ctx, actor, func(tx *Tx) error {
-		e, err = tx.domainEntry(entryID) // re-read inside the transaction
-		if err != nil {
-			return err
-		}
-		if !e.Published || len(e.Fields) == 0 {
-			return shuyu.Errorf(shuyu.ECONFLICT, "目录 %s 尚未发布，不能供给数据 (entry not published)", e.Code)
-		}
-		if s, err := tx.domainSuspended(entryID); err != nil {
-			return err
-		} else if s {
-			return shuyu.Errorf(shuyu.ECONFLICT, "目录 %s 的数据供给已暂停 (supply suspended, R27.3)", e.Code)
-		}
-		if err := tx.domainReserveName(e); err != nil {
-			return err
-		}
-		id, err := tx.insert(`INSERT INTO domain_jobs (entry_id, org_id, uploader_id, uploader_org, source, file_name, format,
-			size_bytes, status, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-			e.ID, e.OrgID, actor.UserID, actor.OrgID, in.Source, filepath.Base(in.FileName), in.Format, in.Size, JobLoading, micros(tx.now))
-		if err != nil {
-			return fmt.Errorf("sqlstore: start supply: %w", err)
-		}
-		if job, err = tx.supplyJob(id); err != nil {
-			return err
-		}
-		return tx.audit(Change{Action: shuyu.AuditDomainSupplyStart, ObjectType: "domain_job", ObjectID: id,
-			Detail: map[string]any{"entry_id": e.ID, "source": in.Source, "file": job.FileName, "format": in.Format, "size": in.Size}})
+		e, job, err = tx.startSupply(actor, entryID, in)
+		return err
 	})
 	if err != nil {
 		return nil, nil, err
 	}
 	return e, job, nil
+}
+
+// startSupply opens the job inside tx (StartSupply and StartPull): the entry
+// re-read, published and not suspended, its domain name reserved, the job
+// inserted and audited. in.Format must be set.
+func (tx *Tx) startSupply(actor *shuyu.Actor, entryID int64, in SupplyInput) (*DomainEntry, *SupplyJob, error) {
+	e, err := tx.domainEntry(entryID) // re-read inside the transaction
+	if err != nil {
+		return nil, nil, err
+	}
+	if !e.Published || len(e.Fields) == 0 {
+		return nil, nil, shuyu.Errorf(shuyu.ECONFLICT, "目录 %s 尚未发布，不能供给数据 (entry not published)", e.Code)
+	}
+	if s, err := tx.domainSuspended(entryID); err != nil {
+		return nil, nil, err
+	} else if s {
+		return nil, nil, shuyu.Errorf(shuyu.ECONFLICT, "目录 %s 的数据供给已暂停 (supply suspended, R27.3)", e.Code)
+	}
+	if err := tx.domainReserveName(e); err != nil {
+		return nil, nil, err
+	}
+	id, err := tx.insert(`INSERT INTO domain_jobs (entry_id, org_id, uploader_id, uploader_org, source, file_name, format,
+		size_bytes, status, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+		e.ID, e.OrgID, actor.UserID, actor.OrgID, in.Source, filepath.Base(in.FileName), in.Format, in.Size, JobLoading, micros(tx.now))
+	if err != nil {
+		return nil, nil, fmt.Errorf("sqlstore: start supply: %w", err)
+	}
+	job, err := tx.supplyJob(id)
+	if err != nil {
+		return nil, nil, err
+	}
+	return e, job, tx.audit(Change{Action: shuyu.AuditDomainSupplyStart, ObjectType: "domain_job", ObjectID: id,
+		Detail: map[string]any{"entry_id": e.ID, "source": in.Source, "file": job.FileName, "format": in.Format, "size": in.Size}})
 }
 
 // domainReserveName creates the entry's mount row on first supply: its name
@@ -202,49 +211,66 @@ func (d *DB) FinishSupply(ctx context.Context, actor *shuyu.Actor, jobID int64, 
 	}
 	var job *SupplyJob
 	err = d.update(ctx, actor, func(tx *Tx) error {
-		j, err := tx.supplyJob(jobID)
-		if err != nil {
-			return err
-		}
-		if j.Status != JobLoading && j.Status != JobQueued {
-			return shuyu.Errorf(shuyu.ECONFLICT, "供给任务已结束 (job already finished)")
-		}
-		if _, err := tx.exec(`UPDATE domain_jobs SET status = ?, progress_rows = ?, version = ?, rows_count = ?, quality = ?,
-			report_json = ?, size_bytes = ?, finished_at = ? WHERE id = ?`, JobDone, res.Rows, res.Version, res.Rows, res.Quality,
-			string(report), res.Bytes, micros(tx.now), jobID); err != nil {
-			return err
-		}
-		if _, err := tx.exec(`UPDATE domain_mounts SET version = ?, rows_count = ?, quality = ?, loaded_at = ?,
-			public_source = ?, non_public = ? WHERE entry_id = ?`, res.Version, res.Rows, res.Quality, micros(tx.now),
-			res.PublicSource, res.NonPublic, j.EntryID); err != nil {
-			return err
-		}
-		// The catalog's own mounting flag (R10.2, counted in the notice
-		// under R31.1) follows the domain: data is attached from now on.
-		if _, err := tx.exec(`UPDATE catalog_entries SET mounted = ?, mounted_at = coalesce(mounted_at, ?) WHERE id = ?`,
-			true, micros(tx.now), j.EntryID); err != nil {
-			return err
-		}
-		if err := tx.catalogChanged(); err != nil {
-			return err
-		}
-		if err := tx.audit(Change{Action: shuyu.AuditDomainSupplyDone, ObjectType: "domain_job", ObjectID: jobID,
-			Detail: map[string]any{"entry_id": j.EntryID, "version": res.Version, "rows": res.Rows, "quality": res.Quality}}); err != nil {
-			return err
-		}
-		if err := tx.autoIssues(j.EntryID, j.OrgID, jobID, res.Version, res.Failed); err != nil {
-			return err
-		}
-		job, err = tx.supplyJob(jobID)
+		job, err = tx.finishSupply(jobID, res, string(report))
 		return err
 	})
 	return job, err
+}
+
+// finishSupply records a completed load inside tx (FinishSupply and
+// FinishPull).
+func (tx *Tx) finishSupply(jobID int64, res SupplyResult, report string) (*SupplyJob, error) {
+	j, err := tx.supplyJob(jobID)
+	if err != nil {
+		return nil, err
+	}
+	if j.Status != JobLoading && j.Status != JobQueued {
+		return nil, shuyu.Errorf(shuyu.ECONFLICT, "供给任务已结束 (job already finished)")
+	}
+	if _, err := tx.exec(`UPDATE domain_jobs SET status = ?, progress_rows = ?, version = ?, rows_count = ?, quality = ?,
+		report_json = ?, size_bytes = ?, finished_at = ? WHERE id = ?`, JobDone, res.Rows, res.Version, res.Rows, res.Quality,
+		report, res.Bytes, micros(tx.now), jobID); err != nil {
+		return nil, err
+	}
+	if _, err := tx.exec(`UPDATE domain_mounts SET version = ?, rows_count = ?, quality = ?, loaded_at = ?,
+		public_source = ?, non_public = ? WHERE entry_id = ?`, res.Version, res.Rows, res.Quality, micros(tx.now),
+		res.PublicSource, res.NonPublic, j.EntryID); err != nil {
+		return nil, err
+	}
+	// The catalog's own mounting flag (R10.2, counted in the notice
+	// under R31.1) follows the domain: data is attached from now on.
+	if _, err := tx.exec(`UPDATE catalog_entries SET mounted = ?, mounted_at = coalesce(mounted_at, ?) WHERE id = ?`,
+		true, micros(tx.now), j.EntryID); err != nil {
+		return nil, err
+	}
+	if err := tx.catalogChanged(); err != nil {
+		return nil, err
+	}
+	if err := tx.audit(Change{Action: shuyu.AuditDomainSupplyDone, ObjectType: "domain_job", ObjectID: jobID,
+		Detail: map[string]any{"entry_id": j.EntryID, "version": res.Version, "rows": res.Rows, "quality": res.Quality}}); err != nil {
+		return nil, err
+	}
+	if err := tx.autoIssues(j.EntryID, j.OrgID, jobID, res.Version, res.Failed); err != nil {
+		return nil, err
+	}
+	return tx.supplyJob(jobID)
 }
 
 // FailSupply records a refused or broken load: the job failed with the
 // error's code, message and row list (no values); the mount is unchanged
 // (R10.1: never half a version).
 func (d *DB) FailSupply(ctx context.Context, actor *shuyu.Actor, jobID int64, cause error) (*SupplyJob, error) {
+	var job *SupplyJob
+	err := d.update(ctx, actor, func(tx *Tx) error {
+		var err error
+		job, err = tx.failSupply(jobID, cause)
+		return err
+	})
+	return job, err
+}
+
+// failSupply records a failed load inside tx (FailSupply and FailPull).
+func (tx *Tx) failSupply(jobID int64, cause error) (*SupplyJob, error) {
 	code, msg := shuyu.ErrorCode(cause), shuyu.ErrorMessage(cause)
 	var rows []shuyu.RowError
 	switch det := shuyu.ErrorDetails(cause).(type) {
@@ -260,27 +286,22 @@ func (d *DB) FailSupply(ctx context.Context, actor *shuyu.Actor, jobID int64, ca
 		b, _ := json.Marshal(rows)
 		errs = string(b)
 	}
-	var job *SupplyJob
-	err := d.update(ctx, actor, func(tx *Tx) error {
-		j, err := tx.supplyJob(jobID)
-		if err != nil {
-			return err
-		}
-		if j.Status == JobDone || j.Status == JobFailed {
-			return shuyu.Errorf(shuyu.ECONFLICT, "供给任务已结束 (job already finished)")
-		}
-		if _, err := tx.exec(`UPDATE domain_jobs SET status = ?, error_code = ?, error_message = ?, errors_json = ?, finished_at = ?
-			WHERE id = ?`, JobFailed, code, msg, errs, micros(tx.now), jobID); err != nil {
-			return err
-		}
-		if err := tx.audit(Change{Action: shuyu.AuditDomainSupplyFailed, ObjectType: "domain_job", ObjectID: jobID,
-			Detail: map[string]any{"entry_id": j.EntryID, "code": code, "row_errors": len(rows)}}); err != nil {
-			return err
-		}
-		job, err = tx.supplyJob(jobID)
-		return err
-	})
-	return job, err
+	j, err := tx.supplyJob(jobID)
+	if err != nil {
+		return nil, err
+	}
+	if j.Status == JobDone || j.Status == JobFailed {
+		return nil, shuyu.Errorf(shuyu.ECONFLICT, "供给任务已结束 (job already finished)")
+	}
+	if _, err := tx.exec(`UPDATE domain_jobs SET status = ?, error_code = ?, error_message = ?, errors_json = ?, finished_at = ?
+		WHERE id = ?`, JobFailed, code, msg, errs, micros(tx.now), jobID); err != nil {
+		return nil, err
+	}
+	if err := tx.audit(Change{Action: shuyu.AuditDomainSupplyFailed, ObjectType: "domain_job", ObjectID: jobID,
+		Detail: map[string]any{"entry_id": j.EntryID, "code": code, "row_errors": len(rows)}}); err != nil {
+		return nil, err
+	}
+	return tx.supplyJob(jobID)
 }
 
 // RecoverSupplyJobs marks jobs left queued or loading by a crash as failed

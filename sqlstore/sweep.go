@@ -14,6 +14,7 @@ type SweepReport struct {
 	Deemed       int           `json:"deemed"`        // reviews deemed approved (R21.3)
 	Approved     int           `json:"approved"`      // applications approved as a result
 	Expired      int           `json:"expired"`       // agreements that reached the end of their term (R34.1)
+	PullsOverdue int           `json:"pulls_overdue"` // scheduled pulls that did not run in their window (R10.2)
 	Transactions int           `json:"transactions"`  // write transactions committed
 	Took         time.Duration `json:"took_duration"` // wall time
 }
@@ -73,6 +74,11 @@ func (d *DB) Sweep(ctx context.Context) (SweepReport, error) {
 		}
 		rep.Expired += expired
 		rep.Transactions++
+	}
+	n, err := d.sweepPulls(ctx)
+	rep.PullsOverdue = n
+	if err != nil {
+		return rep, err
 	}
 	rep.Took = time.Since(start)
 	return rep, nil

@@ -51,6 +51,12 @@ type stageFunc func(ctx context.Context, opt vault.LoadOptions) (*vault.Staged, 
 // (as the actor who started it). The returned progress's done channel
 // closes then.
 func (s *Service) start(a *shuyu.Actor, e *sqlstore.DomainEntry, job *sqlstore.SupplyJob, stage stageFunc) *Progress {
+	return s.run(a, e, job, stage, nil)
+}
+
+// run is start for any supply: pl, for a pull, adds its merge or diff key
+// to the build and records the outcome with the pull's reconciliation.
+func (s *Service) run(a *shuyu.Actor, e *sqlstore.DomainEntry, job *sqlstore.SupplyJob, stage stageFunc, pl *pullJob) *Progress {
 	p := &Progress{done: make(chan struct{})}
 	max := s.MaxBytes
 	s.running.Store(job.ID, p)
@@ -62,9 +68,12 @@ func (s *Service) start(a *shuyu.Actor, e *sqlstore.DomainEntry, job *sqlstore.S
 		var v *vault.Version
 		var rep *vault.QualityReport
 		opt := vault.LoadOptions{MaxBytes: max, Progress: func(n int64) { p.rows.Store(n) }}
+		if pl != nil {
+			opt.MergeKey, opt.DiffKey = pl.merge, pl.diff
+		}
 		var st *vault.Staged
 		if err == nil {
-			st, err = stage(ctx, opt)
+			st, err = stage(ctx, vault.LoadOptions{MaxBytes: max, Progress: opt.Progress})
 		}
 		if err == nil {
 			var berr error
@@ -77,8 +86,18 @@ func (s *Service) start(a *shuyu.Actor, e *sqlstore.DomainEntry, job *sqlstore.S
 			}
 		}
 		if err != nil {
+			kind := ""
+			if pl != nil {
+				kind = pullKind(err)
+			}
 			err = Redact(err, e)
-			if _, ferr := s.db.FailSupply(ctx, a, job.ID, err); ferr != nil {
+			var ferr error
+			if pl != nil {
+				_, ferr = s.db.FailPull(ctx, a, pl.run.ID, err, kind, pl.rec)
+			} else {
+				_, ferr = s.db.FailSupply(ctx, a, job.ID, err)
+			}
+			if ferr != nil {
 				s.log.Error("domain: record failed supply", "job", job.ID, "err", ferr)
 			}
 			if shuyu.ErrorCode(err) == shuyu.EINTERNAL {
@@ -86,8 +105,15 @@ func (s *Service) start(a *shuyu.Actor, e *sqlstore.DomainEntry, job *sqlstore.S
 			}
 			return
 		}
-		if _, err := s.db.FinishSupply(ctx, a, job.ID, Result(v, rep)); err != nil {
-			s.log.Error("domain: record finished supply", "job", job.ID, "err", err)
+		var ferr error
+		if pl != nil {
+			pl.rec.LoadedRows, pl.rec.VersionRows, pl.rec.DeletedRows = v.Loaded, v.Rows, v.Deleted
+			_, ferr = s.db.FinishPull(ctx, a, pl.run.ID, Result(v, rep), pl.rec)
+		} else {
+			_, ferr = s.db.FinishSupply(ctx, a, job.ID, Result(v, rep))
+		}
+		if ferr != nil {
+			s.log.Error("domain: record finished supply", "job", job.ID, "err", ferr)
 		}
 	}()
 	return p

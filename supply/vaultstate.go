@@ -99,6 +99,11 @@ func setView(ctx context.Context, v *vault.Domain, name string, readable bool) e
 // current), and the vault's suspensions and views are made to agree with
 // the store (R10.1, R27.3).
 func (s *Service) Startup(ctx context.Context) error {
+	if n, err := s.db.RecoverPulls(ctx); err != nil {
+		return fmt.Errorf("domain startup: %w", err)
+	} else if n > 0 {
+		s.log.Warn("domain: pulls interrupted by a restart marked failed", "pulls", n)
+	}
 	n, err := s.db.RecoverSupplyJobs(ctx)
 	if err != nil {
 		return fmt.Errorf("domain startup: %w", err)

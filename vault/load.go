@@ -27,6 +27,15 @@ type LoadOptions struct {
 	MaxBytes   int64                // upload size cap; 0 means 4 GiB
 	MaxColumns int                  // cap on the file's columns; 0 means 1024
 
+	// MergeKey, set by an incremental pull, makes the new version the
+	// current version's rows whose key the file does not hold, plus the
+	// file's rows (an upsert by key); with no current version the file is
+	// the whole version. The quality rules run on the merged version.
+	MergeKey []string
+	// DiffKey, set by a snapshot pull, counts the current version's rows
+	// whose key the new version no longer holds (Version.Deleted).
+	DiffKey []string
+
 	// beforeSwitch, set by the crash test, runs after the new version's
 	// table is complete and checked but before it becomes current.
 	beforeSwitch func()
@@ -78,6 +87,12 @@ type Staged struct {
 	format  Format
 	rowBase int // the file's first data row (CSV and xlsx: 2, the header is row 1)
 }
+
+// Checksum is the SM3 of the file as received; Bytes its size.
+func (s *Staged) Checksum() []byte { return s.st.checksum }
+
+// Bytes is the size of the file as received.
+func (s *Staged) Bytes() int64 { return s.st.bytes }
 
 // Remove deletes the staged file (Build does it itself).
 func (s *Staged) Remove() {
@@ -165,15 +180,44 @@ func (d *Domain) build(ctx context.Context, spec Spec, s *Staged, opt LoadOption
 	}
 	table := tableName(spec.Entry, n)
 	st := s.st
+	// prev is the current version's table when a pull merges onto it or
+	// counts what it deleted.
+	prev := ""
+	if len(opt.MergeKey) > 0 || len(opt.DiffKey) > 0 {
+		if cur, _, err := d.current(ctx, spec.Entry); err == nil {
+			prev = tableName(spec.Entry, cur.N)
+		} else if shuyu.ErrorCode(err) != shuyu.ENOTFOUND {
+			return nil, nil, err
+		}
+	}
+	target := table
+	if prev != "" && len(opt.MergeKey) > 0 {
+		target = fmt.Sprintf("_vault_stage_%s_%d", spec.Entry, n)
+		defer dropTable(conn, target)
+	}
 	switch s.format {
 	case FileCSV:
-		err = buildCSV(ctx, conn, st.path, spec, table, opt)
+		err = buildCSV(ctx, conn, st.path, spec, target, opt)
 	case FileXLSX:
-		err = d.buildXLSX(ctx, conn, st, spec, table, opt)
+		err = d.buildXLSX(ctx, conn, st, spec, target, opt)
 	case FileJSONL:
-		err = buildJSONL(ctx, conn, st.path, spec, table, opt)
+		err = buildJSONL(ctx, conn, st.path, spec, target, opt)
 	case FileParquet:
-		err = buildParquet(ctx, conn, st.path, spec, table, opt)
+		err = buildParquet(ctx, conn, st.path, spec, target, opt)
+	}
+	if err != nil {
+		dropTable(conn, target)
+		return nil, nil, err
+	}
+	var loaded, deleted int64
+	if err := conn.QueryRowContext(ctx, "SELECT count(*) FROM "+ident(target)).Scan(&loaded); err != nil {
+		dropTable(conn, table)
+		return nil, nil, err
+	}
+	if target != table {
+		err = mergeByKey(ctx, conn, spec, prev, target, table, opt.MergeKey)
+	} else if prev != "" && len(opt.DiffKey) > 0 {
+		deleted, err = missingKeys(ctx, conn, spec, prev, table, opt.DiffKey)
 	}
 	if err != nil {
 		dropTable(conn, table)
@@ -185,7 +229,8 @@ func (d *Domain) build(ctx context.Context, spec Spec, s *Staged, opt LoadOption
 		return nil, nil, err
 	}
 	v := &Version{Entry: spec.Entry, N: n, Rows: rep.Rows, Bytes: st.bytes, LoadedAt: d.now().UTC(),
-		Checksum: st.checksum, Quality: rep.Score, PublicSource: spec.PublicSource, NonPublic: spec.NonPublic}
+		Checksum: st.checksum, Quality: rep.Score, PublicSource: spec.PublicSource, NonPublic: spec.NonPublic,
+		Loaded: loaded, Deleted: deleted}
 	if opt.beforeSwitch != nil {
 		opt.beforeSwitch()
 	}

@@ -23,6 +23,12 @@ type Version struct {
 	Quality      float64   `json:"quality"`  // QualityReport.Score
 	PublicSource bool      `json:"public_source"`
 	NonPublic    bool      `json:"non_public"`
+
+	// Of the load that made the version (not kept): rows parsed from the
+	// file, and rows of the previous version a snapshot no longer holds
+	// (LoadOptions.DiffKey).
+	Loaded  int64 `json:"-"`
+	Deleted int64 `json:"-"`
 }
 
 // Mount is the mounting status (挂接) of an entry (R10.2, reported under R31.1).

@@ -176,6 +176,9 @@ var foundationRules = slices.Concat(
 		{RoleAuditAdmin, ActAuditVerify, ScopeAny},
 		{RoleRegulator, ActAuditRead, ScopeAny},
 		{RoleRegulator, ActAuditExport, ScopeAny},
+		// The regulator can run the integrity check too (R28.1, R30.1): it
+		// reads the trail and records only that it was run.
+		{RoleRegulator, ActAuditVerify, ScopeAny},
 		{RoleSysAdmin, ActSystemRead, ScopeAny},
 		{RoleSysAdmin, ActSystemOperate, ScopeAny},
 		{RoleAuthority, ActOrgRead, ScopeAny}, // the authority sees every party of its city

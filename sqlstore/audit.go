@@ -6,7 +6,6 @@ import (
 	"errors"
 	"fmt"
 	"path/filepath"
-	"strings"
 	"time"
 
 	"shuyu"
@@ -220,25 +219,41 @@ func scanEvent(rows interface{ Scan(...any) error }, e *shuyu.Event) error {
 
 // EventFilter selects events for search and export.
 type EventFilter struct {
-	Action     string // prefix, e.g. "user." or "auth.login"
-	ObjectType string
-	ObjectID   string
-	ActorID    int64
-	Actor      string // username
-	From, To   time.Time
-	AfterSeq   int64 // paging: events with seq < AfterSeq when > 0 (newest first)
-	Limit      int
+	Action string // prefix, e.g. "user." or "auth.login"
+	// ExactAction: Action is one action, not a prefix.
+	ExactAction bool
+	ObjectType  string
+	ObjectID    string
+	ActorID     int64
+	Actor       string // username
+	// OrgID: events of people acting for this organization.
+	OrgID    int64
+	From, To time.Time
+	AfterSeq int64 // paging: events with seq < AfterSeq when > 0 (newest first)
+	Offset   int   // paging by page number: events skipped (newest first)
+	Limit    int
 }
 
 // Events searches the trail, newest first. Reading the trail is itself an
 // audited act (invariant 2: audit reads and exports are audited).
 func (d *DB) Events(ctx context.Context, actor *shuyu.Actor, f EventFilter, export bool) ([]shuyu.Event, error) {
+	evs, _, err := d.events(ctx, actor, f, export, false)
+	return evs, err
+}
+
+// EventsPage is Events with the number of events the filter matches in
+// all (the audit page's total), counted in the same transaction.
+func (d *DB) EventsPage(ctx context.Context, actor *shuyu.Actor, f EventFilter) ([]shuyu.Event, int64, error) {
+	return d.events(ctx, actor, f, false, true)
+}
+
+func (d *DB) events(ctx context.Context, actor *shuyu.Actor, f EventFilter, export, count bool) ([]shuyu.Event, int64, error) {
 	act, audited := shuyu.ActAuditRead, shuyu.AuditAuditRead
 	if export {
 		act, audited = shuyu.ActAuditExport, shuyu.AuditAuditExport
 	}
 	if err := shuyu.Authorize(actor, act, shuyu.Resource{}); err != nil {
-		return nil, err
+		return nil, 0, err
 	}
 	if f.Limit <= 0 || f.Limit > 1000 {
 		f.Limit = 100
@@ -246,40 +261,20 @@ func (d *DB) Events(ctx context.Context, actor *shuyu.Actor, f EventFilter, expo
 	if export {
 		f.Limit = 100_000
 	}
-	var where []string
-	var args []any
-	add := func(cond string, v any) { where = append(where, cond); args = append(args, v) }
-	if f.Action != "" {
-		add(`action LIKE ?`, strings.ReplaceAll(f.Action, "%", "")+"%")
-	}
-	if f.ObjectType != "" {
-		add(`object_type = ?`, f.ObjectType)
-	}
-	if f.ObjectID != "" {
-		add(`object_id = ?`, f.ObjectID)
-	}
-	if f.ActorID != 0 {
-		add(`actor_id = ?`, f.ActorID)
-	}
-	if f.Actor != "" {
-		add(`actor_name = ?`, f.Actor)
-	}
-	if !f.From.IsZero() {
-		add(`time >= ?`, micros(f.From))
-	}
-	if !f.To.IsZero() {
-		add(`time < ?`, micros(f.To))
-	}
-	if f.AfterSeq > 0 {
-		add(`seq < ?`, f.AfterSeq)
-	}
-	q := `SELECT ` + eventCols + ` FROM audit_events`
-	if len(where) > 0 {
-		q += ` WHERE ` + strings.Join(where, ` AND `)
-	}
+	where, args := f.where()
+	q := `SELECT ` + eventCols + ` FROM audit_events` + where
 	q += fmt.Sprintf(` ORDER BY seq DESC LIMIT %d`, f.Limit)
+	if f.Offset > 0 {
+		q += fmt.Sprintf(` OFFSET %d`, f.Offset)
+	}
 	var out []shuyu.Event
+	var total int64
 	err := d.update(ctx, actor, func(tx *Tx) error {
+		if count {
+			if err := tx.queryRow(`SELECT COUNT(*) FROM audit_events`+where, args...).Scan(&total); err != nil {
+				return err
+			}
+		}
 		rows, err := tx.query(q, args...)
 		if err != nil {
 			return err
@@ -299,9 +294,9 @@ func (d *DB) Events(ctx context.Context, actor *shuyu.Actor, f EventFilter, expo
 			Detail: map[string]any{"filter": f, "returned": len(out)}})
 	})
 	if err != nil {
-		return nil, fmt.Errorf("sqlstore: audit events: %w", err)
+		return nil, 0, fmt.Errorf("sqlstore: audit events: %w", err)
 	}
-	return out, nil
+	return out, total, nil
 }
 
 // LastSeq returns the sequence number of the newest event.
@@ -311,20 +306,24 @@ func (d *DB) LastSeq(ctx context.Context) (int64, error) {
 	return n.Int64, err
 }
 
-// VerifyAuditAs runs VerifyAudit for a person (the audit administrator) and
-// records that they did, with the outcome.
-func (d *DB) VerifyAuditAs(ctx context.Context, actor *shuyu.Actor) (audit.Report, error) {
+// VerifyAuditAs runs the same verification as `shuyu audit verify` with
+// its default options (the store's trusted keys and this data directory's
+// checkpoint file, at most 5 minutes or 10,000 events unanchored) for a
+// person (the audit administrator or a regulator, R28.1, R30.1) and records
+// that they did, with the outcome. It changes nothing but that record.
+func (d *DB) VerifyAuditAs(ctx context.Context, actor *shuyu.Actor) (AuditCheck, error) {
 	if err := shuyu.Authorize(actor, shuyu.ActAuditVerify, shuyu.Resource{}); err != nil {
-		return audit.Report{}, err
+		return AuditCheck{}, err
 	}
-	rep, err := d.VerifyAudit(ctx, nil, nil)
+	rep, err := d.VerifyAuditWith(ctx, VerifyOptions{MaxLag: 5 * time.Minute, MaxUnanchored: 10000})
 	var te *audit.TamperError
 	if err != nil && !errors.As(err, &te) {
 		return rep, err
 	}
 	werr := d.update(ctx, actor, func(tx *Tx) error {
 		return tx.audit(Change{Action: shuyu.AuditAuditVerify, ObjectType: "audit", ObjectID: "trail",
-			Detail: map[string]any{"ok": rep.OK, "events": rep.Events, "checkpoints": rep.Checkpoints, "first_bad": rep.FirstBad, "kind": rep.Kind}})
+			Detail: map[string]any{"ok": rep.OK, "events": rep.Events, "checkpoints": rep.Checkpoints, "first_bad": rep.FirstBad,
+				"kind": rep.Kind, "findings": len(rep.Findings)}})
 	})
 	if werr != nil {
 		return rep, werr

@@ -10,7 +10,7 @@ import (
 	"time"
 
 	"shuyu"
-	"shuyu/audit"
+
 	"shuyu/sqlstore"
 )
 
@@ -23,7 +23,7 @@ func (s *Server) auditRoutes() {
 		return s.db.Events(ctx, a, f, false)
 	}))
 	s.handle("GET", "/api/v1/audit/export", download(s.apiAuditExport, "application/x-ndjson", "text/csv"))
-	s.handle("GET", "/api/v1/audit/verify", onQuery(s.actor, func(ctx context.Context, a *shuyu.Actor, _ url.Values) (audit.Report, error) {
+	s.handle("GET", "/api/v1/audit/verify", onQuery(s.actor, func(ctx context.Context, a *shuyu.Actor, _ url.Values) (sqlstore.AuditCheck, error) {
 		return s.db.VerifyAuditAs(ctx, a)
 	}))
 	s.handle("GET", "/api/v1/audit/checkpoints", jsonRoute[noBody, checkpointList](http.StatusOK, s.apiCheckpoints))

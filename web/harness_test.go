@@ -35,7 +35,7 @@ func newHarness(t *testing.T, backend string) *harness {
 // harnessOn serves a server on env's store (sqltest.Each's seeded world).
 func harnessOn(t *testing.T, env *sqltest.Env) *harness {
 	t.Helper()
-	return serveHarness(t, env, New(Config{DB: env.DB, Now: env.Clock.Now, Log: slog.New(slog.NewTextHandler(io.Discard, nil))}))
+	return serveHarness(t, env, New(Config{DB: env.DB, Now: env.Clock.Now, Log: slog.New(slog.NewTextHandler(debugLog(), nil))}))
 }
 
 // serveHarness serves s, built on env's store, over httptest.

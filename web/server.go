@@ -85,6 +85,9 @@ type Server struct {
 	// forward sends domain work to the domain owner (domain_forward.go).
 	health  *healthState
 	forward http.Handler
+	// auditLinks: object kinds whose audit sentences link to a page
+	// (audit_sentences.go, s.auditLink).
+	auditLinks map[string]auditLinkTo
 }
 
 // handlerFunc is the shape of every handler.

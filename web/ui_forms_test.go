@@ -240,8 +240,8 @@ func TestUI_ChangePassword(t *testing.T) {
 	}
 }
 
-// Audit page (R28.1, R30.1): search, paging, export links, verification;
-// the regulator reads but cannot verify.
+// Audit page (R28.1, R30.1): sentences, search, totals and page numbers,
+// export links and .xlsx, verification in words; the regulator can verify.
 func TestUI_R30_1_AuditAndSystemPages(t *testing.T) {
 	t.Parallel()
 	sqltest.Each(t, func(t *testing.T, env *sqltest.Env) {
@@ -254,10 +254,13 @@ func TestUI_R30_1_AuditAndSystemPages(t *testing.T) {
 		}
 		a := uiAs(t, h, "auditadmin")
 		_, body, _ := a.get("/audit?action=auth.login_failed")
-		if n := strings.Count(body, "<tr>") - 1; n != auditPageSize || !strings.Contains(body, "登录失败") {
+		if n := strings.Count(body, `class="audit-event"`); n != auditPageSize || !strings.Contains(body, "登录失败") {
 			t.Fatalf("first page: %d rows: %.300s", n, pageText(body))
 		}
-		next := regexp.MustCompile(`href="(/audit\?[^"]*before_seq=\d+[^"]*)"`).FindStringSubmatch(body)
+		if !strings.Contains(pageText(body), "共 60 条") || !strings.Contains(pageText(body), "第 1 页，共 2 页") {
+			t.Fatalf("no total or page count: %.600s", pageText(body))
+		}
+		next := regexp.MustCompile(`href="(/audit\?[^"]*page=2[^"]*)"`).FindStringSubmatch(body)
 		if next == nil || !strings.Contains(body, "/api/v1/audit/export?action=auth.login_failed&amp;format=csv") {
 			t.Fatalf("no next page or export link: %s", body)
 		}
@@ -265,21 +268,36 @@ func TestUI_R30_1_AuditAndSystemPages(t *testing.T) {
 			t.Fatalf("export link with the session cookie: %d, %d rows", st, strings.Count(csv, "auth.login_failed"))
 		}
 		_, body, _ = a.get(strings.ReplaceAll(next[1], "&amp;", "&"))
-		if n := strings.Count(body, "<tr>") - 1; n != 10 {
+		if n := strings.Count(body, `class="audit-event"`); n != 10 {
 			t.Fatalf("second page: %d rows", n)
+		}
+		// The .xlsx export holds the whole selection, as sentences.
+		st, xl, _ := a.get("/audit?action=auth.login_failed&format=xlsx")
+		if st != 200 || !strings.HasPrefix(xl, "PK") {
+			t.Fatalf("xlsx export: %d %.40q", st, xl)
+		}
+		rows := xlsxRows(t, []byte(xl))
+		if len(rows) != 61 || !strings.Contains(strings.Join(rows[1], "|"), "登录失败") {
+			t.Fatalf("xlsx export: %d rows, first %v", len(rows), rows[min(1, len(rows)-1)])
 		}
 		if st, body, _ := a.get("/audit?from=yesterday"); st != http.StatusBadRequest || !strings.Contains(body, "须为日期") {
 			t.Fatalf("bad date: %d %s", st, pageText(body))
 		}
-		if st, body, _ := a.post("/audit/verify", nil); st != 200 || !strings.Contains(body, "审计日志完整") {
+		if st, body, _ := a.post("/audit/verify", nil); st != 200 || !strings.Contains(body, "审计日志完整") ||
+			!regexp.MustCompile(`逐条校验了 \d+ 个事件`).MatchString(pageText(body)) {
 			t.Fatalf("verify: %d %s", st, pageText(body))
 		}
+		// The regulator reads, exports and verifies too (R30.1); the
+		// system administrator does none of these.
 		r := uiAs(t, h, "regulator")
-		if _, body, _ := r.get("/audit"); strings.Contains(body, `id="verify"`) || !strings.Contains(body, `id="export-csv"`) {
-			t.Fatalf("regulator's audit page: verify shown or export missing")
+		if _, body, _ := r.get("/audit"); !strings.Contains(body, `id="verify"`) || !strings.Contains(body, `id="export-csv"`) {
+			t.Fatalf("regulator's audit page: verify or export missing")
 		}
-		if st, _, _ := r.post("/audit/verify", nil); st != http.StatusForbidden {
-			t.Fatalf("regulator verify: %d", st)
+		if st, body, _ := r.post("/audit/verify", nil); st != http.StatusOK || !strings.Contains(body, "审计日志完整") {
+			t.Fatalf("regulator verify: %d %s", st, pageText(body))
+		}
+		if st, _, _ := uiAs(t, h, "sysadmin").post("/audit/verify", nil); st != http.StatusForbidden {
+			t.Fatalf("sysadmin verify: %d", st)
 		}
 		s := uiAs(t, h, "sysadmin")
 		if _, body, _ := s.get("/system"); !strings.Contains(body, `id="dialect">`+env.Backend) {

@@ -4,6 +4,7 @@ import (
 	"net/http"
 	"slices"
 	"strconv"
+	"strings"
 
 	"shuyu"
 	"shuyu/sqlstore"
@@ -33,8 +34,8 @@ type userRow struct {
 
 type usersData struct {
 	Users []userRow
-	Orgs  []*shuyu.Org
 	OrgID int64
+	List  *listView
 }
 
 func (s *Server) orgIndex(r *http.Request) ([]*shuyu.Org, map[int64]*shuyu.Org, error) {
@@ -54,20 +55,65 @@ func (s *Server) userRow(u *shuyu.User, idx map[int64]*shuyu.Org) userRow {
 }
 
 func (s *Server) uiUsers(w http.ResponseWriter, r *http.Request) error {
+	lang := uiLang(r)
 	orgs, idx, err := s.orgIndex(r)
 	if err != nil {
 		return err
 	}
 	orgID, _ := strconv.ParseInt(r.URL.Query().Get("org_id"), 10, 64)
-	users, err := s.db.Users(r.Context(), uiActor(r), max(orgID, 0))
+	users, err := s.db.Users(r.Context(), uiActor(r), 0)
 	if err != nil {
 		return err
 	}
-	d := usersData{Orgs: orgs, OrgID: orgID}
-	for _, u := range users {
-		d.Users = append(d.Users, s.userRow(u, idx))
+	rows := make([]userRow, len(users))
+	for i, u := range users {
+		rows[i] = s.userRow(u, idx)
 	}
-	return s.render(w, r, "admin/users.html", d)
+	orgOpts := make([]listOption, len(orgs))
+	for i, o := range orgs {
+		orgOpts[i] = listOption{Value: strconv.FormatInt(o.ID, 10), Label: o.Name}
+	}
+	roles := make([]string, len(shuyu.Roles))
+	for i, r := range shuyu.Roles {
+		roles[i] = string(r)
+	}
+	orgName := func(u userRow) string {
+		if u.Org == nil {
+			return ""
+		}
+		return u.Org.Name
+	}
+	page, list, exported, err := runList(w, r, rows, listSpec[userRow]{
+		Search:     func(u userRow) string { return u.Username + " " + u.DisplayName + " " + orgName(u) },
+		SearchHint: "users.search.hint",
+		Filters: []listFilter[userRow]{
+			{Name: "org_id", Label: "user.org", Options: orgOpts,
+				Match: func(u userRow, v string) bool { return strconv.FormatInt(u.OrgID, 10) == v }},
+			{Name: "role", Label: "user.roles", Options: listOptions(lang, "role.", roles...),
+				Match: func(u userRow, v string) bool { return u.HasRole(shuyu.Role(v)) }},
+			{Name: "status", Label: "user.status", Options: listOptions(lang, "status.", "active", "disabled"),
+				Match: func(u userRow, v string) bool { return u.Status == v }},
+		},
+		Columns: []listCol[userRow]{
+			{"user.username", func(u userRow) any { return u.Username }},
+			{"user.display_name", func(u userRow) any { return u.DisplayName }},
+			{"user.org", func(u userRow) any { return orgName(u) }},
+			{"user.roles", func(u userRow) any {
+				out := make([]string, len(u.Roles))
+				for i, r := range u.Roles {
+					out[i] = T(lang, "role."+string(r))
+				}
+				return strings.Join(out, "、")
+			}},
+			{"user.status", func(u userRow) any { return TOr(lang, "status."+u.Status, u.Status) }},
+			{"user.last_login", func(u userRow) any { return u.LastLoginAt }},
+		},
+		Name: "nav.users",
+	})
+	if exported || err != nil {
+		return err
+	}
+	return s.render(w, r, "admin/users.html", usersData{Users: page, OrgID: max(orgID, 0), List: list})
 }
 
 // roleChoice is a role checkbox: Fits says whether it may be held in the

@@ -91,6 +91,10 @@ const (
 	AuditDemandRoute  AuditAction = "demand.route"
 	AuditDemandUpdate AuditAction = "demand.update"
 
+	// Supervision (issue 16): secret marks (R2.1).
+	AuditSecretMark AuditAction = "secret_mark.create"
+	AuditSecretLift AuditAction = "secret_mark.lift"
+
 	// The public portal's notices and cases.
 	AuditPortalPublish  AuditAction = "portal_post.publish"
 	AuditPortalWithdraw AuditAction = "portal_post.withdraw"
@@ -279,6 +283,7 @@ var auditActions = []AuditAction{
 	AuditProductCreate, AuditProductUpdate, AuditProductTable, AuditProductRequest, AuditProductCheckStart,
 	AuditProductCheck, AuditProductRevise, AuditProductReview, AuditProductSecondReview, AuditProductFile,
 	AuditProductRelease, AuditProductDeliver, AuditProductAttribute, AuditProductReport,
+	AuditSecretMark, AuditSecretLift,
 	AuditRegistrationSubmit, AuditRegistrationAttach, AuditRegistrationAccept, AuditRegistrationRequestMaterial,
 	AuditRegistrationSupplement, AuditRegistrationRegister, AuditRegistrationRefuse, AuditRegistrationSuspend,
 	AuditRegistrationResume, AuditRegistrationExit,

@@ -141,6 +141,10 @@ type WorkspaceEntry struct {
 	PersonKey string           `json:"-"`         // the field identifying a person, granted or not
 	OneEach   bool             `json:"-"`         // the person key is unique: one row per person
 	Suspended bool             `json:"suspended"` // supply suspended (R27.3): the table cannot be read
+	// R2.1: the entry, or some of its granted fields, were marked a state
+	// or work secret after the grant; they can no longer be read.
+	Secret       bool     `json:"secret,omitempty"`
+	SecretFields []string `json:"secret_fields,omitempty"`
 }
 
 // WorkspaceField is one granted field and its policy.

@@ -142,6 +142,15 @@ func (tx *Tx) appResolveItem(req shuyu.ItemRequest) (shuyu.ApplicationItem, stri
 		}
 		it.Fields = append(it.Fields, f)
 	}
+	// R2.1: a state or work secret cannot be applied for (an application
+	// naming no fields asks for all of them).
+	asked := it.Fields
+	if len(asked) == 0 {
+		asked = have
+	}
+	if why, err := tx.secretRefusal(req.EntryID, it.EntryName, asked, "申请使用"); err != nil || why != "" {
+		return it, why, err
+	}
 	return it, "", nil
 }
 

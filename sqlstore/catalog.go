@@ -361,6 +361,15 @@ func (d *DB) CatalogStep(ctx context.Context, actor *shuyu.Actor, id int64, step
 			return shuyu.Errorf(shuyu.EINVALID, "开放属性为“禁止开放”的数据不得纳入授权运营目录，不能提交 (R4.5: prohibited data cannot enter the catalog)").
 				WithDetails([]shuyu.FieldError{{Field: "open_attr", Message: "禁止开放的数据不得提交"}})
 		}
+		// R2.1: nor does data marked a state or work secret; a mark may
+		// arrive while the revision is under review, so every forward step
+		// asks.
+		switch step {
+		case shuyu.StepSubmit, shuyu.StepApproveCounty, shuyu.StepApproveCity, shuyu.StepPublish:
+			if err := tx.secretRefuse(id, e.Code, revisionFieldNames(w), "纳入授权运营目录"); err != nil {
+				return err
+			}
+		}
 		if step == shuyu.StepSubmit {
 			// Content may have been valid under older rules; check again.
 			if err := w.Validate(); err != nil {

@@ -206,6 +206,11 @@ func (d *DB) SetCatalogMounted(ctx context.Context, actor *shuyu.Actor, id int64
 		if e.Revision == nil {
 			return shuyu.Errorf(shuyu.ECONFLICT, "目录尚未发布，不能挂接数据 (not published)")
 		}
+		if mounted { // R2.1: secret data is never mounted
+			if err := tx.secretRefuse(id, e.Code, revisionFieldNames(e.Revision), "挂接到数据域"); err != nil {
+				return err
+			}
+		}
 		var at any
 		if mounted {
 			at = micros(tx.now)

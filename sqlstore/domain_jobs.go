@@ -167,6 +167,10 @@ func (tx *Tx) startSupply(actor *shuyu.Actor, entryID int64, in SupplyInput) (*D
 	} else if s {
 		return nil, nil, shuyu.Errorf(shuyu.ECONFLICT, "目录 %s 的数据供给已暂停 (supply suspended, R27.3)", e.Code)
 	}
+	// R2.1: secret data never enters the data domain (uploads and pulls).
+	if err := tx.secretRefuse(entryID, e.Code, e.FieldNames(), "挂接到数据域"); err != nil {
+		return nil, nil, err
+	}
 	if err := tx.domainReserveName(e); err != nil {
 		return nil, nil, err
 	}

@@ -93,6 +93,18 @@ func (tx *Tx) productHeld(p *shuyu.Product) (bool, string, error) {
 			if held {
 				return true, fmt.Sprintf("来源目录 %s 的数据供给已被暂停，产品出域暂停 (R27.3 source suspended)", s.EntryCode), nil
 			}
+			// R2.1: a product derived from data marked secret since it was
+			// built never leaves the domain. Its tables record entries, not
+			// columns, so a mark on any field of a source holds it.
+			fields, err := tx.publishedFieldNames(s.EntryID)
+			if err != nil {
+				return false, "", err
+			}
+			if why, err := tx.secretRefusal(s.EntryID, s.EntryCode, fields, "出域"); err != nil {
+				return false, "", err
+			} else if why != "" {
+				return true, "来源数据" + why, nil
+			}
 		}
 	}
 	return false, "", nil

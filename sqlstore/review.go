@@ -92,6 +92,13 @@ func (d *DB) DecideReview(ctx context.Context, actor *shuyu.Actor, id int64, dec
 			return shuyu.Errorf(shuyu.ECONFLICT, "审核期限（%s）已过，按规定视为同意，不能再作出决定 (deadline passed: deemed approved, R21.3)",
 				reviewFmtDue(r.Deadline.Due))
 		}
+		// R2.1: a state or work secret is never granted, even when it was
+		// marked after the application came in.
+		if dec.Approve {
+			if err := tx.roundSecretRefuse(r.ApplicationID, r.Round, "批准使用"); err != nil {
+				return err
+			}
+		}
 		dur := tx.now.Sub(r.OpenedAt).Microseconds()
 		res, err := tx.exec(`UPDATE reviews SET status = ?, decided_at = ?, decided_by = ?, reason = ?, duration_us = ?
 			WHERE id = ? AND status = ?`, to, micros(tx.now), actor.UserID, strings.TrimSpace(dec.Reason), dur, id, shuyu.ReviewOpen)

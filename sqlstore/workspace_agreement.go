@@ -24,6 +24,11 @@ func (tx *Tx) workspaceForAgreement(a *shuyu.Agreement) (*shuyu.Workspace, error
 	if err1 != nil || err2 != nil {
 		return nil, fmt.Errorf("sqlstore: workspace for agreement %d: term %q to %q", a.ID, a.TermStart, a.TermEnd)
 	}
+	// R2.1: data marked secret since the approval does not enter the
+	// workspace; the agreement cannot take effect over it.
+	if err := tx.roundSecretRefuse(a.ApplicationID, a.Round, "进入开发利用环境"); err != nil {
+		return nil, err
+	}
 	// The term runs to the end of its last day, Beijing time.
 	g.StartsAt, g.EndsAt = start, end.AddDate(0, 0, 1)
 	rows, err := tx.query(`SELECT entry_id, fields FROM application_items WHERE application_id = ? AND round = ? ORDER BY id`,

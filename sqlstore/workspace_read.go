@@ -76,6 +76,27 @@ func (tx *Tx) workspace(id int64) (*shuyu.Workspace, error) {
 		if err != nil {
 			return nil, err
 		}
+		// R2.1: a table whose entry is marked secret is unavailable, like a
+		// suspended one; a marked field is no longer granted.
+		entry, marked, err := tx.secretMarks(w.Grants[i].EntryID)
+		if err != nil {
+			return nil, err
+		}
+		if entry != "" {
+			s = true
+			w.Grants[i].Secret = true
+		}
+		if len(marked) > 0 {
+			kept := w.Grants[i].Fields[:0:0]
+			for _, f := range w.Grants[i].Fields {
+				if marked[strings.ToLower(f.Name)] != "" {
+					w.Grants[i].SecretFields = append(w.Grants[i].SecretFields, f.Name)
+				} else {
+					kept = append(kept, f)
+				}
+			}
+			w.Grants[i].Fields = kept
+		}
 		w.Grants[i].Suspended = s
 		if s {
 			suspended++

@@ -161,6 +161,23 @@ func (s *Service) queryReal(ctx context.Context, actor *shuyu.Actor, ws *shuyu.W
 		q.Reasons = append(q.Reasons, shuyu.QueryReason{Code: "suspended",
 			Message: fmt.Sprintf("表 %s 的数据供给已暂停或尚未挂接，暂不能查询", strings.Join(unavailable, "、"))})
 	}
+	if q.Status == string(sandbox.Rejected) {
+		// R2.1: say so when the refusal may come from a secret mark (the
+		// store already withdrew the table or the fields).
+		var marked []string
+		for _, g := range ws.Grants {
+			if g.Secret {
+				marked = append(marked, g.Table)
+			}
+			for _, f := range g.SecretFields {
+				marked = append(marked, g.Table+"."+f)
+			}
+		}
+		if len(marked) > 0 {
+			q.Reasons = append(q.Reasons, shuyu.QueryReason{Code: "secret",
+				Message: fmt.Sprintf("%s 已被标记为国家秘密或工作秘密，不得再使用", strings.Join(marked, "、"))})
+		}
+	}
 	for _, r := range q.Reasons {
 		q.Rules = append(q.Rules, r.Code)
 	}

@@ -12,4 +12,5 @@ func (s *Server) capabilityRoutes() {
 	s.sandboxRoutes()
 	s.outputRoutes()
 	s.portalRoutes()
+	s.oversightRoutes()
 }

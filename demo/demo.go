@@ -124,5 +124,8 @@ func Seed(ctx context.Context, db *sqlstore.DB, password string) (created bool, 
 	if err := seedCatalog(ctx, db); err != nil {
 		return false, err
 	}
-	return true, seedPortal(ctx, db)
+	if err := seedPortal(ctx, db); err != nil {
+		return false, err
+	}
+	return true, seedOversight(ctx, db)
 }

@@ -269,7 +269,7 @@ func (s *Service) RegisterPullSource(ctx context.Context, a *shuyu.Actor, entryI
 		return nil, err
 	}
 	if !chk.OK {
-		return nil, shuyu.Errorf(chk.ErrorCode, "来源检查未通过：%s (source check failed)", chk.Message).WithDetails(chk.Problems)
+		return nil, shuyu.Errorf(shuyu.EUNPROCESSABLE, "来源检查未通过：%s (source check failed)", chk.Message).WithDetails(chk.Problems)
 	}
 	return s.db.RegisterPullSource(ctx, a, entryID, in)
 }

@@ -33,7 +33,6 @@ type pullWorld struct {
 	dept  *shuyu.Actor
 	other *shuyu.Actor // another department
 	entry int64
-	logs  *bytes.Buffer
 }
 
 // pullFields are the entry's fields: an id, a name, an amount, a flag and

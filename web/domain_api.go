@@ -48,6 +48,7 @@ func (s *Server) domainRoutes() {
 	s.handle("GET", "/api/v1/domain/entries/{id}/preview", jsonRoute[noBody, *supply.PreviewPage](http.StatusOK, s.apiDomainPreview))
 	s.domainIssueRoutes()
 	s.domainSuspendRoutes()
+	s.pullRoutes()
 	s.domainPageRoutes()
 }
 

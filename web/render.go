@@ -54,7 +54,8 @@ func templateFuncs() template.FuncMap {
 		"str":      func(v any) string { return fmt.Sprint(v) },
 		"add":      func(a, b int) int { return a + b },
 	}
-	for _, caps := range []template.FuncMap{catalogTemplateFuncs(), reviewTemplateFuncs(), reviewuiTemplateFuncs(), portalTemplateFuncs()} {
+	for _, caps := range []template.FuncMap{catalogTemplateFuncs(), reviewTemplateFuncs(), reviewuiTemplateFuncs(), portalTemplateFuncs(),
+		pullTemplateFuncs()} {
 		for k, f := range caps {
 			if _, dup := m[k]; dup {
 				panic("web: template function " + k + " defined twice")

@@ -352,6 +352,15 @@ func (m *Main) background(ctx context.Context) {
 		} else if rep.Dropped > 0 {
 			m.Log.Info("withheld result expiry", "report", rep)
 		}
+		// Scheduled pulls whose time has come (issue 18, R10.2): the owner
+		// runs them; the sweep above marks the ones that missed their window.
+		if m.owner {
+			if n, err := m.Server.RunDuePulls(ctx); err != nil && ctx.Err() == nil {
+				m.Log.Error("scheduled pulls", "err", err)
+			} else if n > 0 {
+				m.Log.Info("scheduled pulls started", "pulls", n)
+			}
+		}
 		select {
 		case <-ctx.Done():
 			return

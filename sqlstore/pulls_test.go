@@ -1,0 +1,231 @@
+package sqlstore_test
+
+import (
+	"context"
+
+	"strings"
+	"testing"
+	"time"
+
+	"shuyu"
+	"shuyu/sqlstore"
+	"shuyu/sqlstore/sqltest"
+)
+
+var pullCST = time.FixedZone("CST", 8*3600)
+
+// Next runs follow the entry's update frequency inside the window, in
+// China Standard Time (R10.2).
+func TestNextPull_R10_2_FrequencyAndWindow(t *testing.T) {
+	w, err := sqlstore.ParseWindow("01:00", "05:00")
+	if err != nil {
+		t.Fatal(err)
+	}
+	at := func(d, hm string) time.Time {
+		x, err := time.ParseInLocation("2006-01-02 15:04", d+" "+hm, pullCST)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return x
+	}
+	ptr := func(x time.Time) *time.Time { return &x }
+	for _, c := range []struct {
+		freq      string
+		last      *time.Time
+		now, want time.Time
+		none      bool
+	}{
+		{freq: "daily", now: at("2026-03-02", "10:00"), want: at("2026-03-03", "01:00")},
+		{freq: "daily", now: at("2026-03-02", "00:30"), want: at("2026-03-02", "01:00")},
+		{freq: "daily", last: ptr(at("2026-03-02", "01:03")), now: at("2026-03-02", "01:04"), want: at("2026-03-03", "01:00")},
+		{freq: "weekly", last: ptr(at("2026-03-02", "01:03")), now: at("2026-03-02", "01:04"), want: at("2026-03-09", "01:00")},
+		{freq: "monthly", last: ptr(at("2026-01-31", "02:00")), now: at("2026-01-31", "02:01"), want: at("2026-03-03", "01:00")},
+		// The server was down past the due day: the next window from now.
+		{freq: "daily", last: ptr(at("2026-03-01", "01:00")), now: at("2026-03-05", "12:00"), want: at("2026-03-06", "01:00")},
+		{freq: "realtime", last: ptr(at("2026-03-02", "10:00")), now: at("2026-03-02", "10:05"), want: at("2026-03-02", "11:00")},
+		{freq: "irregular", now: at("2026-03-02", "10:00"), none: true},
+	} {
+		got, ok := sqlstore.NextPull(c.freq, w, c.last, c.now)
+		if ok == c.none || (ok && !got.Equal(c.want)) {
+			t.Errorf("%s last=%v now=%v: got %v %v, want %v", c.freq, c.last, c.now, got, ok, c.want)
+		}
+	}
+	if _, err := sqlstore.ParseWindow("05:00", "01:00"); err == nil {
+		t.Error("window ending before it starts accepted")
+	}
+}
+
+func pullInput(name string) sqlstore.PullSourceInput {
+	return sqlstore.PullSourceInput{Name: name, Kind: sqlstore.PullPostgres, Secret: "pw-" + name,
+		Config: sqlstore.PullConfig{Host: "10.1.2.3", Port: 5432, Database: "qzk", User: "reader", Table: "public.people",
+			Mode: sqlstore.PullSnapshot}}
+}
+
+// Registering a source is the department's for its own entries, checked
+// against the entry, and audited; bad settings are a 400 that stores
+// nothing; the secret is sealed, never shown back (issue 18, R10.1).
+func TestPullSource_R10_1_RegisterCheckedSealedAuthorized(t *testing.T) {
+	sqltest.Each(t, func(t *testing.T, env *sqltest.Env) {
+		ctx := context.Background()
+		dept := env.Actors["dept-gongan"]
+		id := domainInsertEntry(t, env.DB, "ZW-GA-0101", dept, true, "daily", domainPeopleFields)
+		draft := domainInsertEntry(t, env.DB, "ZW-GA-0102", dept, false, "daily", domainPeopleFields)
+		for name, mut := range map[string]func(*sqlstore.PullSourceInput){
+			"no host":       func(in *sqlstore.PullSourceInput) { in.Config.Host = "" },
+			"table & query": func(in *sqlstore.PullSourceInput) { in.Config.Query = "SELECT 1" },
+			"two statements": func(in *sqlstore.PullSourceInput) {
+				in.Config.Table, in.Config.Query = "", "SELECT * FROM a; DROP TABLE a"
+			},
+			"bad table":     func(in *sqlstore.PullSourceInput) { in.Config.Table = "a; drop" },
+			"unknown field": func(in *sqlstore.PullSourceInput) { in.Config.Mapping = map[string]string{"salary": "pay"} },
+			"incremental without key": func(in *sqlstore.PullSourceInput) {
+				in.Config.Mode, in.Config.Watermark = sqlstore.PullIncremental, "updated_at"
+			},
+			"no secret":  func(in *sqlstore.PullSourceInput) { in.Secret = "" },
+			"bad window": func(in *sqlstore.PullSourceInput) { in.WindowStart, in.WindowEnd = "06:00", "02:00" },
+			"bad kind":   func(in *sqlstore.PullSourceInput) { in.Kind = "oracle" },
+		} {
+			in := pullInput("前置库")
+			mut(&in)
+			if _, err := env.DB.RegisterPullSource(ctx, dept, id, in); shuyu.ErrorCode(err) != shuyu.EINVALID {
+				t.Errorf("%s: %v", name, err)
+			}
+		}
+		if n := domainCount(t, env.DB, "pull_sources"); n != 0 {
+			t.Fatalf("refused input stored %d sources", n)
+		}
+		if _, err := env.DB.RegisterPullSource(ctx, dept, draft, pullInput("前置库")); shuyu.ErrorCode(err) != shuyu.ECONFLICT {
+			t.Fatalf("draft entry: %v", err)
+		}
+		if _, err := env.DB.RegisterPullSource(ctx, env.Actors["dept-haiyuan-weijian"], id, pullInput("前置库")); shuyu.ErrorCode(err) != shuyu.ENOTFOUND {
+			t.Fatalf("another department: %v", err)
+		}
+		if _, err := env.DB.RegisterPullSource(ctx, env.Actors["merchant-a"], id, pullInput("前置库")); err == nil {
+			t.Fatal("a merchant registered a source")
+		}
+		p, err := env.DB.RegisterPullSource(ctx, dept, id, pullInput("前置库"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !p.HasSecret || p.Status != sqlstore.PullStatusNew || p.NextRunAt == nil || p.WindowStart != "01:00" {
+			t.Fatalf("source = %+v", p)
+		}
+		// At rest the secret is sealed: the column holds no clear text.
+		var stored string
+		if err := env.DB.SQL().QueryRow(env.DB.Rebind(`SELECT secret FROM pull_sources WHERE id = ?`), p.ID).Scan(&stored); err != nil {
+			t.Fatal(err)
+		}
+		if !strings.HasPrefix(stored, "sm4:") || strings.Contains(stored, "pw-前置库") {
+			t.Fatalf("secret stored as %q", stored)
+		}
+		if s, err := env.DB.PullSecret(ctx, dept, p.ID); err != nil || s != "pw-前置库" {
+			t.Fatalf("open secret: %q %v", s, err)
+		}
+		// Sealed to its row: copied to another source it does not open.
+		q, err := env.DB.RegisterPullSource(ctx, dept, id, pullInput("备用库"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := env.DB.SQL().Exec(env.DB.Rebind(`UPDATE pull_sources SET secret = ? WHERE id = ?`), stored, q.ID); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := env.DB.PullSecret(ctx, dept, q.ID); err == nil {
+			t.Fatal("a secret copied to another row opened")
+		}
+		if _, err := env.DB.PullSecret(ctx, env.Actors["regulator"], p.ID); err == nil {
+			t.Fatal("the regulator (read only) opened the secret")
+		}
+	})
+}
+
+// A failed scheduled pull is retried with backoff inside its window, then
+// the source is overdue: audited, the department notified; a pull that
+// never ran in its window is marked overdue by the sweep, exactly once
+// (issue 18, R10.2).
+func TestPullSchedule_R10_2_RetriesThenOverdueAndSweep(t *testing.T) {
+	sqltest.Each(t, func(t *testing.T, env *sqltest.Env) {
+		ctx := context.Background()
+		dept := env.Actors["dept-gongan"]
+		env.Clock.Set(time.Date(2026, 3, 2, 2, 0, 0, 0, time.UTC)) // 10:00 CST
+		id := domainInsertEntry(t, env.DB, "ZW-GA-0201", dept, true, "daily", domainPeopleFields)
+		p, err := env.DB.RegisterPullSource(ctx, dept, id, pullInput("前置库"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if due, _ := env.DB.DuePulls(ctx); len(due) != 0 {
+			t.Fatalf("due before its window: %d", len(due))
+		}
+		env.Clock.Set(*p.NextRunAt) // 01:00 CST the next day
+		due, err := env.DB.DuePulls(ctx)
+		if err != nil || len(due) != 1 {
+			t.Fatalf("due in the window: %d %v", len(due), err)
+		}
+		cause := &shuyu.Error{Code: shuyu.ECONFLICT, Message: "无法连接来源数据库 (cannot reach)"}
+		trigger := sqlstore.PullBySchedule
+		for i := 1; i <= sqlstore.PullRetries+1; i++ {
+			ps, err := env.DB.StartPull(ctx, shuyu.System, p.ID, trigger)
+			if err != nil {
+				t.Fatalf("start %d: %v", i, err)
+			}
+			if _, err := env.DB.StartPull(ctx, shuyu.System, p.ID, trigger); shuyu.ErrorCode(err) != shuyu.ECONFLICT {
+				t.Fatalf("second pull while one runs: %v", err)
+			}
+			if _, err := env.DB.FailPull(ctx, shuyu.System, ps.Run.ID, cause, sqlstore.PullErrConnection, sqlstore.PullReconciliation{}); err != nil {
+				t.Fatal(err)
+			}
+			got, _ := env.DB.PullSource(ctx, dept, p.ID)
+			if i <= sqlstore.PullRetries {
+				if got.Status != sqlstore.PullStatusFailing || got.NextRunAt == nil || !got.NextRunAt.After(env.Clock.Now()) ||
+					!strings.Contains(got.LastError, "连接失败") {
+					t.Fatalf("after failure %d: %+v", i, got)
+				}
+				env.Clock.Set(*got.NextRunAt)
+				trigger = sqlstore.PullByRetry
+				continue
+			}
+			if got.Status != sqlstore.PullStatusOverdue || got.Failures != sqlstore.PullRetries+1 {
+				t.Fatalf("after the last retry: %+v", got)
+			}
+		}
+		inbox, _, err := env.DB.Inbox(ctx, dept, 20, false)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !pullInboxHas(inbox, "pull.overdue") {
+			t.Fatalf("department not notified: %+v", inbox)
+		}
+		// The mount stays unmounted: nothing was supplied.
+		m, _ := env.DB.Mount(ctx, dept, id)
+		if m.Mounted {
+			t.Fatal("a failed pull mounted data")
+		}
+
+		// A second source whose window passes without a run: the sweep.
+		q, err := env.DB.RegisterPullSource(ctx, dept, id, pullInput("备用库"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		env.Clock.Set(q.NextRunAt.Add(5 * time.Hour)) // past 05:00
+		// Both sources missed that window (the first was due again then).
+		rep, err := env.DB.Sweep(ctx)
+		if err != nil || rep.PullsOverdue != 2 {
+			t.Fatalf("sweep: %+v %v", rep, err)
+		}
+		if rep, _ := env.DB.Sweep(ctx); rep.PullsOverdue != 0 {
+			t.Fatalf("second sweep marked again: %+v", rep)
+		}
+		got, _ := env.DB.PullSource(ctx, dept, q.ID)
+		if got.Status != sqlstore.PullStatusOverdue || got.NextRunAt == nil || !got.NextRunAt.After(env.Clock.Now()) {
+			t.Fatalf("swept source: %+v", got)
+		}
+	})
+}
+
+func pullInboxHas(ns []sqlstore.Notice, kind string) bool {
+	for _, n := range ns {
+		if n.Kind == kind {
+			return true
+		}
+	}
+	return false
+}

@@ -541,3 +541,31 @@ var supervisionRules = slices.Concat([]Rule{
 	rulesFor([]Role{RoleExpert, RoleDept, RoleCountyAuthority, RoleMerchant}, ActEvaluationRate, ScopeAny),
 	rulesFor([]Role{RoleAuthority, RoleCountyAuthority, RoleDept, RoleMerchant, RoleOperatorAdmin}, ActScenarioCreate, ScopeAny),
 )
+
+var scenarioStatusLabels = map[string]string{
+	ScenarioProposed: "已提出", ScenarioAccepted: "已采纳", ScenarioLanded: "已落地", ScenarioRejected: "未采纳",
+}
+
+// ScenarioStatusLabel is the Chinese name of a scenario status.
+func ScenarioStatusLabel(s string) string {
+	if l, ok := scenarioStatusLabels[s]; ok {
+		return l
+	}
+	return s
+}
+
+var evalLabels = map[string]string{
+	EvalDraft: "指标制定中", EvalOpen: "评分中", EvalPublished: "已发布",
+	GradeExcellent: "优秀", GradeGood: "良好", GradePass: "合格", GradePoor: "不合格",
+}
+
+// EvalStatusLabel is the Chinese name of an evaluation status.
+func EvalStatusLabel(s string) string {
+	if l, ok := evalLabels[s]; ok {
+		return l
+	}
+	return s
+}
+
+// EvalGradeLabel is the Chinese name of a grade.
+func EvalGradeLabel(g string) string { return EvalStatusLabel(g) }

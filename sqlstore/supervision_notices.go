@@ -635,3 +635,47 @@ func NoticeXLSX(n *shuyu.DeptNotice) ([]byte, error) {
 	}
 	return buf.Bytes(), nil
 }
+
+// DeptFiguresAll computes the live figures of [from, to) of every source
+// department whose figures the actor may read (the city authority: all; a
+// county authority: its county's; a department: itself).
+func (d *DB) DeptFiguresAll(ctx context.Context, actor *shuyu.Actor, from, to time.Time) ([]shuyu.DeptFigures, error) {
+	if err := shuyu.Authorize(actor, shuyu.ActDeptFiguresRead, shuyu.Resource{Kind: "dept_figures"}); err != nil {
+		return nil, err
+	}
+	if !to.After(from) {
+		return nil, shuyu.Errorf(shuyu.EINVALID, "期间不正确 (invalid period)")
+	}
+	out := []shuyu.DeptFigures{}
+	err := d.view(ctx, func(tx *Tx) error {
+		region := map[int64]string{}
+		rows, err := tx.query(`SELECT id, region FROM orgs WHERE kind = ?`, shuyu.OrgSourceDept)
+		if err != nil {
+			return err
+		}
+		for rows.Next() {
+			var id int64
+			var r string
+			if err := rows.Scan(&id, &r); err != nil {
+				rows.Close()
+				return err
+			}
+			region[id] = r
+		}
+		rows.Close()
+		if err := rows.Err(); err != nil {
+			return err
+		}
+		all, err := tx.deptFigures(from, to, 0)
+		if err != nil {
+			return err
+		}
+		for _, f := range all {
+			if shuyu.Can(actor, shuyu.ActDeptFiguresRead, shuyu.Resource{Kind: "dept_figures", OrgID: f.OrgID, Region: region[f.OrgID], Exists: true}) {
+				out = append(out, f)
+			}
+		}
+		return nil
+	})
+	return out, err
+}

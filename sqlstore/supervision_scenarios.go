@@ -655,3 +655,6 @@ func (d *DB) ScenarioReports(ctx context.Context, actor *shuyu.Actor) ([]*Scenar
 	})
 	return out, err
 }
+
+// Label names the report's period with inclusive dates.
+func (r *ScenarioReport) Label() string { return PeriodLabel(r.From, r.To) }

@@ -75,6 +75,10 @@ type portalData struct {
 	Products []sqlstore.PublicProduct
 	Docs     []*shuyu.Document
 	Lang     string
+	// Published public notices on departments and showcase scenarios
+	// (issue 16; supervision_pages.go).
+	DeptNotices []*shuyu.DeptNotice
+	Showcase    []*shuyu.Scenario
 }
 
 // GradeLabel and CategoryLabel name chart rows in the page's language.
@@ -109,6 +113,13 @@ func (s *Server) uiPortal(w http.ResponseWriter, r *http.Request) error {
 	if d.Docs, err = s.db.PublicDocuments(ctx); err != nil {
 		return err
 	}
+	// The portal shows what anonymous visitors may see, also to a logged-in user.
+	if d.DeptNotices, err = s.db.DeptNotices(ctx, nil); err != nil {
+		return err
+	}
+	if d.Showcase, err = s.db.ShowcaseScenarios(ctx); err != nil {
+		return err
+	}
 	return s.render(w, r, "portal/home.html", d)
 }
 
@@ -119,6 +130,12 @@ func (s *Server) uiPortalPosts(kind string) handlerFunc {
 			return err
 		}
 		d := map[string]any{"Kind": kind, "Posts": posts}
+		if kind == shuyu.PortalNotice {
+			// Notices on departments published to the public (R31.1).
+			if d["DeptNotices"], err = s.db.DeptNotices(r.Context(), nil); err != nil {
+				return err
+			}
+		}
 		if kind == shuyu.PortalCase {
 			// Released products are cases too: what was built from the
 			// data, by whom, for which scenario (R32.1).

@@ -13,4 +13,5 @@ func (s *Server) capabilityRoutes() {
 	s.outputRoutes()
 	s.portalRoutes()
 	s.oversightRoutes()
+	s.supervisionRoutes()
 }

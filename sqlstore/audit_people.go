@@ -2,6 +2,8 @@ package sqlstore
 
 import (
 	"context"
+	"database/sql"
+	"errors"
 	"fmt"
 	"strings"
 
@@ -137,4 +139,23 @@ func (d *DB) OrgNames(ctx context.Context) ([]OrgName, error) {
 		return nil, fmt.Errorf("sqlstore: org names: %w", err)
 	}
 	return out, nil
+}
+
+// PersonByUsername names one account by its username (ok false when there
+// is none). Like People it is not authorized: it turns an account name a
+// page already shows into the person's name and organization.
+func (d *DB) PersonByUsername(ctx context.Context, username string) (Person, bool, error) {
+	var p Person
+	err := d.db.QueryRowContext(ctx, d.Rebind(`SELECT u.id, u.username, u.display_name, u.org_id, COALESCE(o.name, '') FROM users u
+		LEFT JOIN orgs o ON o.id = u.org_id WHERE u.username = ?`), username).Scan(&p.ID, &p.Username, &p.Name, &p.OrgID, &p.OrgName)
+	if errors.Is(err, sql.ErrNoRows) {
+		return p, false, nil
+	}
+	if err != nil {
+		return p, false, fmt.Errorf("sqlstore: person: %w", err)
+	}
+	if strings.TrimSpace(p.Name) == "" {
+		p.Name = p.Username
+	}
+	return p, true, nil
 }

@@ -22,22 +22,22 @@ func (s *Server) uiAdminPages() {
 
 type orgsData struct {
 	Orgs  []*shuyu.Org
-	Kind  string
 	Kinds []shuyu.OrgKind
 	Form  *uiForm
+	List  *listView
 }
 
 func (s *Server) orgsPage(w http.ResponseWriter, r *http.Request, f *uiForm) error {
 	a := uiActor(r)
-	kind := shuyu.OrgKind(r.URL.Query().Get("kind"))
-	if kind != "" && !kind.Valid() {
-		kind = ""
-	}
-	orgs, err := s.db.Orgs(r.Context(), a, kind)
+	orgs, err := s.db.Orgs(r.Context(), a, "")
 	if err != nil {
 		return err
 	}
-	return s.renderStatus(w, r, f.Status, "admin/orgs.html", orgsData{Orgs: orgs, Kind: string(kind), Kinds: shuyu.OrgKinds, Form: f})
+	page, list, exported, err := orgsList(w, r, orgs)
+	if exported || err != nil {
+		return err
+	}
+	return s.renderStatus(w, r, f.Status, "admin/orgs.html", orgsData{Orgs: page, Kinds: shuyu.OrgKinds, Form: f, List: list})
 }
 
 func (s *Server) uiOrgs(w http.ResponseWriter, r *http.Request) error {

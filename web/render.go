@@ -117,6 +117,8 @@ type view struct {
 	Now      time.Time
 	Data     any
 	query    url.Values
+	// person names an account for Person (people.go); nil outside a request.
+	person func(username string) (sqlstore.Person, bool)
 }
 
 // T translates key; with arguments it formats ("待审核 %d").
@@ -310,6 +312,7 @@ func (s *Server) newView(w http.ResponseWriter, r *http.Request, data any) *view
 	lang := uiLang(r)
 	v := &view{Lang: lang, Platform: s.platformName(lang), Path: r.URL.Path, Demo: s.cfg.Demo,
 		Now: s.cfg.Now(), Data: data, query: r.URL.Query(), Flash: takeFlash(w, r)}
+	v.person = s.personLookup(r.Context())
 	if sess := uiSession(r); sess != nil {
 		v.Session, v.Actor, v.User = sess, sess.Actor, sess.User
 		if o, err := s.db.Org(r.Context(), shuyu.System, sess.User.OrgID); err == nil {

@@ -74,6 +74,7 @@ type reviewPageData struct {
 	Verify    *sqlstore.Verification
 	CanCheck  bool
 	MyReview  *shuyu.Review
+	List      *listView // the list component (ui_list.go)
 }
 
 // Label returns the Chinese label of a state, purpose, method or tag.
@@ -87,11 +88,15 @@ func (reviewPageData) Label(s string) string {
 }
 
 func (s *Server) uiInbox(w http.ResponseWriter, r *http.Request) error {
-	ns, unread, err := s.db.Inbox(r.Context(), uiActor(r), 200, false)
+	ns, unread, err := s.db.Inbox(r.Context(), uiActor(r), 1000, false)
 	if err != nil {
 		return err
 	}
-	return s.render(w, r, "review/inbox.html", reviewPageData{Notices: ns, Unread: unread})
+	page, list, exported, err := s.inboxList(w, r, ns)
+	if exported || err != nil {
+		return err
+	}
+	return s.render(w, r, "review/inbox.html", reviewPageData{Notices: page, Unread: unread, List: list})
 }
 
 func (s *Server) uiInboxRead(w http.ResponseWriter, r *http.Request) error {
@@ -122,11 +127,15 @@ func (s *Server) uiReviewQueue(w http.ResponseWriter, r *http.Request) error {
 }
 
 func (s *Server) uiApplications(w http.ResponseWriter, r *http.Request) error {
-	apps, err := s.db.Applications(r.Context(), uiActor(r), r.URL.Query().Get("status"))
+	apps, err := s.db.Applications(r.Context(), uiActor(r), "")
 	if err != nil {
 		return err
 	}
-	return s.render(w, r, "review/apps.html", reviewPageData{Apps: apps})
+	page, list, exported, err := appsList(w, r, apps)
+	if exported || err != nil {
+		return err
+	}
+	return s.render(w, r, "review/apps.html", reviewPageData{Apps: page, List: list})
 }
 
 func (s *Server) uiApplicationNew(w http.ResponseWriter, r *http.Request) error {

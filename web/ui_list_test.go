@@ -2,6 +2,7 @@ package web
 
 import (
 	"bytes"
+	"context"
 	"io"
 	"os"
 	"regexp"
@@ -81,5 +82,32 @@ func TestUI_ListComponent_FilterTotalExport(t *testing.T) {
 	}
 	if st, body, _ := u.get("/admin/users?page=99"); st != 200 || !strings.Contains(body, `href="/admin/users/`) {
 		t.Fatalf("page past the end: %d", st)
+	}
+}
+
+// Names, not account names: the catalog history, agreement signatures and
+// lineage show the person's display name (and organization); the inbox
+// goes through the list component.
+func TestUI_PeopleShownByName(t *testing.T) {
+	t.Parallel()
+	h := newHarness(t, "sqlite")
+	u := uiAs(t, h, "merchant-a")
+	st, body, _ := u.get("/inbox?state=unread")
+	if st != 200 || !strings.Contains(body, `id="list-total"`) {
+		t.Fatalf("inbox without the list bar: %d", st)
+	}
+	v := &view{Lang: langZH, person: New(Config{DB: h.db}).personLookup(context.Background())}
+	var name, org string
+	if err := h.db.SQL().QueryRow(`SELECT u.display_name, o.name FROM users u JOIN orgs o ON o.id = u.org_id WHERE u.username = 'merchant-a'`).Scan(&name, &org); err != nil {
+		t.Fatal(err)
+	}
+	if got := v.Person("merchant-a"); got != name+" · "+org {
+		t.Fatalf("Person(merchant-a) = %q, want %q", got, name+" · "+org)
+	}
+	if got := v.Person("no-such-account"); got != "no-such-account" {
+		t.Fatalf("unknown account: %q", got)
+	}
+	if got := v.Person("system"); got != T(langZH, "audit.who.system") {
+		t.Fatalf("system: %q", got)
 	}
 }

@@ -61,8 +61,12 @@ const (
 	AuditAuthLogout             AuditAction = "auth.logout"
 	AuditAuthSessionExpired     AuditAction = "auth.session_expired"
 
-	// The operator's authorization and its term.
-	AuditAuthorizationTerm AuditAction = "authorization.term"
+	// The operator's authorization agreement (R13.1) and its term.
+	AuditAuthorizationTerm          AuditAction = "authorization.term"
+	AuditAuthorizationDraft         AuditAction = "authorization.draft"
+	AuditAuthorizationSignAuthority AuditAction = "authorization.sign_authority"
+	AuditAuthorizationSignOperator  AuditAction = "authorization.sign_operator"
+	AuditAuthorizationFile          AuditAction = "authorization.file"
 
 	// Working-day calendar additions by the authority.
 	AuditCalendarAdd    AuditAction = "calendar.add"
@@ -259,7 +263,8 @@ var auditActions = []AuditAction{
 	AuditAuditKeyRegister, AuditAuditKeyRevoke, AuditServerStart, AuditDomainVersionLost,
 	AuditAuthLogin, AuditAuthLoginFailed, AuditAuthAccountLocked, AuditAuthLoginRefusedLocked, AuditAuthLoginThrottled,
 	AuditAuthOTPRequested, AuditAuthLogout, AuditAuthSessionExpired,
-	AuditAuthorizationTerm,
+	AuditAuthorizationTerm, AuditAuthorizationDraft, AuditAuthorizationSignAuthority, AuditAuthorizationSignOperator,
+	AuditAuthorizationFile,
 	AuditCalendarAdd, AuditCalendarRemove,
 	AuditCatalogCreate, AuditCatalogUpdate, AuditCatalogImport, AuditCatalogMount, AuditCatalogRevise,
 	AuditCatalogSubmit, AuditCatalogApproveCounty, AuditCatalogReturnCounty, AuditCatalogApproveCity,

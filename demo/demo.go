@@ -118,6 +118,9 @@ func Seed(ctx context.Context, db *sqlstore.DB, password string) (created bool, 
 			return false, fmt.Errorf("demo: account %s: %w", a.Username, err)
 		}
 	}
+	if err := seedAuthorization(ctx, db, password); err != nil {
+		return false, err
+	}
 	if err := seedReview(ctx, db); err != nil {
 		return false, err
 	}

@@ -10,67 +10,44 @@ import (
 	"shuyu"
 )
 
-// Operator authorization term (R13.1): the authority records the end of the
-// operator's authorization; no application may run past it.
-const keyAuthorizationEnd = "operation.authorization_end"
-
-// SetAuthorizationEnd records the end date (YYYY-MM-DD) of the operator's
-// authorization.
+// SetAuthorizationEnd ends the operator's authorization in force today
+// early, on the date (YYYY-MM-DD): the exit of the agreement
+// (EndAuthorization, authorization.go). An authorization is never extended
+// this way (NIMP.3: a new agreement is drafted and signed instead).
 func (d *DB) SetAuthorizationEnd(ctx context.Context, actor *shuyu.Actor, date, reason string) error {
 	if err := shuyu.Authorize(actor, shuyu.ActAuthorizationTerm, shuyu.Resource{Kind: "settings"}); err != nil {
 		return err
 	}
-	if _, err := time.Parse(time.DateOnly, date); err != nil {
-		return shuyu.Errorf(shuyu.EINVALID, "日期须为 YYYY-MM-DD (bad date)")
-	}
-	if strings.TrimSpace(reason) == "" {
-		return shuyu.Errorf(shuyu.EINVALID, "须填写依据 (reason required)")
-	}
 	return d.update(ctx, actor, func(tx *Tx) error {
-		old, err := tx.authorizationEnd()
+		all, err := tx.authorizations(`WHERE a.status IN (?, ?) ORDER BY a.id DESC`, shuyu.AuthzEffective, shuyu.AuthzEnded)
 		if err != nil {
 			return err
 		}
-		if _, err := tx.exec(`DELETE FROM settings WHERE key = ?`, keyAuthorizationEnd); err != nil {
-			return err
+		today := beijingDay(tx.now)
+		for _, a := range all {
+			if a.InForce(today) {
+				_, err := tx.endAuthorization(actor, a.ID, date, reason)
+				return err
+			}
 		}
-		if _, err := tx.exec(`INSERT INTO settings (key, value) VALUES (?, ?)`, keyAuthorizationEnd, date); err != nil {
-			return err
-		}
-		return tx.audit(Change{Action: shuyu.AuditAuthorizationTerm, ObjectType: "settings", ObjectID: keyAuthorizationEnd, Reason: reason,
-			Detail: map[string]any{"from": old, "to": date}})
+		return shuyu.Errorf(shuyu.ECONFLICT, "没有生效的授权运营协议 (no authorization in force)")
 	})
 }
 
-func (tx *Tx) authorizationEnd() (string, error) {
-	var v string
-	err := tx.queryRow(`SELECT value FROM settings WHERE key = ?`, keyAuthorizationEnd).Scan(&v)
-	if isNoRows(err) {
-		return "", nil
-	}
-	return v, err
-}
-
-// appValidate checks the input against the clock, the authorization term
-// and the published catalog, and returns the resolved items.
-func (tx *Tx) appValidate(in *shuyu.ApplicationInput) ([]shuyu.ApplicationItem, error) {
+// appValidate checks the input against the clock and the published
+// catalog, then against the operator's authorization (scope, mode, term:
+// R13.1, R4.1), and returns the resolved items and the authorization that
+// covers them.
+func (tx *Tx) appValidate(in *shuyu.ApplicationInput) ([]shuyu.ApplicationItem, *authzCover, error) {
 	if _, _, err := in.Validate(tx.now); err != nil {
-		return nil, err
-	}
-	end, err := tx.authorizationEnd()
-	if err != nil {
-		return nil, err
-	}
-	if end != "" && in.TermEnd > end {
-		return nil, shuyu.Errorf(shuyu.EINVALID, "使用期限不得超出运营机构的授权期限（%s） (term beyond the authorization, R13.1)", end).
-			WithDetails([]shuyu.FieldError{{Field: "term_end", Message: "不得晚于 " + end}})
+		return nil, nil, err
 	}
 	var items []shuyu.ApplicationItem
 	var errs []shuyu.FieldError
 	for i, req := range in.Items {
 		it, msg, err := tx.appResolveItem(req)
 		if err != nil {
-			return nil, err
+			return nil, nil, err
 		}
 		if msg != "" {
 			errs = append(errs, shuyu.FieldError{Field: fmt.Sprintf("items[%d]", i), Message: msg})
@@ -79,9 +56,17 @@ func (tx *Tx) appValidate(in *shuyu.ApplicationInput) ([]shuyu.ApplicationItem, 
 		items = append(items, it)
 	}
 	if len(errs) > 0 {
-		return nil, shuyu.Errorf(shuyu.EINVALID, "申请的目录或信息项不可用 (requested data not available)").WithDetails(errs)
+		return nil, nil, shuyu.Errorf(shuyu.EINVALID, "申请的目录或信息项不可用 (requested data not available)").WithDetails(errs)
 	}
-	return items, nil
+	entries := make([]int64, len(items))
+	for i, it := range items {
+		entries[i] = it.EntryID
+	}
+	cover, err := tx.authorizationCovers(entries, strings.TrimSpace(in.Scenario), in.TermStart, in.TermEnd)
+	if err != nil {
+		return nil, nil, err
+	}
+	return items, cover, nil
 }
 
 // appResolveItem: only published, not prohibited (R4.5), not suspended
@@ -166,7 +151,7 @@ func (d *DB) SubmitApplication(ctx context.Context, actor *shuyu.Actor, in shuyu
 		if err := tx.merchantRegistered(actor.OrgID); err != nil {
 			return err
 		}
-		items, err := tx.appValidate(&in)
+		items, cover, err := tx.appValidate(&in)
 		if err != nil {
 			return err
 		}
@@ -175,7 +160,7 @@ func (d *DB) SubmitApplication(ctx context.Context, actor *shuyu.Actor, in shuyu
 		if err != nil {
 			return err
 		}
-		return tx.appOpenRound(id, 1, actor, &in, items, shuyu.AuditApplicationSubmit)
+		return tx.appOpenRound(id, 1, actor, &in, items, cover, shuyu.AuditApplicationSubmit)
 	})
 	if err != nil {
 		return nil, shuyu.Wrap("submit application", err)
@@ -184,7 +169,7 @@ func (d *DB) SubmitApplication(ctx context.Context, actor *shuyu.Actor, in shuyu
 }
 
 // appOpenRound stores a round's content and starts its compliance check.
-func (tx *Tx) appOpenRound(id int64, round int, actor *shuyu.Actor, in *shuyu.ApplicationInput, items []shuyu.ApplicationItem, action shuyu.AuditAction) error {
+func (tx *Tx) appOpenRound(id int64, round int, actor *shuyu.Actor, in *shuyu.ApplicationInput, items []shuyu.ApplicationItem, cover *authzCover, action shuyu.AuditAction) error {
 	due, err := tx.due(tx.now, shuyu.CheckDays)
 	if err != nil {
 		return err
@@ -193,6 +178,11 @@ func (tx *Tx) appOpenRound(id int64, round int, actor *shuyu.Actor, in *shuyu.Ap
 		term_start, term_end, security, submitted_by, submitted_at, check_due) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
 		id, round, strings.TrimSpace(in.Title), strings.TrimSpace(in.Scenario), strings.Join(in.Tags, ","), in.Purpose, in.Method,
 		in.TermStart, in.TermEnd, strings.TrimSpace(in.Security), actor.UserID, micros(tx.now), micros(due)); err != nil {
+		return err
+	}
+	// R4.1: the mode and scope the round falls under are recorded with it.
+	if _, err := tx.exec(`INSERT INTO application_authorizations (application_id, round, authorization_id, mode, scope)
+		VALUES (?, ?, ?, ?, ?)`, id, round, cover.ID, string(cover.Mode), cover.Scope); err != nil {
 		return err
 	}
 	for _, it := range items {
@@ -217,7 +207,8 @@ func (tx *Tx) appOpenRound(id int64, round int, actor *shuyu.Actor, in *shuyu.Ap
 	}
 	return tx.audit(Change{Action: action, ObjectType: "application", ObjectID: id,
 		Detail: map[string]any{"round": round, "entries": entries, "purpose": in.Purpose, "fee_mode": shuyu.FeeMode(in.Purpose),
-			"term": in.TermStart + "/" + in.TermEnd, "check_due": due, "rule": "R20.2"}})
+			"term": in.TermStart + "/" + in.TermEnd, "check_due": due, "authorization": cover.Number, "auth_mode": cover.Mode,
+			"rule": "R20.2"}})
 }
 
 func appLink(id int64) string { return fmt.Sprintf("/applications/%d", id) }
@@ -244,7 +235,7 @@ func (d *DB) ResubmitApplication(ctx context.Context, actor *shuyu.Actor, id int
 		if err := tx.merchantRegistered(app.merchant); err != nil {
 			return err
 		}
-		items, err := tx.appValidate(&in)
+		items, cover, err := tx.appValidate(&in)
 		if err != nil {
 			return err
 		}
@@ -252,7 +243,7 @@ func (d *DB) ResubmitApplication(ctx context.Context, actor *shuyu.Actor, id int
 			app.round+1, to, micros(tx.now), id); err != nil {
 			return err
 		}
-		return tx.appOpenRound(id, app.round+1, actor, &in, items, shuyu.AuditApplicationResubmit)
+		return tx.appOpenRound(id, app.round+1, actor, &in, items, cover, shuyu.AuditApplicationResubmit)
 	})
 	if err != nil {
 		return nil, err

@@ -258,7 +258,12 @@ func (d *DB) CreateProduct(ctx context.Context, actor *shuyu.Actor, in shuyu.Pro
 	recips, _ := json.Marshal(in.Recipients)
 	var id int64
 	err = d.update(ctx, actor, func(tx *Tx) error {
-		var err error
+		// R13.1, R4.1: a product only over entries the operator's
+		// authorization covers today, for the product's scenario.
+		cover, err := tx.productCover(in.WorkspaceID, in.Scenario)
+		if err != nil {
+			return err
+		}
 		id, err = tx.insert(`INSERT INTO products (org_id, workspace_id, name, description, scenario, type, recipients_json, terms,
 			feedback, status, round, secret, created_by, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 1, ?, ?, ?, ?)`,
 			actor.OrgID, in.WorkspaceID, in.Name, in.Description, in.Scenario, in.Type, string(recips), in.Terms, in.Feedback,
@@ -267,12 +272,37 @@ func (d *DB) CreateProduct(ctx context.Context, actor *shuyu.Actor, in shuyu.Pro
 			return fmt.Errorf("sqlstore: create product: %w", err)
 		}
 		return tx.audit(Change{Action: shuyu.AuditProductCreate, ObjectType: "product", ObjectID: id,
-			Detail: map[string]any{"name": in.Name, "type": in.Type, "workspace_id": in.WorkspaceID, "feedback": in.Feedback}})
+			Detail: map[string]any{"name": in.Name, "type": in.Type, "workspace_id": in.WorkspaceID, "feedback": in.Feedback,
+				"authorization": cover.Number}})
 	})
 	if err != nil {
 		return nil, err
 	}
 	return d.Product(ctx, actor, id)
+}
+
+// productCover checks a product's workspace entries against the
+// authorization in force today (authorizationCovers).
+func (tx *Tx) productCover(workspaceID int64, scenario string) (*authzCover, error) {
+	rows, err := tx.query(`SELECT entry_id FROM workspace_grants WHERE workspace_id = ? ORDER BY entry_id`, workspaceID)
+	if err != nil {
+		return nil, err
+	}
+	var entries []int64
+	for rows.Next() {
+		var e int64
+		if err := rows.Scan(&e); err != nil {
+			rows.Close()
+			return nil, err
+		}
+		entries = append(entries, e)
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	today := beijingDay(tx.now)
+	return tx.authorizationCovers(entries, strings.TrimSpace(scenario), today, today)
 }
 
 // UpdateProduct revises a draft's description.

@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"slices"
 	"strings"
+	"time"
 	"unicode/utf8"
 
 	"shuyu"
@@ -82,6 +83,17 @@ func (tx *Tx) workspaceOpen(g shuyu.WorkspaceGrant) (*shuyu.Workspace, error) {
 		grades = append(grades, e.Grade)
 		ws.Grants = append(ws.Grants, *e)
 	}
+	// R13.1, R4.1: a workspace only over entries of an authorization in
+	// force for its whole period (from today when it started earlier).
+	entries := make([]int64, len(ws.Grants))
+	for i, e := range ws.Grants {
+		entries[i] = e.EntryID
+	}
+	cover, err := tx.authorizationCovers(entries, "", max(beijingDay(ws.StartsAt), beijingDay(tx.now)),
+		beijingDay(ws.EndsAt.Add(-time.Microsecond)))
+	if err != nil {
+		return nil, err
+	}
 	// R28.3: the strictest granted grade decides K; a grant may raise it.
 	ws.K = max(shuyu.KForGrades(grades...), g.K)
 	secret := make([]byte, 32)
@@ -120,7 +132,7 @@ func (tx *Tx) workspaceOpen(g shuyu.WorkspaceGrant) (*shuyu.Workspace, error) {
 		detail = append(detail, map[string]any{"entry": e.EntryCode, "table": e.Table, "fields": names})
 	}
 	return ws, tx.audit(Change{Action: shuyu.AuditWorkspaceOpen, ObjectType: "workspace", ObjectID: id,
-		Detail: map[string]any{"org_id": ws.OrgID, "agreement_id": g.AgreementID, "k": ws.K, "dp_epsilon": ws.Epsilon,
+		Detail: map[string]any{"org_id": ws.OrgID, "agreement_id": g.AgreementID, "authorization": cover.Number, "k": ws.K, "dp_epsilon": ws.Epsilon,
 			"starts_at": ws.StartsAt, "ends_at": ws.EndsAt, "grants": detail}})
 }
 

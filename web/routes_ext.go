@@ -14,4 +14,5 @@ func (s *Server) capabilityRoutes() {
 	s.portalRoutes()
 	s.oversightRoutes()
 	s.supervisionRoutes()
+	s.authorizationRoutes()
 }

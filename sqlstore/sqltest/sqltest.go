@@ -11,6 +11,7 @@ import (
 	"crypto/rand"
 	"database/sql"
 	"encoding/hex"
+	"fmt"
 	"net/url"
 	"os"
 	"strings"
@@ -414,7 +415,50 @@ func Seed(t testing.TB, db *sqlstore.DB) map[string]*shuyu.Actor {
 		}
 		actors[u.name] = &shuyu.Actor{UserID: usr.ID, Username: usr.Username, Roles: usr.Roles, OrgID: o.ID, OrgKind: o.Kind, Region: o.Region}
 	}
+	AuthorizeOperator(t, db, actors, shuyu.AuthorizationScope{}, shuyu.AuthWhole, AuthorizationStart, AuthorizationEnd)
 	return actors
+}
+
+// The seeded operator authorization's term: 5 years around Start.
+const (
+	AuthorizationStart = "2026-01-01"
+	AuthorizationEnd   = "2030-12-31"
+)
+
+// AuthorizeOperator drafts, signs (authority, then operator) and files an
+// operator authorization (R13.1) with the given mode, scope and term, as
+// the seeded "authority" and "operator-admin", and returns it.
+func AuthorizeOperator(t testing.TB, db *sqlstore.DB, a map[string]*shuyu.Actor, scope shuyu.AuthorizationScope,
+	mode shuyu.AuthMode, start, end string) *shuyu.Authorization {
+	t.Helper()
+	ctx := context.Background()
+	in := AuthorizationInput(a["operator-admin"].OrgID, mode, scope, start, end)
+	z, err := db.DraftAuthorization(ctx, a["authority"], in)
+	if err != nil {
+		t.Fatalf("seed authorization: %v", err)
+	}
+	if _, err := db.SignAuthorization(ctx, a["authority"], z.ID, Password); err != nil {
+		t.Fatalf("seed authorization: authority signs: %v", err)
+	}
+	if _, err := db.SignAuthorization(ctx, a["operator-admin"], z.ID, Password); err != nil {
+		t.Fatalf("seed authorization: operator signs: %v", err)
+	}
+	if z, err = db.FileAuthorization(ctx, a["authority"], z.ID, fmt.Sprintf("宁数备〔2026〕%d号", z.ID)); err != nil {
+		t.Fatalf("seed authorization: file: %v", err)
+	}
+	return z
+}
+
+// AuthorizationInput is a complete draft with the 13 items filled in.
+func AuthorizationInput(operator int64, mode shuyu.AuthMode, scope shuyu.AuthorizationScope, start, end string) shuyu.AuthorizationInput {
+	return shuyu.AuthorizationInput{OperatorOrgID: operator, Title: "中卫市公共数据授权运营协议", Mode: mode, Scope: scope,
+		TermStart: start, TermEnd: end, Items: shuyu.AuthorizationItems{
+			Object: "中卫市数据运营有限公司", Content: "在授权范围内开展公共数据加工处理并提供产品和服务",
+			ScopeNote: "以协议所列授权范围为准", ModeNote: "按协议所列授权方式", TermNote: "期满前六个月评估续约",
+			Selection: "经公开竞争性遴选确定（遴选公告及评审记录存档）", Products: "公共治理、公益事业类与产业发展、行业发展类",
+			Security: "原始数据不出域，数据可用不可见", Pricing: "按政府指导价收取公共数据运营服务费",
+			Duties: "不得直接或间接参与已交付产品的再开发", Disclosure: "每年3月底前公开上一年度授权运营情况",
+			Supervision: "接受数据主管部门监督，违约依协议承担责任", Exit: "期满或终止后移交数据资产并删除留存数据"}}
 }
 
 // Password is the seeded accounts' password.

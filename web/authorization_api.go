@@ -31,6 +31,7 @@ func (s *Server) authorizationRoutes() {
 		return s.db.EndAuthorization(ctx, a, id, in.End, in.Reason)
 	}))
 	s.authorizationPages()
+	s.auditLink("authorization", "/authorizations/%s", shuyu.ActAuthorizationRead)
 }
 
 // authorizationSign: the signer re-enters the password.

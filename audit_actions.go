@@ -213,6 +213,22 @@ const (
 	AuditUserTOTPEnabled    AuditAction = "user.totp_enabled"
 	AuditUserTOTPReset      AuditAction = "user.totp_reset"
 
+	// API-service products (R28.4) and data-subject authorization (R28.5).
+	AuditServiceCreate       AuditAction = "api_service.create"
+	AuditServiceCheck        AuditAction = "api_service.check"
+	AuditServiceFile         AuditAction = "api_service.file"
+	AuditServiceKeyIssue     AuditAction = "api_service.key_issue"
+	AuditServiceKeyBlock     AuditAction = "api_service.key_block"
+	AuditServiceCall         AuditAction = "api_service.call"
+	AuditServiceFlag         AuditAction = "api_service.flag"
+	AuditServiceFlagDecide   AuditAction = "api_service.flag_decide"
+	AuditConsentRequest      AuditAction = "consent.request"
+	AuditConsentConfirm      AuditAction = "consent.confirm"
+	AuditConsentRevoke       AuditAction = "consent.revoke"
+	AuditConsentCode         AuditAction = "consent.code"
+	AuditConsentCodeFailed   AuditAction = "consent.code_failed"
+	AuditConsentSubjectLogin AuditAction = "consent.subject_login"
+
 	// Workspaces and governed queries.
 	AuditWorkspaceOpen        AuditAction = "workspace.open"
 	AuditWorkspaceSimulate    AuditAction = "workspace.simulate"
@@ -296,6 +312,10 @@ var auditActions = []AuditAction{
 	AuditSecurityTOTPRequired,
 	AuditUserCreate, AuditUserUpdate, AuditUserUnlock, AuditUserResetPassword, AuditUserChangePassword,
 	AuditUserTOTPBegin, AuditUserTOTPEnabled, AuditUserTOTPReset,
+	AuditServiceCreate, AuditServiceCheck, AuditServiceFile, AuditServiceKeyIssue,
+	AuditServiceKeyBlock, AuditServiceCall, AuditServiceFlag, AuditServiceFlagDecide,
+	AuditConsentRequest, AuditConsentConfirm, AuditConsentRevoke, AuditConsentCode, AuditConsentCodeFailed,
+	AuditConsentSubjectLogin,
 	AuditWorkspaceOpen, AuditWorkspaceSimulate, AuditWorkspaceQuery, AuditWorkspaceQueryCancel,
 	AuditWorkspaceTableExpire, AuditWorkspaceFreeze, AuditWorkspaceUnfreeze, AuditWorkspaceClose,
 	AuditNoticeDraft, AuditNoticeUpdate, AuditNoticeRecompute, AuditNoticePublish, AuditNoticeWithdraw,

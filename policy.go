@@ -60,7 +60,7 @@ type Rule struct {
 
 // Policy is the one authorization table (invariant 3). Each capability
 // contributes its rows in its own file; Authorize reads only this.
-var Policy = slices.Concat(foundationRules, catalogRules, reviewRules, domainRules, sandboxRules, outputRules, queryRules, portalRules,
+var Policy = slices.Concat(foundationRules, catalogRules, reviewRules, domainRules, sandboxRules, outputRules, queryRules, portalRules, serviceRules,
 	supervisionRules, moneyRules, pullRules, oversightRules, authorizationRules)
 
 // Authorize decides whether actor may perform action on res. It answers

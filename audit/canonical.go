@@ -15,9 +15,10 @@ const HashSize = sm3.Size
 // Domain bytes keep the three kinds of SM3 input apart, so that no event
 // encoding can be read as a Merkle node or a checkpoint and vice versa.
 const (
-	leafPrefix = 0x00 // event encoding = Merkle leaf (RFC 6962)
-	nodePrefix = 0x01 // Merkle inner node
-	cpPrefix   = 0x02 // checkpoint, signed with SM2
+	leafPrefix   = 0x00 // event encoding = Merkle leaf (RFC 6962)
+	nodePrefix   = 0x01 // Merkle inner node
+	cpPrefix     = 0x02 // checkpoint, signed with SM2
+	recordPrefix = 0x03 // another record (a consent), signed with SM2
 )
 
 // eventTag names the encoding version; a future v2 hashes differently.

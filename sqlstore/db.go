@@ -57,6 +57,7 @@ type DB struct {
 	catalog  *catalogCache  // published entries' facets (catalog_search.go)
 	calendar *calendarCache // the effective working-day calendar (calendar.go)
 	kek      *agreementKEK  // the agreement key-encryption key (agreement_keys.go)
+	digests  digestKey      // the keyed SM3 of subjects and parameters (services_call.go)
 
 	// Operations (audit_ops.go, servers.go): the checkpoint trigger, and
 	// whether the store was opened read-only (`audit verify`).

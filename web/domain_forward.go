@@ -37,11 +37,11 @@ const (
 )
 
 // domainPrefixes are the paths of domain work: the routes registered by
-// domainRoutes, sandboxRoutes and outputRoutes
+// domainRoutes, sandboxRoutes, outputRoutes and servicesDomainRoutes
 // (TestDomainForward_PrefixesMatchDomainRoutes keeps them in step).
 var domainPrefixes = []string{
 	"/api/v1/domain/", "/api/v1/lineage/", "/api/v1/output/", "/api/v1/products",
-	"/api/v1/queries/", "/api/v1/workspaces",
+	"/api/v1/queries/", "/api/v1/services", "/api/v1/workspaces",
 	"/domain", "/output/", "/queries/", "/workspaces",
 }
 

@@ -21,6 +21,7 @@ func TestDomainForward_PrefixesMatchDomainRoutes(t *testing.T) {
 	domainOnly.domainRoutes()
 	domainOnly.sandboxRoutes()
 	domainOnly.outputRoutes()
+	domainOnly.servicesDomainRoutes()
 	isDomain := map[string]bool{}
 	for _, rt := range domainOnly.routes {
 		isDomain[rt.method+" "+rt.pattern] = true

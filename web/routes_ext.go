@@ -15,4 +15,5 @@ func (s *Server) capabilityRoutes() {
 	s.oversightRoutes()
 	s.supervisionRoutes()
 	s.authorizationRoutes()
+	s.servicesRoutes()
 }

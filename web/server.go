@@ -18,6 +18,7 @@ import (
 	"time"
 
 	"shuyu"
+	"shuyu/dataservice"
 	"shuyu/output"
 	"shuyu/sqlstore"
 	"shuyu/supply"
@@ -57,6 +58,10 @@ type Config struct {
 	// domain work to DomainOwnerURL, or refuses it with 503 without one.
 	// Empty (tests that need no domain) routes nothing.
 	DomainRole string
+	// Verifier proves data subjects and delivers their one-time codes
+	// (R28.5, dataservice.Verifier). Nil: the demo's outbox with Demo set,
+	// otherwise consent codes cannot be sent (503).
+	Verifier dataservice.Verifier
 }
 
 // Server is the HTTP front end.
@@ -76,6 +81,10 @@ type Server struct {
 	output *output.Service
 	// supply runs supply jobs and reads what was supplied (package supply).
 	supply *supply.Service
+	// svc runs API services and data-subject authorization (package
+	// dataservice); outbox is the demo verifier when there is one.
+	svc    *dataservice.Service
+	outbox *dataservice.DemoVerifier
 	// catalogCache keeps anonymous answers of the public catalog for one
 	// catalog generation (catalog_cache.go).
 	catalogCache *catalogResponses
@@ -124,6 +133,7 @@ func New(cfg Config) *Server {
 	s.ws = workspace.New(cfg.DB, cfg.Vault, cfg.Data, cfg.Now)
 	s.output = output.New(cfg.DB, cfg.Vault, s.ws)
 	s.supply = supply.New(cfg.DB, cfg.Vault, cfg.Data, cfg.Log)
+	s.svc = dataservice.New(cfg.DB, cfg.Vault, s.ws, s.verifier(), cfg.Now)
 	s.apiRoutes()
 	s.pageRoutes()
 	for _, rt := range s.routes {

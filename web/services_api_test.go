@@ -1,0 +1,162 @@
+package web
+
+import (
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"log/slog"
+	"net/http/httptest"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"shuyu"
+	"shuyu/dataservice"
+	"shuyu/workspace/wstest"
+)
+
+// servicesEnv is a domain with enterprise data, a workspace for merchant-a
+// and a server logging into a buffer.
+type servicesEnv struct {
+	*harness
+	f    *wstest.Fixture
+	logs *domainLogBuf
+	ws   int64
+}
+
+func newServicesEnv(t *testing.T) *servicesEnv {
+	t.Helper()
+	f := wstest.New(t, "sqlite", 100)
+	f.AddEntry(t, wstest.EnterpriseCode, wstest.EnterpriseTable, "enterprise", "企业登记信息", shuyu.GradeGeneral, 100)
+	ws, err := f.DB.OpenWorkspace(t.Context(), f.Actors["operator-admin"], shuyu.WorkspaceGrant{
+		OrgID: f.Actors["merchant-a"].OrgID, Name: "企业核验", StartsAt: wstest.Now, EndsAt: wstest.Now.AddDate(1, 0, 0),
+		Entries: []shuyu.GrantEntry{{EntryCode: wstest.EnterpriseCode}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	logs := &domainLogBuf{}
+	s := New(Config{DB: f.DB, Vault: f.Vault, Data: f.Dir, Now: f.Clock.Now, Verifier: &dataservice.DemoVerifier{},
+		Log: slog.New(slog.NewTextHandler(logs, &slog.HandlerOptions{Level: slog.LevelDebug}))})
+	srv := httptest.NewServer(conformingAnswers(t, s))
+	t.Cleanup(srv.Close)
+	h := &harness{t: t, db: f.DB, clock: f.Clock, srv: srv, actors: f.Actors, tokens: map[string]string{}}
+	return &servicesEnv{harness: h, f: f, logs: logs, ws: ws.ID}
+}
+
+func (e *servicesEnv) column(col string) []string {
+	rows := e.f.Raw[wstest.EnterpriseTable]
+	for i, h := range rows[0] {
+		if h == col {
+			var out []string
+			for _, r := range rows[1:] {
+				out = append(out, r[i])
+			}
+			return out
+		}
+	}
+	e.t.Fatalf("no column %s", col)
+	return nil
+}
+
+// A merchant defines a service over HTTP, the check and the authority's
+// filing make it public, a consumer takes a key and calls it: bad
+// parameters are 400, no key 401, over quota 429; neither the key nor the
+// parameters reach the log or the database files.
+func TestServicesAPI_R28_4_DefineFileCallQuotaNoSecretsInLogs(t *testing.T) {
+	if testing.Short() {
+		t.Skip("-short: builds a domain and a server")
+	}
+	e := newServicesEnv(t)
+	def := map[string]any{"workspace_id": e.ws, "name": "企业信息核验", "description": "核验企业名称与信用代码是否一致及登记状态",
+		"scenario": "供应链准入", "quota_day": 3, "subject_day": 5,
+		"template": map[string]any{"subject": "uscc",
+			"params": []map[string]string{{"name": "uscc", "kind": "uscc"}, {"name": "name", "kind": "org_name"}},
+			"outputs": []map[string]any{
+				{"name": "name_match", "kind": "match", "table": wstest.EnterpriseTable, "column": "name", "param": "name"},
+				{"name": "status_band", "kind": "category", "table": wstest.EnterpriseTable, "column": "status",
+					"groups": []map[string]any{{"label": "正常", "values": []string{"存续"}}, {"label": "异常", "values": []string{"注销", "吊销"}}}},
+			}}}
+	var svc shuyu.APIService
+	e.call(e.token("merchant-a"), "POST", "/api/v1/services", def, 201, &svc)
+	// Another merchant cannot check it, a merchant cannot file it.
+	e.call(e.token("merchant-b"), "POST", fmt.Sprintf("/api/v1/services/%d/request", svc.ID), nil, 404, nil)
+	e.call(e.token("merchant-a"), "POST", fmt.Sprintf("/api/v1/services/%d/request", svc.ID), nil, 200, &svc)
+	if svc.Status != shuyu.ServiceChecked {
+		t.Fatalf("check: %s %s", svc.Status, svc.CheckReport)
+	}
+	e.call(e.token("merchant-a"), "POST", fmt.Sprintf("/api/v1/services/%d/filing", svc.ID), nil, 403, nil)
+	e.call(e.token("authority"), "POST", fmt.Sprintf("/api/v1/services/%d/filing", svc.ID), map[string]string{"filing_no": "ZWAPI-2026-0001"}, 200, &svc)
+	var list struct {
+		Items []publicService `json:"items"`
+	}
+	e.call("", "GET", "/api/v1/services", nil, 200, &list)
+	if pub := list.Items; len(pub) != 1 || pub[0].FilingNo != "ZWAPI-2026-0001" || len(pub[0].Outputs) != 2 {
+		t.Fatalf("public list: %+v", list)
+	}
+	var key struct {
+		Secret string `json:"secret"`
+	}
+	e.call(e.token("merchant-b"), "POST", fmt.Sprintf("/api/v1/services/%d/keys", svc.ID), map[string]string{"label": "准入核验"}, 201, &key)
+	usccs, names := e.column("uscc"), e.column("name")
+	path := fmt.Sprintf("/api/v1/services/%d/call", svc.ID)
+	bad := usccs[0][:17] + map[bool]string{true: "1", false: "0"}[usccs[0][17] == '0']
+	resp, data := e.do(key.Secret, "POST", path, map[string]any{"params": map[string]string{"uscc": bad, "name": names[0]}})
+	if resp.StatusCode != 400 || errCode(t, data) != shuyu.EINVALID || bytes.Contains(data, []byte(bad)) {
+		t.Fatalf("bad check character: %d %s", resp.StatusCode, data)
+	}
+	if resp, _ := e.do("", "POST", path, map[string]any{"params": map[string]string{"uscc": usccs[0], "name": names[0]}}); resp.StatusCode != 401 {
+		t.Fatalf("no key: %d", resp.StatusCode)
+	}
+	for i := range 3 {
+		var ans dataservice.Answer
+		e.call(key.Secret, "POST", path, map[string]any{"params": map[string]string{"uscc": usccs[i], "name": names[i]}}, 200, &ans)
+		if len(ans.Answer) != 2 || ans.Answer["name_match"] != true {
+			t.Fatalf("answer %d: %+v", i, ans)
+		}
+	}
+	resp, data = e.do(key.Secret, "POST", path, map[string]any{"params": map[string]string{"uscc": usccs[3], "name": names[3]}})
+	if resp.StatusCode != 429 {
+		t.Fatalf("over quota: %d %s", resp.StatusCode, data)
+	}
+	// The consumer sees its usage; the provider too; nobody sees the secret.
+	var keys struct {
+		Items []shuyu.ServiceKey `json:"items"`
+	}
+	e.call(e.token("merchant-b"), "GET", "/api/v1/service-keys", nil, 200, &keys)
+	if len(keys.Items) != 1 || keys.Items[0].CallsToday != 3 {
+		t.Fatalf("keys: %+v", keys)
+	}
+	var usage struct {
+		Items []shuyu.ServiceUsage `json:"items"`
+	}
+	e.call(e.token("merchant-a"), "GET", "/api/v1/service-usage", nil, 200, &usage)
+	if len(usage.Items) != 1 || usage.Items[0].Calls != 3 {
+		t.Fatalf("provider usage: %+v", usage)
+	}
+	secret := key.Secret[strings.LastIndex(key.Secret, "_")+1:]
+	var files []byte
+	paths, _ := filepath.Glob(filepath.Join(e.f.DB.DataDir(), "*"))
+	for _, p := range paths {
+		b, _ := os.ReadFile(p)
+		files = append(files, b...)
+	}
+	for what, hay := range map[string][]byte{"log": []byte(e.logs.String()), "database files": files} {
+		for _, needle := range []string{secret, usccs[1], names[1]} {
+			if bytes.Contains(hay, []byte(needle)) {
+				t.Fatalf("the %s holds %q in clear", what, needle)
+			}
+		}
+	}
+	if len(files) == 0 {
+		t.Fatal("no database files read")
+	}
+	var calls struct {
+		Items []shuyu.ServiceCall `json:"items"`
+	}
+	e.call(e.token("merchant-b"), "GET", "/api/v1/service-calls", nil, 200, &calls)
+	js, _ := json.Marshal(calls)
+	if len(calls.Items) != 3 || bytes.Contains(js, []byte(usccs[0])) {
+		t.Fatalf("calls: %s", js)
+	}
+}

@@ -43,9 +43,10 @@ type Verifier interface {
 // subject and "delivers" codes to an outbox the demo shows on a page (demo
 // only: a real deployment plugs in the identity service).
 type DemoVerifier struct {
-	mu  sync.Mutex
-	box []OutboxMessage
-	Now func() time.Time
+	mu    sync.Mutex
+	box   []OutboxMessage
+	notes []OutboxMessage
+	Now   func() time.Time
 }
 
 // OutboxMessage is one code the demo verifier delivered.
@@ -221,4 +222,27 @@ func (s *Service) VerifyLookup(ctx context.Context, challenge int64, code string
 		return "", err
 	}
 	return token, nil
+}
+
+// Announce puts a demo notice (the demo consumer keys) into the outbox: the
+// demo shows it on its outbox page, never in a log.
+func (v *DemoVerifier) Announce(what, text string) {
+	v.mu.Lock()
+	defer v.mu.Unlock()
+	now := time.Now()
+	if v.Now != nil {
+		now = v.Now()
+	}
+	v.notes = append(v.notes, OutboxMessage{At: now, Purpose: what, Code: text})
+}
+
+// Notes lists the announcements, newest first.
+func (v *DemoVerifier) Notes() []OutboxMessage {
+	v.mu.Lock()
+	defer v.mu.Unlock()
+	out := make([]OutboxMessage, len(v.notes))
+	for i, m := range v.notes {
+		out[len(v.notes)-1-i] = m
+	}
+	return out
 }

@@ -36,3 +36,7 @@ func (noVerifier) Deliver(context.Context, dataservice.Subject, string, string) 
 }
 
 func (s *Server) servicesPages() {}
+
+// DemoVerifier is the demo's outbox verifier (nil outside demo mode): the
+// demo seeding delivers its consent codes and announces its keys there.
+func (s *Server) DemoVerifier() *dataservice.DemoVerifier { return s.outbox }

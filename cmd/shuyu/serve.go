@@ -258,7 +258,8 @@ func (m *Main) Open(ctx context.Context, o *ServeOptions) error {
 
 // seedDemoData loads the synthetic datasets into the domain (about a
 // million rows: tens of seconds), then opens merchant-a's workspace and
-// builds its demo products at each stage of the output check. It
+// builds its demo products at each stage of the output check, and its demo
+// API services, keys (in the demo outbox) and consents. It
 // runs in the background so the platform answers at once; each step skips
 // what a previous start already made.
 func (m *Main) seedDemoData(ctx context.Context, o *ServeOptions) {
@@ -290,6 +291,12 @@ func (m *Main) seedDemoData(ctx context.Context, o *ServeOptions) {
 	if err := demo.Output(ctx, m.DB, m.Vault, o.Data, m.Now); err != nil {
 		if ctx.Err() == nil {
 			m.Log.Error("demo products", "err", err)
+		}
+		return
+	}
+	if err := demo.Services(ctx, m.DB, m.Vault, o.Data, m.Now, m.Server.DemoVerifier()); err != nil {
+		if ctx.Err() == nil {
+			m.Log.Error("demo services", "err", err)
 		}
 		return
 	}

@@ -41,7 +41,7 @@ func eventFilter(q url.Values) (sqlstore.EventFilter, error) {
 		}
 		n, e := strconv.ParseInt(v, 10, 64)
 		if e != nil || n < 0 {
-			err = shuyu.Errorf(shuyu.EINVALID, "参数 %s 须为非负整数", name)
+			err = shuyu.Errorf(shuyu.EINVALID, "参数 %s 须为非负整数 (%s must be a non-negative integer)", name, name)
 		}
 		return n
 	}
@@ -52,7 +52,7 @@ func eventFilter(q url.Values) (sqlstore.EventFilter, error) {
 		}
 		t, e := time.ParseInLocation("2006-01-02", v, shanghai)
 		if e != nil {
-			err = shuyu.Errorf(shuyu.EINVALID, "参数 %s 须为日期 YYYY-MM-DD", name)
+			err = shuyu.Errorf(shuyu.EINVALID, "参数 %s 须为日期 YYYY-MM-DD (%s must be a date YYYY-MM-DD)", name, name)
 		}
 		return t
 	}

@@ -7,6 +7,8 @@ import (
 	"io"
 	"log/slog"
 	"net/http"
+	"strconv"
+	"strings"
 	"unicode/utf8"
 
 	"shuyu"
@@ -39,9 +41,16 @@ func ErrorStatus(err error) int {
 
 type errorBody struct {
 	Error struct {
-		Code    string `json:"code"`
-		Message string `json:"message"`
-		Details any    `json:"details,omitempty"`
+		Code string `json:"code"`
+		// Message is in the request's language (Lang): ?lang=, the
+		// session's language cookie, then Accept-Language; Chinese by
+		// default. MessageZH and MessageEN carry both (MessageEN is the
+		// status's title when the message has no English of its own).
+		Message   string `json:"message"`
+		Lang      string `json:"lang"`
+		MessageZH string `json:"message_zh"`
+		MessageEN string `json:"message_en"`
+		Details   any    `json:"details,omitempty"`
 	} `json:"error"`
 }
 
@@ -56,7 +65,21 @@ func (s *Server) writeError(w http.ResponseWriter, r *http.Request, err error) {
 	status := ErrorStatus(err)
 	var b errorBody
 	b.Error.Code = shuyu.ErrorCode(err)
-	b.Error.Message = shuyu.ErrorMessage(err)
+	msg := shuyu.ErrorMessage(err)
+	b.Error.Lang = apiLang(r)
+	b.Error.MessageZH = uiMessage(langZH, msg)
+	if en := uiMessage(langEN, msg); en != strings.TrimSpace(msg) {
+		b.Error.MessageEN = en
+	} else {
+		// No English gloss: the status's title ("Invalid input"); the
+		// particulars are in message_zh.
+		b.Error.MessageEN = TOr(langEN, "error.title."+strconv.Itoa(status), http.StatusText(status))
+	}
+	b.Error.Message = b.Error.MessageZH
+	if b.Error.Lang == langEN && b.Error.MessageEN != "" {
+		b.Error.Message = b.Error.MessageEN
+	}
+	w.Header().Set("Content-Language", map[string]string{langZH: "zh-CN", langEN: "en"}[b.Error.Lang])
 	b.Error.Details = shuyu.ErrorDetails(err)
 	if status >= 500 {
 		s.log.ErrorContext(r.Context(), "internal error", "method", r.Method, "path", r.URL.Path, "err", err)
@@ -64,6 +87,38 @@ func (s *Server) writeError(w http.ResponseWriter, r *http.Request, err error) {
 		s.log.InfoContext(r.Context(), "request refused", "method", r.Method, "path", r.URL.Path, "code", b.Error.Code)
 	}
 	writeJSON(w, status, b)
+}
+
+// apiLang is an API request's language: ?lang=, the language cookie the
+// pages set, then the first Accept-Language range that names Chinese or
+// English (by quality); Chinese by default.
+func apiLang(r *http.Request) string {
+	switch r.URL.Query().Get("lang") {
+	case langEN:
+		return langEN
+	case langZH:
+		return langZH
+	}
+	if c, err := r.Cookie(langCookie); err == nil && (c.Value == langEN || c.Value == langZH) {
+		return c.Value
+	}
+	best, bestQ := langZH, -1.0
+	for _, part := range strings.Split(r.Header.Get("Accept-Language"), ",") {
+		tag, params, _ := strings.Cut(strings.TrimSpace(part), ";")
+		q := 1.0
+		if v, ok := strings.CutPrefix(strings.TrimSpace(params), "q="); ok {
+			f, err := strconv.ParseFloat(v, 64)
+			if err != nil {
+				continue
+			}
+			q = f
+		}
+		lang := strings.ToLower(strings.SplitN(strings.TrimSpace(tag), "-", 2)[0])
+		if (lang == langEN || lang == langZH) && q > bestQ && q > 0 {
+			best, bestQ = lang, q
+		}
+	}
+	return best
 }
 
 func writeJSON(w http.ResponseWriter, status int, v any) {

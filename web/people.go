@@ -2,6 +2,7 @@ package web
 
 import (
 	"context"
+	"strings"
 
 	"shuyu/sqlstore"
 )
@@ -63,4 +64,32 @@ func (v *view) PersonName(username string) string {
 		return p.Name
 	}
 	return username
+}
+
+// Reason renders a disclosure-engine reason (package sandbox, workspace)
+// in the page's language. The engine writes Chinese for people and a
+// stable code for machines; English pages translate by code
+// (sandbox.reason.<code> in web/i18n/reasons.json), falling back to the
+// message's own English gloss, then to the Chinese.
+func (v *view) Reason(code, message string) string {
+	return reasonText(v.Lang, code, message)
+}
+
+func reasonText(lang, code, message string) string {
+	if lang != langEN {
+		if message == "" {
+			return TOr(lang, "sandbox.reason."+code, code)
+		}
+		return uiMessage(lang, message)
+	}
+	gloss := uiMessage(langEN, message)
+	hasGloss := gloss != strings.TrimSpace(message)
+	// "execution" also carries refusals of other kinds; their gloss says more.
+	if code == "execution" && hasGloss {
+		return gloss
+	}
+	if hasKey("sandbox.reason." + code) {
+		return T(langEN, "sandbox.reason."+code)
+	}
+	return gloss
 }

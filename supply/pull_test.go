@@ -60,7 +60,7 @@ func (s *syncBuffer) String() string { s.mu.Lock(); defer s.mu.Unlock(); return 
 
 var pullNow = time.Date(2026, 3, 2, 2, 0, 0, 0, time.UTC) // 10:00 in Zhongwei
 
-func newPullWorld(t *testing.T, env *sqltest.Env) (*pullWorld, *syncBuffer) {
+func newPullWorld(t testing.TB, env *sqltest.Env) (*pullWorld, *syncBuffer) {
 	t.Helper()
 	ctx := context.Background()
 	env.Clock.Set(pullNow)
@@ -260,7 +260,12 @@ func pgSourceDB(t *testing.T) (string, sqlstore.PullConfig) {
 		}
 		t.Skip("SHUYU_TEST_POSTGRES not set: no PostgreSQL source to pull from")
 	}
-	u := sqltest.FreshPostgres(t)
+	return pgSourceDBFrom(t, sqltest.FreshPostgres(t))
+}
+
+// pgSourceDBFrom is the pull config of the database at URL u.
+func pgSourceDBFrom(t testing.TB, u string) (string, sqlstore.PullConfig) {
+	t.Helper()
 	pu, err := url.Parse(u)
 	if err != nil {
 		t.Fatal(err)

@@ -239,3 +239,7 @@ func pullTemplateFuncs() template.FuncMap {
 		return "muted"
 	}}
 }
+
+// Supply is the server's supply service (the demo registers its pull
+// source through it).
+func (s *Server) Supply() *supply.Service { return s.supply }

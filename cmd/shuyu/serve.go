@@ -276,6 +276,13 @@ func (m *Main) seedDemoData(ctx context.Context, o *ServeOptions) {
 	for _, l := range loads {
 		m.Log.Info("demo dataset", "load", l)
 	}
+	// A scheduled pull of the daily enterprise entry from the demo's own
+	// stand-in of the sharing platform (issue 18).
+	if url, err := demo.SharingPlatform(ctx, m.Now()); err != nil {
+		m.Log.Error("demo sharing platform", "err", err)
+	} else if err := demo.PullSource(ctx, m.DB, m.Server.Supply(), url); err != nil && ctx.Err() == nil {
+		m.Log.Error("demo pull source", "err", err)
+	}
 	if err := demo.Applications(ctx, m.DB); err != nil {
 		if ctx.Err() == nil {
 			m.Log.Error("demo applications", "err", err)

@@ -61,10 +61,15 @@ func (s *syncBuffer) String() string { s.mu.Lock(); defer s.mu.Unlock(); return 
 var pullNow = time.Date(2026, 3, 2, 2, 0, 0, 0, time.UTC) // 10:00 in Zhongwei
 
 func newPullWorld(t testing.TB, env *sqltest.Env) (*pullWorld, *syncBuffer) {
+	return newPullWorldAt(t, env, t.TempDir()+"/domain")
+}
+
+// newPullWorldAt is newPullWorld with the domain in dir.
+func newPullWorldAt(t testing.TB, env *sqltest.Env, dir string) (*pullWorld, *syncBuffer) {
 	t.Helper()
 	ctx := context.Background()
 	env.Clock.Set(pullNow)
-	v, err := vault.Open(t.TempDir()+"/domain", vault.Options{Now: env.Clock.Now, MemoryLimit: "256MB"})
+	v, err := vault.Open(dir, vault.Options{Now: env.Clock.Now, MemoryLimit: "256MB"})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -220,11 +220,21 @@ func TestPull_R10_1_HTTPPagingSignatureAndSecret(t *testing.T) {
 		if got := w.current(t); got.N != 1 || got.Rows != 25 {
 			t.Fatalf("version %+v", got)
 		}
-		// The platform drops two companies: the snapshot notices.
+		// The platform drops two companies: the snapshot notices. A range
+		// rule some companies fail raises a quality issue routed to the
+		// department (R11.1), as for an upload: ids 10 to 25 hold 110.50 and more.
+		max := 110.0
+		if err := w.db.SetFieldRules(ctx, w.dept, w.entry, []sqlstore.FieldRule{{Field: "capital", Max: &max}}, "注册资本上限"); err != nil {
+			t.Fatal(err)
+		}
 		pf.records = pf.records[2:]
 		run = w.pull(t, src.ID)
 		if run.Status != sqlstore.PullRunDone || run.DeletedRows != 2 || run.VersionRows != 23 {
 			t.Fatalf("snapshot with deletes: %+v", run)
+		}
+		issues, err := w.db.Issues(ctx, w.dept, sqlstore.IssueFilter{EntryID: w.entry})
+		if err != nil || len(issues) != 1 || issues[0].Field != "capital" || issues[0].FailedCount != 16 {
+			t.Fatalf("quality issue of the pulled version: %+v %v", issues, err)
 		}
 		// A wrong secret: authentication, version 2 stays current.
 		bad := in

@@ -587,3 +587,45 @@ type YearClose struct {
 	ClosedBy      string    `json:"closed_by"`
 	ClosedAt      time.Time `json:"closed_at"`
 }
+
+// unitLabels are the units' Chinese names.
+var unitLabels = map[string]string{UnitDelivery: "次交付", UnitCall: "次调用", UnitQuery: "次查询", UnitCPUHour: "CPU核时",
+	UnitRows: "万行", UnitMonth: "月", UnitProduct: "件"}
+
+// UnitLabel is the Chinese name of a charging unit.
+func UnitLabel(u string) string {
+	if l, ok := unitLabels[u]; ok {
+		return l
+	}
+	return u
+}
+
+// QuantityText writes a quantity in its priced unit: CPU microseconds as
+// hours, rows as ten-thousands (four decimals at most, exact).
+func QuantityText(unit string, q int64) string {
+	div := UnitDivisor(unit)
+	if div == 1 {
+		return fmt.Sprint(q)
+	}
+	whole, frac := q/div, q%div
+	if frac == 0 {
+		return fmt.Sprint(whole)
+	}
+	// Four decimals, rounded half up; exact enough to read, the amount is computed from q.
+	f := (frac*10000 + div/2) / div
+	if f == 10000 {
+		return fmt.Sprint(whole + 1)
+	}
+	return strings.TrimRight(fmt.Sprintf("%d.%04d", whole, f), "0")
+}
+
+var chargeStatusLabels = map[string]string{ChargeOpen: "待出账", ChargeBilled: "已出账", ChargeDisputed: "异议中",
+	ChargeWaived: "已减免", ChargeFree: "免费"}
+
+// ChargeStatusLabel is the Chinese name of a line's status.
+func ChargeStatusLabel(s string) string {
+	if l, ok := chargeStatusLabels[s]; ok {
+		return l
+	}
+	return s
+}

@@ -338,3 +338,136 @@ func TestMoney_NPRC_2_AllowedRevenueVersioned(t *testing.T) {
 		}
 	})
 }
+
+func TestMoney_NPRC_5_ExcessBecomesNextPeriodDeduction(t *testing.T) {
+	sqltest.Each(t, func(t *testing.T, env *sqltest.Env) {
+		w := newMoneyWorld(t, env)
+		db := env.DB
+		w.computeItem(t, 2000, 1000)
+		if _, err := db.ApproveAllowedRevenue(w.ctx, w.auth, shuyu.AllowedInput{Year: 2026, AllowedCostFen: 2000,
+			ApprovalRef: "卫发改价〔2026〕1号"}); err != nil {
+			t.Fatal(err)
+		}
+		w.query(t, w.a, w.wsA, 3*time.Hour, 0) // 3000 fen
+		w.query(t, w.b, w.wsB, time.Hour, 0)   // 1000 fen
+		if _, err := db.CloseYear(w.ctx, w.op, 2026); shuyu.ErrorCode(err) != shuyu.ECONFLICT {
+			t.Fatalf("close before the year ended: %v", err)
+		}
+		env.Clock.Set(time.Date(2027, 1, 1, 0, 30, 0, 0, time.UTC)) // 08:30 on 1 January, Beijing
+		// The system's tick issues the months and closes the year.
+		if err := db.MoneyTick(w.ctx); err != nil {
+			t.Fatal(err)
+		}
+		y, err := db.YearClosed(w.ctx, w.auth, 2026)
+		if err != nil || y.RevenueFen != 4000 || y.ExcessFen != 2000 {
+			t.Fatalf("close: %+v %v", y, err)
+		}
+		if !inboxHas(t, db, w.auth, "money.year_close", "2026") {
+			t.Fatal("the authority was not told")
+		}
+		acc, err := db.Account(w.ctx, w.auth, 2026)
+		if err != nil || len(acc.Deductions) != 2 || acc.Deductions[0].AmountFen != 1500 || acc.Deductions[1].AmountFen != 500 {
+			t.Fatalf("deductions: %+v %v", acc.Deductions, err)
+		}
+		// January 2027: A uses 1000 fen; 1000 of its 1500 are deducted.
+		w.query(t, w.a, w.wsA, time.Hour, 0)
+		env.Clock.Set(time.Date(2027, 2, 1, 1, 0, 0, 0, time.UTC))
+		if err := db.MoneyTick(w.ctx); err != nil {
+			t.Fatal(err)
+		}
+		w.query(t, w.a, w.wsA, time.Hour, 0)
+		env.Clock.Set(time.Date(2027, 3, 1, 1, 0, 0, 0, time.UTC))
+		if _, err := db.IssueStatements(w.ctx, w.op, "2027-02"); err != nil {
+			t.Fatal(err)
+		}
+		bills, _ := db.Bills(w.ctx, w.a, 0)
+		if len(bills) != 3 {
+			t.Fatalf("A's bills: %d", len(bills))
+		}
+		feb, jan := bills[0], bills[1]
+		if jan.Period != "2027-01" || jan.GrossFen != 1000 || jan.DeductionFen != 1000 || jan.TotalFen != 0 {
+			t.Fatalf("January: %+v", jan)
+		}
+		if feb.Period != "2027-02" || feb.DeductionFen != 500 || feb.TotalFen != 500 {
+			t.Fatalf("February: %+v", feb)
+		}
+		if _, err := db.CloseYear(w.ctx, w.op, 2026); shuyu.ErrorCode(err) != shuyu.ECONFLICT {
+			t.Fatalf("closed twice: %v", err)
+		}
+	})
+}
+
+func TestMoney_R25_1_DistributionSumsExactlyInFen(t *testing.T) {
+	sqltest.Each(t, func(t *testing.T, env *sqltest.Env) {
+		w := newMoneyWorld(t, env)
+		db := env.DB
+		haiyuan := env.Actors["dept-haiyuan-weijian"]
+		e2 := domainInsertEntry(t, db, "ZW-WJ-9002", haiyuan, true, "monthly", []domainField{{name: "town", label: "乡镇", typ: "string"}})
+		ws, err := db.OpenWorkspace(w.ctx, w.op, shuyu.WorkspaceGrant{OrgID: w.a.OrgID, Name: "两部门数据工作区",
+			StartsAt: moneyStart.Add(-time.Hour), EndsAt: moneyStart.AddDate(2, 0, 0),
+			Entries: []shuyu.GrantEntry{{EntryID: w.entry}, {EntryID: e2}}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := db.SetWorkspacePurpose(w.ctx, w.op, ws.ID, shuyu.PurposeIndustry); err != nil {
+			t.Fatal(err)
+		}
+		w.computeItem(t, 2000, 1001)
+		w.query(t, w.a, ws.ID, time.Hour, 0)  // 1001 fen from both departments
+		w.query(t, w.b, w.wsB, time.Hour, 0) // 1001 fen from 公安 only
+		if _, err := db.ApproveAllowedRevenue(w.ctx, w.auth, shuyu.AllowedInput{Year: 2026, AllowedCostFen: 1_000_000,
+			ApprovalRef: "卫发改价〔2026〕1号"}); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := db.ApproveShare(w.ctx, w.auth, shuyu.ShareInput{Year: 2026, CityBP: 3333, DeptBP: 4000}); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := db.ApproveShare(w.ctx, w.op, shuyu.ShareInput{Year: 2026, CityBP: 1}); shuyu.ErrorCode(err) != shuyu.EFORBIDDEN {
+			t.Fatalf("operator approves a share: %v", err)
+		}
+		if _, err := db.ApproveShare(w.ctx, w.auth, shuyu.ShareInput{Year: 2026, CityBP: 6000, DeptBP: 4001}); shuyu.ErrorCode(err) != shuyu.EINVALID {
+			t.Fatalf("shares over 100%%: %v", err)
+		}
+		if _, err := db.ApproveShare(w.ctx, w.auth, shuyu.ShareInput{Year: 2026, CityBP: 3333, DeptBP: 3333}); err != nil {
+			t.Fatal(err)
+		}
+		env.Clock.Set(time.Date(2027, 1, 2, 1, 0, 0, 0, time.UTC))
+		if _, err := db.Distribute(w.ctx, w.op, 2026); shuyu.ErrorCode(err) != shuyu.ECONFLICT {
+			t.Fatalf("distribute before close: %v", err)
+		}
+		if _, err := db.CloseYear(w.ctx, w.op, 2026); err != nil {
+			t.Fatal(err)
+		}
+		x, err := db.Distribute(w.ctx, w.op, 2026)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var sum int64
+		got := map[string]int64{}
+		for _, l := range x.Lines {
+			sum += l.AmountFen
+			got[l.Party+"/"+l.OrgName] = l.AmountFen
+		}
+		if x.BaseFen != 2002 || sum != x.BaseFen {
+			t.Fatalf("base %d, lines sum to %d", x.BaseFen, sum)
+		}
+		// The stated rule by hand: 2002 × (operator 33.34 %, city 33.33 %,
+		// departments 33.33 %) = 667.47, 667.27, 667.27 → 668, 667, 667
+		// (the leftover fen to the largest remainder). Lineage weights: 公安
+		// 501 (half of 1001, the odd fen first) + 1001 = 1502, 卫健 500; the
+		// pool 667 → 500.41, 166.58 → 500, 167.
+		want := map[string]int64{"operator/中卫市数据运营有限公司": 668, "city/中卫市数据局": 667, "dept/中卫市公安局": 500, "dept/海原县卫生健康局": 167}
+		for k, v := range want {
+			if got[k] != v {
+				t.Fatalf("%s: %d, want %d (all: %v)", k, got[k], v, got)
+			}
+		}
+		// Departments see it; merchants do not.
+		if _, err := db.Distribution(w.ctx, haiyuan, 2026); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := db.Distribution(w.ctx, w.a, 2026); shuyu.ErrorCode(err) != shuyu.EFORBIDDEN {
+			t.Fatalf("merchant reads the distribution: %v", err)
+		}
+	})
+}

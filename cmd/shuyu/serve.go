@@ -357,6 +357,12 @@ func (m *Main) background(ctx context.Context) {
 		} else if err == nil {
 			m.Log.Debug("deadline sweep", "report", rep)
 		}
+		// Money (docs/money.md): charge new metering, issue the statements
+		// of an ended month, close an ended year. Safe with several servers:
+		// each step decides inside its write transaction.
+		if err := m.DB.MoneyTick(ctx); err != nil && ctx.Err() == nil {
+			m.Log.Error("money", "err", err)
+		}
 		// Withheld row-level results past their retention leave the domain
 		// (docs/limits.md; workspace/withheld_limits.go).
 		if !m.owner {

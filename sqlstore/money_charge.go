@@ -245,6 +245,10 @@ func (c *chargeCtx) price(u *use) (lines int, fen int64, err error) {
 				return 0, 0, err
 			}
 			status, note := shuyu.ChargeOpen, ""
+			purpose := purpose
+			if u.wsID == 0 {
+				purpose = it.purpose // a service used outside any workspace serves the item's purpose
+			}
 			switch {
 			case shuyu.FreePurpose(it.purpose):
 				status, note, amount = shuyu.ChargeFree, "公益、公共治理服务免费", 0

@@ -16,4 +16,5 @@ func (s *Server) capabilityRoutes() {
 	s.supervisionRoutes()
 	s.authorizationRoutes()
 	s.servicesRoutes()
+	s.moneyRoutes()
 }

@@ -413,7 +413,7 @@ func TestMoney_R25_1_DistributionSumsExactlyInFen(t *testing.T) {
 			t.Fatal(err)
 		}
 		w.computeItem(t, 2000, 1001)
-		w.query(t, w.a, ws.ID, time.Hour, 0)  // 1001 fen from both departments
+		w.query(t, w.a, ws.ID, time.Hour, 0) // 1001 fen from both departments
 		w.query(t, w.b, w.wsB, time.Hour, 0) // 1001 fen from 公安 only
 		if _, err := db.ApproveAllowedRevenue(w.ctx, w.auth, shuyu.AllowedInput{Year: 2026, AllowedCostFen: 1_000_000,
 			ApprovalRef: "卫发改价〔2026〕1号"}); err != nil {

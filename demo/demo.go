@@ -130,5 +130,8 @@ func Seed(ctx context.Context, db *sqlstore.DB, password string) (created bool, 
 	if err := seedPortal(ctx, db); err != nil {
 		return false, err
 	}
-	return true, seedOversight(ctx, db)
+	if err := seedOversight(ctx, db); err != nil {
+		return false, err
+	}
+	return true, seedMoney(ctx, db)
 }

@@ -34,7 +34,9 @@ type moneyHistory struct {
 func (h *moneyHistory) set(t time.Time) { h.at = t.UTC() }
 
 // day is 10:00 Beijing on y-m-d.
-func day(y int, m time.Month, d int) time.Time { return time.Date(y, m, d, 10, 0, 0, 0, shuyu.MoneyZone) }
+func day(y int, m time.Month, d int) time.Time {
+	return time.Date(y, m, d, 10, 0, 0, 0, shuyu.MoneyZone)
+}
 
 // demoPrices are the catalogue of the demo (caps and prices in fen).
 var demoPrices = []struct {

@@ -678,12 +678,19 @@ func decode(ws *Workspace, key []byte, p *plan, l *layout, rows [][]any, mem *me
 			case kCount:
 				b.vals[i] = int64(math.Max(0, math.Round(fig(label, label, parts(i, "c")))))
 			case kCountDistinct:
+				// The per-unit contributions say who has a value, not how
+				// many distinct values there are: the figure's identity
+				// is its units and its exact value, under a label of its
+				// own. Sharing count(*)'s draw would make count(*) −
+				// count(DISTINCT x) exact; a draw per spelling of x would
+				// average away. The memory keeps each argument apart, so it
+				// never answers one distinct count with another's value.
 				cs := parts(i, "c")
 				exact := num(get(r, fmt.Sprintf("d%d", i)))
 				for u := range cs {
 					cs[u].total = exact
 				}
-				v := fig("distinct", label, cs)
+				v := fig("distinct "+s.argKey, "distinct "+strconv.FormatFloat(exact, 'f', -1, 64), cs)
 				b.vals[i] = int64(math.Max(0, math.Round(v)))
 			case kSum:
 				v := fig("sum+", label+"+", parts(i, "p")) - fig("sum-", label+"-", parts(i, "n"))

@@ -485,3 +485,73 @@ func TestTransformedSumsCannotAverage_R28_3(t *testing.T) {
 		"SELECT avg(s.amount + abs(s.amount - 1)) FROM settlements s",
 		"SELECT median(s.amount * 2 + p.income * 3) FROM settlements s JOIN people p ON s.id = p.id")
 }
+
+// Found by attacking the demo (red team, 2026-12-03): a distinct count
+// drew the same noise as the plain count over the same persons, so
+// count(*) − count(DISTINCT gender) came out exact for every group, and
+// every distinct count over one set of persons got the first one's
+// remembered value. Now a distinct count's noise is seeded by its units
+// and its exact value under its own label, and the memory keeps each
+// argument apart.
+func TestDistinctCountsDrawTheirOwnNoise_R28_3(t *testing.T) {
+	t.Parallel()
+	f := newFixture(t)
+	truth := map[string]int{}
+	genders := map[string]map[string]bool{}
+	for _, p := range f.people {
+		truth[p.County]++
+		if genders[p.County] == nil {
+			genders[p.County] = map[string]bool{}
+		}
+		genders[p.County][p.Gender] = true
+	}
+	r := f.run(t, "SELECT county, count(*) - count(DISTINCT gender) AS d, count(DISTINCT id) AS ids, count(DISTINCT gender) AS g FROM people GROUP BY county")
+	if r.Status != Released || len(r.Rows) < 3 {
+		t.Fatalf("not released: %s %v", r.Status, r.Reasons)
+	}
+	exact := 0
+	for _, row := range r.Rows {
+		county, _ := row[0].(string)
+		d, _ := toFloat(row[1])
+		if int(d) == truth[county]-len(genders[county]) {
+			exact++
+		}
+		ids, _ := toFloat(row[2])
+		g, _ := toFloat(row[3])
+		if ids == g {
+			t.Errorf("county %s: count(DISTINCT id) and count(DISTINCT gender) both %v", county, ids)
+		}
+		if g > 5 {
+			t.Errorf("county %s: %v distinct genders (the memory answered with another figure)", county, g)
+		}
+	}
+	if exact == len(r.Rows) {
+		t.Errorf("LEAK: count(*) − count(DISTINCT gender) exact in all %d counties", exact)
+	}
+}
+
+// Found by the red team: an identifier tested inside a CASE in a subquery
+// or row-level column (CASE WHEN substr(phone, 4, 1) IN (…) THEN gender
+// END), then counted outside, read a phone number bit by bit. An
+// identifier reaches a row expression only as itself or masked; per-person
+// select lists follow the row rule with their aggregates as the values, and
+// conditions inside a per-person subquery's aggregates (FILTER) are refused
+// (they would escape low-effect detection); its WHERE is tested.
+func TestIdentifiersNeverTestedInRowExpressions_R28_5(t *testing.T) {
+	t.Parallel()
+	f := newFixture(t)
+	expectStatus(t, f, Rejected,
+		"SELECT count(t.c) FROM (SELECT county, CASE WHEN substr(name, 1, 1) IN ('王', '李') THEN gender END AS c FROM people) t",
+		"SELECT count(DISTINCT t.c) FROM (SELECT county, CASE WHEN substr(id, 18, 1) = 'X' THEN id END AS c FROM people) t",
+		"SELECT CASE WHEN substr(id, 17, 1) IN ('1', '3') THEN gender END AS c FROM people",
+		"SELECT count(t.c) FROM (SELECT county, substr(id, 17, 1) || gender AS c FROM people) t",
+		"SELECT count(t.c) FROM (SELECT id, nullif(greatest(sum(amount) - 1000, 0), 0) AS c FROM settlements GROUP BY id) t",
+		"SELECT count(t.c) FROM (SELECT id, CASE WHEN sum(amount) > 1000 THEN 1 END AS c FROM settlements GROUP BY id) t",
+		"SELECT sum(t.c) FROM (SELECT id, least(sum(amount), 1000) AS c FROM settlements GROUP BY id) t",
+		"SELECT sum(t.c) FROM (SELECT p.id, count(*) FILTER (WHERE p.county = '中宁县') AS c FROM people p JOIN settlements s ON s.id = p.id GROUP BY p.id) t")
+	expectStatus(t, f, Released,
+		"SELECT t.visits, count(*) FROM (SELECT id, count(*) AS visits FROM settlements GROUP BY id) t GROUP BY t.visits",
+		"SELECT t.b, count(*) FROM (SELECT id, floor(sum(amount) / 500) * 500 AS b FROM settlements GROUP BY id) t GROUP BY t.b",
+		"SELECT count(DISTINCT t.h) FROM (SELECT mask_hash(id) AS h, county FROM people) t",
+		"SELECT avg(t.total) FROM (SELECT id, sum(amount) AS total FROM settlements WHERE amount > 200 GROUP BY id) t")
+}

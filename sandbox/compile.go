@@ -53,6 +53,7 @@ type site struct {
 	pop    bool // population variance or deviation
 	sqrt   bool // a standard deviation
 	canon  string
+	argKey string // the argument's canonical form (a distinct count's memory family)
 }
 
 // order is one ORDER BY term over the released rows.
@@ -750,6 +751,9 @@ func (c *checker) site(n node, p *plan) int {
 	s := &site{name: name, canon: key}
 	children := arr(n, "children")
 	arg, _ := firstChild(children)
+	if arg != nil {
+		s.argKey = c.canon(arg)
+	}
 	num := func() node { return try(castDouble(deepCopy(arg))) }
 	switch name {
 	case "count_star":

@@ -58,6 +58,7 @@ type DB struct {
 	calendar *calendarCache // the effective working-day calendar (calendar.go)
 	kek      *agreementKEK  // the agreement key-encryption key (agreement_keys.go)
 	digests  digestKey      // the keyed SM3 of subjects and parameters (services_call.go)
+	portal   *portalCache   // the portal's headline figures (portal_cache.go)
 
 	// Operations (audit_ops.go, servers.go): the checkpoint trigger, and
 	// whether the store was opened read-only (`audit verify`).
@@ -108,7 +109,7 @@ func Open(ctx context.Context, opt Options) (*DB, error) {
 		return nil, fmt.Errorf("sqlstore: open: %w", err)
 	}
 	d := &DB{dataDir: opt.DataDir, Now: opt.Now, rebindMap: map[string]string{}, keys: opt.Keys,
-		catalog: &catalogCache{gen: -1}, calendar: &calendarCache{}, kek: &agreementKEK{},
+		catalog: &catalogCache{gen: -1}, calendar: &calendarCache{}, portal: &portalCache{seq: -1}, kek: &agreementKEK{},
 		readOnly: opt.ReadOnly, cpKick: make(chan struct{}, 1), writers: make(chan struct{}, 1)}
 	if opt.ReadOnly {
 		return openReadOnly(ctx, d, opt)

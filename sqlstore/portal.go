@@ -187,9 +187,9 @@ func (p *PortalStats) MountedShare() int {
 	return p.Mounted * 100 / p.Entries
 }
 
-// PortalStats computes the figures. Months are calendar months in Beijing
-// time, the twelve ending with the clock's current month.
-func (d *DB) PortalStats(ctx context.Context) (*PortalStats, error) {
+// portalStatsFresh computes the figures. Months are calendar months in
+// Beijing time, the twelve ending with the clock's current month.
+func (d *DB) portalStatsFresh(ctx context.Context) (*PortalStats, error) {
 	st := &PortalStats{}
 	err := d.view(ctx, func(tx *Tx) error {
 		counts := []struct {

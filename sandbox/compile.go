@@ -470,8 +470,17 @@ func (c *checker) subquery(root node, alias string) *Table {
 			}
 		}
 		f := s.expr(sn, ectx{})
-		if !s.aggregate && !f.ident && !s.transform(sn) {
+		switch {
+		case f.ident && !s.aggregate && !s.identShape(sn):
+			c.refuse("identifier_transform", "子查询的列 %s："+identShapeReason, name)
+		case !s.aggregate && !s.transform(sn):
 			c.refuse("row_transform", "子查询的列 %s："+transformReason, name)
+		case s.aggregate && !s.transformOverUnits(sn):
+			c.refuse("row_transform", "子查询的列 %s："+transformReason, name)
+		case s.aggregate && hasFilter(sn):
+			// A FILTER here is a condition on rows that no low-effect test
+			// sees; the subquery's WHERE and the outer FILTER are tested.
+			c.refuse("subquery_filter", "按人汇总的子查询中不支持 FILTER；条件请写在子查询的 WHERE 中，或在外层用 FILTER (WHERE …)")
 		}
 		tb.Columns = append(tb.Columns, Column{Name: name, Policy: f.policy()})
 		if g, ok := gkeys[s.canon(sn)]; ok {
@@ -545,7 +554,10 @@ func (c *checker) rowLevel(root node, conds, orders []node, p *plan) {
 	for i, s := range sel {
 		sn, _ := s.(node)
 		name := p.names[i]
-		if !p.flows[i].ident && !c.transform(sn) {
+		switch {
+		case p.flows[i].ident && !c.identShape(sn):
+			c.refuse("identifier_transform", "明细结果的列 %s："+identShapeReason, name)
+		case !p.flows[i].ident && !c.transform(sn):
 			c.refuse("row_transform", "明细结果的列 %s："+transformReason, name)
 		}
 		sel[i] = withAlias(try(sn), name)
@@ -712,6 +724,31 @@ func (c *checker) slot(n node, p *plan, byCanon map[string]int) node {
 		}
 	}
 	return out
+}
+
+// hasFilter reports whether an aggregate call in n has a FILTER clause.
+func hasFilter(n node) bool {
+	if n == nil {
+		return false
+	}
+	if str(n, "class") == "FUNCTION" && n["filter"] != nil && aggregates[strings.ToLower(str(n, "function_name"))] {
+		return true
+	}
+	for _, v := range n {
+		switch x := v.(type) {
+		case node:
+			if hasFilter(x) {
+				return true
+			}
+		case []any:
+			for _, e := range x {
+				if en, ok := e.(node); ok && hasFilter(en) {
+					return true
+				}
+			}
+		}
+	}
+	return false
 }
 
 func slotNode(kind string, i int) node {

@@ -27,23 +27,34 @@ var transformFuncs = map[string]bool{
 }
 
 // transform reports whether n is a row transform.
-func (c *checker) transform(n node) bool {
+func (c *checker) transform(n node) bool { return c.transformOf(n, false) }
+
+// transformOverUnits reports whether n, an expression of a per-person
+// subquery's select list, is a row transform of its aggregates: each
+// person's figure is a row value for the level above, so it may be
+// reshaped but not tested (aggregate arguments are checked apart).
+func (c *checker) transformOverUnits(n node) bool { return c.transformOf(n, true) }
+
+func (c *checker) transformOf(n node, aggLeaves bool) bool {
 	switch str(n, "class") {
 	case "COLUMN_REF", "CONSTANT":
 		return true
 	case "CAST":
-		return c.transform(obj(n, "child"))
+		return c.transformOf(obj(n, "child"), aggLeaves)
 	case "OPERATOR":
 		if str(n, "type") == "OPERATOR_TRY" {
 			ch, _ := firstChild(arr(n, "children"))
-			return c.transform(ch)
+			return c.transformOf(ch, aggLeaves)
 		}
 		return false
 	case "FUNCTION":
 		name := strings.ToLower(str(n, "function_name"))
+		if aggLeaves && aggregates[name] {
+			return true
+		}
 		ch := nodes(arr(n, "children"))
 		for _, x := range ch {
-			if !c.transform(x) {
+			if !c.transformOf(x, aggLeaves) {
 				return false
 			}
 		}
@@ -62,6 +73,37 @@ func (c *checker) transform(n node) bool {
 	}
 	return false
 }
+
+// identShape reports whether n is an identifier as itself or masked
+// (mask_hash, mask_partial, county_of of the bare column): the only forms in
+// which an identifier may become a row value. Any other function of one —
+// substr(phone, 4, 1), a CASE over it — would let a query test its digits.
+func (c *checker) identShape(n node) bool {
+	switch str(n, "class") {
+	case "COLUMN_REF":
+		return true
+	case "CAST":
+		return c.identShape(obj(n, "child"))
+	case "OPERATOR":
+		if str(n, "type") == "OPERATOR_TRY" {
+			ch, _ := firstChild(arr(n, "children"))
+			return c.identShape(ch)
+		}
+	case "FUNCTION":
+		switch strings.ToLower(str(n, "function_name")) {
+		case "shuyu_hmac_sm3", "shuyu_mask_partial", "shuyu_county_of":
+			for _, x := range nodes(arr(n, "children")) {
+				if str(x, "class") != "CONSTANT" && !c.identShape(x) {
+					return false
+				}
+			}
+			return true
+		}
+	}
+	return false
+}
+
+const identShapeReason = "标识符列（身份证号、姓名、电话等）只能原样使用或经脱敏函数（mask_hash 等）使用，不能截取、拼接或做条件判断"
 
 // transformReason is said when a row expression tests values.
 const transformReason = "逐行计算只能改变取值的形式（如取年月、分段、四则运算），不能做条件判断；条件请写在 WHERE、FILTER (WHERE …) 或 HAVING 中"

@@ -32,7 +32,7 @@ func TestMoneyAPI_R14_2_NPRC_3_PricesBillsAndTenancy(t *testing.T) {
 	sqltest.Each(t, func(t *testing.T, env *sqltest.Env) {
 		env.Clock.Set(time.Date(2026, 3, 2, 2, 0, 0, 0, time.UTC))
 		h := harnessOn(t, env)
-		auth, op, a, b := h.token("authority"), h.token("operator-admin"), h.token("merchant-a"), h.token("merchant-b")
+		auth, op, a := h.token("authority"), h.token("operator-admin"), h.token("merchant-a")
 		var it shuyu.PriceItem
 		h.call(auth, "POST", "/api/v1/money/prices", shuyu.PriceItemInput{Service: shuyu.ServiceOther, Name: "数据合规咨询",
 			Class: "专业服务", Unit: shuyu.UnitMonth, Purpose: shuyu.PurposeIndustry, CapFen: 50000, TrialUntil: "2026-12-31"}, 201, &it)
@@ -78,7 +78,7 @@ func TestMoneyAPI_R14_2_NPRC_3_PricesBillsAndTenancy(t *testing.T) {
 		}
 		env.Clock.Set(time.Date(2026, 4, 1, 1, 0, 0, 0, time.UTC))
 		h.tokens = map[string]string{} // the sessions timed out over the month
-		op, a, b = h.token("operator-admin"), h.token("merchant-a"), h.token("merchant-b")
+		op, a, b := h.token("operator-admin"), h.token("merchant-a"), h.token("merchant-b")
 		var rep sqlstore.IssueReport
 		h.call(op, "POST", "/api/v1/money/statements", map[string]string{"period": "2026-03"}, 200, &rep)
 		if rep.Statements != 2 || rep.TotalFen != 135000 {

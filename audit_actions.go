@@ -98,6 +98,10 @@ const (
 	// Supervision (issue 16): secret marks (R2.1).
 	AuditSecretMark AuditAction = "secret_mark.create"
 	AuditSecretLift AuditAction = "secret_mark.lift"
+	// The expert committee (R7.1).
+	AuditExpertRefer    AuditAction = "expert_referral.create"
+	AuditExpertOpinion  AuditAction = "expert_referral.opinion"
+	AuditExpertWithdraw AuditAction = "expert_referral.withdraw"
 
 	// The public portal's notices and cases.
 	AuditPortalPublish  AuditAction = "portal_post.publish"
@@ -305,6 +309,7 @@ var auditActions = []AuditAction{
 	AuditProductCheck, AuditProductRevise, AuditProductReview, AuditProductSecondReview, AuditProductFile,
 	AuditProductRelease, AuditProductDeliver, AuditProductAttribute, AuditProductReport,
 	AuditSecretMark, AuditSecretLift,
+	AuditExpertRefer, AuditExpertOpinion, AuditExpertWithdraw,
 	AuditRegistrationSubmit, AuditRegistrationAttach, AuditRegistrationAccept, AuditRegistrationRequestMaterial,
 	AuditRegistrationSupplement, AuditRegistrationRegister, AuditRegistrationRefuse, AuditRegistrationSuspend,
 	AuditRegistrationResume, AuditRegistrationExit,

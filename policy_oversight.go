@@ -24,3 +24,29 @@ var oversightRules = slices.Concat(
 	},
 	rulesFor([]Role{RoleOperatorAdmin, RoleOperatorReviewer, RoleRegulator}, ActSecretRead, ScopeAny),
 )
+
+// Actions of the expert committee (R7.1).
+const (
+	ActExpertRead     Action = "expert_referral.read"
+	ActExpertList     Action = "expert_referral.list" // open the list; it holds only what expert_referral.read allows
+	ActExpertRefer    Action = "expert_referral.create"   // refer a case with questions
+	ActExpertOpine    Action = "expert_referral.opine"    // a named expert's signed opinion
+	ActExpertWithdraw Action = "expert_referral.withdraw" // the referrer's side withdraws, with a reason
+)
+
+// expertRules: the operator and the authority refer and read every
+// referral; an expert reads and answers only the referrals that name them
+// (ScopeSelf: ExpertReferral.Resource sets OwnerID only for a named
+// expert); a department deciding the case reads its opinions (ScopeParty);
+// regulators read all (R30.1).
+var expertRules = slices.Concat(
+	[]Rule{
+		{RoleExpert, ActExpertRead, ScopeSelf},
+		{RoleExpert, ActExpertOpine, ScopeSelf},
+		{RoleDept, ActExpertRead, ScopeParty},
+	},
+	rulesFor([]Role{RoleOperatorAdmin, RoleOperatorReviewer, RoleAuthority}, ActExpertRefer, ScopeAny),
+	rulesFor([]Role{RoleOperatorAdmin, RoleAuthority}, ActExpertWithdraw, ScopeAny),
+	rulesFor([]Role{RoleOperatorAdmin, RoleOperatorReviewer, RoleAuthority, RoleRegulator}, ActExpertRead, ScopeAny),
+	rulesFor([]Role{RoleOperatorAdmin, RoleOperatorReviewer, RoleAuthority, RoleRegulator, RoleExpert, RoleDept}, ActExpertList, ScopeAny),
+)

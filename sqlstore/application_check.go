@@ -27,6 +27,9 @@ func (d *DB) CheckApplication(ctx context.Context, actor *shuyu.Actor, id int64,
 		if err != nil {
 			return err
 		}
+		if err := tx.expertGate(shuyu.CaseApplication, id); err != nil { // R7.1
+			return err
+		}
 		to, err := shuyu.ApplicationMachine.Next(head.status, event)
 		if err != nil {
 			return err

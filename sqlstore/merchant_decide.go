@@ -130,6 +130,9 @@ func (d *DB) DecideRegistration(ctx context.Context, actor *shuyu.Actor, id int6
 		}
 	}
 	return d.regTransition(ctx, actor, id, event, reason, func(tx *Tx, g *shuyu.Registration, to string) (map[string]any, error) {
+		if err := tx.expertGate(shuyu.CaseRegistration, id); err != nil { // R7.1
+			return nil, err
+		}
 		detail := map[string]any{"rule": "R18.2"}
 		if g.Deadline != nil {
 			detail["overdue"] = g.Deadline.Overdue

@@ -61,6 +61,9 @@ func (d *DB) ReviewProduct(ctx context.Context, actor *shuyu.Actor, id int64, de
 		if builders[actor.UserID] {
 			return shuyu.Errorf(shuyu.EFORBIDDEN, "产品的制作人不能审核自己的产品 (four eyes: a builder cannot review)")
 		}
+		if err := tx.expertGate(shuyu.CaseProduct, id); err != nil { // R7.1
+			return err
+		}
 		p, err := tx.product(id)
 		if err != nil {
 			return err
@@ -179,6 +182,9 @@ func (d *DB) FileProduct(ctx context.Context, actor *shuyu.Actor, id int64, fili
 			WithDetails([]shuyu.FieldError{{Field: "filing_no", Message: "备案号格式有误"}})
 	}
 	err := d.update(ctx, actor, func(tx *Tx) error {
+		if err := tx.expertGate(shuyu.CaseProduct, id); err != nil { // R7.1
+			return err
+		}
 		p, _, err := tx.productStep(id, "file")
 		if err != nil {
 			return err

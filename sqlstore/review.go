@@ -92,6 +92,9 @@ func (d *DB) DecideReview(ctx context.Context, actor *shuyu.Actor, id int64, dec
 			return shuyu.Errorf(shuyu.ECONFLICT, "审核期限（%s）已过，按规定视为同意，不能再作出决定 (deadline passed: deemed approved, R21.3)",
 				reviewFmtDue(r.Deadline.Due))
 		}
+		if err := tx.expertGate(shuyu.CaseApplication, r.ApplicationID); err != nil { // R7.1
+			return err
+		}
 		// R2.1: a state or work secret is never granted, even when it was
 		// marked after the application came in.
 		if dec.Approve {

@@ -130,7 +130,7 @@ func Seed(ctx context.Context, db *sqlstore.DB, password string) (created bool, 
 	if err := seedPortal(ctx, db); err != nil {
 		return false, err
 	}
-	if err := seedOversight(ctx, db); err != nil {
+	if err := seedOversight(ctx, db, password); err != nil {
 		return false, err
 	}
 	return true, seedMoney(ctx, db)

@@ -48,3 +48,45 @@ func TestDemo_R2_1_SecretMarksAtEachStage(t *testing.T) {
 		}
 	})
 }
+
+// TestDemo_R7_1_ExpertReferralsAtEachStage: the demo has an answered
+// referral with a valid signed opinion and an open blocking one that holds
+// a registration's decision.
+func TestDemo_R7_1_ExpertReferralsAtEachStage(t *testing.T) {
+	t.Parallel()
+	sqltest.EachEmpty(t, func(t *testing.T, env *sqltest.Env) {
+		demoSeeded(t, env)
+		ctx := context.Background()
+		expert, err := demoActor(ctx, env.DB, "expert")
+		if err != nil {
+			t.Fatal(err)
+		}
+		rs, err := env.DB.ExpertReferrals(ctx, expert, "", 0)
+		if err != nil || len(rs) != 2 {
+			t.Fatalf("expert's referrals: %d %v", len(rs), err)
+		}
+		var open *shuyu.ExpertReferral
+		answered := 0
+		for _, r := range rs {
+			switch r.Status {
+			case shuyu.ReferralOpen:
+				open = r
+			case shuyu.ReferralAnswered:
+				if len(r.Opinions) == 1 && r.Opinions[0].SignatureOK {
+					answered++
+				}
+			}
+		}
+		if open == nil || !open.Blocking || answered != 1 {
+			t.Fatalf("demo referrals: %+v", rs)
+		}
+		op, err := demoActor(ctx, env.DB, "operator-reviewer")
+		if err != nil {
+			t.Fatal(err)
+		}
+		_, err = env.DB.DecideRegistration(ctx, op, open.CaseID, true, "材料齐全")
+		if shuyu.ErrorCode(err) != shuyu.ECONFLICT {
+			t.Fatalf("deciding the referred registration: %v", err)
+		}
+	})
+}

@@ -5,6 +5,7 @@ import (
 	"math/rand/v2"
 	"net/http"
 	"net/url"
+	"regexp"
 	"strings"
 	"testing"
 	"time"
@@ -175,6 +176,32 @@ func TestReviewAPI_R21_1_MerchantAppliesReviewerDecides(t *testing.T) {
 			t.Fatalf("calendar due %v", due)
 		}
 		h.call(auth, "GET", "/api/v1/calendar/due?from=bad&n=5", nil, 400, nil)
+
+		// The printable agreement says in words who signed and whether
+		// each signature verifies, and notices a text altered afterwards.
+		var agrs struct {
+			Items []shuyu.Agreement `json:"items"`
+		}
+		h.call(h.token("merchant-a"), "GET", "/api/v1/agreements", nil, 200, &agrs)
+		if len(agrs.Items) == 0 {
+			t.Fatal("no agreement after approval")
+		}
+		agr := agrs.Items[0].ID
+		for _, who := range []string{"merchant-a", "operator-admin"} {
+			h.call(h.token(who), "POST", fmt.Sprintf("/api/v1/agreements/%d/sign", agr), map[string]string{"password": sqltest.Password}, 200, nil)
+		}
+		_, page, _ = m.get(fmt.Sprintf("/agreements/%d", agr))
+		text := pageText(page)
+		if strings.Count(text, "签名有效，使用本机构登记的签名密钥") != 2 || !strings.Contains(text, "协议文本自签署以来未被改动") ||
+			!strings.Contains(page, `data-print`) || !regexp.MustCompile(`数据商由 \S+ · \S+ 于 [0-9-]+ [0-9:]+ 签署`).MatchString(text) {
+			t.Fatalf("agreement in words: %.1500s", text)
+		}
+		if _, err := h.db.SQL().Exec(h.db.Rebind(`UPDATE agreements SET text = text || '（私自加入的条款）' WHERE id = ?`), agr); err != nil {
+			t.Fatal(err)
+		}
+		if _, page, _ = m.get(fmt.Sprintf("/agreements/%d", agr)); !strings.Contains(pageText(page), "文本在签署后被改动过") {
+			t.Fatalf("altered text not noticed: %.800s", pageText(page))
+		}
 		_ = workday.Zone
 		_ = http.StatusOK
 	})

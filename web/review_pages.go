@@ -75,6 +75,7 @@ type reviewPageData struct {
 	CanCheck  bool
 	MyReview  *shuyu.Review
 	List      *listView // the list component (ui_list.go)
+	Signed    []agreementSig // the agreement's signatures with their checks (agreement_print.go)
 }
 
 // Label returns the Chinese label of a state, purpose, method or tag.
@@ -276,7 +277,7 @@ func (s *Server) uiAgreement(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	return s.render(w, r, "review/agreement.html", reviewPageData{Form: emptyForm(), Agreement: agr, Verify: v})
+	return s.render(w, r, "review/agreement.html", reviewPageData{Form: emptyForm(), Agreement: agr, Verify: v, Signed: agreementSigs(agr, v)})
 }
 
 func (s *Server) uiAgreementSign(w http.ResponseWriter, r *http.Request) error {

@@ -2,6 +2,7 @@
 // Loaded from /static (CSP forbids inline scripts). Hooks by data attribute:
 //   <form data-confirm="确定停用？">     asks before submitting
 //   <select data-autosubmit>             submits its form on change
+//   <button data-print>                  prints the page
 //   <select data-org-kind-for="roles">   shows only the role checkboxes
 //                                        (name="roles", data-kind) that fit
 //                                        the chosen option's data-kind
@@ -10,6 +11,10 @@
   document.addEventListener("submit", function (e) {
     var msg = e.target.getAttribute && e.target.getAttribute("data-confirm");
     if (msg && !window.confirm(msg)) { e.preventDefault(); }
+  });
+  document.addEventListener("click", function (e) {
+    var b = e.target.closest && e.target.closest("[data-print]");
+    if (b) { e.preventDefault(); window.print(); }
   });
   document.addEventListener("change", function (e) {
     var t = e.target;

@@ -11,7 +11,7 @@ import (
 
 // seedAuthorization records the operator's authorization agreement (R13.1,
 // NIMP.3): 整体授权 over the whole demo catalog for 5 years from the first
-// day of this year, signed by the city data bureau and the operator with
+// day of last year, signed by the city data bureau and the operator with
 // their SM2 keys and filed with the provincial data department.
 func seedAuthorization(ctx context.Context, db *sqlstore.DB, password string) error {
 	authority, err := demoActor(ctx, db, "authority")
@@ -22,7 +22,9 @@ func seedAuthorization(ctx context.Context, db *sqlstore.DB, password string) er
 	if err != nil {
 		return err
 	}
-	year := db.Now().In(cst).Year()
+	// From the first day of last year: the demo's priced history (money.go)
+	// runs from then, and a workspace needs an authorization in force.
+	year := db.Now().In(cst).Year() - 1
 	start := time.Date(year, 1, 1, 0, 0, 0, 0, cst)
 	in := shuyu.AuthorizationInput{OperatorOrgID: operator.OrgID, Title: "中卫市公共数据资源授权运营协议", Mode: shuyu.AuthWhole,
 		TermStart: start.Format(time.DateOnly), TermEnd: start.AddDate(shuyu.MaxAuthorizationYears, 0, -1).Format(time.DateOnly),

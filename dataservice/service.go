@@ -21,6 +21,8 @@ import (
 	"unicode"
 	"unicode/utf8"
 
+	"github.com/emmansun/gmsm/sm3"
+
 	"shuyu"
 	"shuyu/ident"
 	"shuyu/outcheck"
@@ -42,6 +44,7 @@ type Service struct {
 
 	mu       sync.Mutex
 	compiled map[int64]*sandbox.Service // filed templates never change
+	keys     map[[32]byte]int64         // SM3 of keys seen valid → their service (memory only)
 	defs     map[int64]*shuyu.APIService
 }
 
@@ -49,7 +52,7 @@ type Service struct {
 // workspace service (whose engine it shares).
 func New(db *sqlstore.DB, v *vault.Domain, ws *workspace.Service, verifier Verifier, now func() time.Time) *Service {
 	return &Service{DB: db, Vault: v, WS: ws, Engine: ws.Engine, Verifier: verifier, Limits: outcheck.DefaultTemplateLimits,
-		Now: now, compiled: map[int64]*sandbox.Service{}, defs: map[int64]*shuyu.APIService{}}
+		Now: now, compiled: map[int64]*sandbox.Service{}, keys: map[[32]byte]int64{}, defs: map[int64]*shuyu.APIService{}}
 }
 
 // compile checks the template against the workspace's granted tables and
@@ -140,26 +143,31 @@ func (s *Service) Call(ctx context.Context, token string, id int64, params map[s
 	if s.Vault == nil {
 		return nil, shuyu.Errorf(shuyu.EUNAVAILABLE, "数据域未启用 (data domain not available)")
 	}
-	// Compiled outside the call's transaction (which must not open another
-	// on SQLite); the transaction checks the service's state again.
+	// The key is checked before the engine runs, so a caller without a
+	// valid key costs no engine work; the call's transaction checks it again
+	// with everything else.
+	if err := s.keyFor(ctx, token, id); err != nil {
+		return nil, err
+	}
+	// The answer is computed outside the store's write transaction, so
+	// calls run the engine in parallel and hold the store's lock only to
+	// check and record; it leaves only if the transaction — key, limits,
+	// suspension, consent, all checked again — commits with its record.
 	c, err := s.compiled1(ctx, svc)
 	if err != nil {
 		return nil, err
 	}
-	var ans *sandbox.Answer
+	conn, err := s.Vault.Locked(ctx)
+	if err != nil {
+		return nil, err
+	}
+	ans, err := s.Engine.Answer(ctx, conn, c, norm)
+	conn.Close()
+	if err != nil {
+		return nil, err
+	}
 	call, err := s.DB.ServiceCall(ctx, sqlstore.CallRequest{Token: token, ServiceID: id, Subject: norm[svc.Template.Subject], Params: norm},
-		func(*shuyu.APIService) ([]string, bool, error) {
-			conn, err := s.Vault.Locked(ctx)
-			if err != nil {
-				return nil, false, err
-			}
-			defer conn.Close()
-			ans, err = s.Engine.Answer(ctx, conn, c, norm)
-			if err != nil {
-				return nil, false, err
-			}
-			return ans.Names, ans.Hit, nil
-		})
+		func(*shuyu.APIService) ([]string, bool, error) { return ans.Names, ans.Hit, nil })
 	if err != nil {
 		return nil, err
 	}
@@ -286,4 +294,28 @@ func oneTimeCode() (string, error) {
 		return "", err
 	}
 	return fmt.Sprintf("%06d", n.Int64()), nil
+}
+
+// keyFor refuses a token that is not a key of service id. Keys once seen
+// valid are remembered by their SM3 digest (in memory only) so that a call
+// costs no extra store read; a key blocked since is refused by the call's
+// transaction.
+func (s *Service) keyFor(ctx context.Context, token string, id int64) error {
+	d := sm3.Sum([]byte(token))
+	s.mu.Lock()
+	svc, ok := s.keys[d]
+	s.mu.Unlock()
+	if !ok {
+		var err error
+		if svc, err = s.DB.ServiceKeyAuth(ctx, token); err != nil {
+			return err
+		}
+		s.mu.Lock()
+		s.keys[d] = svc
+		s.mu.Unlock()
+	}
+	if svc != id {
+		return shuyu.Errorf(shuyu.EFORBIDDEN, "该密钥不能调用这项服务 (key is for another service)")
+	}
+	return nil
 }

@@ -622,3 +622,23 @@ func (tx *Tx) blockKey(id int64, reason string) error {
 	}
 	return tx.audit(Change{Action: shuyu.AuditServiceKeyBlock, ObjectType: "api_key", ObjectID: id, Reason: reason})
 }
+
+// ServiceKeyAuth checks a key outside any call (the service layer's cheap
+// gate before the engine runs): it answers the key's service, or
+// EUNAUTHORIZED. The call's own transaction checks the key again.
+func (d *DB) ServiceKeyAuth(ctx context.Context, token string) (int64, error) {
+	keyID, secret, ok := parseServiceKey(token)
+	if !ok {
+		return 0, shuyu.Errorf(shuyu.EUNAUTHORIZED, "调用密钥无效 (invalid service key)")
+	}
+	var service int64
+	err := d.view(ctx, func(tx *Tx) error {
+		var salt, hash []byte
+		err := tx.queryRow(`SELECT service_id, salt, hash FROM api_keys WHERE key_id = ?`, keyID).Scan(&service, &salt, &hash)
+		if isNoRows(err) || err == nil && subtle.ConstantTimeCompare(keyHash(salt, secret), hash) != 1 {
+			return shuyu.Errorf(shuyu.EUNAUTHORIZED, "调用密钥无效 (invalid service key)")
+		}
+		return err
+	})
+	return service, err
+}

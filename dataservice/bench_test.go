@@ -1,0 +1,128 @@
+package dataservice
+
+import (
+	"context"
+	"fmt"
+	"slices"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"shuyu"
+	"shuyu/workspace"
+	"shuyu/workspace/wstest"
+)
+
+// The API-service benchmark of docs/performance.md (issue 17): one
+// enterprise verification call end to end — parameter validation, key
+// authentication, rate, quota and per-subject limits, suspension check, the
+// governed answer inside the domain, and the audited, metered record, in
+// one durable SQLite transaction — against the same lookup on the raw
+// DuckDB connection in the same run. Serial p50s and their ratio, then
+// calls/s with GOMAXPROCS callers in parallel.
+//
+//	go test ./dataservice -run '^$' -bench ServiceCall -benchtime 2000x -timeout 30m
+func BenchmarkServiceCall(b *testing.B) {
+	const enterprises = 20_000
+	f := wstest.New(b, "sqlite", 100)
+	f.AddEntry(b, wstest.EnterpriseCode, wstest.EnterpriseTable, "enterprise", "企业登记信息", shuyu.GradeGeneral, enterprises)
+	ws, err := f.DB.OpenWorkspace(ctx, f.Actors["operator-admin"], shuyu.WorkspaceGrant{
+		OrgID: f.Actors["merchant-a"].OrgID, Name: "核验", StartsAt: wstest.Now, EndsAt: wstest.Now.AddDate(1, 0, 0),
+		Entries: []shuyu.GrantEntry{{EntryCode: wstest.EnterpriseCode}}})
+	if err != nil {
+		b.Fatal(err)
+	}
+	ver := &DemoVerifier{}
+	svc := New(f.DB, f.Vault, workspace.New(f.DB, f.Vault, "", f.Clock.Now), ver, f.Clock.Now)
+	in := enterpriseService(ws.ID)
+	in.QuotaDay, in.RateMinute, in.SubjectDay = 10_000_000, 1_000_000, 10
+	s, err := svc.Define(ctx, f.Actors["merchant-a"], in)
+	if err != nil {
+		b.Fatal(err)
+	}
+	if _, err := svc.Request(ctx, f.Actors["merchant-a"], s.ID); err != nil {
+		b.Fatal(err)
+	}
+	if _, err := f.DB.FileService(ctx, f.Actors["authority"], s.ID, ""); err != nil {
+		b.Fatal(err)
+	}
+	var keys []string
+	for range 8 {
+		k, err := f.DB.IssueServiceKey(ctx, f.Actors["merchant-b"], s.ID, "")
+		if err != nil {
+			b.Fatal(err)
+		}
+		keys = append(keys, k.Secret)
+	}
+	rows := f.Raw[wstest.EnterpriseTable][1:]
+	conn, err := f.Vault.Locked(ctx)
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer conn.Close()
+	var view string
+	for _, g := range ws.Grants {
+		view = g.VaultName
+	}
+	rawSQL := fmt.Sprintf(`SELECT EXISTS (SELECT 1 FROM %q WHERE uscc = ? AND name = ?), (SELECT max(status) FROM %q WHERE uscc = ?)`, view, view)
+	next := atomic.Int64{}
+	call := func(k string) time.Duration {
+		i := int(next.Add(1)) % len(rows)
+		t0 := time.Now()
+		if _, err := svc.Call(context.Background(), k, s.ID, map[string]string{"uscc": rows[i][0], "name": rows[i][1]}); err != nil {
+			b.Fatal(err)
+		}
+		return time.Since(t0)
+	}
+	raw := func() time.Duration {
+		i := int(next.Add(1)) % len(rows)
+		t0 := time.Now()
+		var m bool
+		var st string
+		if err := conn.QueryRowContext(ctx, rawSQL, rows[i][0], rows[i][1], rows[i][0]).Scan(&m, &st); err != nil {
+			b.Fatal(err)
+		}
+		return time.Since(t0)
+	}
+	call(keys[0]) // compile and cache the template
+	var gov, base []time.Duration
+	b.ResetTimer()
+	for n := 0; n < b.N; n++ {
+		base = append(base, raw())
+		gov = append(gov, call(keys[n%len(keys)]))
+	}
+	b.StopTimer()
+	p50 := func(d []time.Duration) float64 {
+		slices.Sort(d)
+		return float64(d[len(d)/2].Microseconds()) / 1000
+	}
+	g, r := p50(gov), p50(base)
+	b.ReportMetric(g, "call-p50-ms")
+	b.ReportMetric(r, "raw-p50-ms")
+	b.ReportMetric(g/r, "ratio")
+	// Throughput: one caller per key, the calls shared out, for two seconds.
+	var done atomic.Int64
+	var wg sync.WaitGroup
+	stop := time.Now().Add(2 * time.Second)
+	for _, k := range keys {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for time.Now().Before(stop) {
+				call(k)
+				done.Add(1)
+			}
+		}()
+	}
+	wg.Wait()
+	b.ReportMetric(float64(done.Load())/2, "calls/s")
+	start := time.Now()
+	stopRaw := start.Add(2 * time.Second)
+	var rawDone int64
+	for time.Now().Before(stopRaw) {
+		raw()
+		rawDone++
+	}
+	b.ReportMetric(float64(rawDone)/time.Since(start).Seconds(), "raw-serial-lookups/s")
+}

@@ -35,8 +35,9 @@ type Subject struct {
 type Verifier interface {
 	// Check answers nil when the subject's data belong together.
 	Check(ctx context.Context, s Subject) error
-	// Deliver sends the code to the subject's mobile on record.
-	Deliver(ctx context.Context, s Subject, code, purpose string) error
+	// Deliver sends the code to the subject's mobile on record; ref is the
+	// grant to confirm (0 for a lookup).
+	Deliver(ctx context.Context, s Subject, code, purpose string, ref int64) error
 }
 
 // DemoVerifier is the demo's identity service: it accepts every well-formed
@@ -55,20 +56,21 @@ type OutboxMessage struct {
 	Mobile  string    `json:"mobile"` // masked
 	Purpose string    `json:"purpose"`
 	Code    string    `json:"code"`
+	Ref     int64     `json:"ref,omitempty"` // the grant to confirm
 }
 
 // Check accepts any subject (the demo has no identity service).
 func (v *DemoVerifier) Check(context.Context, Subject) error { return nil }
 
 // Deliver appends the code to the outbox (the last 50 are kept).
-func (v *DemoVerifier) Deliver(_ context.Context, s Subject, code, purpose string) error {
+func (v *DemoVerifier) Deliver(_ context.Context, s Subject, code, purpose string, ref int64) error {
 	v.mu.Lock()
 	defer v.mu.Unlock()
 	now := time.Now()
 	if v.Now != nil {
 		now = v.Now()
 	}
-	v.box = append(v.box, OutboxMessage{At: now, Mobile: MaskMobile(s.Mobile), Purpose: purpose, Code: code})
+	v.box = append(v.box, OutboxMessage{At: now, Mobile: MaskMobile(s.Mobile), Purpose: purpose, Code: code, Ref: ref})
 	if len(v.box) > 50 {
 		v.box = v.box[len(v.box)-50:]
 	}
@@ -184,7 +186,7 @@ func (s *Service) RequestConsent(ctx context.Context, actor *shuyu.Actor, in Con
 	if err != nil {
 		return nil, err
 	}
-	if err := s.Verifier.Deliver(ctx, sub, code, "confirm"); err != nil {
+	if err := s.Verifier.Deliver(ctx, sub, code, "confirm", c.ID); err != nil {
 		return nil, err
 	}
 	return c, nil
@@ -208,7 +210,7 @@ func (s *Service) StartLookup(ctx context.Context, in Subject) (int64, error) {
 	if err != nil {
 		return 0, err
 	}
-	return id, s.Verifier.Deliver(ctx, sub, code, "lookup")
+	return id, s.Verifier.Deliver(ctx, sub, code, "lookup", 0)
 }
 
 // VerifyLookup checks the code and returns a subject session token.

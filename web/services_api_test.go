@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"log/slog"
 	"net/http/httptest"
+	"net/url"
 	"os"
 	"path/filepath"
 	"strings"
@@ -23,6 +24,7 @@ type servicesEnv struct {
 	f    *wstest.Fixture
 	logs *domainLogBuf
 	ws   int64
+	ver  *dataservice.DemoVerifier
 }
 
 func newServicesEnv(t *testing.T) *servicesEnv {
@@ -36,12 +38,13 @@ func newServicesEnv(t *testing.T) *servicesEnv {
 		t.Fatal(err)
 	}
 	logs := &domainLogBuf{}
-	s := New(Config{DB: f.DB, Vault: f.Vault, Data: f.Dir, Now: f.Clock.Now, Verifier: &dataservice.DemoVerifier{},
+	ver := &dataservice.DemoVerifier{}
+	s := New(Config{DB: f.DB, Vault: f.Vault, Data: f.Dir, Now: f.Clock.Now, Verifier: ver,
 		Log: slog.New(slog.NewTextHandler(logs, &slog.HandlerOptions{Level: slog.LevelDebug}))})
 	srv := httptest.NewServer(conformingAnswers(t, s))
 	t.Cleanup(srv.Close)
 	h := &harness{t: t, db: f.DB, clock: f.Clock, srv: srv, actors: f.Actors, tokens: map[string]string{}}
-	return &servicesEnv{harness: h, f: f, logs: logs, ws: ws.ID}
+	return &servicesEnv{harness: h, f: f, logs: logs, ws: ws.ID, ver: ver}
 }
 
 func (e *servicesEnv) column(col string) []string {
@@ -158,5 +161,73 @@ func TestServicesAPI_R28_4_DefineFileCallQuotaNoSecretsInLogs(t *testing.T) {
 	js, _ := json.Marshal(calls)
 	if len(calls.Items) != 3 || bytes.Contains(js, []byte(usccs[0])) {
 		t.Fatalf("calls: %s", js)
+	}
+}
+
+// The pages: the market lists the filed service, the consumer's work page
+// its key and usage, the operator's monitor page opens; a company proves
+// itself with a code on the public consent page and sees every call made
+// about it.
+func TestServicesPages_R28_4_R28_5_MarketWorkAndSubjectSeesUses(t *testing.T) {
+	if testing.Short() {
+		t.Skip("-short: builds a domain and a server")
+	}
+	e := newServicesEnv(t)
+	in := map[string]any{"workspace_id": e.ws, "name": "企业信息核验", "description": "核验企业名称与信用代码是否一致",
+		"scenario": "供应链准入", "template": map[string]any{"subject": "uscc",
+			"params":  []map[string]string{{"name": "uscc", "kind": "uscc"}, {"name": "name", "kind": "org_name"}},
+			"outputs": []map[string]any{{"name": "name_match", "kind": "match", "table": wstest.EnterpriseTable, "column": "name", "param": "name"}}}}
+	var svc shuyu.APIService
+	e.call(e.token("merchant-a"), "POST", "/api/v1/services", in, 201, &svc)
+	merchantA := uiAs(t, e.harness, "merchant-a")
+	if st, _ := merchantA.follow(fmt.Sprintf("/services/%d/request", svc.ID), url.Values{}); st != 200 {
+		t.Fatalf("request check page: %d", st)
+	}
+	if st, _ := uiAs(t, e.harness, "authority").follow(fmt.Sprintf("/services/%d/filing", svc.ID), url.Values{}); st != 200 {
+		t.Fatalf("filing page: %d", st)
+	}
+	anon := newUIClient(t, e.harness)
+	if st, body, _ := anon.get("/services"); st != 200 || !strings.Contains(body, "企业信息核验") {
+		t.Fatalf("market: %d %s", st, e.logs.String())
+	}
+	bank := uiAs(t, e.harness, "merchant-b")
+	st, body, _ := bank.post(fmt.Sprintf("/services/%d/keys", svc.ID), url.Values{"label": {"准入"}})
+	i := strings.Index(body, `id="key-secret">`)
+	if st != 200 || i < 0 {
+		t.Fatalf("key page: %d", st)
+	}
+	key := body[i+len(`id="key-secret">`):]
+	key = key[:strings.Index(key, "<")]
+	usccs, names := e.column("uscc"), e.column("name")
+	for range 2 {
+		e.call(key, "POST", fmt.Sprintf("/api/v1/services/%d/call", svc.ID), map[string]any{"params": map[string]string{"uscc": usccs[0], "name": names[0]}}, 200, nil)
+	}
+	if st, body, _ := bank.get("/services/work"); st != 200 || !strings.Contains(body, "准入") && !strings.Contains(body, key[3:19]) {
+		t.Fatalf("work page: %d", st)
+	}
+	if st, _, _ := uiAs(t, e.harness, "operator-admin").get("/services/flags"); st != 200 {
+		t.Fatalf("flags page: %d", st)
+	}
+	// The company behind usccs[0] looks itself up.
+	subject := newUIClient(t, e.harness)
+	st, body, _ = subject.post("/consent/lookup", url.Values{"subject_kind": {"company"}, "subject_id": {usccs[0]}, "name": {"王建国"}, "mobile": {"13995512345"}})
+	if st != 200 || !strings.Contains(body, `name="challenge"`) {
+		t.Fatalf("lookup: %d %s", st, pageText(body))
+	}
+	ch := body[strings.Index(body, `name="challenge" value="`)+len(`name="challenge" value="`):]
+	ch = ch[:strings.Index(ch, `"`)]
+	if st, body, _ := subject.post("/consent/verify", url.Values{"challenge": {ch}, "code": {"000000"}}); st != 400 || !strings.Contains(body, "验证码错误") {
+		t.Fatalf("wrong code: %d", st)
+	}
+	st, body = subject.follow("/consent/verify", url.Values{"challenge": {ch}, "code": {e.ver.Last("lookup")}})
+	if st != 200 || strings.Count(body, "已应答") != 2 || !strings.Contains(body, "乙信息技术有限公司") {
+		t.Fatalf("the subject's page: %d %s", st, pageText(body))
+	}
+	// Another visitor without the code sees only the form.
+	if _, body, _ := anon.get("/consent"); strings.Contains(body, "已应答") {
+		t.Fatal("the uses are shown without the code")
+	}
+	if st, body, _ := anon.get("/demo/outbox"); st != 200 || !strings.Contains(body, e.ver.Last("lookup")) {
+		t.Fatalf("demo outbox: %d", st)
 	}
 }

@@ -107,7 +107,7 @@ func (tx *Tx) workspace(id int64) (*shuyu.Workspace, error) {
 	case len(w.Grants) > 0 && suspended == len(w.Grants):
 		w.Status, w.StatusReason = shuyu.WorkspaceFrozen, "授权数据的供给已被主管部门暂停 (R27.3 supply suspended)"
 	case !tx.now.Before(w.EndsAt):
-		w.Status, w.StatusReason = shuyu.WorkspaceExpired, "协议约定的使用期限已届满 (R34.1 term ended)"
+		w.Status, w.StatusReason = shuyu.WorkspaceExpired, "协议约定的使用期限已届满" // R34.1; shown on pages as is
 	case tx.now.Before(w.StartsAt):
 		// R14.1: the workspace serves the agreement's term, not before it.
 		w.Status, w.StatusReason = shuyu.WorkspaceNotStarted, fmt.Sprintf("使用期限自 %s 开始，届时方可查询",

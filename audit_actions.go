@@ -68,6 +68,21 @@ const (
 	AuditAuthorizationSignOperator  AuditAction = "authorization.sign_operator"
 	AuditAuthorizationFile          AuditAction = "authorization.file"
 
+	// Registration of resources and products (NREG.1-8).
+	AuditRegistrySubmit          AuditAction = "registry.submit"
+	AuditRegistryAccept          AuditAction = "registry.accept"
+	AuditRegistryRequestMaterial AuditAction = "registry.request_material"
+	AuditRegistrySupplement      AuditAction = "registry.supplement"
+	AuditRegistryRefuse          AuditAction = "registry.refuse"
+	AuditRegistryNotice          AuditAction = "registry.notice"
+	AuditRegistryObject          AuditAction = "registry.object"
+	AuditRegistryObjectionDecide AuditAction = "registry.objection_decide"
+	AuditRegistryRegister        AuditAction = "registry.register"
+	AuditRegistryCancel          AuditAction = "registry.cancel"
+	AuditRegistryLapse           AuditAction = "registry.lapse"
+	AuditRegistryRemind          AuditAction = "registry.remind"
+	AuditRegistryImport          AuditAction = "registry.import"
+
 	// Working-day calendar additions by the authority.
 	AuditCalendarAdd    AuditAction = "calendar.add"
 	AuditCalendarRemove AuditAction = "calendar.remove"
@@ -285,6 +300,9 @@ var auditActions = []AuditAction{
 	AuditAuthOTPRequested, AuditAuthLogout, AuditAuthSessionExpired,
 	AuditAuthorizationTerm, AuditAuthorizationDraft, AuditAuthorizationSignAuthority, AuditAuthorizationSignOperator,
 	AuditAuthorizationFile,
+	AuditRegistrySubmit, AuditRegistryAccept, AuditRegistryRequestMaterial, AuditRegistrySupplement, AuditRegistryRefuse,
+	AuditRegistryNotice, AuditRegistryObject, AuditRegistryObjectionDecide, AuditRegistryRegister, AuditRegistryCancel,
+	AuditRegistryLapse, AuditRegistryRemind, AuditRegistryImport,
 	AuditCalendarAdd, AuditCalendarRemove,
 	AuditCatalogCreate, AuditCatalogUpdate, AuditCatalogImport, AuditCatalogMount, AuditCatalogRevise,
 	AuditCatalogSubmit, AuditCatalogApproveCounty, AuditCatalogReturnCounty, AuditCatalogApproveCity,

@@ -226,11 +226,14 @@ const (
 	ActAuthorizationRead  Action = "authorization.read"  // read the agreements
 )
 
-// authorizationRules: the authority drafts, signs, files and ends; the
-// operator's administrator signs for the operator; the operator, the
-// regulators and the expert committee read. Merchants and departments see
-// only what is disclosed publicly.
-var authorizationRules = []Rule{
+// authorizationRules joins the rows of issue 15's capabilities (the
+// agreement, registration, disclosure) into Policy.
+var authorizationRules = slices.Concat(authzRules, registryRules)
+
+// authzRules: the authority drafts, signs, files and ends; the operator's
+// administrator signs for the operator; the operator and the regulators
+// read. Merchants and departments see only what is disclosed publicly.
+var authzRules = []Rule{
 	{RoleAuthority, ActAuthorizationDraft, ScopeAny},
 	{RoleAuthority, ActAuthorizationSign, ScopeAny},
 	{RoleOperatorAdmin, ActAuthorizationSign, ScopeParty},

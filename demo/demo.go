@@ -100,11 +100,15 @@ func Seed(ctx context.Context, db *sqlstore.DB, password string) (created bool, 
 		return false, err
 	}
 	r := rand.New(rand.NewPCG(640500, 2026)) // fixed: the demo is the same every time
+	organs := rand.New(rand.NewPCG(640500, 11))
 	ids := map[string]int64{}
 	for _, o := range Orgs {
 		org := &shuyu.Org{Kind: o.Kind, Name: o.Name, NameEN: o.NameEN, Region: o.Region}
 		if o.Kind == shuyu.OrgMerchant || o.Kind == shuyu.OrgServiceProvider || o.Kind == shuyu.OrgOperator {
 			org.Code = ident.GenUSCC(r, o.Region)
+		}
+		if o.Kind == shuyu.OrgSourceDept || o.Kind == shuyu.OrgAuthority || o.Kind == shuyu.OrgCountyAuthority {
+			org.Code = ident.GenOrganUSCC(organs, o.Region) // the subject of its registrations (NREG.5)
 		}
 		if err := db.CreateOrg(ctx, shuyu.System, org); err != nil {
 			return false, fmt.Errorf("demo: org %s: %w", o.Name, err)

@@ -39,7 +39,13 @@ func GenCitizenID(r *rand.Rand, region string, birth time.Time, male bool) strin
 // regulation: "9" (工商/市场监管) + "1" (企业) + regionCode + a 9-character
 // organization code with its own GB 11714 check character + the GB 32100
 // check character.
-func GenUSCC(r *rand.Rand, regionCode string) string {
+func GenUSCC(r *rand.Rand, regionCode string) string { return genUSCC(r, "91", regionCode) }
+
+// GenOrganUSCC generates a valid 统一社会信用代码 of a government organ
+// (registration authority 1, kind 1: 机关) in the region.
+func GenOrganUSCC(r *rand.Rand, regionCode string) string { return genUSCC(r, "11", regionCode) }
+
+func genUSCC(r *rand.Rand, kind, regionCode string) string {
 	if !ValidRegionCode(regionCode) {
 		panic(fmt.Sprintf("ident.GenUSCC: invalid region code %q", regionCode))
 	}
@@ -49,7 +55,7 @@ func GenUSCC(r *rand.Rand, regionCode string) string {
 	}
 	// The org check character is a digit or 'X', both in the USCC set.
 	oc, _ := orgCheck(string(body[:]))
-	first17 := "91" + regionCode + string(body[:]) + string(oc)
+	first17 := kind + regionCode + string(body[:]) + string(oc)
 	c, _ := usccCheck(first17)
 	return first17 + string(c)
 }

@@ -77,3 +77,15 @@ func TestGenMobileAndCard_R6_1_Validate(t *testing.T) {
 		}
 	}
 }
+
+// TestGenOrganUSCC_NREG_7_Validates: codes of government organs (the
+// subjects of resource registrations) start with 11 and validate.
+func TestGenOrganUSCC_NREG_7_Validates(t *testing.T) {
+	r := rand.New(rand.NewPCG(5, 6))
+	for i := 0; i < 500; i++ {
+		code := GenOrganUSCC(r, "640522")
+		if !ValidUSCC(code) || !strings.HasPrefix(code, "11640522") {
+			t.Fatalf("GenOrganUSCC = %q", code)
+		}
+	}
+}

@@ -14,6 +14,7 @@ type SweepReport struct {
 	Deemed       int           `json:"deemed"`        // reviews deemed approved (R21.3)
 	Approved     int           `json:"approved"`      // applications approved as a result
 	Expired      int           `json:"expired"`       // agreements that reached the end of their term (R34.1)
+	Registry     RegistrySweep `json:"registry"`      // registrations coded, reminded, lapsed (NREG.7, NREG.8)
 	PullsOverdue int           `json:"pulls_overdue"` // scheduled pulls that did not run in their window (R10.2)
 	Transactions int           `json:"transactions"`  // write transactions committed
 	Took         time.Duration `json:"took_duration"` // wall time
@@ -79,6 +80,14 @@ func (d *DB) Sweep(ctx context.Context) (SweepReport, error) {
 	rep.PullsOverdue = n
 	if err != nil {
 		return rep, err
+	}
+	reg, err := d.sweepRegistry(ctx)
+	if err != nil {
+		return rep, err
+	}
+	rep.Registry = reg
+	if reg != (RegistrySweep{}) {
+		rep.Transactions++
 	}
 	rep.Took = time.Since(start)
 	return rep, nil

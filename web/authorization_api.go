@@ -32,6 +32,8 @@ func (s *Server) authorizationRoutes() {
 	}))
 	s.authorizationPages()
 	s.auditLink("authorization", "/authorizations/%s", shuyu.ActAuthorizationRead)
+	s.registryRoutes()
+	s.auditLink("registry", "/registry/%s", shuyu.ActRegistryRead)
 }
 
 // authorizationSign: the signer re-enters the password.

@@ -174,12 +174,16 @@ func (s *Server) authorizationForm(r *http.Request) (int64, *uiForm, error) {
 // authorizationTemplateFuncs: the tone of an authorization's status badge
 // and the Chinese name of a mode.
 func authorizationTemplateFuncs() template.FuncMap {
-	return template.FuncMap{
+	m := registryTemplateFuncs()
+	for k, f := range (template.FuncMap{
 		"authzTone": func(status string) string {
 			return map[string]string{shuyu.AuthzDraft: "muted", shuyu.AuthzSigned: "warn", shuyu.AuthzEffective: "ok",
 				shuyu.AuthzEnded: "danger"}[status]
 		},
 		"authzModeKey":   func(m shuyu.AuthMode) string { return "authz.mode." + string(m) },
 		"authzStatusKey": func(s string) string { return "authz.status." + s },
+	}) {
+		m[k] = f
 	}
+	return m
 }

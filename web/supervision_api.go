@@ -95,7 +95,6 @@ func supervisionPeriod(q url.Values, now time.Time) (from, to time.Time, err err
 	return in.Period(workday.Zone)
 }
 
-
 // Bodies of the scenario and evaluation commands.
 type (
 	scenarioStatusIn struct {

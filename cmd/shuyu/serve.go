@@ -319,6 +319,12 @@ func (m *Main) seedDemoData(ctx context.Context, o *ServeOptions) {
 		}
 		return
 	}
+	if err := demo.Records(ctx, m.DB); err != nil {
+		if ctx.Err() == nil {
+			m.Log.Error("demo registrations and disclosures", "err", err)
+		}
+		return
+	}
 	m.Log.Info("演示数据已就绪 demo data ready", "seconds", time.Since(start).Seconds())
 }
 

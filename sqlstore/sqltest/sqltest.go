@@ -371,9 +371,10 @@ func Seed(t testing.TB, db *sqlstore.DB) map[string]*shuyu.Actor {
 		{Kind: shuyu.OrgAuthority, Name: "中卫市数据局", Region: shuyu.RegionZhongwei},
 		{Kind: shuyu.OrgCountyAuthority, Name: "沙坡头区数据局", Region: shuyu.RegionShapotou},
 		{Kind: shuyu.OrgCountyAuthority, Name: "海原县数据局", Region: shuyu.RegionHaiyuan},
-		{Kind: shuyu.OrgSourceDept, Name: "中卫市公安局", Region: shuyu.RegionZhongwei},
-		{Kind: shuyu.OrgSourceDept, Name: "海原县卫生健康局", Region: shuyu.RegionHaiyuan},
-		{Kind: shuyu.OrgOperator, Name: "中卫市数据运营有限公司", Region: shuyu.RegionZhongwei},
+		// USCCs: the subjects of registrations (NREG.5) need one.
+		{Kind: shuyu.OrgSourceDept, Name: "中卫市公安局", Region: shuyu.RegionZhongwei, Code: "11640500PKQQ71FD99"},
+		{Kind: shuyu.OrgSourceDept, Name: "海原县卫生健康局", Region: shuyu.RegionHaiyuan, Code: "1164052245LDX3CQ52"},
+		{Kind: shuyu.OrgOperator, Name: "中卫市数据运营有限公司", Region: shuyu.RegionZhongwei, Code: "91640500UWEJWQG058"},
 		{Kind: shuyu.OrgMerchant, Name: "甲数据科技有限公司", Region: shuyu.RegionShapotou},
 		{Kind: shuyu.OrgMerchant, Name: "乙信息技术有限公司", Region: shuyu.RegionZhongning},
 		{Kind: shuyu.OrgExpertCommittee, Name: "中卫市公共数据专家委员会", Region: shuyu.RegionZhongwei},

@@ -422,8 +422,8 @@ func Seed(t testing.TB, db *sqlstore.DB) map[string]*shuyu.Actor {
 
 // The seeded operator authorization's term: 5 years around Start.
 const (
-	AuthorizationStart = "2026-01-01"
-	AuthorizationEnd   = "2030-12-31"
+	AuthorizationStart = "2025-01-01"
+	AuthorizationEnd   = "2029-12-31"
 )
 
 // AuthorizeOperator drafts, signs (authority, then operator) and files an

@@ -28,7 +28,7 @@ var oversightRules = slices.Concat(
 // Actions of the expert committee (R7.1).
 const (
 	ActExpertRead     Action = "expert_referral.read"
-	ActExpertList     Action = "expert_referral.list" // open the list; it holds only what expert_referral.read allows
+	ActExpertList     Action = "expert_referral.list"     // open the list; it holds only what expert_referral.read allows
 	ActExpertRefer    Action = "expert_referral.create"   // refer a case with questions
 	ActExpertOpine    Action = "expert_referral.opine"    // a named expert's signed opinion
 	ActExpertWithdraw Action = "expert_referral.withdraw" // the referrer's side withdraws, with a reason

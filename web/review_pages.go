@@ -74,7 +74,7 @@ type reviewPageData struct {
 	Verify    *sqlstore.Verification
 	CanCheck  bool
 	MyReview  *shuyu.Review
-	List      *listView // the list component (ui_list.go)
+	List      *listView      // the list component (ui_list.go)
 	Signed    []agreementSig // the agreement's signatures with their checks (agreement_print.go)
 }
 

@@ -11,7 +11,6 @@ import (
 	"shuyu/sqlstore/sqltest"
 )
 
-
 // registryInput is a complete first registration of a resource.
 func registryInput(entry int64) shuyu.RegistryInput {
 	return shuyu.RegistryInput{Kind: shuyu.RgyResource, Type: shuyu.RgyFirst, EntryID: entry, Name: "人口基础信息",

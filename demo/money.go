@@ -252,10 +252,15 @@ func Money(ctx context.Context, db *sqlstore.DB) error {
 	if err != nil || len(all) == 0 {
 		return fmt.Errorf("demo: money: merchant-a has no workspace (%v)", err)
 	}
-	ws := all[0]
-	if ws.AgreementID == 0 {
-		if err := db.SetWorkspacePurpose(ctx, act["operator-admin"], ws.ID, shuyu.PurposeIndustry); err != nil {
-			return fmt.Errorf("demo: money: %w", err)
+	// Every workspace the demo opened by hand (the analysis workspace, the
+	// services' workspace) serves industry use; one opened by an agreement
+	// takes its application's purpose. A product in a workspace without a
+	// purpose cannot be priced.
+	for _, ws := range all {
+		if ws.AgreementID == 0 {
+			if err := db.SetWorkspacePurpose(ctx, act["operator-admin"], ws.ID, shuyu.PurposeIndustry); err != nil {
+				return fmt.Errorf("demo: money: %w", err)
+			}
 		}
 	}
 	products, err := db.Products(ctx, act["merchant-a"], shuyu.ProductReleased)

@@ -35,6 +35,10 @@ func TestAtRest_R4_2_DemoDataDirHoldsNoCitizenID(t *testing.T) {
 	cancel()
 	<-done
 	m.Close()
+	// Every demo step ran (`serve --demo` shows each capability).
+	if err := m.DemoErr(); err != nil {
+		t.Errorf("the demo stopped at a step: %v", err)
+	}
 	scanned := 0
 	filepath.Walk(dir, func(p string, fi os.FileInfo, err error) error {
 		if err != nil || fi.IsDir() {

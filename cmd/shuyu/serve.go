@@ -42,6 +42,7 @@ type Main struct {
 	ops        OpsOptions
 	demoCancel context.CancelFunc
 	demoDone   chan struct{}
+	demoErr    error // the first demo step that failed (read after demoDone)
 }
 
 // ServeOptions are the serve flags.
@@ -269,7 +270,7 @@ func (m *Main) seedDemoData(ctx context.Context, o *ServeOptions) {
 	loads, err := demo.SeedDomain(ctx, m.DB, m.Vault)
 	if err != nil {
 		if ctx.Err() == nil {
-			m.Log.Error("demo datasets", "err", err)
+			m.demoFailed("demo datasets", err)
 		}
 		return
 	}
@@ -279,49 +280,49 @@ func (m *Main) seedDemoData(ctx context.Context, o *ServeOptions) {
 	// A scheduled pull of the daily enterprise entry from the demo's own
 	// stand-in of the sharing platform (issue 18).
 	if url, err := demo.SharingPlatform(ctx, m.Now()); err != nil {
-		m.Log.Error("demo sharing platform", "err", err)
+		m.demoFailed("demo sharing platform", err)
 	} else if err := demo.PullSource(ctx, m.DB, m.Server.Supply(), url); err != nil && ctx.Err() == nil {
-		m.Log.Error("demo pull source", "err", err)
+		m.demoFailed("demo pull source", err)
 	}
 	if err := demo.Applications(ctx, m.DB); err != nil {
 		if ctx.Err() == nil {
-			m.Log.Error("demo applications", "err", err)
+			m.demoFailed("demo applications", err)
 		}
 		return
 	}
 	if _, err := demo.Workspace(ctx, m.DB, m.Vault, o.Data, m.Now); err != nil {
 		if ctx.Err() == nil {
-			m.Log.Error("demo workspace", "err", err)
+			m.demoFailed("demo workspace", err)
 		}
 		return
 	}
 	if err := demo.Output(ctx, m.DB, m.Vault, o.Data, m.Now); err != nil {
 		if ctx.Err() == nil {
-			m.Log.Error("demo products", "err", err)
+			m.demoFailed("demo products", err)
 		}
 		return
 	}
 	if err := demo.Services(ctx, m.DB, m.Vault, o.Data, m.Now, m.Server.DemoVerifier()); err != nil {
 		if ctx.Err() == nil {
-			m.Log.Error("demo services", "err", err)
+			m.demoFailed("demo services", err)
 		}
 		return
 	}
 	if err := demo.Money(ctx, m.DB); err != nil {
 		if ctx.Err() == nil {
-			m.Log.Error("demo prices", "err", err)
+			m.demoFailed("demo prices", err)
 		}
 		return
 	}
 	if err := demo.Supervision(ctx, m.DB); err != nil {
 		if ctx.Err() == nil {
-			m.Log.Error("demo supervision", "err", err)
+			m.demoFailed("demo supervision", err)
 		}
 		return
 	}
 	if err := demo.Records(ctx, m.DB); err != nil {
 		if ctx.Err() == nil {
-			m.Log.Error("demo registrations and disclosures", "err", err)
+			m.demoFailed("demo registrations and disclosures", err)
 		}
 		return
 	}
@@ -331,6 +332,17 @@ func (m *Main) seedDemoData(ctx context.Context, o *ServeOptions) {
 // DemoReady is closed when the background demo loading has ended (nil
 // without --demo).
 func (m *Main) DemoReady() <-chan struct{} { return m.demoDone }
+
+// DemoErr is the first demo step that failed, once DemoReady is closed.
+func (m *Main) DemoErr() error { return m.demoErr }
+
+// demoFailed logs a failed demo step and keeps the first one for DemoErr.
+func (m *Main) demoFailed(step string, err error) {
+	m.Log.Error(step, "err", err)
+	if m.demoErr == nil {
+		m.demoErr = fmt.Errorf("%s: %w", step, err)
+	}
+}
 
 // Serve answers requests until ctx ends, then shuts down gracefully.
 func (m *Main) Serve(ctx context.Context) error {

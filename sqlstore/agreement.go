@@ -2,14 +2,12 @@ package sqlstore
 
 import (
 	"context"
-	"crypto/rand"
 	"database/sql"
 	"encoding/hex"
 	"fmt"
 	"strings"
 	"time"
 
-	"github.com/emmansun/gmsm/sm2"
 	"github.com/emmansun/gmsm/sm3"
 
 	"shuyu"
@@ -285,18 +283,11 @@ func (d *DB) SignAgreement(ctx context.Context, actor *shuyu.Actor, id int64, pa
 			}
 			return err
 		}
-		if err := tx.checkSignerPassword(actor.UserID, password); err != nil {
-			return err
-		}
-		priv, pub, err := tx.orgSigningKey(actor.OrgID)
-		if err != nil {
-			return err
-		}
 		digest, err := hex.DecodeString(a.DigestSM3)
 		if err != nil {
 			return err
 		}
-		sig, err := priv.Sign(rand.Reader, digest, sm2.DefaultSM2SignerOpts)
+		sig, pub, err := tx.signAs(actor, password, digest)
 		if err != nil {
 			return err
 		}

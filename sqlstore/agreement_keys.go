@@ -103,6 +103,22 @@ func (tx *Tx) orgSigningKey(orgID int64) (*sm2.PrivateKey, []byte, error) {
 		Detail: map[string]any{"public_key_sm3": credential.TokenDigest(string(pub))}})
 }
 
+// signAs signs digest (an SM3 sum) for actor's organization after the actor
+// re-entered its password: agreements, the operator authorization and
+// expert opinions all sign this way. It returns the signature and the
+// organization's public key.
+func (tx *Tx) signAs(actor *shuyu.Actor, password string, digest []byte) (sig, pub []byte, err error) {
+	if err := tx.checkSignerPassword(actor.UserID, password); err != nil {
+		return nil, nil, err
+	}
+	priv, pub, err := tx.orgSigningKey(actor.OrgID)
+	if err != nil {
+		return nil, nil, err
+	}
+	sig, err = priv.Sign(rand.Reader, digest, sm2.DefaultSM2SignerOpts)
+	return sig, pub, err
+}
+
 // checkSignerPassword verifies the re-entered password of the signing user.
 func (tx *Tx) checkSignerPassword(userID int64, password string) error {
 	var hash string

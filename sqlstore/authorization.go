@@ -3,7 +3,6 @@ package sqlstore
 import (
 	"bytes"
 	"context"
-	"crypto/rand"
 	"database/sql"
 	"encoding/hex"
 	"encoding/json"
@@ -320,18 +319,11 @@ func (d *DB) SignAuthorization(ctx context.Context, actor *shuyu.Actor, id int64
 			}
 			return err
 		}
-		if err := tx.checkSignerPassword(actor.UserID, password); err != nil {
-			return err
-		}
-		priv, pub, err := tx.orgSigningKey(actor.OrgID)
-		if err != nil {
-			return err
-		}
 		digest, err := hex.DecodeString(a.DigestSM3)
 		if err != nil {
 			return err
 		}
-		sig, err := priv.Sign(rand.Reader, digest, sm2.DefaultSM2SignerOpts)
+		sig, pub, err := tx.signAs(actor, password, digest)
 		if err != nil {
 			return err
 		}

@@ -3,7 +3,6 @@ package sqlstore
 import (
 	"bytes"
 	"context"
-	"crypto/rand"
 	"encoding/hex"
 	"fmt"
 	"slices"
@@ -263,16 +262,9 @@ func (d *DB) GiveOpinion(ctx context.Context, actor *shuyu.Actor, id int64, in s
 		if slices.ContainsFunc(r.Opinions, func(o shuyu.ExpertOpinion) bool { return o.ExpertID == actor.UserID }) {
 			return shuyu.Errorf(shuyu.ECONFLICT, "您已就本咨询出具过意见 (already given)")
 		}
-		if err := tx.checkSignerPassword(actor.UserID, in.Password); err != nil {
-			return err
-		}
-		priv, pub, err := tx.orgSigningKey(actor.OrgID)
-		if err != nil {
-			return err
-		}
 		at := fromMicros(micros(tx.now)) // the stored precision, so the text verifies after a read
 		sum := sm3.Sum([]byte(shuyu.OpinionText(r.ID, r.CaseKind, r.CaseID, actor.UserID, in.Conclusion, in.Opinion, at)))
-		sig, err := priv.Sign(rand.Reader, sum[:], sm2.DefaultSM2SignerOpts)
+		sig, pub, err := tx.signAs(actor, in.Password, sum[:])
 		if err != nil {
 			return err
 		}

@@ -58,6 +58,19 @@ type Domain struct {
 	crypto    string // DuckDB's crypto module: "openssl" or "mbedtls" (encrypt.go)
 	attached  atomic.Bool
 	migrated  bool // Open encrypted a clear file (encrypt.go)
+
+	// curMu guards cur, the current version of each entry as last read or
+	// switched to. Only switchTo changes a current version, and one process
+	// owns the domain file, so the map is never stale; it spares every
+	// governed query a DuckDB lookup per table (versions.go).
+	curMu  sync.Mutex
+	cur    map[string]currentVersion
+	curGen uint64 // bumped around every switch: a read begun before one is not kept
+}
+
+type currentVersion struct {
+	v    Version
+	spec Spec
 }
 
 const dbFile = "domain.duckdb"

@@ -121,6 +121,10 @@ func (d *Domain) switchTo(ctx context.Context, v *Version, spec Spec) error {
 		{`INSERT OR REPLACE INTO _vault_current VALUES (?,?)`, []any{v.Entry, v.N}},
 		{fmt.Sprintf("CREATE OR REPLACE VIEW %s AS SELECT * FROM %s", ident(v.Entry), ident(tableName(v.Entry, v.N))), nil},
 	}
+	// Forgotten before the switch and read again after it: a reader in
+	// between reads the old version from the file, never a stale map.
+	d.forget(v.Entry)
+	defer d.forget(v.Entry)
 	for _, s := range stmts {
 		if _, err := tx.ExecContext(ctx, s.q, s.args...); err != nil {
 			return SanitizeError(err)
@@ -174,6 +178,14 @@ func (d *Domain) Current(ctx context.Context, entry string) (*Version, error) {
 }
 
 func (d *Domain) current(ctx context.Context, entry string) (*Version, Spec, error) {
+	d.curMu.Lock()
+	c, ok := d.cur[entry]
+	gen := d.curGen
+	d.curMu.Unlock()
+	if ok {
+		v := c.v
+		return &v, c.spec, nil
+	}
 	row := d.db.QueryRowContext(ctx, "SELECT "+versionCols+` FROM _vault_versions v
 		JOIN _vault_current c ON c.entry=v.entry AND c.n=v.n WHERE v.entry=?`, entry)
 	v, spec, err := scanVersion(row)
@@ -183,7 +195,24 @@ func (d *Domain) current(ctx context.Context, entry string) (*Version, Spec, err
 	if err != nil {
 		return nil, spec, SanitizeError(err)
 	}
+	d.curMu.Lock()
+	if d.curGen == gen { // no switch began or ended while reading
+		if d.cur == nil {
+			d.cur = map[string]currentVersion{}
+		}
+		d.cur[entry] = currentVersion{v: v, spec: spec}
+	}
+	d.curMu.Unlock()
 	return &v, spec, nil
+}
+
+// forget drops the cached current version of entry and makes every read
+// begun before it uncacheable.
+func (d *Domain) forget(entry string) {
+	d.curMu.Lock()
+	defer d.curMu.Unlock()
+	d.curGen++
+	delete(d.cur, entry)
 }
 
 // Mounts reports the mounting status of the given entries (R10.2, R31.1):

@@ -113,7 +113,19 @@ func (u hmacUDF) Executor() duckdb.ScalarFuncExecutor {
 // record is keyed by a weak pointer, so a closed and collected connection
 // drops out and a new one at the same address is prepared afresh.
 func (e *Engine) prepare(ctx context.Context, conn *sql.Conn) error {
-	wp := weak.Make(conn)
+	// The functions live on the pooled DuckDB connection, which outlives
+	// the *sql.Conn handed out for one query: key by the driver's.
+	var dc *duckdb.Conn
+	if err := conn.Raw(func(c any) error {
+		dc, _ = c.(*duckdb.Conn)
+		return nil
+	}); err != nil {
+		return err
+	}
+	if dc == nil {
+		return fmt.Errorf("register masking functions: not a DuckDB connection")
+	}
+	wp := weak.Make(dc)
 	e.mu.Lock()
 	done := e.prepared[wp]
 	e.mu.Unlock()
@@ -140,11 +152,11 @@ func (e *Engine) prepare(ctx context.Context, conn *sql.Conn) error {
 	}
 	e.mu.Lock()
 	if e.prepared == nil {
-		e.prepared = map[weak.Pointer[sql.Conn]]bool{}
+		e.prepared = map[weak.Pointer[duckdb.Conn]]bool{}
 	}
 	e.prepared[wp] = true
 	e.mu.Unlock()
-	runtime.AddCleanup(conn, func(wp weak.Pointer[sql.Conn]) {
+	runtime.AddCleanup(dc, func(wp weak.Pointer[duckdb.Conn]) {
 		e.mu.Lock()
 		delete(e.prepared, wp)
 		e.mu.Unlock()

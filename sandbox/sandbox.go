@@ -6,7 +6,7 @@
 package sandbox
 
 import (
-	"database/sql"
+	"github.com/duckdb/duckdb-go/v2"
 	"sync"
 	"time"
 	"weak"
@@ -197,7 +197,7 @@ type Engine struct {
 	prepareMu sync.Mutex // serializes registering functions on connections
 	mu        sync.Mutex
 	locks     map[string]*sync.Mutex // per-workspace release lock
-	prepared  map[weak.Pointer[sql.Conn]]bool
+	prepared  map[weak.Pointer[duckdb.Conn]]bool
 	seq       map[string]int // last withheld result number per workspace
 	keys      keyring
 	scans     scanCache

@@ -109,8 +109,21 @@ func (s *Service) queryReal(ctx context.Context, actor *shuyu.Actor, ws *shuyu.W
 	}
 	defer conn.Close()
 	before := len(sw.Tables)
+	key := answerKey(sw, unavailable, s.Engine.Now(), sqlText)
 	res, err := s.Engine.Run(ctx, conn, sw, sqlText)
 	res, err = interrupted(ctx, res, err) // an overseer's cancel: one uniform outcome (running.go)
+	out, err := s.record(ctx, actor, ws, sw, unavailable, sqlText, res, err, before)
+	if err == nil {
+		s.answers.put(key, res) // only once its figures are remembered for good
+	}
+	return out, err
+}
+
+// record builds the history entry of one real-data asking from the
+// engine's answer (res, runErr) and records it with the figures the
+// release memory took meanwhile, in one audited transaction (R27.1).
+func (s *Service) record(ctx context.Context, actor *shuyu.Actor, ws *shuyu.Workspace, sw *sandbox.Workspace, unavailable []string,
+	sqlText string, res *sandbox.Result, err error, before int) (*Result, error) {
 	releases, rerr := s.releases.take(ctx, ws.ID)
 	if rerr != nil {
 		return nil, rerr

@@ -172,6 +172,11 @@ func (s *Service) admitReal(ctx context.Context, actor *shuyu.Actor, ws *shuyu.W
 	if s.Vault == nil {
 		return s.queryReal(ctx, actor, ws, sqlText) // answers that the domain is not available
 	}
+	// A question already answered on this view is answered again without
+	// the domain, so it never queues behind heavy queries (answercache.go).
+	if res, ok, err := s.cachedReal(ctx, actor, ws, sqlText); err != nil || ok {
+		return res, err
+	}
 	g := &s.gov
 	qctx, cancel := context.WithCancelCause(ctx)
 	defer cancel(nil)

@@ -45,6 +45,7 @@ type Service struct {
 	sims     map[int64]*simDB
 	locks    map[int64]*sync.Mutex
 	releases *releaseLog
+	answers  *answerCache // released answers by question and view (answercache.go)
 
 	types       map[string]map[string]string // column types by entry version
 	sharedNoise bool                         // use the key ring's noise key (with a data directory)
@@ -56,7 +57,7 @@ type Service struct {
 // simulated databases.
 func New(db *sqlstore.DB, v *vault.Domain, dataDir string, now func() time.Time) *Service {
 	s := &Service{DB: db, Vault: v, Engine: sandbox.NewEngine(now), sims: map[int64]*simDB{}, locks: map[int64]*sync.Mutex{},
-		releases: newReleaseLog(db)}
+		releases: newReleaseLog(db), answers: newAnswerCache()}
 	s.Engine.Releases = s.releases
 	if dataDir != "" {
 		s.Dir = filepath.Join(dataDir, "sim")

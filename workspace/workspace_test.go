@@ -391,3 +391,67 @@ func TestRangeCreepAcrossRestart_R28_3(t *testing.T) {
 		}
 	})
 }
+
+// Asking the same question again gets the same answer whether it is
+// remembered or computed again (sticky noise and the release memory make
+// the answer a function of the question and the data), every asking is
+// recorded, and anything that changes the workspace's view of the data
+// computes it afresh (workspace/answercache.go, issue 10 item 8).
+func TestAnswerCache_R28_3_R27_1_RepeatedQuestionsSameAnswerRecorded(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t, "sqlite")
+	ctx := context.Background()
+	qs := []string{
+		"SELECT county, count(*) AS n FROM zw_ga_0001 GROUP BY county",
+		"SELECT gender, avg(total_amount) AS a, median(total_amount) AS m FROM zw_yb_0001 s JOIN zw_ga_0001 p ON s.id_number = p.id_number WHERE s.total_amount > 100 GROUP BY gender",
+	}
+	hist0, err := e.DB.WorkspaceQueries(ctx, e.m, e.ws.ID, 1000)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, q := range qs {
+		first := e.query(t, q, "real")
+		hits := e.svc.AnswersRepeated()
+		again := e.query(t, q, "real")
+		if e.svc.AnswersRepeated() != hits+1 {
+			t.Fatalf("%s: the second asking was computed again", q)
+		}
+		fresh := workspace.New(e.DB, e.Vault, e.Dir, e.Clock.Now) // an empty cache: computed again
+		recomputed, err := fresh.Query(ctx, e.m, e.ws.ID, q, "real")
+		fresh.Close()
+		if err != nil {
+			t.Fatal(err)
+		}
+		if first.Status != "released" || !reflect.DeepEqual(first.Rows, again.Rows) || !reflect.DeepEqual(first.Rows, recomputed.Rows) {
+			t.Errorf("%s: first %v, remembered %v, recomputed %v", q, first.Rows, again.Rows, recomputed.Rows)
+		}
+		if again.ID == first.ID || again.ID == 0 {
+			t.Errorf("the remembered answer was not recorded as an asking of its own: ids %d, %d", first.ID, again.ID)
+		}
+	}
+	hist, err := e.DB.WorkspaceQueries(ctx, e.m, e.ws.ID, 1000)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := len(hist) - len(hist0); got != 3*len(qs) {
+		t.Errorf("history grew by %d askings, want %d", got, 3*len(qs))
+	}
+	// A withheld result changes the workspace's tables: the next asking is
+	// computed again.
+	if r := e.query(t, "SELECT id_number, county FROM zw_ga_0001", "real"); r.Status != "withheld" {
+		t.Fatalf("row-level query: %s", r.Status)
+	}
+	hits := e.svc.AnswersRepeated()
+	e.query(t, qs[0], "real")
+	if e.svc.AnswersRepeated() != hits {
+		t.Error("a question was answered from before the workspace's tables changed")
+	}
+	// So does the next day (ages and age bands move with the reference date).
+	e.query(t, qs[0], "real")
+	hits = e.svc.AnswersRepeated()
+	e.Clock.Set(e.Clock.Now().Add(24 * time.Hour))
+	e.query(t, qs[0], "real")
+	if e.svc.AnswersRepeated() != hits {
+		t.Error("a question was answered from the day before")
+	}
+}

@@ -578,3 +578,44 @@ func TestIdentifiersNeverTestedInRowExpressions_R28_5(t *testing.T) {
 		"SELECT count(DISTINCT t.h) FROM (SELECT mask_hash(id) AS h, county FROM people) t",
 		"SELECT avg(t.total) FROM (SELECT id, sum(amount) AS total FROM settlements WHERE amount > 200 GROUP BY id) t")
 }
+
+// Binning a value, with open bins at the ends, is a reshape like floor(x /
+// w) * w (issue 10, item 5): PostgreSQL's width_bucket and a clamp of one
+// value to constants are allowed as group keys; a clamp of two values, or
+// width_bucket with bounds that are not constants, still tests values.
+func TestBinsWithOpenEnds_R28_3(t *testing.T) {
+	t.Parallel()
+	f := newFixture(t)
+	expectStatus(t, f, Released,
+		"SELECT width_bucket(amount, 0, 1000, 10) AS b, count(*) AS n FROM settlements GROUP BY b",
+		"SELECT least(floor(amount / 100) * 100, 800) AS b, count(*) AS n, sum(amount) AS s FROM settlements GROUP BY b",
+		"SELECT greatest(year(birth_date), 1950) AS y, count(*) AS n FROM people GROUP BY y",
+		"SELECT t.b, count(*) AS n FROM (SELECT id, width_bucket(sum(amount), 0, 5000, 10) AS b FROM settlements GROUP BY id) t GROUP BY t.b")
+	expectStatus(t, f, Rejected,
+		"SELECT width_bucket(amount, 0, amount, 10) AS b, count(*) AS n FROM settlements GROUP BY b",
+		"SELECT width_bucket(amount, 0, 1000, 0) AS b, count(*) AS n FROM settlements GROUP BY b",
+		"SELECT least(amount, year(birth_date)) AS b, count(*) AS n FROM settlements s JOIN people p ON p.id = s.id GROUP BY b")
+	// The buckets are PostgreSQL's: 0 below the range, n + 1 at or above it.
+	r := f.run(t, "SELECT width_bucket(amount, 0, 1000, 10) AS b, count(*) AS n FROM settlements GROUP BY b ORDER BY b")
+	truth := map[int64]int{}
+	for _, s := range f.settles {
+		b := int64(0)
+		switch {
+		case s.Amount >= 1000:
+			b = 11
+		case s.Amount >= 0:
+			b = int64(math.Floor(s.Amount/100)) + 1
+		}
+		truth[b]++
+	}
+	for _, row := range r.Rows {
+		b, _ := toFloat(row[0])
+		n, _ := toFloat(row[1])
+		if want := truth[int64(b)]; want < 50 || math.Abs(n-float64(want)) > 0.1*float64(want) {
+			t.Errorf("bucket %v: %v visits, truth %d", b, n, want)
+		}
+	}
+	if len(r.Rows) == 0 {
+		t.Fatalf("no bucket released: %s %v", r.Status, r.Reasons)
+	}
+}

@@ -139,7 +139,7 @@ func constBool(v bool) node {
 // a per-unit subquery: on DOUBLE operands none of them can fail.
 var safeOverAggregates = map[string]bool{
 	"+": true, "-": true, "*": true, "/": true, "round": true, "abs": true, "least": true, "greatest": true,
-	"nullif": true, "floor": true, "ceil": true, "ceiling": true,
+	"nullif": true, "floor": true, "ceil": true, "ceiling": true, "shuyu_width_bucket": true,
 }
 
 // safeChildren is a copy of n with each child made safe.

@@ -26,12 +26,14 @@ var maskingRewrites = map[string]string{
 	"to_year":      "shuyu_to_year",
 	"county_of":    "shuyu_county_of",
 	"suppress":     "shuyu_suppress",
+	// PostgreSQL's width_bucket, which DuckDB lacks: a binning function.
+	"width_bucket": "shuyu_width_bucket",
 }
 
 // maskingArity is the number of arguments a merchant passes.
 var maskingArity = map[string]int{
 	"mask_hash": 1, "mask_partial": 3, "age_band": 2, "to_month": 1,
-	"to_year": 1, "county_of": 1, "suppress": 1,
+	"to_year": 1, "county_of": 1, "suppress": 1, "width_bucket": 4,
 }
 
 // macros are per-connection (TEMP) so they need no catalog rights and vanish
@@ -48,6 +50,14 @@ var macros = []string{
 	`CREATE OR REPLACE TEMP MACRO shuyu_to_year(d) AS year(CAST(d AS DATE))`,
 	`CREATE OR REPLACE TEMP MACRO shuyu_county_of(c) AS left(CAST(c AS VARCHAR), 6)`,
 	`CREATE OR REPLACE TEMP MACRO shuyu_suppress(x) AS CAST(NULL AS VARCHAR)`,
+	// PostgreSQL semantics: 0 below lo, n+1 at or above hi, else 1..n.
+	// Its bounds and count are constants (transform.go), so each bucket is
+	// a fixed interval of values, like floor(x / w) * w.
+	`CREATE OR REPLACE TEMP MACRO shuyu_width_bucket(x, lo, hi, n) AS
+	  CASE WHEN x IS NULL THEN NULL
+	       WHEN x < lo THEN 0
+	       WHEN x >= hi THEN CAST(n AS BIGINT) + 1
+	       ELSE least(CAST(floor((x - lo) * n / (hi - lo)) AS BIGINT) + 1, CAST(n AS BIGINT)) END`,
 }
 
 // keyring maps a workspace ID to its masking secret for the HMAC UDF, so that

@@ -1,6 +1,9 @@
 package sandbox
 
-import "strings"
+import (
+	"math"
+	"strings"
+)
 
 // Row transforms (docs/disclosure.md, "One rule for row expressions"). A
 // value computed on each row — a group key, an aggregate's argument, a
@@ -61,6 +64,34 @@ func (c *checker) transformOf(n node, aggLeaves bool) bool {
 		switch name {
 		case "+", "-", "*":
 			return true
+		case "least", "greatest":
+			// A clamp of one row value to constants maps intervals of
+			// values to intervals, like a bin: least(floor(x / 500) * 500,
+			// 10000) is a histogram with an open last bin. Two values
+			// compared with each other would be a test, and so would a
+			// clamp of each person's total summed outside: sum(least(total,
+			// c)) for many c would be a family of nearly equal figures that
+			// only the persons above c tell apart.
+			if aggLeaves {
+				return false
+			}
+			values := 0
+			for _, x := range ch {
+				if !isConstant(x) {
+					values++
+				}
+			}
+			return values <= 1
+		case "shuyu_width_bucket":
+			// width_bucket(x, lo, hi, n): fixed bins when lo < hi and n ≥ 1
+			// are constants (an open bin below lo and one above hi).
+			if len(ch) != 4 {
+				return false
+			}
+			lo, ok1 := constNumber(ch[1])
+			hi, ok2 := constNumber(ch[2])
+			n, ok3 := constNumber(ch[3])
+			return ok1 && ok2 && ok3 && lo < hi && n >= 1 && n <= 10000 && n == math.Trunc(n)
 		case "/", "//", "%":
 			// A divisor that is a column could be zero on one chosen row.
 			if len(ch) != 2 {
@@ -202,4 +233,15 @@ func caseShare(n node) bool {
 func constNumberNode(f float64) node {
 	return node{"class": "CONSTANT", "type": "VALUE_CONSTANT", "alias": "", "query_location": noLocation,
 		"value": node{"type": node{"id": "DOUBLE", "type_info": nil}, "is_null": false, "value": f}}
+}
+
+// isConstant reports whether n is a literal, possibly cast (DATE '2025-01-01').
+func isConstant(n node) bool {
+	switch str(n, "class") {
+	case "CONSTANT":
+		return true
+	case "CAST":
+		return isConstant(obj(n, "child"))
+	}
+	return false
 }

@@ -1,16 +1,22 @@
 // Package backup writes and reads shuyu's backup archive: one file holding
 // a consistent copy of an instance (metadata, data domain, checkpoint file,
 // sealed keys), encrypted and digested (docs/operations.md, "Backup and
-// restore").
+// restore", "The archive format").
 //
-// Layout: the magic line "SHUYU-BACKUP-1\n", a length-prefixed JSON header
-// in clear (format, time, how the key is derived: the KEK's id or a
-// passphrase's salt; never a key), then a tar stream encrypted with SM4-GCM
-// in 64 KiB chunks (each "length ‖ sealed chunk", nonce = random prefix ‖
-// chunk counter, the header's SM3 and a last-chunk flag as additional data,
-// so chunks cannot be reordered, dropped or cut), then the SM3 digest of
-// everything before it. Restore checks the digest before reading anything
-// else; the tar's last entry, MANIFEST.json, lists every file's SM3.
+// Version 2 (written now): the magic line "SHUYU-BACKUP-2\n", a
+// length-prefixed JSON header in clear (format, time, how the key is
+// derived: the KEK's id or a passphrase's salt; never a key), then a tar
+// stream encrypted with SM4-GCM in chunks of ChunkSize (each "length ‖
+// sealed chunk", nonce = random prefix ‖ chunk counter, the header's SM3 and
+// a last-chunk flag as additional data, so chunks cannot be reordered,
+// dropped or cut; sealed on every core), then the SM3 tree digest of
+// everything before it (tree.go: SM3 of 1 MiB leaves, digested in parallel,
+// then SM3 over the ordered leaf digests). Restore checks the digest before
+// reading anything else, then every chunk's authentication; the tar's last
+// entry, MANIFEST.json, lists every file and its size.
+//
+// Version 1 (written until December 2026) is still read: 64 KiB chunks, a
+// flat SM3 over the whole archive, and every file's SM3 in the manifest.
 package backup
 
 import (
@@ -30,13 +36,22 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"sync/atomic"
 	"time"
 
 	"github.com/emmansun/gmsm/sm3"
 	"github.com/emmansun/gmsm/sm4"
 )
 
-const magic = "SHUYU-BACKUP-1\n"
+const (
+	magicV1 = "SHUYU-BACKUP-1\n"
+	magicV2 = "SHUYU-BACKUP-2\n"
+	// FormatV2 is the header's format name of what Write writes.
+	FormatV2 = "shuyu-backup/2"
+	// ChunkSize is the plaintext size of one sealed chunk (version 2).
+	ChunkSize   = 1 << 20
+	chunkSizeV1 = 64 << 10
+)
 
 // Header is the archive's clear header.
 type Header struct {
@@ -53,13 +68,22 @@ type Header struct {
 	// Metadata is "sqlite" (in the archive) or "postgres" (not in it:
 	// pg_dump, see docs/operations.md).
 	Metadata string `json:"metadata"`
+	// Version 2: how the archive is cut (stated for a reader; checked
+	// against the format's constants, never trusted).
+	Digest    string `json:"digest,omitempty"` // "sm3-tree"
+	LeafSize  int    `json:"leaf_size,omitempty"`
+	ChunkSize int    `json:"chunk_size,omitempty"`
 }
 
 // File is one file of the archive.
 type File struct {
 	Name string `json:"name"` // slash-separated, relative to the data directory
 	Size int64  `json:"size"`
-	SM3  string `json:"sm3"`
+	// SM3 of the file: version 1 only. Version 2 relies on the chunks'
+	// SM4-GCM authentication, which covers every byte under the archive key
+	// (a per-file digest inside the encrypted stream adds nothing against
+	// anyone who cannot forge a chunk, and anyone who can could rewrite it).
+	SM3 string `json:"sm3,omitempty"`
 }
 
 // Manifest is the archive's table of contents (the last tar entry).
@@ -94,45 +118,41 @@ func KeyFromPassphrase(pass string, salt []byte) ([]byte, error) {
 	return pbkdf2.Key(func() hash.Hash { return sm3.New() }, pass, salt, PassphraseIterations, 16)
 }
 
-// NewHeader returns a header with fresh salt and nonce prefix.
+// NewHeader returns a version-2 header with fresh salt and nonce prefix.
 func NewHeader(keyMode, kekID, metadata string, now time.Time) Header {
-	h := Header{Format: "shuyu-backup/1", Created: now.UTC(), KeyMode: keyMode, KEKID: kekID, Metadata: metadata,
-		Salt: make([]byte, 16), Nonce: make([]byte, 8)}
+	h := Header{Format: FormatV2, Created: now.UTC(), KeyMode: keyMode, KEKID: kekID, Metadata: metadata,
+		Salt: make([]byte, 16), Nonce: make([]byte, 8), Digest: "sm3-tree", LeafSize: LeafSize, ChunkSize: ChunkSize}
 	rand.Read(h.Salt)
 	rand.Read(h.Nonce)
 	return h
 }
 
-const chunkSize = 64 << 10
-
-// Write writes the archive of files to out under key and returns its SM3
-// digest (also its last 32 bytes).
+// Write writes a version-2 archive of files to out under key and returns
+// its root digest (also its last 32 bytes). Chunks are sealed and leaves
+// digested on every core; the bytes do not depend on how many there are.
 func Write(out io.Writer, h Header, key []byte, files []Source) ([]byte, error) {
-	aead, err := newAEAD(key)
-	if err != nil {
+	if h.Format != FormatV2 {
+		return nil, fmt.Errorf("backup: cannot write format %q", h.Format)
+	}
+	if _, err := newAEAD(key); err != nil {
 		return nil, err
 	}
-	dg := sm3.New()
-	w := io.MultiWriter(out, dg)
 	hj, err := json.Marshal(h)
 	if err != nil {
 		return nil, err
 	}
+	tree := newTreeWriter(out)
 	var pre bytes.Buffer
-	pre.WriteString(magic)
+	pre.WriteString(magicV2)
 	binary.Write(&pre, binary.BigEndian, uint32(len(hj)))
 	pre.Write(hj)
-	if _, err := w.Write(pre.Bytes()); err != nil {
+	if _, err := tree.Write(pre.Bytes()); err != nil {
 		return nil, err
 	}
 	hsum := sm3.Sum(hj)
-	// Two stages on two cores: this goroutine reads the files, hashes them
-	// for the manifest and seals the chunks; the sink digests and writes
-	// what was sealed. The archive's bytes are the same as in one stage.
-	sink := newSink(w)
-	defer sink.stop()
-	cw := &chunkWriter{w: sink, aead: aead, nonce: h.Nonce, ad: hsum[:]}
-	tw := tar.NewWriter(cw)
+	sl := newSealer(tree, key, h.Nonce, hsum[:])
+	defer sl.abort()
+	tw := tar.NewWriter(sl)
 	man := Manifest{Header: h}
 	for _, f := range files {
 		fe, err := addFile(tw, f)
@@ -151,13 +171,10 @@ func Write(out io.Writer, h Header, key []byte, files []Source) ([]byte, error) 
 	if err := tw.Close(); err != nil {
 		return nil, err
 	}
-	if err := cw.close(); err != nil {
+	if err := sl.close(); err != nil {
 		return nil, err
 	}
-	if err := sink.stop(); err != nil {
-		return nil, err
-	}
-	sum := dg.Sum(nil)
+	sum := tree.Sum()
 	if _, err := out.Write(sum); err != nil {
 		return nil, err
 	}
@@ -177,21 +194,14 @@ func addFile(tw *tar.Writer, f Source) (File, error) {
 	if err := tw.WriteHeader(&tar.Header{Name: f.Name, Mode: 0o600, Size: fi.Size(), ModTime: fi.ModTime()}); err != nil {
 		return File{}, err
 	}
-	// The file's SM3 is computed beside the archive's stages (a third
-	// goroutine): the bytes are the same, the cores are shared out.
-	h := sm3.New()
-	hs := newSink(h)
-	n, err := io.Copy(tw, io.TeeReader(in, copyingWriter{hs}))
-	if herr := hs.stop(); err == nil {
-		err = herr
-	}
+	n, err := io.Copy(tw, in)
 	if err != nil {
 		return File{}, err
 	}
 	if n != fi.Size() {
 		return File{}, fmt.Errorf("changed while copied (%d of %d bytes)", n, fi.Size())
 	}
-	return File{Name: f.Name, Size: n, SM3: hex.EncodeToString(h.Sum(nil))}, nil
+	return File{Name: f.Name, Size: n}, nil
 }
 
 func newAEAD(key []byte) (cipher.AEAD, error) {
@@ -202,86 +212,98 @@ func newAEAD(key []byte) (cipher.AEAD, error) {
 	return cipher.NewGCM(b)
 }
 
-type chunkWriter struct {
-	w     io.Writer
-	aead  cipher.AEAD
-	nonce []byte
-	ad    []byte
-	buf   []byte
-	n     uint32
+// sealer cuts what it is written into chunks of ChunkSize, seals each on
+// its own goroutine (each with its own AEAD instance) and writes the
+// records "length ‖ sealed chunk" to w in chunk order. At most
+// 2·workers() chunks are in flight.
+type sealer struct {
+	w      io.Writer
+	key    []byte
+	nonce  []byte
+	ad     []byte
+	buf    []byte
+	n      uint32
+	queue  chan chan []byte
+	done   chan struct{}
+	err    error
+	failed atomic.Bool
+	closed bool
 }
 
-func (c *chunkWriter) Write(p []byte) (int, error) {
-	total := len(p)
-	for len(p) > 0 {
-		k := min(chunkSize-len(c.buf), len(p))
-		c.buf = append(c.buf, p[:k]...)
-		p = p[k:]
-		if len(c.buf) == chunkSize {
-			if err := c.flush(false); err != nil {
-				return 0, err
-			}
-		}
-	}
-	return total, nil
-}
-
-func (c *chunkWriter) flush(last bool) error {
-	// "length ‖ sealed chunk" in one fresh buffer: the sink keeps it.
-	out := make([]byte, 4, 4+len(c.buf)+c.aead.Overhead())
-	out = c.aead.Seal(out, chunkNonce(c.nonce, c.n), c.buf, chunkAD(c.ad, last))
-	binary.BigEndian.PutUint32(out[:4], uint32(len(out)-4))
-	c.n++
-	_, err := c.w.Write(out)
-	c.buf = c.buf[:0]
-	return err
-}
-
-// copyingWriter hands a copy of what it is given to a sink (io.Copy reuses
-// its buffer).
-type copyingWriter struct{ s *sink }
-
-func (c copyingWriter) Write(p []byte) (int, error) { return c.s.Write(bytes.Clone(p)) }
-
-// sink writes the buffers it is given, in order, on its own goroutine.
-// Write hands over p (the caller must not reuse it); stop waits for
-// everything handed over and reports the first error the sink met (after
-// an error it drains without writing, so Write never blocks for good).
-type sink struct {
-	ch   chan []byte
-	done chan struct{}
-	err  error
-	once bool
-}
-
-func newSink(w io.Writer) *sink {
-	s := &sink{ch: make(chan []byte, 16), done: make(chan struct{})}
+func newSealer(w io.Writer, key, nonce, ad []byte) *sealer {
+	s := &sealer{w: w, key: key, nonce: nonce, ad: ad, buf: make([]byte, 0, ChunkSize),
+		queue: make(chan chan []byte, 2*workers()), done: make(chan struct{})}
 	go func() {
 		defer close(s.done)
-		for p := range s.ch {
+		for f := range s.queue {
+			rec := <-f
 			if s.err == nil {
-				_, s.err = w.Write(p)
+				if rec == nil {
+					s.err = errors.New("backup: cannot seal a chunk")
+				} else {
+					_, s.err = s.w.Write(rec)
+				}
+				if s.err != nil {
+					s.failed.Store(true)
+				}
 			}
 		}
 	}()
 	return s
 }
 
-func (s *sink) Write(p []byte) (int, error) {
-	s.ch <- p
-	return len(p), nil
+func (s *sealer) Write(p []byte) (int, error) {
+	if s.failed.Load() {
+		return 0, errors.New("backup: writing the archive failed")
+	}
+	total := len(p)
+	for len(p) > 0 {
+		k := min(ChunkSize-len(s.buf), len(p))
+		s.buf = append(s.buf, p[:k]...)
+		p = p[k:]
+		if len(s.buf) == ChunkSize {
+			s.seal(false)
+		}
+	}
+	return total, nil
 }
 
-func (s *sink) stop() error {
-	if !s.once {
-		s.once = true
-		close(s.ch)
-	}
+func (s *sealer) seal(last bool) {
+	pt, n := s.buf, s.n
+	s.buf = make([]byte, 0, ChunkSize)
+	s.n++
+	f := make(chan []byte, 1)
+	s.queue <- f // waits while the window is full
+	go func() {
+		aead, err := newAEAD(s.key)
+		if err != nil {
+			f <- nil
+			return
+		}
+		out := make([]byte, 4, 4+len(pt)+aead.Overhead())
+		out = aead.Seal(out, chunkNonce(s.nonce, n), pt, chunkAD(s.ad, last))
+		binary.BigEndian.PutUint32(out[:4], uint32(len(out)-4))
+		f <- out
+	}()
+}
+
+// close seals the last chunk (possibly empty) and waits for every record.
+func (s *sealer) close() error {
+	s.seal(true)
+	s.closed = true
+	close(s.queue)
 	<-s.done
 	return s.err
 }
 
-func (c *chunkWriter) close() error { return c.flush(true) }
+// abort ends the writer goroutine after an error (a no-op after close).
+func (s *sealer) abort() {
+	if !s.closed {
+		s.closed = true
+		close(s.queue)
+		<-s.done
+	}
+}
 
 func chunkNonce(prefix []byte, n uint32) []byte {
 	nonce := make([]byte, 12)
@@ -298,9 +320,29 @@ func chunkAD(hsum []byte, last bool) []byte {
 	return append(ad, 0)
 }
 
+// ErrDigest means the archive's SM3 digest does not match its content.
+var ErrDigest = errors.New("backup: SM3 digest mismatch: the archive is damaged or was altered")
+
+// version reads the magic line: 1 or 2.
+func version(r io.Reader) (int, error) {
+	m := make([]byte, len(magicV2))
+	if _, err := io.ReadFull(r, m); err == nil {
+		switch string(m) {
+		case magicV1:
+			return 1, nil
+		case magicV2:
+			return 2, nil
+		}
+		if bytes.HasPrefix(m, []byte("SHUYU-BACKUP-")) {
+			return 0, fmt.Errorf("backup: archive format %q is newer than this shuyu: restore it with the version that wrote it", bytes.TrimSpace(m))
+		}
+	}
+	return 0, errors.New("backup: not a shuyu backup archive")
+}
+
 // ReadHeader checks the archive's SM3 digest (ErrDigest when it does not
-// match: damaged or altered) and returns its header. It reads the whole
-// file once.
+// match: damaged or altered) and returns its header and digest. It reads
+// the whole file once: a version-2 archive's leaves on every core.
 func ReadHeader(path string) (Header, []byte, error) {
 	f, err := os.Open(path)
 	if err != nil {
@@ -311,52 +353,69 @@ func ReadHeader(path string) (Header, []byte, error) {
 	if err != nil {
 		return Header{}, nil, err
 	}
-	if fi.Size() < int64(len(magic))+4+32 {
+	v, err := version(f)
+	if err != nil {
+		return Header{}, nil, err
+	}
+	if fi.Size() < int64(len(magicV2))+4+32 {
 		return Header{}, nil, ErrDigest
 	}
-	dg := sm3.New()
-	if _, err := io.CopyN(dg, f, fi.Size()-32); err != nil {
-		return Header{}, nil, err
-	}
+	body := fi.Size() - 32
 	want := make([]byte, 32)
-	if _, err := io.ReadFull(f, want); err != nil {
+	if _, err := f.ReadAt(want, body); err != nil {
 		return Header{}, nil, err
 	}
-	sum := dg.Sum(nil)
+	var sum []byte
+	if v == 1 {
+		dg := sm3.New()
+		if _, err := io.Copy(dg, io.NewSectionReader(f, 0, body)); err != nil {
+			return Header{}, nil, err
+		}
+		sum = dg.Sum(nil)
+	} else if sum, err = treeDigestFile(f, body); err != nil {
+		return Header{}, nil, err
+	}
 	if !bytes.Equal(sum, want) {
 		return Header{}, nil, ErrDigest
 	}
-	f.Seek(0, io.SeekStart)
-	h, _, err := readHeader(bufio.NewReader(f))
+	h, _, _, err := readHeader(bufio.NewReader(io.NewSectionReader(f, 0, body)))
 	return h, sum, err
 }
 
-// ErrDigest means the archive's SM3 digest does not match its content.
-var ErrDigest = errors.New("backup: SM3 digest mismatch: the archive is damaged or was altered")
-
-func readHeader(r *bufio.Reader) (Header, []byte, error) {
-	m := make([]byte, len(magic))
-	if _, err := io.ReadFull(r, m); err != nil || string(m) != magic {
-		return Header{}, nil, errors.New("backup: not a shuyu backup archive")
+func readHeader(r *bufio.Reader) (Header, []byte, int, error) {
+	v, err := version(r)
+	if err != nil {
+		return Header{}, nil, 0, err
 	}
 	var n uint32
 	if err := binary.Read(r, binary.BigEndian, &n); err != nil || n > 1<<20 {
-		return Header{}, nil, errors.New("backup: bad header")
+		return Header{}, nil, 0, errors.New("backup: bad header")
 	}
 	hj := make([]byte, n)
 	if _, err := io.ReadFull(r, hj); err != nil {
-		return Header{}, nil, err
+		return Header{}, nil, 0, err
 	}
 	var h Header
 	if err := json.Unmarshal(hj, &h); err != nil {
-		return Header{}, nil, fmt.Errorf("backup: bad header: %w", err)
+		return Header{}, nil, 0, fmt.Errorf("backup: bad header: %w", err)
 	}
-	return h, hj, nil
+	want := "shuyu-backup/1"
+	if v == 2 {
+		want = FormatV2
+		if h.Digest != "sm3-tree" || h.LeafSize != LeafSize || h.ChunkSize != ChunkSize {
+			return Header{}, nil, 0, errors.New("backup: bad header: unknown digest or chunk sizes")
+		}
+	}
+	if h.Format != want {
+		return Header{}, nil, 0, fmt.Errorf("backup: bad header: format %q under magic of version %d", h.Format, v)
+	}
+	return h, hj, v, nil
 }
 
 // Extract checks the digest, decrypts the archive with key and writes its
-// files under dir (which must be empty or absent). Every file's SM3 is
-// checked against the manifest.
+// files under dir (which must be empty or absent). Every chunk must
+// authenticate, in order, the last one flagged last and nothing after it;
+// every file must match the manifest (size; version 1 also its SM3).
 func Extract(path string, key []byte, dir string) (Manifest, error) {
 	if _, _, err := ReadHeader(path); err != nil {
 		return Manifest{}, err
@@ -373,8 +432,8 @@ func Extract(path string, key []byte, dir string) (Manifest, error) {
 	}
 	defer f.Close()
 	fi, _ := f.Stat()
-	br := bufio.NewReader(io.LimitReader(f, fi.Size()-32))
-	_, hj, err := readHeader(br)
+	br := bufio.NewReaderSize(io.LimitReader(f, fi.Size()-32), 1<<20)
+	h, hj, v, err := readHeader(br)
 	if err != nil {
 		return Manifest{}, err
 	}
@@ -382,10 +441,13 @@ func Extract(path string, key []byte, dir string) (Manifest, error) {
 	if err != nil {
 		return Manifest{}, err
 	}
-	var h Header
-	json.Unmarshal(hj, &h)
 	hsum := sm3.Sum(hj)
-	tr := tar.NewReader(&chunkReader{r: br, aead: aead, nonce: h.Nonce, ad: hsum[:]})
+	maxChunk := ChunkSize
+	if v == 1 {
+		maxChunk = chunkSizeV1
+	}
+	cr := &chunkReader{r: br, aead: aead, nonce: h.Nonce, ad: hsum[:], max: maxChunk}
+	tr := tar.NewReader(cr)
 	got := map[string]File{}
 	var man Manifest
 	for {
@@ -414,8 +476,12 @@ func Extract(path string, key []byte, dir string) (Manifest, error) {
 		if err != nil {
 			return Manifest{}, err
 		}
-		hs := sm3.New()
-		n, err := io.Copy(io.MultiWriter(out, hs), tr)
+		var hs hash.Hash = sm3.New()
+		var w io.Writer = io.MultiWriter(out, hs)
+		if v == 2 {
+			hs, w = nil, out
+		}
+		n, err := io.Copy(w, tr)
 		if err == nil {
 			err = out.Sync()
 		}
@@ -423,7 +489,22 @@ func Extract(path string, key []byte, dir string) (Manifest, error) {
 		if err != nil {
 			return Manifest{}, fmt.Errorf("backup: %s: %w", th.Name, err)
 		}
-		got[th.Name] = File{Name: th.Name, Size: n, SM3: hex.EncodeToString(hs.Sum(nil))}
+		fe := File{Name: th.Name, Size: n}
+		if hs != nil {
+			fe.SM3 = hex.EncodeToString(hs.Sum(nil))
+		}
+		got[th.Name] = fe
+	}
+	// The tar stream ended: the rest must be the last chunk's padding, that
+	// chunk must be flagged last, and nothing may follow it.
+	if _, err := io.Copy(io.Discard, cr); err != nil {
+		return Manifest{}, err
+	}
+	if !cr.done {
+		return Manifest{}, errors.New("backup: archive cut short (no last chunk)")
+	}
+	if _, err := br.ReadByte(); err != io.EOF {
+		return Manifest{}, errors.New("backup: data after the last chunk")
 	}
 	if man.Header.Format == "" {
 		return Manifest{}, errors.New("backup: archive has no manifest (cut short?)")
@@ -444,6 +525,7 @@ type chunkReader struct {
 	aead  cipher.AEAD
 	nonce []byte
 	ad    []byte
+	max   int
 	n     uint32
 	buf   []byte
 	done  bool
@@ -458,7 +540,7 @@ func (c *chunkReader) Read(p []byte) (int, error) {
 		if err := binary.Read(c.r, binary.BigEndian, &l); err != nil {
 			return 0, errors.New("backup: archive cut short")
 		}
-		if l > chunkSize+64 {
+		if int(l) > c.max+c.aead.Overhead() {
 			return 0, errors.New("backup: bad chunk")
 		}
 		sealed := make([]byte, l)
@@ -470,7 +552,7 @@ func (c *chunkReader) Read(p []byte) (int, error) {
 		if err != nil {
 			pt, err = c.aead.Open(nil, nonce, sealed, chunkAD(c.ad, true))
 			if err != nil {
-				return 0, errors.New("backup: cannot decrypt: wrong key or passphrase, or altered archive")
+				return 0, fmt.Errorf("backup: chunk %d does not authenticate: wrong key or passphrase, or altered archive", c.n)
 			}
 			c.done = true
 		}

@@ -63,7 +63,8 @@ func (d *Domain) Snapshot(ctx context.Context, name string, key []byte) (string,
 // writing a checkpoint's blocks into free space, never over blocks in use —
 // are byte-identical before and after it. Otherwise it retries, and after
 // three tries it falls back to Snapshot (a logical copy, slower). An
-// encrypted domain's copy is encrypted under the same data key.
+// encrypted domain's copy is encrypted under the same data key. The copy is
+// scratch: it is not fsynced (the caller archives it and syncs the archive).
 func (d *Domain) CopyFile(ctx context.Context, dst string, key []byte) error {
 	const op = "vault.CopyFile"
 	src := filepath.Join(d.dir, dbFile)
@@ -132,6 +133,7 @@ func readHead(path string) ([]byte, error) {
 	return b[:n], nil
 }
 
+// copyBytes copies src to dst without fsync (scratch copies).
 func copyBytes(src, dst string) error {
 	in, err := os.Open(src)
 	if err != nil {
@@ -143,10 +145,6 @@ func copyBytes(src, dst string) error {
 		return err
 	}
 	if _, err := io.Copy(out, in); err != nil {
-		out.Close()
-		return err
-	}
-	if err := out.Sync(); err != nil {
 		out.Close()
 		return err
 	}

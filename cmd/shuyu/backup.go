@@ -29,8 +29,9 @@ import (
 // in the data directory (run/control.sock, directory mode 0700: only the
 // service account reaches it, the same people who can read the files). The
 // server takes, in this order, the checkpoint file (truncated to its last
-// complete line), the metadata (SQLite VACUUM INTO: one transaction), then
-// the domain (DuckDB COPY FROM DATABASE: one transaction), so every
+// complete line), the metadata (SQLite's online backup in one step: one read
+// transaction), then the domain (vault.Domain.CopyFile: a checked byte copy
+// of the checkpointed file), so every
 // checkpoint in the copy is about events in the copy and every version the
 // metadata names is in the domain copy. When no server runs, the command
 // opens the instance and does the same itself.

@@ -48,14 +48,13 @@ func workers() int { return max(1, runtime.GOMAXPROCS(0)) }
 // treeWriter passes what it is written to w and digests it leaf by leaf,
 // each full leaf on its own goroutine (at most workers() at once).
 type treeWriter struct {
-	w      io.Writer
-	buf    []byte
-	total  int64
-	sums   [][]byte
-	sem    chan struct{}
-	wg     sync.WaitGroup
-	mu     sync.Mutex
-	closed bool
+	w     io.Writer
+	buf   []byte
+	total int64
+	sums  [][]byte
+	sem   chan struct{}
+	wg    sync.WaitGroup
+	mu    sync.Mutex
 }
 
 func newTreeWriter(w io.Writer) *treeWriter {

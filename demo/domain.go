@@ -44,6 +44,16 @@ func SeedDomain(ctx context.Context, db *sqlstore.DB, v *vault.Domain) ([]Domain
 	return seedDomain(ctx, db, v, 0)
 }
 
+// SeedDomainRows is SeedDomain with rows rows per dataset instead of each
+// dataset's full demo size: for tests that need every demo stage (a
+// workspace, products, services) but not a realistic volume.
+func SeedDomainRows(ctx context.Context, db *sqlstore.DB, v *vault.Domain, rows int) ([]DomainLoad, error) {
+	if rows <= 0 {
+		return nil, fmt.Errorf("demo: SeedDomainRows needs a positive row count, got %d", rows)
+	}
+	return seedDomain(ctx, db, v, rows)
+}
+
 // seedDomain loads rows rows of each dataset (0: each dataset's DemoRows).
 func seedDomain(ctx context.Context, db *sqlstore.DB, v *vault.Domain, rows int) ([]DomainLoad, error) {
 	var out []DomainLoad

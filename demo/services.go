@@ -95,7 +95,7 @@ func Services(ctx context.Context, db *sqlstore.DB, v *vault.Domain, dataDir str
 		if err != nil {
 			return fmt.Errorf("demo: key: %w", err)
 		}
-		ver.Announce(fmt.Sprintf("service:%d %s", have[name].ID, name), k.Secret)
+		ver.Announce(fmt.Sprintf("%s（服务编号 %d）", name, have[name].ID), k.Secret)
 	}
 	mine, err := db.Consents(ctx, act["merchant-b"])
 	if err != nil || len(mine) > 0 {

@@ -235,7 +235,7 @@ func (d *DB) ReleaseProduct(ctx context.Context, actor *shuyu.Actor, id int64) (
 			return err
 		}
 		if p.Feedback {
-			return tx.productNotify(p.SourceOrgs, p, "product.feedback", "基于贵单位数据的产品成果已上架，可回馈使用 (R6.2)")
+			return tx.productNotify(p.SourceOrgs, p, "product.feedback", "基于贵单位数据的产品成果已上架，可回馈使用") // R6.2
 		}
 		return nil
 	})

@@ -47,6 +47,8 @@ func portalTemplateFuncs() template.FuncMap {
 			return n * 100 / total
 		},
 		"portalExcerpt": portalExcerpt,
+		"portalBasis":   portalBasis,
+		"portalCode":    portalCode,
 		"portalLines": func(s string) []string {
 			var out []string
 			for _, l := range strings.Split(s, "\n") {

@@ -130,9 +130,9 @@ type Detail struct {
 
 // PolicyText explains a column policy in plain Chinese.
 var PolicyText = map[string][2]string{
-	shuyu.PolicyIdentifier: {"标识符", "身份证号、姓名、电话、地址等直接识别个人的信息：不会出现在结果中，只能用于表间等值关联和计数 count(DISTINCT …)。"},
-	shuyu.PolicyQuasi:      {"准标识符", "性别、出生日期等可间接识别个人的信息：可以分组（日期可先取年月或用 age_band 分段）、筛选和聚合；每组至少 K 人才显示。"},
-	shuyu.PolicySensitive:  {"敏感", "金额、诊断等敏感信息：可以分组（金额可用 floor(金额/500)*500 分段）、筛选和聚合；每组至少 K 人才显示，数值含少量稳定噪声，极值按多人窗口平滑。"},
+	shuyu.PolicyIdentifier: {"标识符", "身份证号、姓名、电话、地址等直接识别个人的信息：不会出现在结果中，只能用于表间等值关联和计数 `count(DISTINCT …)`。"},
+	shuyu.PolicyQuasi:      {"准标识符", "性别、出生日期等可间接识别个人的信息：可以分组（日期可先取年月或用 `age_band` 分段）、筛选和聚合；每组至少 K 人才显示。"},
+	shuyu.PolicySensitive:  {"敏感", "金额、诊断等敏感信息：可以分组（金额可用 `floor(金额/500)*500` 分段）、筛选和聚合；每组至少 K 人才显示，数值含少量稳定噪声，极值按多人窗口平滑。"},
 	shuyu.PolicyOpen:       {"公开属性", "非个人属性，可直接分组和显示，但明细结果仍不出域。"},
 }
 
@@ -195,10 +195,10 @@ func rulesText(k int) []string {
 		"计数、求和、平均值含少量稳定噪声：同一批人的同一数字无论怎样写 SQL 都相同，重复查询不能把噪声平均掉。",
 		"个别人贡献过大的求和会被削峰；最大值、最小值和分位数取至少 K 人窗口的平滑值，不会暴露某个人的取值。",
 		"只影响极少数人的筛选条件（例如排除某一个人）不起作用，差分攻击得不到任何信息。",
-		"逐行计算只能改变取值形式（取年月、分段、四则运算）；条件判断请写在 WHERE、FILTER (WHERE …) 或 HAVING 中。",
+		"逐行计算只能改变取值形式（取年月、分段、四则运算）；条件判断请写在 `WHERE`、`FILTER (WHERE …)` 或 `HAVING` 中。",
 		"明细级查询不返回数据，结果保存为工作区表，可在后续统计查询中使用；明细结果有数量上限和保存期限。",
 		"仿真数据可自由查询、预览和下载，用于开发调试。",
-		"可用脱敏和泛化函数：mask_hash(x)、mask_partial(x, 前, 后)、age_band(日期, 宽度)、to_month(日期)、to_year(日期)、county_of(代码)。",
+		"可用脱敏和泛化函数：`mask_hash(x)`、`mask_partial(x, 前, 后)`、`age_band(日期, 宽度)`、`to_month(日期)`、`to_year(日期)`、`county_of(代码)`。",
 	}
 }
 

@@ -98,3 +98,27 @@ func replaceFile(path string, data []byte) error {
 	}
 	return syncDir(filepath.Dir(path))
 }
+
+// SealDataKey seals key under the current KEK exactly as DataKey keeps a
+// data key for purpose (the rotation of the domain's data key writes the
+// next key with it).
+func (r *Ring) SealDataKey(key []byte, purpose string) ([]byte, error) {
+	if len(key) < 16 {
+		return nil, errors.New("keys: data key too short")
+	}
+	return r.Seal(KEK, key, []byte("shuyu/data-key/"+purpose))
+}
+
+// OpenDataKey opens the data key sealed in the file at path, without
+// creating or resealing anything.
+func (r *Ring) OpenDataKey(path, purpose string) ([]byte, error) {
+	sealed, err := os.ReadFile(path)
+	if err != nil {
+		return nil, fmt.Errorf("keys: data key %s: %w", path, err)
+	}
+	key, err := r.Open(KEK, sealed, []byte("shuyu/data-key/"+purpose))
+	if err != nil {
+		return nil, fmt.Errorf("keys: data key %s: %w", path, err)
+	}
+	return key, nil
+}

@@ -60,13 +60,11 @@ func (d *Domain) attachEncrypted(ctx context.Context, key []byte) error {
 	}
 	d.db.SetMaxOpenConns(1) // until attached, one connection does everything
 	defer d.db.SetMaxOpenConns(0)
-	if _, err := d.db.ExecContext(ctx, "LOAD httpfs"); err == nil {
-		d.crypto = "openssl"
-	} else if _, err := d.db.ExecContext(ctx, "SET force_mbedtls_unsafe='true'"); err == nil {
-		d.crypto = "mbedtls"
-	} else {
-		return fmt.Errorf("no crypto module for the encrypted domain: %w", SanitizeError(err))
+	crypto, err := loadCrypto(ctx, d.db)
+	if err != nil {
+		return err
 	}
+	d.crypto = crypto
 	path := filepath.Join(d.dir, dbFile)
 	if err := d.migrateClear(ctx, path, key); err != nil {
 		return err

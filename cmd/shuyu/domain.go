@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"fmt"
 	"log/slog"
 	"path/filepath"
 	"time"
@@ -19,6 +20,15 @@ const domainKeyFile = "domain.key.sealed"
 // and recording that in the audit trail.
 func openDomain(ctx context.Context, db *sqlstore.DB, data string, now func() time.Time, log *slog.Logger) (*vault.Domain, error) {
 	dir := filepath.Join(data, "domain")
+	// A data-key rotation a crash interrupted is completed or undone first
+	// (rotate.go), so exactly one sealed key and one domain file remain.
+	recovered, err := finishRotation(ctx, dir, db)
+	if err != nil {
+		return nil, fmt.Errorf("interrupted data-key rotation: %w", err)
+	}
+	if recovered != "" {
+		log.Warn("上次数据密钥轮换被中断，已"+map[string]string{"completed": "完成", "undone": "撤销"}[recovered]+" (an interrupted data-key rotation was "+recovered+")", "dir", dir)
+	}
 	key, err := db.Keys().DataKey(filepath.Join(dir, domainKeyFile), "domain")
 	if err != nil {
 		return nil, err

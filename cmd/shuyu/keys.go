@@ -50,7 +50,7 @@ func inside(dir, path string) bool {
 // `shuyu keys rotate --kind kek|audit` adds a generation and records the
 // rotation in the audit trail (R28.1, R29.1).
 func runKeys(ctx context.Context, args []string, stdout, stderr io.Writer) int {
-	const use = "用法 usage: shuyu keys list|rotate [--kind kek|audit] [--data DIR] [--db URL] [--keys DIR]"
+	const use = "用法 usage: shuyu keys list|rotate [--kind kek|audit|data] [--data DIR] [--db URL] [--keys DIR]"
 	if len(args) == 0 || (args[0] != "list" && args[0] != "rotate") {
 		fmt.Fprintln(stderr, use)
 		return 2
@@ -60,7 +60,7 @@ func runKeys(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	data := fs.String("data", "./shuyu-data", "数据目录 data directory")
 	dbURL := fs.String("db", "", "元数据库 database URL")
 	dir := fs.String("keys", "", "密钥目录 key directory (default $"+keysEnv+", else DATA/keys)")
-	kind := fs.String("kind", "", "轮换的密钥 key to rotate: kek or audit")
+	kind := fs.String("kind", "", "轮换的密钥 key to rotate: kek, audit, or data (the domain's data key: re-encrypts the domain; stop the server first)")
 	if err := fs.Parse(args[1:]); err != nil {
 		return 2
 	}
@@ -85,9 +85,12 @@ func runKeys(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		}
 		return 0
 	}
+	if *kind == "data" {
+		return runRotateDataKey(ctx, *data, *dbURL, ring, stdout, stderr)
+	}
 	k := keys.Kind(*kind)
 	if !k.Rotatable() {
-		fmt.Fprintf(stderr, "shuyu keys rotate: --kind must be kek or audit (got %q)\n", *kind)
+		fmt.Fprintf(stderr, "shuyu keys rotate: --kind must be kek, audit or data (got %q)\n", *kind)
 		return 2
 	}
 	db, err := sqlstore.Open(ctx, sqlstore.Options{URL: *dbURL, DataDir: *data, Keys: ring})

@@ -264,33 +264,30 @@ func (e *Engine) anonSQL(ctx context.Context, conn *sql.Conn, ws *Workspace, p *
 			b.WriteString(groupBy(uc))
 		}
 		b.WriteString(")")
-		aggs := []string{"count(*) AS __n", "bit_xor(hash(__u)) AS __h"}
+		// One pass over the rows: every figure's parts per group and
+		// release-memory cell (memory.go: units into cells by a keyed hash,
+		// per cell the XOR of 16-bit keyed hashes of (unit, contribution)
+		// for non-zero ones), then per group over at most memCells rows.
+		// Counts, sums and XORs add up across cells; the largest
+		// contributions of a group are the largest of its cells' largest.
+		cell := fmt.Sprintf("CAST(hash(__u, CAST(%d AS UBIGINT)) %% %d AS INTEGER)", e.salt(ws, "memory-cell"), memCells)
+		pairSalt := e.salt(ws, "memory-pair")
+		inner := []string{cell + " AS __cell", "count(*) AS __n", "bit_xor(hash(__u)) AS __h"}
+		outer := []string{"CAST(sum(__n) AS BIGINT) AS __n", "bit_xor(__h) AS __h", "list(__cell ORDER BY __cell) AS __mcell"}
 		for i, s := range p.sites {
 			for _, part := range siteParts(s) {
 				c := fmt.Sprintf("__c%d_%s", i, part)
-				aggs = append(aggs, fmt.Sprintf("sum(%[1]s) AS %[1]s_t, max(%[1]s, %[2]d) AS %[1]s_m, bit_xor(hash(__u, round(CAST(%[1]s AS DOUBLE), 4))) AS %[1]s_h", c, topN))
-			}
-		}
-		fmt.Fprintf(&b, ", __s%d AS (SELECT %s FROM __p%d%s)", u, sel(aggs...), u, groupBy())
-		// The release memory's sketch of each contribution column
-		// (memory.go): units into cells by a keyed hash, per cell the XOR of
-		// 16-bit keyed hashes of (unit, contribution) for non-zero ones.
-		cell := fmt.Sprintf("CAST(hash(__u, CAST(%d AS UBIGINT)) %% %d AS INTEGER)", e.salt(ws, "memory-cell"), memCells)
-		pairSalt := e.salt(ws, "memory-pair")
-		mx := []string{cell + " AS __cell"}
-		mm := []string{"list(__cell ORDER BY __cell) AS __mcell"}
-		for i, s := range p.sites {
-			for _, part := range siteParts(s) {
+				inner = append(inner, fmt.Sprintf("sum(%[1]s) AS %[1]s_t, max(%[1]s, %[2]d) AS %[1]s_m, bit_xor(hash(__u, round(CAST(%[1]s AS DOUBLE), 4))) AS %[1]s_h", c, topN))
+				outer = append(outer, fmt.Sprintf("sum(%[1]s_t) AS %[1]s_t, list_slice(list_sort(flatten(list(%[1]s_m)), 'DESC'), 1, %[2]d) AS %[1]s_m, bit_xor(%[1]s_h) AS %[1]s_h", c, topN))
 				if part == "in" {
 					continue
 				}
-				c := fmt.Sprintf("__c%d_%s", i, part)
-				mx = append(mx, fmt.Sprintf("bit_xor(CASE WHEN %[1]s <> 0 THEN hash(__u, round(CAST(%[1]s AS DOUBLE), 4), CAST(%[2]d AS UBIGINT)) %% 65536 ELSE 0 END) AS %[1]s_x, count(*) FILTER (WHERE %[1]s <> 0) AS %[1]s_k", c, pairSalt))
-				mm = append(mm, fmt.Sprintf("list(%[1]s_x ORDER BY __cell) AS %[1]s_xl, sum(%[1]s_k) AS %[1]s_kn", c))
+				inner = append(inner, fmt.Sprintf("bit_xor(CASE WHEN %[1]s <> 0 THEN hash(__u, round(CAST(%[1]s AS DOUBLE), 4), CAST(%[2]d AS UBIGINT)) %% 65536 ELSE 0 END) AS %[1]s_x, count(*) FILTER (WHERE %[1]s <> 0) AS %[1]s_k", c, pairSalt))
+				outer = append(outer, fmt.Sprintf("list(%[1]s_x ORDER BY __cell) AS %[1]s_xl, sum(%[1]s_k) AS %[1]s_kn", c))
 			}
 		}
-		fmt.Fprintf(&b, ", __m%d AS (SELECT %s FROM __p%d%s)", u, sel(mx...), u, groupBy("__cell"))
-		fmt.Fprintf(&b, ", __mm%d AS (SELECT %s FROM __m%d%s)", u, sel(mm...), u, groupBy())
+		fmt.Fprintf(&b, ", __m%d AS (SELECT %s FROM __p%d%s)", u, sel(inner...), u, groupBy("__cell"))
+		fmt.Fprintf(&b, ", __s%d AS (SELECT %s FROM __m%d%s)", u, sel(outer...), u, groupBy())
 	}
 	// Exact distinct counts.
 	var dcols []string
@@ -352,9 +349,7 @@ func (e *Engine) anonSQL(ctx context.Context, conn *sql.Conn, ws *Workspace, p *
 		}
 		l.add(&out, a+".__n", fmt.Sprintf("n%d", u))
 		l.add(&out, a+".__h", fmt.Sprintf("h%d", u))
-		ma := fmt.Sprintf("m%d", u)
-		from += fmt.Sprintf(" LEFT JOIN __mm%d AS %s ON %s", u, ma, match("s0", ma))
-		l.add(&out, ma+".__mcell", fmt.Sprintf("__mcell_%d", u))
+		l.add(&out, a+".__mcell", fmt.Sprintf("__mcell_%d", u))
 		for i, s := range p.sites {
 			for _, part := range siteParts(s) {
 				c := fmt.Sprintf("__c%d_%s", i, part)
@@ -362,8 +357,8 @@ func (e *Engine) anonSQL(ctx context.Context, conn *sql.Conn, ws *Workspace, p *
 					l.add(&out, a+"."+c+suf, fmt.Sprintf("%s%s_%d", c, suf, u))
 				}
 				if part != "in" {
-					l.add(&out, ma+"."+c+"_xl", fmt.Sprintf("%s_xl_%d", c, u))
-					l.add(&out, ma+"."+c+"_kn", fmt.Sprintf("%s_kn_%d", c, u))
+					l.add(&out, a+"."+c+"_xl", fmt.Sprintf("%s_xl_%d", c, u))
+					l.add(&out, a+"."+c+"_kn", fmt.Sprintf("%s_kn_%d", c, u))
 				}
 			}
 		}

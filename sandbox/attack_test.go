@@ -619,3 +619,39 @@ func TestBinsWithOpenEnds_R28_3(t *testing.T) {
 		t.Fatalf("no bucket released: %s %v", r.Status, r.Reasons)
 	}
 }
+
+// Standard spellings analysts write are read as the forms the rules know
+// (issue 10, item 5): extract and substring (which the parser qualifies
+// with a schema), count_if, percentile_cont … WITHIN GROUP, current_date as
+// the reference date; a person's first date in a per-person subquery keeps
+// its type.
+func TestStandardSpellings_R28_3(t *testing.T) {
+	t.Parallel()
+	f := newFixture(t)
+	expectStatus(t, f, Released,
+		"SELECT extract(year FROM birth_date) AS y, count(*) AS n FROM people GROUP BY 1",
+		"SELECT substring(county FROM 1 FOR 2) AS c, count(*) AS n FROM people GROUP BY 1",
+		"SELECT county, count_if(income > 1000) AS rich FROM people GROUP BY county",
+		"SELECT county, percentile_cont(0.5) WITHIN GROUP (ORDER BY income) AS med FROM people GROUP BY county",
+		"SELECT county, avg(date_diff('year', birth_date, current_date)) AS age FROM people GROUP BY county",
+		"SELECT year(t.first) AS y, count(*) AS n FROM (SELECT id, min(birth_date) AS first FROM people GROUP BY id) t GROUP BY 1")
+	// count_if is count(*) FILTER: the same figure.
+	a := f.run(t, "SELECT county, count_if(income > 1000) AS n FROM people GROUP BY county ORDER BY county")
+	b := f.run(t, "SELECT county, count(*) FILTER (WHERE income > 1000) AS n FROM people GROUP BY county ORDER BY county")
+	if fmt.Sprint(a.Rows) != fmt.Sprint(b.Rows) {
+		t.Errorf("count_if %v, count FILTER %v", a.Rows, b.Rows)
+	}
+	// WITHIN GROUP … DESC is the mirrored fraction.
+	c := f.run(t, "SELECT percentile_cont(0.25) WITHIN GROUP (ORDER BY income DESC) AS q FROM people")
+	d := f.run(t, "SELECT quantile_cont(income, 0.75) AS q FROM people")
+	if fmt.Sprint(c.Rows) != fmt.Sprint(d.Rows) {
+		t.Errorf("WITHIN GROUP DESC %v, quantile_cont 0.75 %v", c.Rows, d.Rows)
+	}
+	// A date other than today inside an aggregate would make a family of
+	// nearly equal figures (one per date); numbers need numeric columns.
+	expectStatus(t, f, Rejected,
+		"SELECT avg(date_diff('day', birth_date, DATE '2020-01-01')) AS a FROM people",
+		"SELECT avg(DATE '2026-01-01' - birth_date) AS a FROM people",
+		"SELECT min(birth_date) AS a FROM people",
+		"SELECT sum(county) AS a FROM people")
+}

@@ -344,6 +344,13 @@ func (c *checker) column(n node, x ectx) flow {
 	_, col := c.resolve(n)
 	if col == nil {
 		names := strs(n, "column_names")
+		if len(names) == 1 && (equalFold(names[0], "current_date") || equalFold(names[0], "today")) {
+			// The reference date every age and age band uses: one value
+			// per day, the same for every row.
+			replaceNode(n, node{"class": "CAST", "type": "OPERATOR_CAST", "query_location": noLocation,
+				"child": constString(c.refDate), "cast_type": node{"id": "DATE", "type_info": nil}, "try_cast": false})
+			return flow{}
+		}
 		if f, ok := c.aliases[strings.ToLower(strings.Join(names, "."))]; ok && len(names) == 1 && !x.group {
 			return f
 		}
@@ -362,6 +369,12 @@ func (c *checker) column(n node, x ectx) flow {
 
 // function checks one function call, rewriting masking functions (R28.5).
 func (c *checker) function(n node, x ectx) flow {
+	if str(n, "schema") == "main" && str(n, "catalog") == "" {
+		// The parser's own spelling of SQL syntax: extract(year FROM d)
+		// is main.date_part, substring(s FROM 1 FOR 7) main.substring.
+		n["schema"] = ""
+	}
+	standardForms(n)
 	name := strings.ToLower(str(n, "function_name"))
 	children := arr(n, "children")
 	if str(n, "schema") != "" || str(n, "catalog") != "" {
@@ -440,6 +453,13 @@ func (c *checker) aggregateCall(n node, name string, x ectx) flow {
 	if arg != nil && !c.transform(arg) {
 		c.refuse("aggregate_argument", "聚合函数 %s 的参数："+transformReason, name)
 	}
+	if arg != nil && !c.perUnit && !countLike[name] && name != "count_star" && str(arg, "class") == "COLUMN_REF" {
+		// Released figures are numbers: a date or text column has no sum,
+		// mean or smoothed extreme (it would come back empty).
+		if _, col := c.resolve(arg); col != nil && col.Type != "" && !numericType(col.Type) {
+			c.refuse("aggregate_type", "%s 只能用于数值列，%s 不是数值；日期可按月份、年份分组统计，或先用 date_diff 换算成天数、年数", name, col.Name)
+		}
+	}
 	if f.ident && !(countLike[name] && c.identRef(arg)) && !c.perUnit {
 		c.refuse("identifier_aggregate", "标识符列只能直接用于 count/count(DISTINCT …)")
 	}
@@ -508,3 +528,36 @@ func (c *checker) crossProduct() {
 		c.refuse("cross_product", "含个人信息的表之间须用等值条件关联（如 ON a.id_number = b.id_number 或 ON a.township = b.township），不支持笛卡尔积")
 	}
 }
+
+// standardForms rewrites standard spellings of aggregates into the ones the
+// rules know: count_if(c) is count(*) FILTER (WHERE c), and
+// percentile_cont(q) WITHIN GROUP (ORDER BY x [DESC]) — which the parser
+// turns into quantile_cont(q) with an ORDER BY — is quantile_cont(x, q)
+// (1 − q when descending).
+func standardForms(n node) {
+	name := strings.ToLower(str(n, "function_name"))
+	ch := arr(n, "children")
+	switch {
+	case name == "count_if" && len(ch) == 1 && n["filter"] == nil && n["distinct"] != true:
+		n["function_name"] = "count_star"
+		n["children"] = []any{}
+		n["filter"] = ch[0]
+	case name == "quantile_cont" || name == "quantile_disc" || name == "percentile_cont" || name == "percentile_disc":
+		orders := arr(obj(n, "order_bys"), "orders")
+		if len(orders) != 1 || len(ch) != 1 {
+			return
+		}
+		o, _ := orders[0].(node)
+		q, ok := constNumber(ch[0].(node))
+		if !ok || obj(o, "expression") == nil {
+			return
+		}
+		if t := str(o, "type"); t == "DESCENDING" || t == "ORDER_DESCENDING" {
+			q = 1 - q
+		}
+		n["function_name"] = strings.Replace(name, "percentile", "quantile", 1)
+		n["children"] = []any{obj(o, "expression"), constNumberNode(q)}
+		n["order_bys"] = node{"type": "ORDER_MODIFIER", "orders": []any{}}
+	}
+}
+

@@ -865,12 +865,19 @@ func constNumber(n node) (float64, bool) {
 	if b, _ := v["is_null"].(bool); b {
 		return 0, false
 	}
-	num, ok := v["value"].(json.Number)
-	if !ok {
-		return 0, false
-	}
-	f, err := num.Float64()
-	if err != nil {
+	var f float64
+	switch num := v["value"].(type) {
+	case json.Number:
+		x, err := num.Float64()
+		if err != nil {
+			return 0, false
+		}
+		f = x
+	case float64: // built by the engine (constNumberNode)
+		return num, true
+	case int:
+		return float64(num), true
+	default:
 		return 0, false
 	}
 	typ := obj(v, "type")

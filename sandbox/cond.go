@@ -182,6 +182,15 @@ func (c *checker) safe(n node) node {
 			if f := obj(call, "filter"); f != nil {
 				call["filter"] = try(f)
 			}
+			if (name == "min" || name == "max") && len(ch) == 1 {
+				// A person's first or last date (or text) keeps its type:
+				// it cannot fail, and as a DOUBLE it could not exist.
+				if arg, _ := n["children"].([]any)[0].(node); arg != nil && str(arg, "class") == "COLUMN_REF" {
+					if _, col := c.resolve(arg); col != nil && !numericType(col.Type) {
+						return withAlias(call, alias)
+					}
+				}
+			}
 			return withAlias(castDouble(call), alias)
 		}
 		if !safeOverAggregates[name] {

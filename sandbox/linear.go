@@ -104,6 +104,9 @@ func (c *checker) linearize(n node) (*linear, bool) {
 		ch := nodes(arr(n, "children"))
 		name := strings.ToLower(str(n, "function_name"))
 		switch {
+		case (name == "+" || name == "-") && len(ch) == 2 && (c.temporal(ch[0]) || c.temporal(ch[1])):
+			// Date arithmetic (visit_date - birth_date is a number of
+			// days) is not a sum of numbers: one monomial.
 		case (name == "+" || name == "-") && len(ch) == 2:
 			a, ok1 := c.linearize(ch[0])
 			b, ok2 := c.linearize(ch[1])
@@ -153,8 +156,9 @@ func (c *checker) linearize(n node) (*linear, bool) {
 			}
 		}
 	}
-	// A monomial: it must carry no numeric constant.
-	if hasNumericConst(n) {
+	// A monomial: it must carry no numeric constant, and no date other than
+	// the day's reference date (current_date), which moves once a day.
+	if hasNumericConst(n) || c.hasDateConst(n) {
 		return nil, false
 	}
 	l.add(c.canon(n), 1, n)
@@ -221,6 +225,10 @@ func (c *checker) linearSplit(n node) bool {
 	}
 	filter := obj(n, "filter")
 	l, ok := c.linearize(arg)
+	if !ok && c.hasDateConst(arg) {
+		c.refuse("aggregate_argument", "聚合函数 %s 的参数里不能带日期常数（每换一个日期就是一组几乎相同的新数字）；年龄等请写 date_diff('year', birth_date, current_date) 或两列日期之差", name)
+		return false
+	}
 	if !ok {
 		c.refuse("aggregate_argument", "聚合函数 %s 的参数里，函数内不能带数字（如 round(x, 2)、floor(x / 500)）：分段请写在 GROUP BY 中，取整请写在聚合之外，如 round(sum(x), 2)", name)
 		return false
@@ -353,4 +361,64 @@ func allUnit(ts []*linTerm) bool {
 		}
 	}
 	return true
+}
+
+// temporal reports whether n is a date or time value: a column of such a
+// type, a date literal, or date arithmetic over one.
+func (c *checker) temporal(n node) bool {
+	switch str(n, "class") {
+	case "COLUMN_REF":
+		if _, col := c.resolve(n); col != nil {
+			t := strings.ToUpper(col.Type)
+			return strings.HasPrefix(t, "DATE") || strings.HasPrefix(t, "TIMESTAMP") || strings.HasPrefix(t, "TIME")
+		}
+	case "CAST":
+		t := strings.ToUpper(str(obj(n, "cast_type"), "id"))
+		return strings.HasPrefix(t, "DATE") || strings.HasPrefix(t, "TIMESTAMP") || t == "TIME"
+	case "OPERATOR":
+		if str(n, "type") == "OPERATOR_TRY" {
+			if ch, ok := firstChild(arr(n, "children")); ok {
+				return c.temporal(ch)
+			}
+		}
+	case "FUNCTION":
+		switch strings.ToLower(str(n, "function_name")) {
+		case "date_trunc", "datetrunc", "last_day", "make_date":
+			return true
+		case "+", "-":
+			for _, x := range nodes(arr(n, "children")) {
+				if c.temporal(x) {
+					return true
+				}
+			}
+		}
+	}
+	return false
+}
+
+// hasDateConst reports whether a date or time literal other than the
+// reference date appears in n: avg(date_diff('day', birth_date, DATE d))
+// for many d would be a family of nearly equal figures.
+func (c *checker) hasDateConst(v any) bool {
+	switch x := v.(type) {
+	case node:
+		if str(x, "class") == "CAST" && c.temporal(x) {
+			if k := obj(x, "child"); str(k, "class") == "CONSTANT" {
+				lit, _ := obj(k, "value")["value"].(string)
+				return lit != c.refDate
+			}
+		}
+		for _, e := range x {
+			if c.hasDateConst(e) {
+				return true
+			}
+		}
+	case []any:
+		for _, e := range x {
+			if c.hasDateConst(e) {
+				return true
+			}
+		}
+	}
+	return false
 }

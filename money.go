@@ -144,6 +144,12 @@ func (p Period) Bounds() (from, to time.Time) {
 	return t.UTC(), t.AddDate(0, 1, 0).UTC()
 }
 
+// Next is the month after p.
+func (p Period) Next() Period {
+	t, _ := time.ParseInLocation("2006-01", string(p), MoneyZone)
+	return Period(t.AddDate(0, 1, 0).Format("2006-01"))
+}
+
 // Year of the month.
 func (p Period) Year() int {
 	t, _ := time.ParseInLocation("2006-01", string(p), MoneyZone)
@@ -457,8 +463,8 @@ type PriceVersion struct {
 
 // Charge line statuses.
 const (
-	ChargeOpen     = "open"     // charged, not yet on a statement
-	ChargeBilled   = "billed"   // on a statement
+	ChargeOpen     = "open"     // charged, its month not yet issued
+	ChargeBilled   = "billed"   // on a statement: an open line of an issued month (derived, never stored)
 	ChargeDisputed = "disputed" // the merchant disputes it
 	ChargeWaived   = "waived"   // a dispute upheld: not owed
 	ChargeFree     = "free"     // metered, 0 by rule (public purpose) or not charged (suspension)

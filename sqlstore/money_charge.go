@@ -120,6 +120,7 @@ type use struct {
 type chargeCtx struct {
 	tx       *Tx
 	book     *priceBook
+	issued   shuyu.Period // the newest issued month ("" none): a line goes on a later one
 	purposes map[int64]string
 	entries  map[string][]suspEntry // "w<id>" or "p<id>" → entries and their orgs
 	susp     []suspension
@@ -139,6 +140,9 @@ func (tx *Tx) newChargeCtx() (*chargeCtx, error) {
 		return nil, err
 	}
 	c := &chargeCtx{tx: tx, book: b, purposes: map[int64]string{}, entries: map[string][]suspEntry{}}
+	if c.issued, err = tx.issuedThrough(); err != nil {
+		return nil, err
+	}
 	rows, err := tx.query(`SELECT scope, coalesce(entry_id, 0), coalesce(org_id, 0), created_at, coalesce(resumed_at, 0) FROM domain_suspensions`)
 	if err != nil {
 		return nil, err
@@ -152,6 +156,26 @@ func (tx *Tx) newChargeCtx() (*chargeCtx, error) {
 		c.susp = append(c.susp, s)
 	}
 	return c, rows.Err()
+}
+
+// issuedThrough is the newest month whose statements are issued ("" none).
+// Months are issued in order, so every month up to it is issued.
+func (tx *Tx) issuedThrough() (shuyu.Period, error) {
+	var p string
+	err := tx.queryRow(`SELECT coalesce(max(period), '') FROM money_periods`).Scan(&p)
+	return shuyu.Period(p), err
+}
+
+// statementMonth is the month whose statement takes a line used at t (µs):
+// its own month, or the first month not yet issued if its own was (a late
+// line goes on the next statement). It is fixed when the line is written,
+// so issuing a month never rewrites a line.
+func (c *chargeCtx) statementMonth(t int64) shuyu.Period {
+	p := shuyu.PeriodOf(fromMicros(t))
+	if c.issued != "" && p <= c.issued {
+		p = c.issued.Next()
+	}
+	return p
 }
 
 func (c *chargeCtx) purpose(ws int64) (string, error) {
@@ -262,8 +286,9 @@ func (c *chargeCtx) price(u *use) (lines int, fen int64, err error) {
 				status, note, amount = shuyu.ChargeFree, "暂停期间不计费", 0
 			}
 			_, err = c.tx.exec(`INSERT INTO money_charges (org_id, item_id, price_id, source, source_id, workspace_id, product_id,
-				quantity, price_fen, amount_fen, status, note, at, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-				u.orgID, it.id, v.id, u.source, u.sourceID, u.wsID, u.productID, qty, v.price, amount, status, note, u.at, micros(c.tx.now))
+				quantity, price_fen, amount_fen, status, note, at, period, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+				u.orgID, it.id, v.id, u.source, u.sourceID, u.wsID, u.productID, qty, v.price, amount, status, note, u.at,
+				string(c.statementMonth(u.at)), micros(c.tx.now))
 			if isUnique(err) {
 				continue // charged already
 			}
@@ -445,12 +470,7 @@ func (d *DB) RecordUsage(ctx context.Context, actor *shuyu.Actor, in UsageInput)
 		if err != nil || org.Kind != shuyu.OrgMerchant {
 			return shuyu.Errorf(shuyu.EINVALID, "计费对象须为数据商 (usage is a merchant's)")
 		}
-		var issued int
-		if err := tx.queryRow(`SELECT count(*) FROM money_statements WHERE org_id = ? AND period >= ?`, in.OrgID,
-			string(shuyu.PeriodOf(in.At))).Scan(&issued); err != nil {
-			return err
-		}
-		if issued > 0 {
+		if c.issued != "" && shuyu.PeriodOf(in.At) <= c.issued {
 			return shuyu.Errorf(shuyu.ECONFLICT, "该账期的对账单已出具，不能补录 (the period is billed)")
 		}
 		var ref int64
@@ -504,10 +524,14 @@ func (c *chargeCtx) priceOnly(u *use, it *bookItem) (int, int64, error) {
 	return c.price(u)
 }
 
-const chargeCols = `c.id, c.org_id, coalesce(c.statement_id, 0), c.item_id, i.name, i.unit, v.version, c.source, c.source_id,
-	c.workspace_id, c.product_id, c.quantity, c.price_fen, c.amount_fen, c.status, c.note, c.at`
+// A line is on the statement of its merchant and period; an open line of
+// an issued month reads as billed.
+const chargeCols = `c.id, c.org_id, coalesce(st.id, 0), c.item_id, i.name, i.unit, v.version, c.source, c.source_id,
+	c.workspace_id, c.product_id, c.quantity, c.price_fen, c.amount_fen,
+	CASE WHEN c.status = 'open' AND st.id IS NOT NULL THEN 'billed' ELSE c.status END, c.note, c.at`
 
-const chargeFrom = ` FROM money_charges c JOIN money_items i ON i.id = c.item_id JOIN money_prices v ON v.id = c.price_id `
+const chargeFrom = ` FROM money_charges c JOIN money_items i ON i.id = c.item_id JOIN money_prices v ON v.id = c.price_id
+	LEFT JOIN money_statements st ON st.org_id = c.org_id AND st.period = c.period `
 
 func scanCharge(r interface{ Scan(...any) error }) (shuyu.Charge, error) {
 	var c shuyu.Charge
@@ -542,8 +566,8 @@ func (d *DB) OpenCharges(ctx context.Context, actor *shuyu.Actor, orgID int64, l
 	}
 	out := []shuyu.Charge{}
 	err := d.view(ctx, func(tx *Tx) error {
-		rows, err := tx.query(`SELECT `+chargeCols+chargeFrom+`WHERE c.org_id = ? AND c.statement_id IS NULL ORDER BY c.at DESC, c.id DESC LIMIT ?`,
-			orgID, limit)
+		rows, err := tx.query(`SELECT `+chargeCols+chargeFrom+`WHERE c.org_id = ? AND c.period > (SELECT coalesce(max(period), '') FROM money_periods)
+			ORDER BY c.at DESC, c.id DESC LIMIT ?`, orgID, limit)
 		if err != nil {
 			return err
 		}
@@ -569,11 +593,17 @@ type IssueReport struct {
 }
 
 // IssueStatements issues the monthly statements (对账单) of a month that
-// has ended: one per merchant with lines not yet billed up to the month's
-// end (a line that arrives after its month was billed goes on the next
-// statement). The previous year's excess, apportioned to the merchant,
-// is deducted automatically (NPRC.5). Charging runs first. A month already
-// issued for a merchant is not issued again.
+// has ended, and of any earlier month not yet issued, in order: for each
+// month, one statement per merchant with lines of that month. A line's
+// month is fixed when it is charged (statementMonth: a line that arrives
+// after its month was issued goes on the next statement), so a month is
+// one set-based INSERT … SELECT … GROUP BY over the index on
+// (period, org_id, amount_fen) and no line is rewritten. The
+// previous year's excess, apportioned to the merchant, is deducted
+// automatically (NPRC.5). Charging runs first. A month is issued once:
+// issuing it again, or a month before the newest issued, does nothing.
+// Each month issued is one audit event naming the month and its totals,
+// in the same transaction as its statements and the money_periods row.
 func (d *DB) IssueStatements(ctx context.Context, actor *shuyu.Actor, period shuyu.Period) (IssueReport, error) {
 	rep := IssueReport{Period: period}
 	if err := shuyu.Authorize(actor, shuyu.ActMoneyOperate, shuyu.Resource{Kind: "money"}); err != nil {
@@ -591,70 +621,125 @@ func (d *DB) IssueStatements(ctx context.Context, actor *shuyu.Actor, period shu
 	}
 	err := d.update(ctx, actor, func(tx *Tx) error {
 		rep = IssueReport{Period: period}
-		type agg struct {
-			org          int64
-			lines        int
-			gross        int64
-			hasStatement bool
-		}
-		rows, err := tx.query(`SELECT c.org_id, count(*), coalesce(sum(CASE WHEN c.status = 'open' THEN c.amount_fen ELSE 0 END), 0),
-			(SELECT count(*) FROM money_statements s WHERE s.org_id = c.org_id AND s.period = ?)
-			FROM money_charges c WHERE c.statement_id IS NULL AND c.at < ? GROUP BY c.org_id ORDER BY c.org_id`, string(period), micros(to))
+		issued, err := tx.issuedThrough()
 		if err != nil {
 			return err
 		}
-		var aggs []agg
-		for rows.Next() {
-			var a agg
-			var n int
-			if err := rows.Scan(&a.org, &a.lines, &a.gross, &n); err != nil {
-				rows.Close()
-				return err
-			}
-			a.hasStatement = n > 0
-			aggs = append(aggs, a)
-		}
-		rows.Close()
-		if err := rows.Err(); err != nil {
-			return err
-		}
-		var orgs []int64
-		for _, a := range aggs {
-			if a.hasStatement {
-				continue
-			}
-			ded, err := tx.takeDeduction(a.org, a.gross)
-			if err != nil {
-				return err
-			}
-			id, err := tx.insert(`INSERT INTO money_statements (org_id, period, lines, gross_fen, waived_fen, deduction_fen, total_fen, issued_at)
-				VALUES (?, ?, ?, ?, 0, ?, ?, ?)`, a.org, string(period), a.lines, a.gross, ded, a.gross-ded, micros(tx.now))
-			if err != nil {
-				return err
-			}
-			if _, err := tx.exec(`UPDATE money_charges SET statement_id = ?, status = CASE WHEN status = 'open' THEN 'billed' ELSE status END
-				WHERE org_id = ? AND statement_id IS NULL AND at < ?`, id, a.org, micros(to)); err != nil {
-				return err
-			}
-			rep.Statements++
-			rep.Lines += a.lines
-			rep.TotalFen += a.gross - ded
-			orgs = append(orgs, a.org)
-		}
-		if rep.Statements == 0 {
+		if issued != "" && period <= issued {
 			return errNothing
 		}
-		if err := tx.notifyOrgs(orgs, Notice{Kind: "bill.issued", Title: fmt.Sprintf("%s 对账单已出具", period),
-			Body: "请在“费用账单”中核对明细；对有异议的明细可提出异议。", Link: "/bills"}); err != nil {
-			return err
+		// The first month to issue: the one after the newest issued, or
+		// the month of the oldest line (a fresh system).
+		first := period
+		if issued != "" {
+			first = issued.Next()
+		} else {
+			var oldest string
+			if err := tx.queryRow(`SELECT coalesce(min(period), '') FROM money_charges`).Scan(&oldest); err != nil {
+				return err
+			}
+			if oldest != "" && shuyu.Period(oldest) < first {
+				first = shuyu.Period(oldest)
+			}
 		}
-		return tx.audit(Change{Action: shuyu.AuditMoneyStatements, ObjectType: "money_period", ObjectID: string(period),
-			Detail: map[string]any{"statements": rep.Statements, "lines": rep.Lines, "total_fen": rep.TotalFen}})
+		var orgs []int64
+		for m := first; m <= period; m = m.Next() {
+			mo, err := tx.issueMonth(m)
+			if err != nil {
+				return err
+			}
+			rep.Statements += mo.Statements
+			rep.Lines += mo.Lines
+			rep.TotalFen += mo.TotalFen
+			orgs = append(orgs, mo.orgs...)
+		}
+		if len(orgs) == 0 {
+			return nil
+		}
+		return tx.notifyOrgs(orgs, Notice{Kind: "bill.issued", Title: fmt.Sprintf("%s 对账单已出具", period),
+			Body: "请在“费用账单”中核对明细；对有异议的明细可提出异议。", Link: "/bills"})
 	})
 	if err == errNothing {
 		return rep, nil
 	}
 	return rep, err
+}
+
+type monthIssue struct {
+	IssueReport
+	orgs []int64
+}
+
+// issueMonth writes month m's statements: one INSERT … SELECT … GROUP BY
+// over m's lines, then the deductions of the merchants that have any left
+// (few: only those a closed year's excess was apportioned to), the
+// money_periods row and one audit event for the month.
+func (tx *Tx) issueMonth(m shuyu.Period) (monthIssue, error) {
+	out := monthIssue{IssueReport: IssueReport{Period: m}}
+	// Before its month is issued a line is open or free, and a free line is
+	// 0 (price); disputes and waivers come after. So the gross is the sum of
+	// the amounts, read from the index alone.
+	if _, err := tx.exec(`INSERT INTO money_statements (org_id, period, lines, gross_fen, waived_fen, deduction_fen, total_fen, issued_at)
+		SELECT org_id, ?, n, fen, 0, 0, fen, ? FROM
+			(SELECT org_id, count(*) AS n, sum(amount_fen) AS fen FROM money_charges WHERE period = ? GROUP BY org_id) AS m`,
+		string(m), micros(tx.now), string(m)); err != nil {
+		return out, err
+	}
+	rows, err := tx.query(`SELECT s.id, s.org_id, s.gross_fen FROM money_statements s
+		WHERE s.period = ? AND s.gross_fen > 0 AND EXISTS (SELECT 1 FROM money_deductions d WHERE d.org_id = s.org_id AND d.remaining_fen > 0)
+		ORDER BY s.org_id`, string(m))
+	if err != nil {
+		return out, err
+	}
+	type owed struct{ id, org, gross int64 }
+	var ds []owed
+	for rows.Next() {
+		var o owed
+		if err := rows.Scan(&o.id, &o.org, &o.gross); err != nil {
+			rows.Close()
+			return out, err
+		}
+		ds = append(ds, o)
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return out, err
+	}
+	for _, o := range ds {
+		ded, err := tx.takeDeduction(o.org, o.gross)
+		if err != nil {
+			return out, err
+		}
+		if _, err := tx.exec(`UPDATE money_statements SET deduction_fen = ?, total_fen = gross_fen - ? WHERE id = ?`, ded, ded, o.id); err != nil {
+			return out, err
+		}
+	}
+	if err := tx.queryRow(`SELECT count(*), coalesce(sum(lines), 0), coalesce(sum(total_fen), 0) FROM money_statements WHERE period = ?`,
+		string(m)).Scan(&out.Statements, &out.Lines, &out.TotalFen); err != nil {
+		return out, err
+	}
+	orgRows, err := tx.query(`SELECT org_id FROM money_statements WHERE period = ? ORDER BY org_id`, string(m))
+	if err != nil {
+		return out, err
+	}
+	for orgRows.Next() {
+		var o int64
+		if err := orgRows.Scan(&o); err != nil {
+			orgRows.Close()
+			return out, err
+		}
+		out.orgs = append(out.orgs, o)
+	}
+	orgRows.Close()
+	if err := orgRows.Err(); err != nil {
+		return out, err
+	}
+	if _, err := tx.exec(`INSERT INTO money_periods (period, statements, lines, total_fen, issued_by, issued_at) VALUES (?, ?, ?, ?, ?, ?)`,
+		string(m), out.Statements, out.Lines, out.TotalFen, tx.actor.UserID, micros(tx.now)); err != nil {
+		return out, err
+	}
+	return out, tx.audit(Change{Action: shuyu.AuditMoneyStatements, ObjectType: "money_period", ObjectID: string(m),
+		Detail: map[string]any{"statements": out.Statements, "lines": out.Lines, "total_fen": out.TotalFen}})
 }
 
 // takeDeduction takes up to gross from the merchant's remaining
@@ -693,7 +778,8 @@ func (tx *Tx) takeDeduction(org, gross int64) (int64, error) {
 }
 
 const statementCols = `s.id, s.org_id, o.name, s.period, s.lines, s.gross_fen, s.waived_fen, s.deduction_fen, s.total_fen,
-	(SELECT count(*) FROM money_disputes x JOIN money_charges c ON c.id = x.charge_id WHERE c.statement_id = s.id AND x.status = 'open'),
+	(SELECT count(*) FROM money_disputes x JOIN money_charges c ON c.id = x.charge_id
+		WHERE x.org_id = s.org_id AND c.period = s.period AND x.status = 'open'),
 	s.issued_at`
 
 func scanStatement(r interface{ Scan(...any) error }) (*shuyu.Statement, error) {
@@ -737,6 +823,39 @@ func (d *DB) Bills(ctx context.Context, actor *shuyu.Actor, orgID int64) ([]*shu
 	return out, err
 }
 
+// PeriodStatements lists every statement of one month, by merchant (the
+// operator's export); a merchant sees only its own (ScopeOrg).
+func (d *DB) PeriodStatements(ctx context.Context, actor *shuyu.Actor, period shuyu.Period) ([]*shuyu.Statement, error) {
+	if err := shuyu.Authorize(actor, shuyu.ActBillRead, shuyu.Resource{Kind: "bill"}); err != nil {
+		return nil, err
+	}
+	if _, err := shuyu.ParsePeriod(string(period)); err != nil {
+		return nil, err
+	}
+	orgID := int64(0)
+	if !shuyu.Can(actor, shuyu.ActBillRead, shuyu.Resource{Kind: "bill", OrgID: -1, Exists: true}) {
+		orgID = actor.OrgID
+	}
+	out := []*shuyu.Statement{}
+	err := d.view(ctx, func(tx *Tx) error {
+		rows, err := tx.query(`SELECT `+statementCols+` FROM money_statements s JOIN orgs o ON o.id = s.org_id
+			WHERE s.period = ? AND (? = 0 OR s.org_id = ?) ORDER BY s.org_id`, string(period), orgID, orgID)
+		if err != nil {
+			return err
+		}
+		defer rows.Close()
+		for rows.Next() {
+			s, err := scanStatement(rows)
+			if err != nil {
+				return err
+			}
+			out = append(out, s)
+		}
+		return rows.Err()
+	})
+	return out, err
+}
+
 // Bill returns one statement with its lines; another merchant's is not
 // found (invariant 3).
 func (d *DB) Bill(ctx context.Context, actor *shuyu.Actor, id int64) (*shuyu.StatementDetail, error) {
@@ -753,7 +872,7 @@ func (d *DB) Bill(ctx context.Context, actor *shuyu.Actor, id int64) (*shuyu.Sta
 			return err
 		}
 		out = &shuyu.StatementDetail{Statement: *s, Charges: []shuyu.Charge{}}
-		rows, err := tx.query(`SELECT `+chargeCols+chargeFrom+`WHERE c.statement_id = ? ORDER BY c.at, c.id`, id)
+		rows, err := tx.query(`SELECT `+chargeCols+chargeFrom+`WHERE c.org_id = ? AND c.period = ? ORDER BY c.at, c.id`, s.OrgID, string(s.Period))
 		if err != nil {
 			return err
 		}
@@ -782,7 +901,9 @@ func (d *DB) DisputeCharge(ctx context.Context, actor *shuyu.Actor, chargeID int
 	return d.update(ctx, actor, func(tx *Tx) error {
 		var org, amount int64
 		var status string
-		if err := tx.queryRow(`SELECT org_id, amount_fen, status FROM money_charges WHERE id = ?`, chargeID).Scan(&org, &amount, &status); isNoRows(err) {
+		if err := tx.queryRow(`SELECT c.org_id, c.amount_fen, CASE WHEN c.status = 'open' AND st.id IS NOT NULL THEN 'billed' ELSE c.status END
+			FROM money_charges c LEFT JOIN money_statements st ON st.org_id = c.org_id AND st.period = c.period WHERE c.id = ?`,
+			chargeID).Scan(&org, &amount, &status); isNoRows(err) {
 			return notFound("charge")
 		} else if err != nil {
 			return err
@@ -856,8 +977,9 @@ func (d *DB) Disputes(ctx context.Context, actor *shuyu.Actor) ([]Dispute, error
 	}
 	out := []Dispute{}
 	err := d.view(ctx, func(tx *Tx) error {
-		rows, err := tx.query(`SELECT x.id, x.charge_id, coalesce(c.statement_id, 0), x.org_id, o.name, i.name, c.amount_fen, x.reason,
+		rows, err := tx.query(`SELECT x.id, x.charge_id, coalesce(st.id, 0), x.org_id, o.name, i.name, c.amount_fen, x.reason,
 			x.status, x.resolution, x.created_at FROM money_disputes x JOIN money_charges c ON c.id = x.charge_id
+			LEFT JOIN money_statements st ON st.org_id = c.org_id AND st.period = c.period
 			JOIN money_items i ON i.id = c.item_id JOIN orgs o ON o.id = x.org_id
 			WHERE (? = 0 OR x.org_id = ?) ORDER BY CASE WHEN x.status = 'open' THEN 0 ELSE 1 END, x.id DESC LIMIT 500`, org, org)
 		if err != nil {
@@ -899,8 +1021,9 @@ func (d *DB) ResolveDispute(ctx context.Context, actor *shuyu.Actor, disputeID i
 	return d.update(ctx, actor, func(tx *Tx) error {
 		var charge, org, amount, stmt int64
 		var status string
-		err := tx.queryRow(`SELECT x.charge_id, x.org_id, x.status, c.amount_fen, coalesce(c.statement_id, 0) FROM money_disputes x
-			JOIN money_charges c ON c.id = x.charge_id WHERE x.id = ?`, disputeID).Scan(&charge, &org, &status, &amount, &stmt)
+		err := tx.queryRow(`SELECT x.charge_id, x.org_id, x.status, c.amount_fen, coalesce(st.id, 0) FROM money_disputes x
+			JOIN money_charges c ON c.id = x.charge_id
+			LEFT JOIN money_statements st ON st.org_id = c.org_id AND st.period = c.period WHERE x.id = ?`, disputeID).Scan(&charge, &org, &status, &amount, &stmt)
 		if isNoRows(err) {
 			return notFound("dispute")
 		} else if err != nil {
@@ -909,7 +1032,7 @@ func (d *DB) ResolveDispute(ctx context.Context, actor *shuyu.Actor, disputeID i
 		if status != "open" {
 			return shuyu.Errorf(shuyu.ECONFLICT, "该异议已处理 (already resolved)")
 		}
-		newStatus, chargeStatus := "rejected", shuyu.ChargeBilled
+		newStatus, chargeStatus := "rejected", shuyu.ChargeOpen // open on an issued month: billed again
 		if outcome == shuyu.DisputeUphold {
 			newStatus, chargeStatus = "upheld", shuyu.ChargeWaived
 			var gross, waived, ded int64

@@ -244,8 +244,8 @@ func (tx *Tx) share(year int) (*shuyu.Share, error) {
 // departments is split between them equally by the largest remainder.
 func (tx *Tx) lineageWeights(year int) (map[int64]int64, error) {
 	rows, err := tx.query(`SELECT c.workspace_id, c.product_id, sum(c.amount_fen) FROM money_charges c
-		JOIN money_statements s ON s.id = c.statement_id
-		WHERE s.period >= ? AND s.period <= ? AND c.status IN ('billed', 'disputed') AND c.amount_fen > 0
+		JOIN money_statements s ON s.org_id = c.org_id AND s.period = c.period
+		WHERE c.period >= ? AND c.period <= ? AND c.status IN ('open', 'disputed') AND c.amount_fen > 0
 		GROUP BY c.workspace_id, c.product_id ORDER BY c.workspace_id, c.product_id`, fmt.Sprintf("%d-01", year), fmt.Sprintf("%d-12", year))
 	if err != nil {
 		return nil, err
@@ -495,11 +495,10 @@ func (d *DB) Account(ctx context.Context, actor *shuyu.Actor, year int) (*YearAc
 		classes := map[string]bool{}
 		for m := 1; m <= 12; m++ {
 			p := shuyu.Period(fmt.Sprintf("%d-%02d", year, m))
-			from, to := p.Bounds()
 			mr := MonthRevenue{Period: p, ByClass: map[string]int64{}}
+			// By statement month (the indexed period a line is billed in).
 			rows, err := tx.query(`SELECT i.class, sum(c.amount_fen) FROM money_charges c JOIN money_items i ON i.id = c.item_id
-				WHERE c.at >= ? AND c.at < ? AND c.status IN ('open', 'billed', 'disputed') GROUP BY i.class ORDER BY i.class`,
-				micros(from), micros(to))
+				WHERE c.period = ? AND c.status IN ('open', 'disputed') GROUP BY i.class ORDER BY i.class`, string(p))
 			if err != nil {
 				return err
 			}
@@ -522,8 +521,8 @@ func (d *DB) Account(ctx context.Context, actor *shuyu.Actor, year int) (*YearAc
 			a.Classes = append(a.Classes, c)
 		}
 		slices.Sort(a.Classes)
-		from, to := shuyu.YearBounds(year)
-		if err := tx.queryRow(`SELECT count(*) FROM money_charges WHERE at >= ? AND at < ? AND status = 'free'`, micros(from), micros(to)).
+		if err := tx.queryRow(`SELECT count(*) FROM money_charges WHERE period >= ? AND period <= ? AND status = 'free'`,
+			fmt.Sprintf("%d-01", year), fmt.Sprintf("%d-12", year)).
 			Scan(&a.FreeLines); err != nil {
 			return err
 		}

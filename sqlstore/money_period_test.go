@@ -1,0 +1,165 @@
+package sqlstore_test
+
+import (
+	"testing"
+	"time"
+
+	"shuyu"
+	"shuyu/sqlstore"
+	"shuyu/sqlstore/sqltest"
+)
+
+// storedLine is a charge line as the table holds it: what issuing a month
+// must leave alone.
+func storedLine(t *testing.T, db *sqlstore.DB, id int64) (status, period string) {
+	t.Helper()
+	if err := db.SQL().QueryRow(db.Rebind(`SELECT status, period FROM money_charges WHERE id = ?`), id).Scan(&status, &period); err != nil {
+		t.Fatal(err)
+	}
+	return status, period
+}
+
+// statementEvents lists the object ids of the money.statements audit
+// events, oldest first.
+func statementEvents(t *testing.T, db *sqlstore.DB) []string {
+	t.Helper()
+	rows, err := db.SQL().Query(db.Rebind(`SELECT object_id FROM audit_events WHERE action = ? ORDER BY seq`), string(shuyu.AuditMoneyStatements))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer rows.Close()
+	var out []string
+	for rows.Next() {
+		var s string
+		if err := rows.Scan(&s); err != nil {
+			t.Fatal(err)
+		}
+		out = append(out, s)
+	}
+	return out
+}
+
+// A line's statement month is fixed when it is charged: issuing a month
+// writes statements and never rewrites a line; a use stamped in a month
+// already issued goes on the next statement; months are issued in order,
+// once, each with its own audit event.
+func TestMoney_R14_2_StatementMonthFixedWhenCharged(t *testing.T) {
+	sqltest.Each(t, func(t *testing.T, env *sqltest.Env) {
+		w := newMoneyWorld(t, env)
+		db := env.DB
+		w.computeItem(t, 2000, 1000)
+		w.query(t, w.a, w.wsA, time.Hour, 0) // 2 March: 1000 fen
+		if _, err := db.Charge(w.ctx, shuyu.System); err != nil {
+			t.Fatal(err)
+		}
+		open, _ := db.OpenCharges(w.ctx, w.a, w.a.OrgID, 0)
+		if len(open) != 1 || open[0].Status != shuyu.ChargeOpen || open[0].StatementID != 0 {
+			t.Fatalf("open lines: %+v", open)
+		}
+		march := open[0].ID
+		if st, p := storedLine(t, db, march); st != "open" || p != "2026-03" {
+			t.Fatalf("stored line: %s %s", st, p)
+		}
+
+		env.Clock.Set(time.Date(2026, 4, 1, 1, 0, 0, 0, time.UTC))
+		rep, err := db.IssueStatements(w.ctx, w.op, "2026-03")
+		if err != nil || rep.Statements != 1 || rep.Lines != 1 || rep.TotalFen != 1000 {
+			t.Fatalf("issue March: %+v %v", rep, err)
+		}
+		billA := onlyBill(t, db, w.a)
+		if billA.Period != "2026-03" || len(billA.Charges) != 1 || billA.Charges[0].Status != shuyu.ChargeBilled ||
+			billA.Charges[0].StatementID != billA.ID {
+			t.Fatalf("March bill: %+v", billA)
+		}
+		// The line itself was not rewritten: billed follows from the month.
+		if st, p := storedLine(t, db, march); st != "open" || p != "2026-03" {
+			t.Fatalf("issuing rewrote the line: %s %s", st, p)
+		}
+		if open, _ := db.OpenCharges(w.ctx, w.a, w.a.OrgID, 0); len(open) != 0 {
+			t.Fatalf("billed line still open: %+v", open)
+		}
+
+		// A use stamped 31 March (a query that ran across the month's end,
+		// metered after March was issued) goes on April's statement.
+		env.Clock.Set(time.Date(2026, 3, 31, 15, 0, 0, 0, time.UTC))
+		w.query(t, w.a, w.wsA, 2*time.Hour, 0)
+		env.Clock.Set(time.Date(2026, 4, 2, 1, 0, 0, 0, time.UTC))
+		if _, err := db.Charge(w.ctx, shuyu.System); err != nil {
+			t.Fatal(err)
+		}
+		open, _ = db.OpenCharges(w.ctx, w.a, w.a.OrgID, 0)
+		if len(open) != 1 || open[0].AmountFen != 2000 || open[0].StatementID != 0 {
+			t.Fatalf("late line: %+v", open)
+		}
+		late := open[0].ID
+		if _, p := storedLine(t, db, late); p != "2026-04" {
+			t.Fatalf("late line's month: %s", p)
+		}
+		// March again: nothing; March's statement is unchanged.
+		if rep, err := db.IssueStatements(w.ctx, w.op, "2026-03"); err != nil || rep.Statements != 0 {
+			t.Fatalf("March again: %+v %v", rep, err)
+		}
+		if b := onlyBill(t, db, w.a); b.TotalFen != 1000 || len(b.Charges) != 1 {
+			t.Fatalf("March changed: %+v", b.Statement)
+		}
+
+		// merchant-b uses in May; nobody issues April or May until July:
+		// issuing June issues April, May and June, in order.
+		env.Clock.Set(time.Date(2026, 5, 10, 1, 0, 0, 0, time.UTC))
+		w.query(t, w.b, w.wsB, time.Hour, 0)
+		env.Clock.Set(time.Date(2026, 7, 1, 1, 0, 0, 0, time.UTC))
+		rep, err = db.IssueStatements(w.ctx, w.op, "2026-06")
+		if err != nil || rep.Statements != 2 || rep.Lines != 2 || rep.TotalFen != 3000 {
+			t.Fatalf("issue to June: %+v %v", rep, err)
+		}
+		bills, _ := db.Bills(w.ctx, w.op, 0)
+		if len(bills) != 3 {
+			t.Fatalf("bills: %d", len(bills))
+		}
+		for _, b := range bills {
+			want := map[shuyu.Period]int64{"2026-03": 1000, "2026-04": 2000, "2026-05": 1000}[b.Period]
+			wantOrg := w.a.OrgID
+			if b.Period == "2026-05" {
+				wantOrg = w.b.OrgID
+			}
+			if b.TotalFen != want || b.OrgID != wantOrg {
+				t.Fatalf("bill %s of %d: %d fen", b.Period, b.OrgID, b.TotalFen)
+			}
+		}
+		if st, p := storedLine(t, db, late); st != "open" || p != "2026-04" {
+			t.Fatalf("late line after April: %s %s", st, p)
+		}
+		// One audit event per month issued, naming it (June had no lines).
+		ev := statementEvents(t, db)
+		if want := []string{"2026-03", "2026-04", "2026-05", "2026-06"}; len(ev) != len(want) ||
+			ev[0] != want[0] || ev[1] != want[1] || ev[2] != want[2] || ev[3] != want[3] {
+			t.Fatalf("statement events: %v", ev)
+		}
+		// May is issued: a merchant's statement is not issued twice, and
+		// the gateway cannot record usage into it.
+		if rep, err := db.IssueStatements(w.ctx, w.op, "2026-05"); err != nil || rep.Statements != 0 {
+			t.Fatalf("May again: %+v %v", rep, err)
+		}
+		it, err := db.CreatePriceItem(w.ctx, w.auth, shuyu.PriceItemInput{Service: shuyu.ServiceOther, Name: "数据核验服务",
+			Class: "数据服务", Unit: shuyu.UnitCall, Purpose: shuyu.PurposeIndustry, CapFen: 100})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := db.SetPrice(w.ctx, w.op, it.ID, 37, "首次定价"); err != nil {
+			t.Fatal(err)
+		}
+		in := sqlstore.UsageInput{OrgID: w.a.OrgID, ItemID: it.ID, Quantity: 3, At: time.Date(2026, 5, 20, 1, 0, 0, 0, time.UTC), Ref: "GW-0520"}
+		if _, err := db.RecordUsage(w.ctx, w.op, in); shuyu.ErrorCode(err) != shuyu.ECONFLICT {
+			t.Fatalf("usage into an issued month: %v", err)
+		}
+		env.Clock.Advance(time.Hour)
+		in.At, in.Ref = time.Date(2026, 7, 1, 1, 30, 0, 0, time.UTC), "GW-0701"
+		c, err := db.RecordUsage(w.ctx, w.op, in)
+		if err != nil || c.AmountFen != 111 || c.Status != shuyu.ChargeOpen {
+			t.Fatalf("usage in July: %+v %v", c, err)
+		}
+		if _, p := storedLine(t, db, c.ID); p != "2026-07" {
+			t.Fatalf("July usage's month: %s", p)
+		}
+	})
+}

@@ -1,6 +1,7 @@
 package sqlstore_test
 
 import (
+	"fmt"
 	"testing"
 	"time"
 
@@ -161,5 +162,94 @@ func TestMoney_R14_2_StatementMonthFixedWhenCharged(t *testing.T) {
 		if _, p := storedLine(t, db, c.ID); p != "2026-07" {
 			t.Fatalf("July usage's month: %s", p)
 		}
+	})
+}
+
+// Usage recorded while months are being issued, on several connections at
+// once: every accepted line ends on exactly one statement (its merchant's,
+// of its month), the statements add up to the lines in count and fen, and
+// a use refused as late names the issued month. The write transactions
+// are serialized (the audit head), so a line is never given a month that
+// is being issued.
+func TestMoney_R14_2_ConcurrentUsageAndIssueLoseNoLine(t *testing.T) {
+	sqltest.Each(t, func(t *testing.T, env *sqltest.Env) {
+		db := env.DB
+		ctx := t.Context()
+		auth, op := env.Actors["authority"], env.Actors["operator-admin"]
+		env.Clock.Set(time.Date(2026, 2, 28, 16, 0, 0, 0, time.UTC)) // 1 March, Beijing
+		it, err := db.CreatePriceItem(ctx, auth, shuyu.PriceItemInput{Service: shuyu.ServiceOther, Name: "数据核验服务",
+			Class: "数据服务", Unit: shuyu.UnitCall, Purpose: shuyu.PurposeIndustry, CapFen: 100})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := db.SetPrice(ctx, op, it.ID, 37, "首次定价"); err != nil {
+			t.Fatal(err)
+		}
+		env.Clock.Set(time.Date(2026, 9, 1, 2, 0, 0, 0, time.UTC))
+		orgs := []int64{env.Actors["merchant-a"].OrgID, env.Actors["merchant-b"].OrgID}
+		const uses = 120
+		start := time.Date(2026, 3, 1, 0, 0, 0, 0, shuyu.MoneyZone)
+		accepted := make(chan int64, uses)
+		errs := make(chan error, uses+8)
+		done := make(chan struct{})
+		for w := 0; w < 2; w++ {
+			go func(w int) {
+				defer func() { done <- struct{}{} }()
+				for i := w; i < uses; i += 2 {
+					// Spread over March–August, in order, so issuing overtakes some.
+					at := start.Add(time.Duration(i) * (184 * 24 * time.Hour / uses))
+					c, err := db.RecordUsage(ctx, op, sqlstore.UsageInput{OrgID: orgs[i%2], ItemID: it.ID, Quantity: int64(i + 1),
+						At: at, Ref: fmt.Sprintf("GW-%03d", i)})
+					switch {
+					case err == nil:
+						accepted <- c.AmountFen
+					case shuyu.ErrorCode(err) == shuyu.ECONFLICT:
+					default:
+						errs <- err
+					}
+				}
+			}(w)
+		}
+		go func() {
+			defer func() { done <- struct{}{} }()
+			for m := shuyu.Period("2026-03"); m <= "2026-07"; m = m.Next() {
+				if _, err := db.IssueStatements(ctx, op, m); err != nil {
+					errs <- err
+				}
+			}
+		}()
+		for i := 0; i < 3; i++ {
+			<-done
+		}
+		if _, err := db.IssueStatements(ctx, op, "2026-08"); err != nil {
+			t.Fatal(err)
+		}
+		close(accepted)
+		close(errs)
+		for err := range errs {
+			t.Fatal(err)
+		}
+		n, fen := 0, int64(0)
+		for a := range accepted {
+			n++
+			fen += a
+		}
+		var orphans, lines, stmtLines int
+		var lineFen, stmtFen int64
+		q := func(sql string, dest ...any) {
+			t.Helper()
+			if err := db.SQL().QueryRow(sql).Scan(dest...); err != nil {
+				t.Fatal(err)
+			}
+		}
+		q(`SELECT count(*) FROM money_charges c WHERE NOT EXISTS
+			(SELECT 1 FROM money_statements s WHERE s.org_id = c.org_id AND s.period = c.period)`, &orphans)
+		q(`SELECT count(*), coalesce(sum(amount_fen), 0) FROM money_charges`, &lines, &lineFen)
+		q(`SELECT coalesce(sum(lines), 0), coalesce(sum(gross_fen), 0) FROM money_statements`, &stmtLines, &stmtFen)
+		if n == 0 || orphans != 0 || lines != n || lineFen != fen || stmtLines != n || stmtFen != fen {
+			t.Fatalf("accepted %d (%d fen); lines %d (%d fen), %d on no statement; statements %d lines (%d fen)",
+				n, fen, lines, lineFen, orphans, stmtLines, stmtFen)
+		}
+		t.Logf("%s: %d of %d uses accepted, %d refused as late", env.Backend, n, uses, uses-n)
 	})
 }

@@ -655,3 +655,44 @@ func TestStandardSpellings_R28_3(t *testing.T) {
 		"SELECT min(birth_date) AS a FROM people",
 		"SELECT sum(county) AS a FROM people")
 }
+
+// Analysts recode a value into their own labels — custom age groups,
+// hospital levels, NULL as "unknown" (issue 10, item 5). As a group key a
+// CASE over one value with constant results is a set of bins; as a row
+// value counted or summed further out it would be a condition no
+// low-effect test sees, so it stays refused there, and so does a CASE
+// mixing two columns or returning a column.
+func TestRecodingGroupKeys_R28_3(t *testing.T) {
+	t.Parallel()
+	f := newFixture(t)
+	expectStatus(t, f, Released,
+		"SELECT CASE WHEN birth_date > DATE '2000-01-01' THEN 'young' WHEN birth_date > DATE '1970-01-01' THEN 'adult' ELSE 'old' END AS grp, count(*) AS n FROM people GROUP BY 1",
+		"SELECT CASE WHEN county LIKE '6405%' THEN 'A' ELSE 'B' END AS c, avg(income) AS a FROM people GROUP BY 1",
+		"SELECT coalesce(gender, '未知') AS g, count(*) AS n FROM people GROUP BY 1",
+		"SELECT CASE WHEN income BETWEEN 0 AND 1000 THEN 'low' WHEN income IS NULL THEN 'none' ELSE 'high' END AS b, count(*) AS n FROM people GROUP BY 1")
+	expectStatus(t, f, Rejected,
+		"SELECT CASE WHEN birth_date > DATE '2000-01-01' AND gender = '女' THEN 'x' ELSE 'y' END AS g, count(*) AS n FROM people GROUP BY 1",
+		"SELECT CASE WHEN income > 1000 THEN county ELSE 'other' END AS g, count(*) AS n FROM people GROUP BY 1",
+		"SELECT CASE WHEN substr(id, 18, 1) = 'X' THEN 'x' ELSE 'y' END AS g, count(*) AS n FROM people GROUP BY 1",
+		"SELECT sum(t.flag) AS s FROM (SELECT county, CASE WHEN birth_date = DATE '1980-01-01' THEN 0 ELSE 1 END AS flag FROM people) t",
+		"SELECT t.flag, count(*) AS n FROM (SELECT id, CASE WHEN sum(income) > 1000 THEN 1 ELSE 0 END AS flag FROM people GROUP BY id) t GROUP BY 1")
+	// The labels are the truth's: custom age groups add up to everyone.
+	r := f.run(t, "SELECT CASE WHEN birth_date > DATE '1980-01-01' THEN 'young' ELSE 'old' END AS grp, count(*) AS n FROM people GROUP BY 1")
+	cut := time.Date(1980, 1, 1, 0, 0, 0, 0, time.UTC)
+	young := 0
+	for _, p := range f.people {
+		if p.Birth.After(cut) {
+			young++
+		}
+	}
+	for _, row := range r.Rows {
+		n, _ := toFloat(row[1])
+		want := young
+		if row[0] == "old" {
+			want = len(f.people) - young
+		}
+		if math.Abs(n-float64(want)) > 5 {
+			t.Errorf("%v: %v, truth %d", row[0], n, want)
+		}
+	}
+}

@@ -285,7 +285,7 @@ func (c *checker) groupKeys(root node, sel []any, p *plan) {
 		before := c.canon(gn) // select items are matched before their masking calls are renamed
 		f := c.expr(gn, ectx{group: true})
 		c.groups[before] = true
-		if !c.transform(gn) {
+		if !c.transform(gn) && !(c.depth == 0 && c.recode(gn)) {
 			c.refuse("group_transform", "分组表达式："+transformReason+"；年龄段可用 age_band(出生日期, 10)，金额分段可用 floor(金额/500)*500")
 		}
 		groups[gi] = gn

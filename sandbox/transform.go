@@ -245,3 +245,105 @@ func isConstant(n node) bool {
 	}
 	return false
 }
+
+// recode reports whether n recodes one value into constant labels: a CASE
+// whose conditions all test the same row transform against constants and
+// whose results are constants (custom age groups, hospital levels), or
+// COALESCE of one value with constants. As a group key of the statement
+// it only draws group boundaries, like a bin: each label is a set of
+// values of one expression, and a label held by few persons is below K.
+// It is not a transform: as a row value summed or counted further out it
+// would be a condition no low-effect test sees.
+func (c *checker) recode(n node) bool {
+	switch str(n, "class") {
+	case "CASE":
+		var value string
+		checks := nodes(arr(n, "case_checks"))
+		if len(checks) == 0 {
+			return false
+		}
+		for _, cc := range checks {
+			if !isConstant(obj(cc, "then_expr")) || !c.testsOne(obj(cc, "when_expr"), &value) {
+				return false
+			}
+		}
+		e := obj(n, "else_expr")
+		return e == nil || isConstant(e)
+	case "OPERATOR":
+		if str(n, "type") != "OPERATOR_COALESCE" {
+			return false
+		}
+		values := 0
+		for _, x := range nodes(arr(n, "children")) {
+			switch {
+			case isConstant(x):
+			case c.transform(x):
+				values++
+			default:
+				return false
+			}
+		}
+		return values == 1
+	}
+	return false
+}
+
+// testsOne reports whether the condition p compares one row transform
+// (the same in every part: *value holds its canonical form) with
+// constants only.
+func (c *checker) testsOne(p node, value *string) bool {
+	same := func(e node) bool {
+		if e == nil || isConstant(e) || !c.transform(e) || !hasColumn(e) {
+			return false
+		}
+		k := c.canon(e)
+		if *value == "" {
+			*value = k
+		}
+		return *value == k
+	}
+	allConst := func(xs []node) bool {
+		for _, x := range xs {
+			if !isConstant(x) {
+				return false
+			}
+		}
+		return true
+	}
+	switch str(p, "class") {
+	case "CONJUNCTION":
+		for _, x := range nodes(arr(p, "children")) {
+			if !c.testsOne(x, value) {
+				return false
+			}
+		}
+		return true
+	case "OPERATOR":
+		ch := nodes(arr(p, "children"))
+		switch str(p, "type") {
+		case "OPERATOR_NOT":
+			return len(ch) == 1 && c.testsOne(ch[0], value)
+		case "OPERATOR_IS_NULL", "OPERATOR_IS_NOT_NULL":
+			return len(ch) == 1 && same(ch[0])
+		case "COMPARE_IN", "COMPARE_NOT_IN":
+			return len(ch) >= 2 && same(ch[0]) && allConst(ch[1:])
+		}
+	case "COMPARISON":
+		l, r := obj(p, "left"), obj(p, "right")
+		switch {
+		case isConstant(r):
+			return same(l)
+		case isConstant(l):
+			return same(r)
+		}
+	case "BETWEEN":
+		return same(obj(p, "input")) && isConstant(obj(p, "lower")) && isConstant(obj(p, "upper"))
+	case "FUNCTION":
+		ch := nodes(arr(p, "children"))
+		switch strings.ToLower(str(p, "function_name")) {
+		case "~~", "!~~", "~~*", "!~~*", "prefix", "suffix", "starts_with", "ends_with", "contains":
+			return len(ch) == 2 && same(ch[0]) && isConstant(ch[1])
+		}
+	}
+	return false
+}

@@ -114,6 +114,7 @@ func catalogLabelLang(lang, kind, value string) string {
 // catalogPageData carries what the catalog templates share.
 type catalogPageData struct {
 	Form        *uiForm
+	List        *listView // the list component's bar (work lists, demands)
 	Lang        string
 	Q           string
 	Hidden      map[string]string // the portal's chosen facets, kept by a new search

@@ -98,6 +98,10 @@ func (s *Server) catalogDemandsRender(w http.ResponseWriter, r *http.Request, f 
 		return err
 	}
 	d := catalogPageData{Lang: uiLang(r), Form: f, Demands: l, Tab: tab}
+	var exported bool
+	if l.Items, d.List, exported, err = demandsList(w, r, l.Items); exported || err != nil {
+		return err
+	}
 	d.Can.Create = shuyu.Can(a, shuyu.ActDemandCreate, shuyu.Resource{})
 	return s.renderStatus(w, r, f.Status, "catalog/demands.html", d)
 }

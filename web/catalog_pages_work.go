@@ -61,7 +61,12 @@ func (s *Server) uiCatalogMine(w http.ResponseWriter, r *http.Request) error {
 		}
 		rows = keep
 	}
-	return s.render(w, r, "catalog/mine.html", catalogPageData{Lang: uiLang(r), Rows: rows, Tab: tab})
+	d := catalogPageData{Lang: uiLang(r), Tab: tab}
+	var exported bool
+	if d.Rows, d.List, exported, err = catalogWorkList(w, r, rows, "nav.catalog.mine"); exported || err != nil {
+		return err
+	}
+	return s.render(w, r, "catalog/mine.html", d)
 }
 
 // catalogWorkEntry loads an entry for its work pages: another department's
@@ -178,7 +183,13 @@ func (s *Server) uiCatalogReviews(w http.ResponseWriter, r *http.Request) error 
 			rows = append(rows, catalogWorkRow{Entry: e, Rev: e.Working})
 		}
 	}
-	return s.render(w, r, "catalog/queue.html", catalogPageData{Lang: uiLang(r), Rows: rows, Queue: "reviews"})
+	d := catalogPageData{Lang: uiLang(r), Queue: "reviews"}
+	var exported bool
+	var err error
+	if d.Rows, d.List, exported, err = catalogWorkList(w, r, rows, "nav.catalog.reviews"); exported || err != nil {
+		return err
+	}
+	return s.render(w, r, "catalog/queue.html", d)
 }
 
 // uiCatalogPublishQueue lists approved revisions with the authority's
@@ -194,6 +205,10 @@ func (s *Server) uiCatalogPublishQueue(w http.ResponseWriter, r *http.Request) e
 		if shuyu.Can(a, shuyu.ActCatalogPublish, e.Resource()) {
 			d.Rows = append(d.Rows, catalogWorkRow{Entry: e, Rev: e.Working})
 		}
+	}
+	var exported bool
+	if d.Rows, d.List, exported, err = catalogWorkList(w, r, d.Rows, "nav.catalog.publish"); exported || err != nil {
+		return err
 	}
 	return s.render(w, r, "catalog/queue.html", d)
 }

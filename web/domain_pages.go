@@ -67,6 +67,7 @@ type domainPageData struct {
 	Columns    []string
 	Rows       [][]string
 	Pager      *pager
+	List       *listView // the list component's bar (issues)
 	Issues     []*sqlstore.QualityIssue
 	Issue      *sqlstore.QualityIssue
 	Stats      []sqlstore.IssueStats
@@ -88,7 +89,12 @@ func (s *Server) uiDomainMounts(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	return s.render(w, r, "domain/mounts.html", domainPageData{Mounts: ms})
+	d := domainPageData{}
+	var exported bool
+	if d.Mounts, d.List, exported, err = mountsList(w, r, ms); exported || err != nil {
+		return err
+	}
+	return s.render(w, r, "domain/mounts.html", d)
 }
 
 func (s *Server) uiDomainEntry(w http.ResponseWriter, r *http.Request) error {

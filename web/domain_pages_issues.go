@@ -17,8 +17,13 @@ func (s *Server) uiDomainIssues(w http.ResponseWriter, r *http.Request) error {
 	f := &uiForm{Values: r.URL.Query(), Status: http.StatusOK}
 	d := domainPageData{Form: f}
 	var err error
-	d.Issues, err = s.db.Issues(r.Context(), a, sqlstore.IssueFilter{Status: f.Get("status")})
+	var all []*sqlstore.QualityIssue
+	all, err = s.db.Issues(r.Context(), a, sqlstore.IssueFilter{})
 	if err == nil {
+		var exported bool
+		if d.Issues, d.List, exported, err = issuesList(w, r, all); exported || err != nil {
+			return err
+		}
 		d.Stats, err = s.db.IssueStatistics(r.Context(), a)
 	}
 	if err != nil {

@@ -328,11 +328,15 @@ func (s *Server) uiMoneyDistribution(w http.ResponseWriter, r *http.Request) err
 
 func (s *Server) uiBills(w http.ResponseWriter, r *http.Request) error {
 	a := uiActor(r)
-	bills, err := s.db.Bills(r.Context(), a, 0)
+	all, err := s.db.Bills(r.Context(), a, 0)
 	if err != nil {
 		return err
 	}
-	data := map[string]any{"Bills": bills}
+	bills, list, exported, err := billsList(w, r, all)
+	if exported || err != nil {
+		return err
+	}
+	data := map[string]any{"Bills": bills, "List": list}
 	if a.OrgKind == shuyu.OrgMerchant {
 		spend, err := s.db.MerchantSpend(r.Context(), a, a.OrgID)
 		if err != nil {

@@ -62,11 +62,15 @@ func outputWaitsFor(a *shuyu.Actor, p *shuyu.Product) bool {
 
 func (s *Server) uiOutputList(w http.ResponseWriter, r *http.Request) error {
 	a := uiActor(r)
-	items, err := s.db.Products(r.Context(), a, "")
+	all, err := s.db.Products(r.Context(), a, "")
 	if err != nil {
 		return err
 	}
-	return s.render(w, r, "output/list.html", map[string]any{"Items": items, "Tone": outputTones,
+	items, list, exported, err := productsList(w, r, all)
+	if exported || err != nil {
+		return err
+	}
+	return s.render(w, r, "output/list.html", map[string]any{"Items": items, "List": list, "Tone": outputTones,
 		"CanCreate": shuyu.Can(a, shuyu.ActProductCreate, shuyu.Resource{Kind: "product"})})
 }
 

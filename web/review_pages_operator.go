@@ -28,7 +28,12 @@ func (s *Server) reviewuiRegistrations(w http.ResponseWriter, r *http.Request) e
 		regs = open
 	}
 	n := reviewuiSortQueue(regs)
-	return s.render(w, r, "review/registrations.html", reviewuiData{Regs: regs, Filter: filter, Overdue: n})
+	d := reviewuiData{Filter: filter, Overdue: n}
+	var exported bool
+	if d.Regs, d.List, exported, err = registrationsList(w, r, regs, "nav.reviewui.registrations", nil, "status"); exported || err != nil {
+		return err
+	}
+	return s.render(w, r, "review/registrations.html", d)
 }
 
 func (s *Server) reviewuiRegistration(w http.ResponseWriter, r *http.Request) error {
@@ -96,8 +101,7 @@ func (s *Server) reviewuiRegStatusChange(w http.ResponseWriter, r *http.Request)
 // reviewuiMerchants lists the merchants that were registered: in force,
 // suspended or exited.
 func (s *Server) reviewuiMerchants(w http.ResponseWriter, r *http.Request) error {
-	filter := r.URL.Query().Get("status")
-	regs, err := s.db.Registrations(r.Context(), uiActor(r), filter)
+	regs, err := s.db.Registrations(r.Context(), uiActor(r), "")
 	if err != nil {
 		return err
 	}
@@ -107,5 +111,14 @@ func (s *Server) reviewuiMerchants(w http.ResponseWriter, r *http.Request) error
 			out = append(out, g)
 		}
 	}
-	return s.render(w, r, "review/merchants.html", reviewuiData{Regs: out, Filter: filter})
+	lang := uiLang(r)
+	d := reviewuiData{}
+	var exported bool
+	states := []listFilter[*shuyu.Registration]{{Name: "status", Label: "review.status",
+		Options: listOptions(lang, "reviewui.st.", shuyu.RegRegistered, shuyu.RegSuspended, shuyu.RegExited),
+		Match:   func(g *shuyu.Registration, v string) bool { return g.Status == v }}}
+	if d.Regs, d.List, exported, err = registrationsList(w, r, out, "nav.reviewui.merchants", states); exported || err != nil {
+		return err
+	}
+	return s.render(w, r, "review/merchants.html", d)
 }

@@ -93,6 +93,7 @@ var reviewuiTones = map[string]string{"more_material": "warn", "registered": "ok
 // reviewuiData is what the pages of this file family render.
 type reviewuiData struct {
 	Form    *uiForm
+	List    *listView       // the list component's bar
 	Rules   *shuyu.Document // onboarding rules in force (R18.1)
 	Reg     *shuyu.Registration
 	Regs    []*shuyu.Registration

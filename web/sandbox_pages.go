@@ -34,11 +34,15 @@ func (s *Server) sandboxPages() {
 }
 
 func (s *Server) uiWorkspaces(w http.ResponseWriter, r *http.Request) error {
-	items, err := s.db.Workspaces(r.Context(), uiActor(r))
+	all, err := s.db.Workspaces(r.Context(), uiActor(r))
 	if err != nil {
 		return err
 	}
-	return s.render(w, r, "sandbox/list.html", map[string]any{"Items": items, "Tone": sandboxTones})
+	items, list, exported, err := workspacesList(w, r, all)
+	if exported || err != nil {
+		return err
+	}
+	return s.render(w, r, "sandbox/list.html", map[string]any{"Items": items, "List": list, "Tone": sandboxTones})
 }
 
 // sampleView is a few rows of a table's simulated twin.

@@ -126,6 +126,29 @@ var scanIDs = map[string]string{
 	"/workspaces/":           `SELECT id FROM workspaces ORDER BY id`,
 }
 
+// listExempt are menu pages whose tables are not lists of objects but
+// figures, settings or calendars: they need no list bar.
+var listExempt = map[string]bool{
+	"GET /{$}": true, "GET /portal": true, "GET /supervision": true, "GET /supervision/figures": true, // dashboards
+	"GET /system": true, "GET /money": true, "GET /review/calendar": true, // status, a year's figures, a calendar
+	"GET /catalog/categories": true, "GET /output/rules": true, // settings edited in place
+}
+
+// listNotYet are list pages still to move to the list component (issue
+// 13): the check below fails once one of them has it, so the list only
+// shrinks.
+var listNotYet = map[string]bool{
+	"GET /catalog/synonyms": true, "GET /registry": true, "GET /services": true, "GET /review/documents": true,
+	"GET /services/work": true, "GET /supervision/notices": true, "GET /evaluations": true, "GET /authorizations": true,
+	"GET /expert/referrals": true, "GET /scenarios": true, "GET /review/reports": true, "GET /portal/posts": true,
+	"GET /oversight/secrets": true, "GET /money/prices": true,
+}
+
+var (
+	listTotal  = regexp.MustCompile(`id="list-total">[^<\d]*(\d+)`)
+	listExport = regexp.MustCompile(`id="list-export" href="([^"]+)"`)
+)
+
 // scanWorld is the whole demo on one server: the catalog, the reviews,
 // a sealed domain with small datasets, a pulled source, merchant-a's
 // workspace and products at every stage, the API services and consents,
@@ -266,16 +289,38 @@ func TestUI_ZhPagesPlainChinese(t *testing.T) {
 	found := map[string][]string{}    // pattern → concrete paths links led to
 	problems := map[string][]string{} // problem → pages
 	var failures []string
-	scan := func(who, p string, st int, body string) bool {
+	noListBar := map[string]string{} // menu pattern → a visitor's path showing a table without the list bar
+	type listSeen struct {
+		who, path, export string
+		total             int
+		get               func(string) (int, string)
+	}
+	listBar := map[string]*listSeen{} // menu pattern → where its list bar was seen
+	scan := func(who, p string, st int, body string, get func(string) (int, string)) bool {
 		if st >= 500 {
 			failures = append(failures, fmt.Sprintf("%s %s: status %d", who, p, st))
 		}
 		if st != 200 {
 			return false
 		}
-		visited[patternOf(p)] = true
+		pat := patternOf(p)
+		visited[pat] = true
 		if isFile(body) {
 			return true
+		}
+		if opts[pat].Nav != "" {
+			if m := listTotal.FindStringSubmatch(body); m != nil {
+				if listBar[pat] == nil {
+					n, _ := strconv.Atoi(m[1])
+					var export string
+					if e := listExport.FindStringSubmatch(body); e != nil {
+						export = html.UnescapeString(e[1])
+					}
+					listBar[pat] = &listSeen{who: who, path: p, export: export, total: n, get: get}
+				}
+			} else if strings.Contains(body, `<table class="grid`) && !listExempt[pat] {
+				noListBar[pat] = who + " " + p
+			}
 		}
 		for _, pr := range zhTextProblems(body, allow) {
 			problems[pr] = append(problems[pr], who+" "+p)
@@ -304,7 +349,7 @@ func TestUI_ZhPagesPlainChinese(t *testing.T) {
 			}
 			perRoute[pat]++
 			st, body := v.get(p)
-			if !scan(v.who, p, st, body) {
+			if !scan(v.who, p, st, body, v.get) {
 				continue
 			}
 			reached[pat] = true
@@ -346,7 +391,7 @@ func TestUI_ZhPagesPlainChinese(t *testing.T) {
 					break
 				}
 				st, body := v.get(p)
-				if scan(v.who, p, st, body) {
+				if scan(v.who, p, st, body, v.get) {
 					reached[pat] = true
 					break
 				}
@@ -422,6 +467,41 @@ func TestUI_ZhPagesPlainChinese(t *testing.T) {
 	}
 	for _, f := range failures {
 		t.Errorf("server error: %s", f)
+	}
+	// Every list exports what it shows: a workbook with a header and one
+	// row per selected item.
+	for pat, where := range noListBar {
+		if listBar[pat] == nil && !listNotYet[pat] {
+			t.Errorf("list page %s shows a table without the list component's total, filters and export (%s)", pat, where)
+		}
+	}
+	for pat, l := range listBar {
+		if listNotYet[pat] {
+			t.Errorf("%s now has the list bar: take it off listNotYet", pat)
+		}
+		if l.export == "" {
+			t.Errorf("list page %s has no export (%s %s)", pat, l.who, l.path)
+			continue
+		}
+		// Again now: a growing list (the audit trail) has grown since.
+		_, body := l.get(l.path)
+		if m := listTotal.FindStringSubmatch(body); m != nil {
+			l.total, _ = strconv.Atoi(m[1])
+		}
+		st, xl := l.get(l.export)
+		if st != 200 {
+			t.Errorf("export of %s (%s): status %d", pat, l.who, st)
+			continue
+		}
+		// The audit trail records the reading of it: one more event by
+		// the time of the export.
+		grew := 0
+		if pat == "GET /audit" {
+			grew = 1
+		}
+		if rows := xlsxRows(t, []byte(xl)); len(rows) < l.total+1 || len(rows) > l.total+1+grew {
+			t.Errorf("export of %s (%s): %d rows, the page says %d (+ header)", pat, l.who, len(rows), l.total)
+		}
 	}
 	var missed []string
 	for _, p := range patterns {

@@ -1,0 +1,304 @@
+package web
+
+import (
+	"net/http"
+	"slices"
+	"strings"
+
+	"shuyu"
+	"shuyu/sqlstore"
+)
+
+// More list pages on the list component (ui_list.go): what each searches,
+// filters and exports. Each page hands all the rows its reader may see to
+// runList; filters keep the query parameter names the pages had, so old
+// links still select the same rows.
+
+// listNameOptions are the distinct non-empty names of a list, sorted, as
+// filter options whose value is the name itself (departments, merchants).
+func listNameOptions[E any](items []E, name func(E) string) []listOption {
+	seen := map[string]bool{}
+	var out []listOption
+	for _, it := range items {
+		if n := name(it); n != "" && !seen[n] {
+			seen[n] = true
+			out = append(out, listOption{Value: n, Label: n})
+		}
+	}
+	slices.SortFunc(out, func(a, b listOption) int { return strings.Compare(a.Label, b.Label) })
+	return out
+}
+
+// issuesList: the quality issues (R11.1): search in the entry, department,
+// field and problem; filter by state, department and origin.
+func issuesList(w http.ResponseWriter, r *http.Request, issues []*sqlstore.QualityIssue) ([]*sqlstore.QualityIssue, *listView, bool, error) {
+	lang := uiLang(r)
+	type Q = *sqlstore.QualityIssue
+	return runList(w, r, issues, listSpec[Q]{
+		Search:     func(q Q) string { return q.EntryCode + " " + q.OrgName + " " + q.Field + " " + q.Description },
+		SearchHint: "list.issues.hint",
+		Filters: []listFilter[Q]{
+			{Name: "status", Label: "domain.status", Options: listOptions(lang, "domain.status.", "open", "answered", "fixed", "closed"),
+				Match: func(q Q, v string) bool { return q.Status == v }},
+			{Name: "dept", Label: "domain.dept", Options: listNameOptions(issues, func(q Q) string { return q.OrgName }),
+				Match: func(q Q, v string) bool { return q.OrgName == v }},
+			{Name: "origin", Label: "domain.origin", Options: listOptions(lang, "domain.origin.", "auto", "merchant", "operator"),
+				Match: func(q Q, v string) bool { return q.Origin == v }},
+		},
+		Columns: []listCol[Q]{
+			{"list.number", func(q Q) any { return q.ID }},
+			{"domain.code", func(q Q) any { return q.EntryCode }},
+			{"domain.dept", func(q Q) any { return q.OrgName }},
+			{"domain.field", func(q Q) any { return q.Field }},
+			{"domain.problem", func(q Q) any { return q.Description }},
+			{"domain.origin", func(q Q) any { return T(lang, "domain.origin."+q.Origin) }},
+			{"domain.status", func(q Q) any { return T(lang, "domain.status."+q.Status) }},
+			{"list.raised", func(q Q) any { return q.CreatedAt }},
+			{"domain.due", func(q Q) any { return q.DueAt }},
+		},
+		Name: "nav.domain.issues",
+	})
+}
+
+// catalogWorkList: a department's entries and the review and publication
+// queues: search in code, name and department; filter by status and
+// department; the page's own tab is kept.
+func catalogWorkList(w http.ResponseWriter, r *http.Request, rows []catalogWorkRow, name string) ([]catalogWorkRow, *listView, bool, error) {
+	lang := uiLang(r)
+	type C = catalogWorkRow
+	var states []string
+	seen := map[string]bool{}
+	for _, st := range shuyu.RevisionStatuses {
+		for _, row := range rows {
+			if string(row.Rev.Status) == string(st) && !seen[string(st)] {
+				seen[string(st)] = true
+				states = append(states, string(st))
+			}
+		}
+	}
+	return runList(w, r, rows, listSpec[C]{
+		Search:     func(c C) string { return c.Entry.Code + " " + c.Rev.Name + " " + c.Entry.OrgName },
+		SearchHint: "list.catalog.hint",
+		Filters: []listFilter[C]{
+			{Name: "state", Label: "catalog.status", Options: listOptions(lang, "catalog.status.", states...),
+				Match: func(c C, v string) bool { return string(c.Rev.Status) == v }},
+			{Name: "dept", Label: "catalog.provider", Options: listNameOptions(rows, func(c C) string { return c.Entry.OrgName }),
+				Match: func(c C, v string) bool { return c.Entry.OrgName == v }},
+		},
+		Columns: []listCol[C]{
+			{"catalog.code", func(c C) any { return c.Entry.Code }},
+			{"catalog.name", func(c C) any { return c.Rev.Name }},
+			{"catalog.provider", func(c C) any { return c.Entry.OrgName }},
+			{"catalog.region", func(c C) any { return catalogLabelLang(lang, "region", c.Entry.Region) }},
+			{"catalog.version", func(c C) any { return c.Rev.Version }},
+			{"catalog.status", func(c C) any { return TOr(lang, "catalog.status."+string(c.Rev.Status), string(c.Rev.Status)) }},
+			{"catalog.updated_at", func(c C) any { return c.Rev.UpdatedAt }},
+		},
+		Name: name,
+		Keep: []string{"tab"},
+	})
+}
+
+// demandsList: the data demands of the current tab (the store filters by
+// status): search in title, requester and description; filter by the
+// requester and the department it was routed to.
+func demandsList(w http.ResponseWriter, r *http.Request, ds []*shuyu.CatalogDemand) ([]*shuyu.CatalogDemand, *listView, bool, error) {
+	lang := uiLang(r)
+	type D = *shuyu.CatalogDemand
+	return runList(w, r, ds, listSpec[D]{
+		Search: func(d D) string { return d.Title + " " + d.RequesterName + " " + d.RoutedName + " " + d.Description },
+		Filters: []listFilter[D]{
+			{Name: "requester", Label: "catalog.demand.requester", Options: listNameOptions(ds, func(d D) string { return d.RequesterName }),
+				Match: func(d D, v string) bool { return d.RequesterName == v }},
+			{Name: "routed", Label: "catalog.demand.routed", Options: listNameOptions(ds, func(d D) string { return d.RoutedName }),
+				Match: func(d D, v string) bool { return d.RoutedName == v }},
+		},
+		Columns: []listCol[D]{
+			{"list.number", func(d D) any { return d.ID }},
+			{"catalog.demand.title", func(d D) any { return d.Title }},
+			{"catalog.demand.description", func(d D) any { return d.Description }},
+			{"catalog.demand.requester", func(d D) any { return d.RequesterName }},
+			{"catalog.demand.routed", func(d D) any { return d.RoutedName }},
+			{"catalog.status", func(d D) any { return TOr(lang, "catalog.status."+string(d.Status), string(d.Status)) }},
+			{"list.submitted", func(d D) any { return d.CreatedAt }},
+		},
+		Name: "nav.catalog.demands",
+		Keep: []string{"status"},
+	})
+}
+
+// mountsList: the data domain's entries: search in code, name and
+// department; filter by mounted, overdue or suspended and by department.
+func mountsList(w http.ResponseWriter, r *http.Request, ms []*sqlstore.MountStatus) ([]*sqlstore.MountStatus, *listView, bool, error) {
+	lang := uiLang(r)
+	type M = *sqlstore.MountStatus
+	state := func(m M) string {
+		switch {
+		case m.Suspended:
+			return "suspended"
+		case m.Overdue:
+			return "overdue"
+		case m.Mounted:
+			return "mounted"
+		}
+		return "unmounted"
+	}
+	return runList(w, r, ms, listSpec[M]{
+		Search:     func(m M) string { return m.Code + " " + m.Name + " " + m.OrgName },
+		SearchHint: "list.catalog.hint",
+		Filters: []listFilter[M]{
+			{Name: "state", Label: "domain.mounted", Options: listOptions(lang, "domain.status.", "mounted", "unmounted", "overdue", "suspended"),
+				Match: func(m M, v string) bool {
+					return map[string]bool{"mounted": m.Mounted, "unmounted": !m.Mounted, "overdue": m.Overdue, "suspended": m.Suspended}[v]
+				}},
+			{Name: "dept", Label: "domain.dept", Options: listNameOptions(ms, func(m M) string { return m.OrgName }),
+				Match: func(m M, v string) bool { return m.OrgName == v }},
+		},
+		Columns: []listCol[M]{
+			{"domain.code", func(m M) any { return m.Code }},
+			{"domain.name", func(m M) any { return m.Name }},
+			{"domain.dept", func(m M) any { return m.OrgName }},
+			{"domain.freq", func(m M) any { return T(lang, "domain.freq."+m.UpdateFreq) }},
+			{"domain.mounted", func(m M) any { return T(lang, "domain.status."+state(m)) }},
+			{"domain.version", func(m M) any { return m.Version }},
+			{"domain.rows", func(m M) any { return m.Rows }},
+			{"domain.loaded_at", func(m M) any { return m.LoadedAt }},
+			{"domain.quality", func(m M) any { return m.Quality }},
+			{"domain.open_issues", func(m M) any { return m.OpenIssues }},
+		},
+		Name: "nav.domain",
+	})
+}
+
+// registrationsList: merchant registrations (the queue, or one state the
+// store selected) and the registered merchants: search in the company,
+// its credit code, legal representative and contact; the export has each
+// registration's facts.
+func registrationsList(w http.ResponseWriter, r *http.Request, regs []*shuyu.Registration, name string, filters []listFilter[*shuyu.Registration], keep ...string) ([]*shuyu.Registration, *listView, bool, error) {
+	lang := uiLang(r)
+	type G = *shuyu.Registration
+	return runList(w, r, regs, listSpec[G]{
+		Search: func(g G) string {
+			return g.Company + " " + g.USCC + " " + g.LegalRep + " " + g.ContactName + " " + g.Username
+		},
+		SearchHint: "list.reg.hint",
+		Filters:    filters,
+		Columns: []listCol[G]{
+			{"list.number", func(g G) any { return g.ID }},
+			{"reviewui.reg.company", func(g G) any { return g.Company }},
+			{"reviewui.reg.uscc", func(g G) any { return g.USCC }},
+			{"list.legal_rep", func(g G) any { return g.LegalRep }},
+			{"list.contact", func(g G) any { return g.ContactName + " " + g.ContactPhone }},
+			{"reviewui.reg.username", func(g G) any { return g.Username }},
+			{"review.status", func(g G) any { return T(lang, "reviewui.st."+g.Status) }},
+			{"reviewui.reg.submitted_at", func(g G) any { return g.SubmittedAt }},
+			{"list.decided", func(g G) any { return g.DecidedAt }},
+		},
+		Name: name,
+		Keep: keep,
+	})
+}
+
+// productsList: products and their output check: search in name,
+// merchant, scenario and filing number; filter by state, type and merchant.
+func productsList(w http.ResponseWriter, r *http.Request, ps []*shuyu.Product) ([]*shuyu.Product, *listView, bool, error) {
+	lang := uiLang(r)
+	type P = *shuyu.Product
+	var states []string
+	for _, st := range []string{shuyu.ProductDraft, shuyu.ProductRequested, shuyu.ProductChecking, shuyu.ProductChecked, shuyu.ProductCheckFailed,
+		shuyu.ProductUnderReview, shuyu.ProductApproved, shuyu.ProductRejected, shuyu.ProductFiled, shuyu.ProductReleased, shuyu.ProductHeld} {
+		if slices.ContainsFunc(ps, func(p P) bool { return p.Status == st }) {
+			states = append(states, st)
+		}
+	}
+	return runList(w, r, ps, listSpec[P]{
+		Search:     func(p P) string { return p.Name + " " + p.OrgName + " " + p.Scenario + " " + p.FilingNo },
+		SearchHint: "list.products.hint",
+		Filters: []listFilter[P]{
+			{Name: "status", Label: "output.status", Options: listOptions(lang, "output.st.", states...),
+				Match: func(p P, v string) bool { return p.Status == v }},
+			{Name: "type", Label: "output.type", Options: listOptions(lang, "output.type.", shuyu.ProductTypes...),
+				Match: func(p P, v string) bool { return p.Type == v }},
+			{Name: "merchant", Label: "output.merchant", Options: listNameOptions(ps, func(p P) string { return p.OrgName }),
+				Match: func(p P, v string) bool { return p.OrgName == v }},
+		},
+		Columns: []listCol[P]{
+			{"list.number", func(p P) any { return p.ID }},
+			{"output.name", func(p P) any { return p.Name }},
+			{"output.merchant", func(p P) any { return p.OrgName }},
+			{"output.type", func(p P) any { return T(lang, "output.type."+p.Type) }},
+			{"output.status", func(p P) any { return T(lang, "output.st."+p.Status) }},
+			{"output.filing_no", func(p P) any { return p.FilingNo }},
+			{"output.updated", func(p P) any { return p.UpdatedAt }},
+		},
+		Name: "nav.output",
+	})
+}
+
+// workspacesList: the development workspaces: search in name, merchant
+// and granted entries; filter by state and merchant.
+func workspacesList(w http.ResponseWriter, r *http.Request, ws []*shuyu.Workspace) ([]*shuyu.Workspace, *listView, bool, error) {
+	lang := uiLang(r)
+	type W = *shuyu.Workspace
+	grants := func(x W) string {
+		names := make([]string, len(x.Grants))
+		for i, g := range x.Grants {
+			names[i] = g.EntryName
+		}
+		return strings.Join(names, "、")
+	}
+	var states []string
+	for _, x := range ws {
+		if !slices.Contains(states, x.Status) {
+			states = append(states, x.Status)
+		}
+	}
+	slices.Sort(states)
+	return runList(w, r, ws, listSpec[W]{
+		Search: func(x W) string { return x.Name + " " + x.OrgName + " " + grants(x) },
+		Filters: []listFilter[W]{
+			{Name: "status", Label: "sandbox.status", Options: listOptions(lang, "sandbox.ws.", states...),
+				Match: func(x W, v string) bool { return x.Status == v }},
+			{Name: "merchant", Label: "sandbox.merchant", Options: listNameOptions(ws, func(x W) string { return x.OrgName }),
+				Match: func(x W, v string) bool { return x.OrgName == v }},
+		},
+		Columns: []listCol[W]{
+			{"list.number", func(x W) any { return x.ID }},
+			{"sandbox.name", func(x W) any { return x.Name }},
+			{"sandbox.merchant", func(x W) any { return x.OrgName }},
+			{"sandbox.status", func(x W) any { return T(lang, "sandbox.ws."+x.Status) }},
+			{"list.starts", func(x W) any { return x.StartsAt }},
+			{"list.ends", func(x W) any { return x.EndsAt }},
+			{"sandbox.tables", func(x W) any { return grants(x) }},
+			{"list.k", func(x W) any { return x.K }},
+		},
+		Name: "nav.sandbox",
+	})
+}
+
+// billsList: monthly statements: search in merchant and period; filter by
+// merchant and by open disputes; amounts exported in yuan.
+func billsList(w http.ResponseWriter, r *http.Request, bills []*shuyu.Statement) ([]*shuyu.Statement, *listView, bool, error) {
+	lang := uiLang(r)
+	type B = *shuyu.Statement
+	return runList(w, r, bills, listSpec[B]{
+		Search: func(b B) string { return b.OrgName + " " + string(b.Period) },
+		Filters: []listFilter[B]{
+			{Name: "merchant", Label: "money.col.merchant", Options: listNameOptions(bills, func(b B) string { return b.OrgName }),
+				Match: func(b B, v string) bool { return b.OrgName == v }},
+			{Name: "disputes", Label: "money.col.disputes", Options: []listOption{{"open", T(lang, "list.disputes.open")}, {"none", T(lang, "list.disputes.none")}},
+				Match: func(b B, v string) bool { return (b.Disputes > 0) == (v == "open") }},
+		},
+		Columns: []listCol[B]{
+			{"money.col.period", func(b B) any { return string(b.Period) }},
+			{"money.col.merchant", func(b B) any { return b.OrgName }},
+			{"money.col.lines", func(b B) any { return b.Lines }},
+			{"money.col.gross", func(b B) any { return shuyu.FormatFen(b.GrossFen) }},
+			{"money.col.deduction", func(b B) any { return shuyu.FormatFen(b.DeductionFen) }},
+			{"money.col.payable", func(b B) any { return shuyu.FormatFen(b.TotalFen) }},
+			{"money.col.disputes", func(b B) any { return b.Disputes }},
+			{"list.issued", func(b B) any { return b.IssuedAt }},
+		},
+		Name: "nav.bills",
+	})
+}

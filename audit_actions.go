@@ -83,6 +83,11 @@ const (
 	AuditRegistryRemind          AuditAction = "registry.remind"
 	AuditRegistryImport          AuditAction = "registry.import"
 
+	// The annual disclosure (R32.1, NDIS.1).
+	AuditDisclosureGenerate AuditAction = "disclosure.generate"
+	AuditDisclosurePublish  AuditAction = "disclosure.publish"
+	AuditDisclosureRemind   AuditAction = "disclosure.remind"
+
 	// Working-day calendar additions by the authority.
 	AuditCalendarAdd    AuditAction = "calendar.add"
 	AuditCalendarRemove AuditAction = "calendar.remove"
@@ -346,6 +351,7 @@ var auditActions = []AuditAction{
 	AuditEvaluationPublish, AuditRectifyStart, AuditRectifySubmit, AuditRectifyClose,
 	AuditScenarioCreate, AuditScenarioStatus, AuditScenarioShowcase, AuditScenarioRequire, AuditScenarioLink,
 	AuditScenarioUnlink, AuditScenarioReport,
+	AuditDisclosureGenerate, AuditDisclosurePublish, AuditDisclosureRemind,
 }
 
 // AuditActions returns every action the platform records, grouped by object.

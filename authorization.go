@@ -228,7 +228,7 @@ const (
 
 // authorizationRules joins the rows of issue 15's capabilities (the
 // agreement, registration, disclosure) into Policy.
-var authorizationRules = slices.Concat(authzRules, registryRules)
+var authorizationRules = slices.Concat(authzRules, registryRules, disclosureRules)
 
 // authzRules: the authority drafts, signs, files and ends; the operator's
 // administrator signs for the operator; the operator and the regulators

@@ -137,5 +137,8 @@ func Seed(ctx context.Context, db *sqlstore.DB, password string) (created bool, 
 	if err := seedOversight(ctx, db, password); err != nil {
 		return false, err
 	}
-	return true, seedMoney(ctx, db)
+	if err := seedMoney(ctx, db); err != nil {
+		return false, err
+	}
+	return true, seedDisclosure(ctx, db)
 }

@@ -16,6 +16,7 @@ type SweepReport struct {
 	Expired      int           `json:"expired"`       // agreements that reached the end of their term (R34.1)
 	Registry     RegistrySweep `json:"registry"`      // registrations coded, reminded, lapsed (NREG.7, NREG.8)
 	PullsOverdue int           `json:"pulls_overdue"` // scheduled pulls that did not run in their window (R10.2)
+	Disclosure   int           `json:"disclosure"`    // annual disclosure reminders sent (NDIS.1)
 	Transactions int           `json:"transactions"`  // write transactions committed
 	Took         time.Duration `json:"took_duration"` // wall time
 }
@@ -87,6 +88,12 @@ func (d *DB) Sweep(ctx context.Context) (SweepReport, error) {
 	}
 	rep.Registry = reg
 	if reg != (RegistrySweep{}) {
+		rep.Transactions++
+	}
+	if rep.Disclosure, err = d.sweepDisclosure(ctx); err != nil {
+		return rep, err
+	}
+	if rep.Disclosure > 0 {
 		rep.Transactions++
 	}
 	rep.Took = time.Since(start)

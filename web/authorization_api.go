@@ -34,6 +34,7 @@ func (s *Server) authorizationRoutes() {
 	s.auditLink("authorization", "/authorizations/%s", shuyu.ActAuthorizationRead)
 	s.registryRoutes()
 	s.auditLink("registry", "/registry/%s", shuyu.ActRegistryRead)
+	s.disclosureRoutes()
 }
 
 // authorizationSign: the signer re-enters the password.

@@ -3,6 +3,7 @@ package web
 import (
 	"fmt"
 	"html/template"
+	"maps"
 	"net/http"
 	"strings"
 
@@ -175,6 +176,7 @@ func (s *Server) authorizationForm(r *http.Request) (int64, *uiForm, error) {
 // and the Chinese name of a mode.
 func authorizationTemplateFuncs() template.FuncMap {
 	m := registryTemplateFuncs()
+	maps.Copy(m, disclosureTemplateFuncs())
 	for k, f := range (template.FuncMap{
 		"authzTone": func(status string) string {
 			return map[string]string{shuyu.AuthzDraft: "muted", shuyu.AuthzSigned: "warn", shuyu.AuthzEffective: "ok",

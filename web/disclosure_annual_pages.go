@@ -25,21 +25,44 @@ func (s *Server) disclosurePages() {
 
 type disclosuresData struct {
 	Items    []shuyu.DisclosureSummary
+	List     *listView
 	Form     *uiForm
 	LastYear int
 }
 
-func (s *Server) disclosuresData(r *http.Request, f *uiForm) (*disclosuresData, error) {
+// disclosuresData: the years the reader may see on the list component
+// (search by year, filter by status, .xlsx); exported is true when the
+// answer was the workbook.
+func (s *Server) disclosuresData(w http.ResponseWriter, r *http.Request, f *uiForm) (d *disclosuresData, exported bool, err error) {
 	items, err := s.db.Disclosures(r.Context(), uiActor(r))
 	if err != nil {
-		return nil, err
+		return nil, false, err
 	}
-	return &disclosuresData{Items: items, Form: f, LastYear: s.db.Now().In(shanghai).Year() - 1}, nil
+	lang := uiLang(r)
+	type D = shuyu.DisclosureSummary
+	page, list, exported, err := runList(w, r, items, listSpec[D]{
+		Search: func(x D) string { return strconv.Itoa(x.Year) }, SearchHint: "dsc.search.hint",
+		Filters: []listFilter[D]{{Name: "status", Label: "dsc.status",
+			Options: listOptions(lang, "dsc.status.", shuyu.DisclosureDraft, shuyu.DisclosurePublished),
+			Match:   func(x D, v string) bool { return x.Status == v }}},
+		Columns: []listCol[D]{
+			{"dsc.year", func(x D) any { return x.Year }},
+			{"dsc.status", func(x D) any { return T(lang, "dsc.status."+x.Status) }},
+			{"dsc.due", func(x D) any { return x.Due }},
+			{"dsc.published_at", func(x D) any { return x.PublishedAt }},
+			{"dsc.digest", func(x D) any { return x.DigestSM3 }},
+		},
+		Name: "nav.disclosures",
+	})
+	if exported || err != nil {
+		return nil, exported, err
+	}
+	return &disclosuresData{Items: page, List: list, Form: f, LastYear: s.db.Now().In(shanghai).Year() - 1}, false, nil
 }
 
 func (s *Server) uiDisclosures(w http.ResponseWriter, r *http.Request) error {
-	d, err := s.disclosuresData(r, nil)
-	if err != nil {
+	d, exported, err := s.disclosuresData(w, r, nil)
+	if exported || err != nil {
 		return err
 	}
 	return s.render(w, r, "disclosure/list.html", d)
@@ -60,7 +83,7 @@ func (s *Server) uiDisclosureGenerate(w http.ResponseWriter, r *http.Request) er
 		if ferr := f.fail(uiLang(r), err); ferr != nil {
 			return ferr
 		}
-		d, lerr := s.disclosuresData(r, f)
+		d, _, lerr := s.disclosuresData(nil, r, f)
 		if lerr != nil {
 			return lerr
 		}

@@ -93,6 +93,10 @@ func TestMoney_R14_2_StatementMonthFixedWhenCharged(t *testing.T) {
 			t.Fatalf("late line: %+v", open)
 		}
 		late := open[0].ID
+		// A line not yet on a statement cannot be disputed.
+		if err := db.DisputeCharge(w.ctx, w.a, late, "该查询因平台故障重复执行"); shuyu.ErrorCode(err) != shuyu.ECONFLICT {
+			t.Fatalf("dispute of an open line: %v", err)
+		}
 		if _, p := storedLine(t, db, late); p != "2026-04" {
 			t.Fatalf("late line's month: %s", p)
 		}

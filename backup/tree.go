@@ -46,19 +46,22 @@ func treeRoot(total int64, leaves [][]byte) []byte {
 func workers() int { return max(1, runtime.GOMAXPROCS(0)) }
 
 // treeWriter passes what it is written to w and digests it leaf by leaf,
-// each full leaf on its own goroutine (at most workers() at once).
+// each full leaf on its own goroutine (at most workers() at once). Unlike
+// an io.Writer it keeps the slices it is given (its callers hand over
+// fresh buffers): a leaf is a list of pieces of them, not a copy.
 type treeWriter struct {
-	w     io.Writer
-	buf   []byte
-	total int64
-	sums  [][]byte
-	sem   chan struct{}
-	wg    sync.WaitGroup
-	mu    sync.Mutex
+	w      io.Writer
+	pieces [][]byte
+	inLeaf int
+	total  int64
+	sums   [][]byte
+	sem    chan struct{}
+	wg     sync.WaitGroup
+	mu     sync.Mutex
 }
 
 func newTreeWriter(w io.Writer) *treeWriter {
-	return &treeWriter{w: w, buf: make([]byte, 0, LeafSize), sem: make(chan struct{}, workers())}
+	return &treeWriter{w: w, sem: make(chan struct{}, workers())}
 }
 
 func (t *treeWriter) Write(p []byte) (int, error) {
@@ -68,31 +71,36 @@ func (t *treeWriter) Write(p []byte) (int, error) {
 	}
 	t.total += int64(len(p))
 	for len(p) > 0 {
-		k := min(LeafSize-len(t.buf), len(p))
-		t.buf = append(t.buf, p[:k]...)
+		k := min(LeafSize-t.inLeaf, len(p))
+		t.pieces = append(t.pieces, p[:k])
+		t.inLeaf += k
 		p = p[k:]
-		if len(t.buf) == LeafSize {
+		if t.inLeaf == LeafSize {
 			t.leaf()
 		}
 	}
 	return n, nil
 }
 
-// leaf digests the buffered leaf in the background.
+// leaf digests the pieces of the current leaf in the background.
 func (t *treeWriter) leaf() {
 	t.mu.Lock()
 	i := len(t.sums)
 	t.sums = append(t.sums, nil)
 	t.mu.Unlock()
-	leaf := t.buf
-	t.buf = make([]byte, 0, LeafSize)
+	pieces := t.pieces
+	t.pieces, t.inLeaf = nil, 0
 	t.sem <- struct{}{}
 	t.wg.Add(1)
 	go func() {
 		defer func() { <-t.sem; t.wg.Done() }()
-		s := sm3.Sum(leaf)
+		h := sm3.New()
+		for _, p := range pieces {
+			h.Write(p)
+		}
+		s := h.Sum(nil)
 		t.mu.Lock()
-		t.sums[i] = s[:]
+		t.sums[i] = s
 		t.mu.Unlock()
 	}()
 }
@@ -100,7 +108,7 @@ func (t *treeWriter) leaf() {
 // Sum digests the last (short) leaf, waits for the others and returns the
 // root. Nothing may be written after it.
 func (t *treeWriter) Sum() []byte {
-	if len(t.buf) > 0 || len(t.sums) == 0 {
+	if t.inLeaf > 0 || len(t.sums) == 0 {
 		t.leaf()
 	}
 	t.wg.Wait()

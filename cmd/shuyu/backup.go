@@ -1,7 +1,6 @@
 package main
 
 import (
-	"bufio"
 	"bytes"
 	"context"
 	"encoding/hex"
@@ -131,11 +130,8 @@ func (m *Main) Backup(ctx context.Context, o BackupOptions) (BackupResult, error
 		return BackupResult{}, err
 	}
 	defer os.Remove(out + ".part")
-	bw := bufio.NewWriterSize(f, 1<<20)
-	sum, err := backup.Write(bw, h, key, files)
-	if err == nil {
-		err = bw.Flush()
-	}
+	// No buffering: the archive is written in records of about 1 MiB.
+	sum, err := backup.Write(f, h, key, files)
 	if err == nil {
 		err = f.Sync()
 	}

@@ -196,11 +196,16 @@ type Check struct {
 type CheckResult struct {
 	Pass   bool   `json:"pass"`
 	Reason string `json:"reason"`
+	// Checklist is the filled checklist (R17.1): required once the
+	// authority approved a 核查规范 for applications; then Pass must agree
+	// with it and every failed item carries its own reason.
+	Checklist []ChecklistAnswer `json:"checklist,omitempty"`
 }
 
-// Validate: a failed check must say why, so the merchant can fix it.
+// Validate: a failed check must say why, so the merchant can fix it (a
+// checklist says why item by item).
 func (c CheckResult) Validate() error {
-	if !c.Pass && len([]rune(strings.TrimSpace(c.Reason))) < 4 {
+	if !c.Pass && len(c.Checklist) == 0 && len([]rune(strings.TrimSpace(c.Reason))) < 4 {
 		return Errorf(EINVALID, "核查不通过须说明理由（至少 4 个字） (a failed check must state its reasons)").
 			WithDetails([]FieldError{{"reason", "请填写核查不通过的理由"}})
 	}

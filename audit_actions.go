@@ -122,6 +122,9 @@ const (
 	AuditExpertRefer    AuditAction = "expert_referral.create"
 	AuditExpertOpinion  AuditAction = "expert_referral.opinion"
 	AuditExpertWithdraw AuditAction = "expert_referral.withdraw"
+	// Compliance checklists (R17.1): versions proposed and approved.
+	AuditChecklistPropose AuditAction = "checklist.propose"
+	AuditChecklistApprove AuditAction = "checklist.approve"
 
 	// The public portal's notices and cases.
 	AuditPortalPublish  AuditAction = "portal_post.publish"
@@ -333,6 +336,7 @@ var auditActions = []AuditAction{
 	AuditProductRelease, AuditProductDeliver, AuditProductAttribute, AuditProductReport,
 	AuditSecretMark, AuditSecretLift,
 	AuditExpertRefer, AuditExpertOpinion, AuditExpertWithdraw,
+	AuditChecklistPropose, AuditChecklistApprove,
 	AuditRegistrationSubmit, AuditRegistrationAttach, AuditRegistrationAccept, AuditRegistrationRequestMaterial,
 	AuditRegistrationSupplement, AuditRegistrationRegister, AuditRegistrationRefuse, AuditRegistrationSuspend,
 	AuditRegistrationResume, AuditRegistrationExit,

@@ -3,6 +3,7 @@ package sqlstore
 import (
 	"context"
 	"fmt"
+	"strings"
 
 	"shuyu"
 )
@@ -18,10 +19,6 @@ func (d *DB) CheckApplication(ctx context.Context, actor *shuyu.Actor, id int64,
 	if err := res.Validate(); err != nil {
 		return nil, err
 	}
-	event := "pass"
-	if !res.Pass {
-		event = "fail"
-	}
 	err := d.update(ctx, actor, func(tx *Tx) error {
 		head, err := tx.appHead(id)
 		if err != nil {
@@ -29,6 +26,30 @@ func (d *DB) CheckApplication(ctx context.Context, actor *shuyu.Actor, id int64,
 		}
 		if err := tx.expertGate(shuyu.CaseApplication, id); err != nil { // R7.1
 			return err
+		}
+		if _, err := shuyu.ApplicationMachine.Next(head.status, "pass"); err != nil { // not being checked
+			return err
+		}
+		// R17.1, R20.3: once a 核查规范 is approved, the check is its
+		// checklist, graded against the records; the conclusion follows it.
+		cl, err := tx.recordChecklist(actor, shuyu.ChecklistApplication, id, head.round, res.Checklist)
+		if err != nil {
+			return err
+		}
+		detail := map[string]any{}
+		if cl != nil {
+			if res.Pass != cl.Passed {
+				return shuyu.Errorf(shuyu.EINVALID, "核查结论与核查清单不一致：清单%s (conclusion contradicts the checklist)",
+					map[bool]string{true: "各项均符合", false: "有不符合项"}[cl.Passed]).WithDetails([]shuyu.FieldError{{Field: "pass", Message: "结论须与清单一致"}})
+			}
+			if !cl.Passed && len([]rune(strings.TrimSpace(res.Reason))) < 4 {
+				res.Reason = shuyu.ChecklistFailures(cl.Items, cl.Answers)
+			}
+			detail["checklist_id"], detail["checklist_version"] = cl.ID, cl.Version
+		}
+		event := "pass"
+		if !res.Pass {
+			event = "fail"
 		}
 		to, err := shuyu.ApplicationMachine.Next(head.status, event)
 		if err != nil {
@@ -50,7 +71,7 @@ func (d *DB) CheckApplication(ctx context.Context, actor *shuyu.Actor, id int64,
 			return err
 		}
 		if err := tx.audit(Change{Action: shuyu.AuditApplicationCheck, ObjectType: "application", ObjectID: id, Reason: res.Reason,
-			Detail: map[string]any{"round": head.round, "pass": res.Pass, "overdue": app.Check.Deadline.Overdue, "rule": "R20.2"}}); err != nil {
+			Detail: mergeDetail(detail, map[string]any{"round": head.round, "pass": res.Pass, "overdue": app.Check.Deadline.Overdue, "rule": "R20.2"})}); err != nil {
 			return err
 		}
 		// R20.2: the result goes to the source departments and the authority.
@@ -154,4 +175,15 @@ func (tx *Tx) openReviews(app *shuyu.Application) error {
 		}
 	}
 	return nil
+}
+
+// mergeDetail adds b's keys to a (a may be nil) and returns it.
+func mergeDetail(a, b map[string]any) map[string]any {
+	if a == nil {
+		a = map[string]any{}
+	}
+	for k, v := range b {
+		a[k] = v
+	}
+	return a
 }

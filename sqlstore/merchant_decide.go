@@ -118,13 +118,22 @@ func (d *DB) SupplementRegistration(ctx context.Context, id int64, token, note s
 // with reasons (R18.2). Registering creates the merchant organization and
 // its first account (or links the existing ones of the same name).
 func (d *DB) DecideRegistration(ctx context.Context, actor *shuyu.Actor, id int64, register bool, reason string) (*shuyu.Registration, error) {
+	return d.DecideRegistrationChecked(ctx, actor, id, register, reason, nil)
+}
+
+// DecideRegistrationChecked is DecideRegistration with the onboarding
+// checklist (R17.1, R18.1): once the authority approved a 进驻核查规范, the
+// decision records the filled checklist, registering needs every item to
+// pass and refusing needs a failed item (its reason is the refusal's).
+func (d *DB) DecideRegistrationChecked(ctx context.Context, actor *shuyu.Actor, id int64, register bool, reason string,
+	checklist []shuyu.ChecklistAnswer) (*shuyu.Registration, error) {
 	if err := shuyu.Authorize(actor, shuyu.ActRegistrationHandle, shuyu.Resource{Kind: "registration"}); err != nil {
 		return nil, err
 	}
 	event := "register"
 	if !register {
 		event = "refuse"
-		if len([]rune(strings.TrimSpace(reason))) < 4 {
+		if len(checklist) == 0 && len([]rune(strings.TrimSpace(reason))) < 4 {
 			return nil, shuyu.Errorf(shuyu.EINVALID, "不予入驻须说明理由（至少 4 个字） (reasons required, R18.2)").
 				WithDetails([]shuyu.FieldError{{Field: "reason", Message: "请填写不予入驻的理由"}})
 		}
@@ -134,6 +143,20 @@ func (d *DB) DecideRegistration(ctx context.Context, actor *shuyu.Actor, id int6
 			return nil, err
 		}
 		detail := map[string]any{"rule": "R18.2"}
+		cl, err := tx.recordChecklist(actor, shuyu.ChecklistOnboarding, id, 1, checklist)
+		if err != nil {
+			return nil, err
+		}
+		if cl != nil {
+			if register != cl.Passed {
+				return nil, shuyu.Errorf(shuyu.EINVALID, "入驻结论与核查清单不一致：予以注册须各项符合，不予注册须有不符合项 (decision contradicts the checklist)").
+					WithDetails([]shuyu.FieldError{{Field: "register", Message: "结论须与清单一致"}})
+			}
+			if !register && len([]rune(strings.TrimSpace(reason))) < 4 {
+				reason = shuyu.ChecklistFailures(cl.Items, cl.Answers)
+			}
+			detail["checklist_id"], detail["checklist_version"] = cl.ID, cl.Version
+		}
 		if g.Deadline != nil {
 			detail["overdue"] = g.Deadline.Overdue
 		}

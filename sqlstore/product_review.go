@@ -37,14 +37,31 @@ func (tx *Tx) productBuilders(id int64) (map[int64]bool, error) {
 // The builder of a product can never review it, and when the authority asked
 // for a second reviewer, two different reviewers must approve (four eyes).
 func (d *DB) ReviewProduct(ctx context.Context, actor *shuyu.Actor, id int64, decision, reason string) (*shuyu.Product, error) {
+	return d.ReviewProductChecked(ctx, actor, id, decision, reason, nil)
+}
+
+// ReviewProductChecked is ReviewProduct with the output checklist (R17.1,
+// R23.1): once the authority approved a 出域审核规范, every review records
+// the filled checklist (approving needs every item to pass, rejecting a
+// failed item), and a product the rule names — derived from personal
+// information, or every product when the authority widened it — needs two
+// distinct approving reviewers, neither of whom built it or asked for its
+// output.
+func (d *DB) ReviewProductChecked(ctx context.Context, actor *shuyu.Actor, id int64, decision, reason string,
+	checklist []shuyu.ChecklistAnswer) (*shuyu.Product, error) {
 	if _, err := d.ProductFor(ctx, actor, shuyu.ActProductReview, id); err != nil {
 		return nil, err
 	}
 	min := 2
+	if len(checklist) > 0 {
+		min = 0 // the checklist's items carry the reasons
+	}
 	switch decision {
 	case "approve":
 	case "reject":
-		min = 4
+		if min > 0 {
+			min = 4
+		}
 	default:
 		return nil, shuyu.Errorf(shuyu.EINVALID, "审核结论须为 approve（通过）或 reject（不予通过） (bad decision)").
 			WithDetails([]shuyu.FieldError{{Field: "decision", Message: "须为 approve 或 reject"}})
@@ -60,6 +77,13 @@ func (d *DB) ReviewProduct(ctx context.Context, actor *shuyu.Actor, id int64, de
 		}
 		if builders[actor.UserID] {
 			return shuyu.Errorf(shuyu.EFORBIDDEN, "产品的制作人不能审核自己的产品 (four eyes: a builder cannot review)")
+		}
+		requesters, err := tx.productRequesters(id)
+		if err != nil {
+			return err
+		}
+		if requesters[actor.UserID] { // R17.1: nor whoever asked for its output
+			return shuyu.Errorf(shuyu.EFORBIDDEN, "申请出域的人不能审核该产品 (four eyes: the requester cannot review)")
 		}
 		if err := tx.expertGate(shuyu.CaseProduct, id); err != nil { // R7.1
 			return err
@@ -86,13 +110,37 @@ func (d *DB) ReviewProduct(ctx context.Context, actor *shuyu.Actor, id int64, de
 		if mine > 0 {
 			return shuyu.Errorf(shuyu.ECONFLICT, "您已审核过本轮，第二审核人须为另一人 (four eyes: already reviewed)")
 		}
+		rs, err := tx.activeChecklist(shuyu.ChecklistOutput)
+		if err != nil {
+			return err
+		}
+		cl, err := tx.recordChecklist(actor, shuyu.ChecklistOutput, id, p.Round, checklist)
+		if err != nil {
+			return err
+		}
+		detail := map[string]any{}
+		if cl != nil {
+			if (decision == "approve") != cl.Passed {
+				return shuyu.Errorf(shuyu.EINVALID, "审核结论与核查清单不一致：通过须各项符合，不予通过须有不符合项 (decision contradicts the checklist)").
+					WithDetails([]shuyu.FieldError{{Field: "decision", Message: "结论须与清单一致"}})
+			}
+			if !cl.Passed && len([]rune(strings.TrimSpace(reason))) < 4 {
+				reason = shuyu.ChecklistFailures(cl.Items, cl.Answers)
+			}
+			detail["checklist_id"], detail["checklist_version"] = cl.ID, cl.Version
+		}
+		fourEyes, err := tx.productFourEyes(id, rs)
+		if err != nil {
+			return err
+		}
 		event := "reject"
 		if decision == "approve" {
 			event = "approve"
-			if p.SecondReview && approvals+1 < 2 {
+			if (p.SecondReview || fourEyes) && approvals+1 < 2 { // R17.1: two distinct reviewers
 				event = "approve_one"
 			}
 		}
+		detail["four_eyes"] = p.SecondReview || fourEyes
 		to, err := shuyu.ProductMachine.Next(p.StoredStatus, event)
 		if err != nil {
 			return err
@@ -105,7 +153,7 @@ func (d *DB) ReviewProduct(ctx context.Context, actor *shuyu.Actor, id int64, de
 			return err
 		}
 		if err := tx.audit(Change{Action: shuyu.AuditProductReview, ObjectType: "product", ObjectID: id, Reason: reason,
-			Detail: map[string]any{"round": p.Round, "decision": decision, "status": to}}); err != nil {
+			Detail: mergeDetail(detail, map[string]any{"round": p.Round, "decision": decision, "status": to})}); err != nil {
 			return err
 		}
 		switch to {

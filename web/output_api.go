@@ -55,8 +55,10 @@ func (s *Server) outputRoutes() {
 	s.handle("POST", "/api/v1/products/{id}/reviews", commandOnObject(s.actor, func(ctx context.Context, a *shuyu.Actor, id int64, in struct {
 		Decision string `json:"decision"`
 		Reason   string `json:"reason"`
+		// The filled output checklist, required once a 出域审核规范 is in force (R17.1).
+		Checklist []shuyu.ChecklistAnswer `json:"checklist,omitempty"`
 	}) (*shuyu.Product, error) {
-		return s.db.ReviewProduct(ctx, a, id, in.Decision, in.Reason)
+		return s.db.ReviewProductChecked(ctx, a, id, in.Decision, in.Reason, in.Checklist)
 	}))
 	s.handle("POST", "/api/v1/products/{id}/second-review", commandOnObject(s.actor, func(ctx context.Context, a *shuyu.Actor, id int64, in reasonBody) (*shuyu.Product, error) {
 		return s.db.RequireSecondReview(ctx, a, id, in.Reason)

@@ -117,6 +117,7 @@ type outputDetail struct {
 	CanSecond bool
 	CanDeliv  bool
 	CanLin    bool
+	Checklist *sqlstore.ChecklistForm // the output checklist in force and those filled (R17.1)
 }
 
 func (s *Server) uiOutputDetail(w http.ResponseWriter, r *http.Request) error {
@@ -134,6 +135,9 @@ func (s *Server) uiOutputDetail(w http.ResponseWriter, r *http.Request) error {
 		CanReview: shuyu.Can(a, shuyu.ActProductReview, p.Resource()), CanFile: shuyu.Can(a, shuyu.ActProductFile, p.Resource()),
 		CanSecond: shuyu.Can(a, shuyu.ActProductSecond, p.Resource()), CanDeliv: shuyu.Can(a, shuyu.ActProductDeliver, p.Resource()),
 		CanLin: shuyu.Can(a, shuyu.ActProductLineage, p.Resource())}
+	if d.Checklist, err = s.db.ChecklistFormFor(r.Context(), a, shuyu.ChecklistOutput, id); err != nil {
+		return err
+	}
 	for _, c := range h.Checks {
 		var m map[string]any
 		if json.Unmarshal(c.Report, &m) == nil {
@@ -186,7 +190,12 @@ func (s *Server) uiOutputStep(w http.ResponseWriter, r *http.Request) error {
 	case "revise":
 		_, err = s.db.ReviseProduct(ctx, a, id)
 	case "review":
-		_, err = s.db.ReviewProduct(ctx, a, id, f.Get("decision"), f.Get("reason"))
+		decision := f.Get("decision")
+		answers, failed := checklistFromForm(f)
+		if len(answers) > 0 { // R17.1: the checklist decides
+			decision = map[bool]string{true: "reject", false: "approve"}[failed]
+		}
+		_, err = s.db.ReviewProductChecked(ctx, a, id, decision, f.Get("reason"), answers)
 	case "second":
 		_, err = s.db.RequireSecondReview(ctx, a, id, f.Get("reason"))
 	case "filing":

@@ -55,7 +55,7 @@ func templateFuncs() template.FuncMap {
 		"add":      func(a, b int) int { return a + b },
 	}
 	for _, caps := range []template.FuncMap{catalogTemplateFuncs(), reviewTemplateFuncs(), reviewuiTemplateFuncs(), portalTemplateFuncs(),
-		pullTemplateFuncs(), supervisionTemplateFuncs(), authorizationTemplateFuncs(), moneyTemplateFuncs()} {
+		pullTemplateFuncs(), supervisionTemplateFuncs(), authorizationTemplateFuncs(), moneyTemplateFuncs(), checklistTemplateFuncs()} {
 		for k, f := range caps {
 			if _, dup := m[k]; dup {
 				panic("web: template function " + k + " defined twice")

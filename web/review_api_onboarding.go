@@ -35,8 +35,8 @@ func (s *Server) reviewRegistrationRoutes() {
 	s.handle("POST", "/api/v1/registrations/{id}/request-material", commandOnObject(s.actor, func(ctx context.Context, a *shuyu.Actor, id int64, in reviewDecideBody) (*shuyu.Registration, error) {
 		return s.db.RequestMaterial(ctx, a, id, in.Reason)
 	}))
-	s.handle("POST", "/api/v1/registrations/{id}/decide", commandOnObject(s.actor, func(ctx context.Context, a *shuyu.Actor, id int64, in reviewDecideBody) (*shuyu.Registration, error) {
-		return s.db.DecideRegistration(ctx, a, id, in.Register, in.Reason)
+	s.handle("POST", "/api/v1/registrations/{id}/decide", commandOnObject(s.actor, func(ctx context.Context, a *shuyu.Actor, id int64, in registrationDecision) (*shuyu.Registration, error) {
+		return s.db.DecideRegistrationChecked(ctx, a, id, in.Register, in.Reason, in.Checklist)
 	}))
 	s.handle("POST", "/api/v1/registrations/{id}/status", commandOnObject(s.actor, func(ctx context.Context, a *shuyu.Actor, id int64, in reviewDecideBody) (*shuyu.Registration, error) {
 		return s.db.SetMerchantStatus(ctx, a, id, in.Event, in.Reason)
@@ -50,6 +50,14 @@ func (s *Server) reviewRegistrationRoutes() {
 
 // reviewDecideBody is the operator's input on a registration (an absent
 // body is the zero input).
+// registrationDecision is the onboarding decision (R18.2) with the filled
+// checklist once a 进驻核查规范 is in force (R17.1).
+type registrationDecision struct {
+	Register  bool                    `json:"register"`
+	Reason    string                  `json:"reason"`
+	Checklist []shuyu.ChecklistAnswer `json:"checklist,omitempty"`
+}
+
 type reviewDecideBody struct {
 	bodyMayBeEmpty
 	Register bool   `json:"register"`

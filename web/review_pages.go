@@ -74,8 +74,9 @@ type reviewPageData struct {
 	Verify    *sqlstore.Verification
 	CanCheck  bool
 	MyReview  *shuyu.Review
-	List      *listView      // the list component (ui_list.go)
-	Signed    []agreementSig // the agreement's signatures with their checks (agreement_print.go)
+	Checklist *sqlstore.ChecklistForm // the compliance checklist in force and those filled (R17.1)
+	List      *listView               // the list component (ui_list.go)
+	Signed    []agreementSig          // the agreement's signatures with their checks (agreement_print.go)
 }
 
 // Label returns the Chinese label of a state, purpose, method or tag.
@@ -208,6 +209,9 @@ func (s *Server) uiApplication(w http.ResponseWriter, r *http.Request) error {
 			d.MyReview = &app.Reviews[i]
 		}
 	}
+	if d.Checklist, err = s.db.ChecklistFormFor(r.Context(), a, shuyu.ChecklistApplication, id); err != nil {
+		return err
+	}
 	return s.render(w, r, "review/app.html", d)
 }
 
@@ -220,7 +224,11 @@ func (s *Server) uiApplicationCheck(w http.ResponseWriter, r *http.Request) erro
 	if err != nil {
 		return err
 	}
-	_, err = s.db.CheckApplication(r.Context(), uiActor(r), id, shuyu.CheckResult{Pass: f.Get("pass") == "1", Reason: f.Get("reason")})
+	res := shuyu.CheckResult{Pass: f.Get("pass") == "1", Reason: f.Get("reason")}
+	if answers, failed := checklistFromForm(f); len(answers) > 0 { // R17.1: the checklist decides
+		res.Pass, res.Checklist = !failed, answers
+	}
+	_, err = s.db.CheckApplication(r.Context(), uiActor(r), id, res)
 	return s.reviewDone(w, r, fmt.Sprintf("/applications/%d", id), err)
 }
 

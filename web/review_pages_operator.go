@@ -45,7 +45,11 @@ func (s *Server) reviewuiRegistration(w http.ResponseWriter, r *http.Request) er
 	if err != nil {
 		return err
 	}
-	return s.render(w, r, "review/registration.html", reviewuiData{Form: emptyForm(), Reg: g})
+	d := reviewuiData{Form: emptyForm(), Reg: g}
+	if d.Checklist, err = s.db.ChecklistFormFor(r.Context(), uiActor(r), shuyu.ChecklistOnboarding, id); err != nil {
+		return err
+	}
+	return s.render(w, r, "review/registration.html", d)
 }
 
 // reviewuiRegAction reads the form and the path id, runs fn and returns
@@ -80,6 +84,9 @@ func (s *Server) reviewuiRegMaterial(w http.ResponseWriter, r *http.Request) err
 // reviewuiRegDecide: registered, or not registered with reasons (R18.2).
 func (s *Server) reviewuiRegDecide(w http.ResponseWriter, r *http.Request) error {
 	return s.reviewuiRegAction(w, r, func(a *shuyu.Actor, id int64, f *uiForm) (*shuyu.Registration, error) {
+		if answers, failed := checklistFromForm(f); len(answers) > 0 { // R17.1: the checklist decides
+			return s.db.DecideRegistrationChecked(r.Context(), a, id, !failed, f.Get("reason"), answers)
+		}
 		switch f.Get("decision") {
 		case "register":
 			return s.db.DecideRegistration(r.Context(), a, id, true, f.Get("reason"))

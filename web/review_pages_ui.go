@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"shuyu"
+	"shuyu/sqlstore"
 )
 
 // reviewuiPages registers the review chain's onboarding and authority
@@ -100,6 +101,8 @@ type reviewuiData struct {
 	Filter  string
 	Overdue int
 	Token   string
+	// Checklist is the onboarding checklist in force and those filled (R17.1).
+	Checklist *sqlstore.ChecklistForm
 
 	Report    *shuyu.MerchantReport
 	Reports   []*shuyu.MerchantReport

@@ -13,6 +13,7 @@ func (s *Server) capabilityRoutes() {
 	s.outputRoutes()
 	s.portalRoutes()
 	s.oversightRoutes()
+	s.checklistRoutes()
 	s.supervisionRoutes()
 	s.authorizationRoutes()
 	s.servicesRoutes()

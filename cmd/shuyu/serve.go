@@ -326,6 +326,14 @@ func (m *Main) seedDemoData(ctx context.Context, o *ServeOptions) {
 		}
 		return
 	}
+	// Last: the steps before record their checks as free text, as before
+	// the authority approves a 核查规范 (R17.1).
+	if err := demo.Checklists(ctx, m.DB, m.Vault, o.Data, m.Now); err != nil {
+		if ctx.Err() == nil {
+			m.demoFailed("demo compliance checklists", err)
+		}
+		return
+	}
 	m.Log.Info("演示数据已就绪 demo data ready", "seconds", time.Since(start).Seconds())
 }
 

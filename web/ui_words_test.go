@@ -131,7 +131,7 @@ var scanIDs = map[string]string{
 var listExempt = map[string]bool{
 	"GET /{$}": true, "GET /portal": true, "GET /supervision": true, "GET /supervision/figures": true, // dashboards
 	"GET /system": true, "GET /money": true, "GET /review/calendar": true, // status, a year's figures, a calendar
-	"GET /catalog/categories": true, "GET /output/rules": true, // settings edited in place
+	"GET /catalog/categories": true, "GET /output/rules": true, "GET /oversight/checklists": true, // settings edited in place
 }
 
 // listNotYet are list pages still to move to the list component (issue

@@ -31,8 +31,11 @@ func Check(ctx context.Context, p *Product, rules RuleSet, raw RawIndex) (*Repor
 	c := &checker{rules: rules, raw: raw, seed: maphash.MakeSeed(), identSet: map[ColSet]bool{}}
 	var col collector
 	var rows int64
+	report := progressOf(ctx)
 	for i := range p.Tables {
 		t := &p.Tables[i]
+		c.progress = func(n int64) { report(Progress{Stage: StageScan, Table: i + 1, Tables: len(p.Tables), Rows: n}) }
+		c.progress(0)
 		ts, err := c.scan(ctx, t)
 		if err != nil {
 			return nil, fmt.Errorf("%s: %w", op, err)
@@ -42,6 +45,7 @@ func Check(ctx context.Context, p *Product, rules RuleSet, raw RawIndex) (*Repor
 		c.overlap(&col, t, ts)
 		c.disclosure(&col, t, ts)
 		c.reversible(&col, t, ts)
+		report(Progress{Stage: StageLinkage, Table: i + 1, Tables: len(p.Tables), Rows: ts.rows})
 		if err := c.linkage(ctx, &col, t, ts); err != nil {
 			return nil, fmt.Errorf("%s: %w", op, err)
 		}
@@ -53,8 +57,9 @@ type checker struct {
 	rules    RuleSet
 	raw      RawIndex
 	seed     maphash.Seed
-	identSet map[ColSet]bool // does a raw column set contain an identifier
-	spare    valEntry        // the verdict on an uncached value
+	identSet map[ColSet]bool  // does a raw column set contain an identifier
+	spare    valEntry         // the verdict on an uncached value
+	progress func(rows int64) // reports a scan's rows (WithProgress)
 }
 
 // colScan is what one pass learns about a column: counts and sketches only.
@@ -143,6 +148,9 @@ func (c *checker) scan(ctx context.Context, t *Table) (*tableScan, error) {
 		if ts.rows&ctxCheckMask == 0 {
 			if err = ctx.Err(); err != nil {
 				return false
+			}
+			if c.progress != nil {
+				c.progress(ts.rows)
 			}
 		}
 		hs = hs[:0]

@@ -12,6 +12,8 @@ import (
 	"regexp"
 	"slices"
 	"strings"
+	"sync"
+	"time"
 
 	"shuyu"
 	"shuyu/outcheck"
@@ -29,6 +31,9 @@ type Service struct {
 	db    *sqlstore.DB
 	vault *vault.Domain      // nil: the server runs without a data domain
 	ws    *workspace.Service // runs the governed queries products are built from
+
+	mu       sync.Mutex
+	progress map[int64]*CheckProgress // the last check of each product run here
 }
 
 // New returns the service; it does no I/O. ws is the workspace service whose
@@ -184,27 +189,121 @@ func (o *Service) querySources(ctx context.Context, a *shuyu.Actor, wsID int64, 
 // the domain (R17.1, R23.2). A product left in "checking" by a crash is
 // checked again on the next request.
 func (o *Service) Request(ctx context.Context, a *shuyu.Actor, id int64) (*shuyu.Product, *outcheck.Report, error) {
-	if err := o.domain(); err != nil {
-		return nil, nil, err
-	}
-	p, err := o.db.ProductFor(ctx, a, shuyu.ActProductRequest, id)
+	run, err := o.begin(ctx, a, id)
 	if err != nil {
 		return nil, nil, err
 	}
+	return run(ctx)
+}
+
+// RequestInBackground is Request for a page: what can be refused (rights,
+// state, rules) is refused at once, the product is put in "checking"
+// (recorded and audited), and the checks run in the background while
+// Progress tells how far they are; the outcome is recorded as Request
+// records it. wait, when set, runs first in the background (tests hold the
+// check with it). The checks outlive ctx's cancellation (the page that
+// asked has long been answered), not the process: a product left in
+// "checking" by a restart is checked again on the next request.
+func (o *Service) RequestInBackground(ctx context.Context, a *shuyu.Actor, id int64, wait func()) (*shuyu.Product, error) {
+	run, err := o.begin(ctx, a, id)
+	if err != nil {
+		return nil, err
+	}
+	p, err := o.db.ProductFor(ctx, a, shuyu.ActProductRead, id)
+	if err != nil {
+		return nil, err
+	}
+	bg := context.WithoutCancel(ctx)
+	go func() {
+		if wait != nil {
+			wait()
+		}
+		run(bg) // the outcome is in the store, a failure in Progress
+	}()
+	return p, nil
+}
+
+// CheckProgress is how far the automatic check of a product has come on
+// this server: counts only.
+type CheckProgress struct {
+	Running   bool      `json:"running"`
+	Stage     string    `json:"stage"` // queued, index, scan, linkage, record, done, failed
+	Table     int       `json:"table"` // 1-based, while scanning or linking
+	Tables    int       `json:"tables"`
+	Rows      int64     `json:"rows"`       // rows of the current table scanned
+	TableRows int64     `json:"table_rows"` // rows of the current table
+	Percent   int       `json:"percent"`    // 0–100, an estimate from tables and rows
+	Error     string    `json:"error,omitempty"`
+	StartedAt time.Time `json:"started_at"`
+}
+
+// Progress reports the last check of product id run by this server (false:
+// none since it started).
+func (o *Service) Progress(id int64) (CheckProgress, bool) {
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	p, ok := o.progress[id]
+	if !ok {
+		return CheckProgress{}, false
+	}
+	return *p, true
+}
+
+func (o *Service) setProgress(id int64, f func(p *CheckProgress)) {
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	if o.progress == nil {
+		o.progress = map[int64]*CheckProgress{}
+	}
+	p := o.progress[id]
+	if p == nil {
+		p = &CheckProgress{}
+		o.progress[id] = p
+	}
+	f(p)
+}
+
+// begin does what Request does before the checks: authorize, request a
+// draft, start the check under the approved rules. run does the rest.
+func (o *Service) begin(ctx context.Context, a *shuyu.Actor, id int64) (run func(context.Context) (*shuyu.Product, *outcheck.Report, error), err error) {
+	if err := o.domain(); err != nil {
+		return nil, err
+	}
+	p, err := o.db.ProductFor(ctx, a, shuyu.ActProductRequest, id)
+	if err != nil {
+		return nil, err
+	}
 	if p.StoredStatus == shuyu.ProductDraft {
 		if p, err = o.db.RequestProduct(ctx, a, id); err != nil {
-			return nil, nil, err
+			return nil, err
 		}
 	}
 	stored, err := o.db.StartProductCheck(ctx, a, id)
 	if err != nil {
-		return nil, nil, err
+		return nil, err
 	}
 	var rules outcheck.RuleSet
 	if err := json.Unmarshal(stored.Rules, &rules); err != nil {
-		return nil, nil, fmt.Errorf("output: rules v%d: %w", stored.Version, err)
+		return nil, fmt.Errorf("output: rules v%d: %w", stored.Version, err)
 	}
 	rules.Version = stored.Version
+	o.setProgress(id, func(pr *CheckProgress) {
+		*pr = CheckProgress{Running: true, Stage: "queued", Tables: len(p.Tables), StartedAt: time.Now()}
+	})
+	return func(ctx context.Context) (*shuyu.Product, *outcheck.Report, error) {
+		p, rep, err := o.finish(ctx, a, p, rules)
+		o.setProgress(id, func(pr *CheckProgress) {
+			pr.Running, pr.Stage, pr.Percent = false, "done", 100
+			if err != nil {
+				pr.Stage, pr.Error = "failed", shuyu.ErrorMessage(err)
+			}
+		})
+		return p, rep, err
+	}, nil
+}
+
+// finish runs the checks and records their outcome.
+func (o *Service) finish(ctx context.Context, a *shuyu.Actor, p *shuyu.Product, rules outcheck.RuleSet) (*shuyu.Product, *outcheck.Report, error) {
 	rep, err := o.check(ctx, p, rules)
 	if err != nil {
 		return nil, nil, err
@@ -213,13 +312,42 @@ func (o *Service) Request(ctx context.Context, a *shuyu.Actor, id int64) (*shuyu
 	if err != nil {
 		return nil, nil, err
 	}
-	p, err = o.db.RecordProductCheck(ctx, a, id, rep.RulesVersion, rep.Passed, rep.Failed(), b)
+	o.setProgress(p.ID, func(pr *CheckProgress) { pr.Stage, pr.Percent = "record", 99 })
+	p, err = o.db.RecordProductCheck(ctx, a, p.ID, rep.RulesVersion, rep.Passed, rep.Failed(), b)
 	return p, rep, err
+}
+
+// checkProgress turns outcheck's reports into CheckProgress: the raw index
+// is the first 10 %, each table an equal share of the rest (its scan 80 %
+// of the share by rows, its linkage check the remaining 20 %).
+func (o *Service) checkProgress(p *shuyu.Product) func(outcheck.Progress) {
+	return func(g outcheck.Progress) {
+		var tableRows int64
+		if g.Table >= 1 && g.Table <= len(p.Tables) {
+			tableRows = p.Tables[g.Table-1].Rows
+		}
+		share := 90.0 / float64(max(g.Tables, 1))
+		done := 10 + share*float64(g.Table-1)
+		switch g.Stage {
+		case outcheck.StageScan:
+			if tableRows > 0 {
+				done += share * 0.8 * min(float64(g.Rows)/float64(tableRows), 1)
+			}
+		case outcheck.StageLinkage:
+			done += share * 0.8
+		}
+		o.setProgress(p.ID, func(pr *CheckProgress) {
+			pr.Stage, pr.Table, pr.Tables, pr.Rows, pr.TableRows = g.Stage, g.Table, g.Tables, g.Rows, tableRows
+			pr.Percent = min(int(done), 98)
+		})
+	}
 }
 
 // check runs package outcheck over the product's tables, against an index
 // of the raw tables of its sources (public-source data marked, R4.3).
 func (o *Service) check(ctx context.Context, p *shuyu.Product, rules outcheck.RuleSet) (*outcheck.Report, error) {
+	o.setProgress(p.ID, func(pr *CheckProgress) { pr.Stage, pr.Percent = "index", 1 })
+	ctx = outcheck.WithProgress(ctx, o.checkProgress(p))
 	conn, err := o.vault.Locked(ctx)
 	if err != nil {
 		return nil, err

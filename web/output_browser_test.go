@@ -123,9 +123,12 @@ func TestUI_R23_2_OutputPages(t *testing.T) {
 		t.Errorf("merchant-b: %d", st)
 	}
 	u := uiAs(t, h, "merchant-a")
-	st, body := u.follow(page+"/request", url.Values{})
-	if st != 200 || !strings.Contains(body, "待人工审核") {
-		t.Fatalf("request: %d %s", st, pageText(body))
+	if st, _ := u.follow(page+"/request", url.Values{}); st != 200 {
+		t.Fatalf("request: %d", st)
+	}
+	outputWaitChecked(t, u, page)
+	if st, body, _ := u.get(page); st != 200 || !strings.Contains(body, "待人工审核") {
+		t.Fatalf("after the check: %d %s", st, pageText(body))
 	}
 	if st, _, _ := u.get(page + "/download?recipient=" + url.QueryEscape("某保险公司")); st != 409 {
 		t.Errorf("download before filing: %d", st)

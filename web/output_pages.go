@@ -40,6 +40,7 @@ func (s *Server) outputPages() {
 	s.page("POST /output/products/{id}/{step}", pageOpts{Action: shuyu.ActProductRead}, s.uiOutputStep)
 	s.page("GET /output/products/{id}/download", pageOpts{Action: shuyu.ActProductRead}, s.uiOutputDownload)
 	s.page("GET /output/products/{id}/lineage", pageOpts{Action: shuyu.ActProductLineage}, s.uiOutputLineage)
+	s.page("GET /output/products/{id}/progress", pageOpts{Action: shuyu.ActProductRead}, s.uiOutputProgress)
 	s.page("GET /output/rules", pageOpts{Nav: "nav.output.rules", Group: "nav.group.review", Order: 41,
 		Action: shuyu.ActOutRulesRead}, s.uiOutputRules)
 	s.page("POST /output/rules", pageOpts{Action: shuyu.ActOutRulesPropose}, s.uiOutputRulesPropose)
@@ -118,6 +119,7 @@ type outputDetail struct {
 	CanDeliv  bool
 	CanLin    bool
 	Checklist *sqlstore.ChecklistForm // the output checklist in force and those filled (R17.1)
+	Progress  *outputProgressView     // the automatic check, while it runs
 }
 
 func (s *Server) uiOutputDetail(w http.ResponseWriter, r *http.Request) error {
@@ -137,6 +139,9 @@ func (s *Server) uiOutputDetail(w http.ResponseWriter, r *http.Request) error {
 		CanLin: shuyu.Can(a, shuyu.ActProductLineage, p.Resource())}
 	if d.Checklist, err = s.db.ChecklistFormFor(r.Context(), a, shuyu.ChecklistOutput, id); err != nil {
 		return err
+	}
+	if p.StoredStatus == shuyu.ProductChecking {
+		d.Progress = s.outputProgress(uiLang(r), p)
 	}
 	for _, c := range h.Checks {
 		var m map[string]any
@@ -183,10 +188,9 @@ func (s *Server) uiOutputStep(w http.ResponseWriter, r *http.Request) error {
 		}
 		_, err = s.output.AddFromQuery(ctx, a, id, output.TableSpec{QueryID: q, Name: f.Get("name"), Aggregate: f.Get("aggregate") == "1", Counts: counts})
 	case "request":
-		var p *shuyu.Product
-		if p, _, err = s.output.Request(ctx, a, id); err == nil && p.StoredStatus == shuyu.ProductCheckFailed {
-			msg = "output.blocked"
-		}
+		// The checks run in the background; the page shows their progress.
+		_, err = s.outputRequest(r, a, id)
+		msg = "output.progress.started"
 	case "revise":
 		_, err = s.db.ReviseProduct(ctx, a, id)
 	case "review":

@@ -79,6 +79,9 @@ type Server struct {
 	ws *workspace.Service
 	// output builds, checks and delivers products (package output).
 	output *output.Service
+	// outputHold, when set (tests), holds background output checks until
+	// it is closed (output_progress.go).
+	outputHold chan struct{}
 	// supply runs supply jobs and reads what was supplied (package supply).
 	supply *supply.Service
 	// svc runs API services and data-subject authorization (package

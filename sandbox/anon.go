@@ -289,15 +289,27 @@ func (e *Engine) anonSQL(ctx context.Context, conn *sql.Conn, ws *Workspace, p *
 		fmt.Fprintf(&b, ", __m%d AS (SELECT %s FROM __p%d%s)", u, sel(inner...), u, groupBy("__cell"))
 		fmt.Fprintf(&b, ", __s%d AS (SELECT %s FROM __m%d%s)", u, sel(outer...), u, groupBy())
 	}
-	// Exact distinct counts.
-	var dcols []string
+	// Distinct counts of values (docs/disclosure.md, rule 9): a value is
+	// counted only when at least a noisy K units hold it, so a value one
+	// person holds — whatever arithmetic made it — never moves the count.
+	// A distinct count of the units themselves is a count of units (decode).
+	dcfSalt := e.salt(ws, "dcf")
 	for i, s := range p.sites {
-		if s.kind == kCountDistinct {
-			dcols = append(dcols, fmt.Sprintf("count(DISTINCT __x%d) FILTER (WHERE %s) AS __d%d", i, filterOf(i), i))
+		if s.kind != kCountDistinct || s.unitDistinct {
+			continue
 		}
-	}
-	if len(dcols) > 0 {
-		fmt.Fprintf(&b, ", __dd AS (SELECT %s FROM __w WHERE __in%s)", sel(dcols...), groupBy())
+		nus := make([]string, units)
+		for u := range nus {
+			nus[u] = fmt.Sprintf("count(DISTINCT __u%d)", u)
+		}
+		nu := nus[0]
+		if units > 1 {
+			nu = "least(" + strings.Join(nus, ", ") + ")"
+		}
+		fmt.Fprintf(&b, ", __dv%d AS (SELECT %s FROM __w WHERE __in AND %s AND __x%d IS NOT NULL%s)", i,
+			sel(fmt.Sprintf("__x%d AS __v", i), nu+" AS __nu"), filterOf(i), i, groupBy(fmt.Sprintf("__x%d", i)))
+		tau := fmt.Sprintf("%d + floor(3 * (hash(__v, CAST(%d AS UBIGINT)) %% 1000003) / 1000003.0)", k, dcfSalt)
+		fmt.Fprintf(&b, ", __dd%d AS (SELECT %s FROM __dv%d%s)", i, sel(fmt.Sprintf("count(*) FILTER (WHERE __nu >= %s) AS __d", tau)), i, groupBy())
 	}
 	// Windows of at least K units around each requested rank: each group's
 	// values sorted into one list, the window sliced from it.
@@ -363,12 +375,11 @@ func (e *Engine) anonSQL(ctx context.Context, conn *sql.Conn, ws *Workspace, p *
 			}
 		}
 	}
-	if len(dcols) > 0 {
-		from += " LEFT JOIN __dd AS dd ON " + match("s0", "dd")
-		for i, s := range p.sites {
-			if s.kind == kCountDistinct {
-				l.add(&out, fmt.Sprintf("dd.__d%d", i), fmt.Sprintf("d%d", i))
-			}
+	for i, s := range p.sites {
+		if s.kind == kCountDistinct && !s.unitDistinct {
+			a := fmt.Sprintf("dd%d", i)
+			from += fmt.Sprintf(" LEFT JOIN __dd%d AS %s ON %s", i, a, match("s0", a))
+			l.add(&out, a+".__d", fmt.Sprintf("d%d", i))
 		}
 	}
 	for i, s := range p.sites {
@@ -673,20 +684,15 @@ func decode(ws *Workspace, key []byte, p *plan, l *layout, rows [][]any, mem *me
 			case kCount:
 				b.vals[i] = int64(math.Max(0, math.Round(fig(label, label, parts(i, "c")))))
 			case kCountDistinct:
-				// The per-unit contributions say who has a value, not how
-				// many distinct values there are: the figure's identity
-				// is its units and its exact value, under a label of its
-				// own. Sharing count(*)'s draw would make count(*) −
-				// count(DISTINCT x) exact; a draw per spelling of x would
-				// average away. The memory keeps each argument apart, so it
-				// never answers one distinct count with another's value.
-				cs := parts(i, "c")
-				exact := num(get(r, fmt.Sprintf("d%d", i)))
-				for u := range cs {
-					cs[u].total = exact
+				if s.unitDistinct {
+					// The units themselves: a count of persons, the same
+					// figure as count(*) over one row per person.
+					b.vals[i] = int64(math.Max(0, math.Round(fig("count", "count", parts(i, "c")))))
+					break
 				}
-				v := fig("distinct "+s.argKey, "distinct "+strconv.FormatFloat(exact, 'f', -1, 64), cs)
-				b.vals[i] = int64(math.Max(0, math.Round(v)))
+				// Values held by at least a noisy K units, counted exactly:
+				// no noise to average and nothing one person changes.
+				b.vals[i] = int64(num(get(r, fmt.Sprintf("d%d", i))))
 			case kSum:
 				v := fig("sum+", label+"+", parts(i, "p")) - fig("sum-", label+"-", parts(i, "n"))
 				b.vals[i] = round(v, 2)

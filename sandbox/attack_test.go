@@ -696,3 +696,72 @@ func TestRecodingGroupKeys_R28_3(t *testing.T) {
 		}
 	}
 }
+
+// Found by the red team (2026-12-03, second round): a distinct count's
+// noise seeded by its exact value made equal noise an oracle for equal
+// counts, and arithmetic (sign of a difference from one person's birth
+// date) made a value only the victim holds. A distinct count of values now
+// counts the values at least a noisy K units hold, exactly: a value one
+// person holds never moves it. A distinct count of the units is a count
+// of persons.
+func TestDistinctCountsCountValuesHeldByK_R28_3(t *testing.T) {
+	t.Parallel()
+	f := newFixture(t)
+	bd := map[string]int{}
+	for _, p := range f.people {
+		bd[p.Birth.Format("2006-01-02")]++
+	}
+	var victim, nobody string
+	for d, n := range bd {
+		if n == 1 && victim == "" {
+			victim = d
+		}
+	}
+	for d := time.Date(1960, 1, 1, 0, 0, 0, 0, time.UTC); nobody == ""; d = d.AddDate(0, 0, 1) {
+		if bd[d.Format("2006-01-02")] == 0 {
+			nobody = d.Format("2006-01-02")
+		}
+	}
+	q := "SELECT t.county, count(DISTINCT t.s) AS n FROM (SELECT county, sign(date_diff('day', DATE '%s', birth_date)) AS s FROM people) t GROUP BY t.county ORDER BY t.county"
+	with := f.run(t, fmt.Sprintf(q, victim))
+	without := f.run(t, fmt.Sprintf(q, nobody))
+	if with.Status != Released || without.Status != Released {
+		t.Fatalf("not released: %s %v / %s %v", with.Status, with.Reasons, without.Status, without.Reasons)
+	}
+	if fmt.Sprint(with.Rows) != fmt.Sprint(without.Rows) {
+		t.Errorf("LEAK a value only the person born %s holds moved the distinct count: %v vs %v", victim, with.Rows, without.Rows)
+	}
+	for _, row := range with.Rows {
+		if n, _ := toFloat(row[1]); n != 2 {
+			t.Errorf("%v: %v distinct signs, want the 2 that many hold", row[0], n)
+		}
+	}
+	// Distinct persons are persons: the same figure as count(*) over one
+	// row per person.
+	a := f.run(t, "SELECT county, count(DISTINCT id) AS n FROM people GROUP BY county ORDER BY county")
+	b := f.run(t, "SELECT county, count(*) AS n FROM people GROUP BY county ORDER BY county")
+	if fmt.Sprint(a.Rows) != fmt.Sprint(b.Rows) {
+		t.Errorf("count(DISTINCT id) %v, count(*) %v", a.Rows, b.Rows)
+	}
+}
+
+// Found by the red team: a per-person subquery aggregated an identifier
+// (floor(max(CAST(phone AS BIGINT)) / C)) and read it digit by digit; a
+// string padded to a width taken from the data made one person's row fail
+// or slow down (an outcome and a timing oracle); a subquery column computed
+// with constants (an indicator of one person) multiplied into a sum.
+func TestRedTeamRoundTwo_R28_5(t *testing.T) {
+	t.Parallel()
+	f := newFixture(t)
+	expectStatus(t, f, Rejected,
+		"SELECT count(DISTINCT t.c) AS n FROM (SELECT id, floor(max(CAST(id AS BIGINT)) / 1000) AS c FROM people GROUP BY id) t",
+		"SELECT county, count(*) AS n FROM people WHERE length(rpad('a', CAST(income AS INTEGER), 'b')) > 0 GROUP BY county",
+		"SELECT county, count(*) AS n FROM people WHERE length(replace(county, '6', 'aaaaaaaa')) > 0 GROUP BY county",
+		"SELECT county, count(*) AS n FROM people WHERE length(regexp_replace(county, '6', 'xx')) > 0 GROUP BY county",
+		"SELECT sum(t.a * t.f) AS s FROM (SELECT s.id, s.amount AS a, abs(sign(date_diff('day', DATE '1980-01-01', p.birth_date))) AS f FROM settlements s JOIN people p ON p.id = s.id) t",
+		"SELECT max(t.a) AS m FROM (SELECT id, amount - amount * 0 AS a FROM settlements) t")
+	expectStatus(t, f, Released,
+		"SELECT county, count(*) AS n FROM people WHERE length(replace(county, '640', '')) > 0 GROUP BY county",
+		"SELECT t.b, count(*) AS n FROM (SELECT id, floor(sum(amount) / 500) * 500 AS b FROM settlements GROUP BY id) t GROUP BY t.b",
+		"SELECT avg(t.total) AS a FROM (SELECT id, sum(amount) AS total FROM settlements GROUP BY id) t")
+}

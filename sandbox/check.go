@@ -419,6 +419,7 @@ func (c *checker) function(n node, x ectx) flow {
 			return flow{}
 		}
 	case scalars[name]:
+		c.boundedSize(n, name, children)
 	default:
 		c.refuse("function", "函数 %s 不在允许列表中", name)
 		return flow{ident: true}
@@ -460,7 +461,10 @@ func (c *checker) aggregateCall(n node, name string, x ectx) flow {
 			c.refuse("aggregate_type", "%s 只能用于数值列，%s 不是数值；日期可按月份、年份分组统计，或先用 date_diff 换算成天数、年数", name, col.Name)
 		}
 	}
-	if f.ident && !(countLike[name] && c.identRef(arg)) && !c.perUnit {
+	// Also in a per-person subquery: a person's max(phone) is their phone,
+	// and reshaped (floor(max(CAST(phone AS BIGINT)) / 1000)) it would
+	// read it digit by digit (found by the red team).
+	if f.ident && !(countLike[name] && c.identRef(arg)) {
 		c.refuse("identifier_aggregate", "标识符列只能直接用于 count/count(DISTINCT …)")
 	}
 	out := flow{agg: true, hasColumn: f.hasColumn}
@@ -561,3 +565,46 @@ func standardForms(n node) {
 	}
 }
 
+
+// boundedSize keeps the functions that can make strings longer from making
+// them long: a value built from one row's data as large as memory would
+// make a query fail or slow down for that row alone, an outcome and a
+// timing that tell about it (found by the red team with rpad). Padding is
+// to a small constant width; replace never lengthens; regexp_replace only
+// deletes.
+func (c *checker) boundedSize(n node, name string, children []any) {
+	ch := nodes(children)
+	strConst := func(x node) (string, bool) {
+		if str(x, "class") != "CONSTANT" {
+			return "", false
+		}
+		v, ok := obj(x, "value")["value"].(string)
+		return v, ok
+	}
+	switch name {
+	case "lpad", "rpad":
+		if len(ch) != 3 {
+			break
+		}
+		if w, ok := constNumber(ch[1]); ok && w >= 0 && w <= 64 {
+			return
+		}
+		c.refuse("string_size", "%s 的宽度须是不超过 64 的常数", name)
+	case "replace":
+		if len(ch) == 3 {
+			from, ok1 := strConst(ch[1])
+			to, ok2 := strConst(ch[2])
+			if ok1 && ok2 && from != "" && len([]rune(to)) <= len([]rune(from)) {
+				return
+			}
+		}
+		c.refuse("string_size", "replace 的查找串和替换串须是常数，且替换串不长于查找串")
+	case "regexp_replace":
+		if len(ch) >= 3 {
+			if to, ok := strConst(ch[2]); ok && to == "" {
+				return
+			}
+		}
+		c.refuse("string_size", "regexp_replace 只能删除匹配的内容（替换串须为空串 ''）")
+	}
+}

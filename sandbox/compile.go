@@ -53,7 +53,11 @@ type site struct {
 	pop    bool // population variance or deviation
 	sqrt   bool // a standard deviation
 	canon  string
-	argKey string // the argument's canonical form (a distinct count's memory family)
+	argKey string // the argument's canonical form
+	// unitDistinct: count(DISTINCT unit) — a count of persons (or
+	// companies), anonymized like count(*); other distinct counts count
+	// the values at least K units hold.
+	unitDistinct bool
 }
 
 // order is one ORDER BY term over the released rows.
@@ -482,7 +486,7 @@ func (c *checker) subquery(root node, alias string) *Table {
 			// sees; the subquery's WHERE and the outer FILTER are tested.
 			c.refuse("subquery_filter", "按人汇总的子查询中不支持 FILTER；条件请写在子查询的 WHERE 中，或在外层用 FILTER (WHERE …)")
 		}
-		tb.Columns = append(tb.Columns, Column{Name: name, Policy: f.policy()})
+		tb.Columns = append(tb.Columns, Column{Name: name, Policy: f.policy(), Derived: s.constInMonomial(orig[i]) || s.derivedRef(orig[i])})
 		if g, ok := gkeys[s.canon(sn)]; ok {
 			sel[i] = withAlias(deepCopy(g), name) // the key as grouped, TRY included
 		} else {
@@ -802,6 +806,7 @@ func (c *checker) site(n node, p *plan) int {
 		}
 		if n["distinct"] == true || name == "approx_count_distinct" {
 			s.kind = kCountDistinct
+			s.unitDistinct = arg != nil && c.bareUnit(arg)
 			if arg == nil {
 				c.refuse("distinct_aggregate", "count(DISTINCT …) 需要一个参数")
 			}
@@ -1020,4 +1025,27 @@ func withJoins(joins, cond node) node {
 		return cond
 	}
 	return and(joins, cond)
+}
+
+// bareUnit reports whether n is a privacy-unit column itself (possibly cast
+// or masked with mask_hash, which is one-to-one), not a function of one.
+func (c *checker) bareUnit(n node) bool {
+	switch str(n, "class") {
+	case "CAST":
+		return c.bareUnit(obj(n, "child"))
+	case "OPERATOR":
+		if str(n, "type") == "OPERATOR_TRY" {
+			ch, _ := firstChild(arr(n, "children"))
+			return ch != nil && c.bareUnit(ch)
+		}
+	case "FUNCTION":
+		if strings.ToLower(str(n, "function_name")) == "shuyu_hmac_sm3" {
+			ch := nodes(arr(n, "children"))
+			return len(ch) == 2 && c.bareUnit(ch[1])
+		}
+	case "COLUMN_REF":
+		_, ok := c.unitOf(n)
+		return ok
+	}
+	return false
 }

@@ -158,7 +158,7 @@ func (c *checker) linearize(n node) (*linear, bool) {
 	}
 	// A monomial: it must carry no numeric constant, and no date other than
 	// the day's reference date (current_date), which moves once a day.
-	if hasNumericConst(n) || c.hasDateConst(n) {
+	if c.constInMonomial(n) || c.derivedRef(n) {
 		return nil, false
 	}
 	l.add(c.canon(n), 1, n)
@@ -416,6 +416,86 @@ func (c *checker) hasDateConst(v any) bool {
 	case []any:
 		for _, e := range x {
 			if c.hasDateConst(e) {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+// constInMonomial reports whether a constant sits inside n where it could
+// shape a value: any number, any date but today's, any string except a
+// date part's name or a date format.
+func (c *checker) constInMonomial(n node) bool {
+	if hasNumericConst(n) || c.hasDateConst(n) {
+		return true
+	}
+	return c.stringConst(n)
+}
+
+// datePartFuncs take a part name or format as their first (strftime: second)
+// argument.
+var datePartFuncs = map[string]int{
+	"date_part": 0, "datepart": 0, "date_diff": 0, "datediff": 0, "date_sub": 0, "datesub": 0,
+	"date_trunc": 0, "datetrunc": 0, "strftime": 1,
+}
+
+func (c *checker) stringConst(v any) bool {
+	switch x := v.(type) {
+	case node:
+		switch str(x, "class") {
+		case "CONSTANT":
+			_, isStr := obj(x, "value")["value"].(string)
+			return isStr
+		case "CAST":
+			if c.temporal(x) {
+				return false // hasDateConst's business
+			}
+		case "FUNCTION":
+			ch := arr(x, "children")
+			skip, ok := datePartFuncs[strings.ToLower(str(x, "function_name"))]
+			for i, e := range ch {
+				if ok && i == skip {
+					continue
+				}
+				if c.stringConst(e) {
+					return true
+				}
+			}
+			return false
+		}
+		for _, e := range x {
+			if c.stringConst(e) {
+				return true
+			}
+		}
+	case []any:
+		for _, e := range x {
+			if c.stringConst(e) {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+// derivedRef reports whether n names a subquery column computed with
+// constants (Column.Derived).
+func (c *checker) derivedRef(v any) bool {
+	switch x := v.(type) {
+	case node:
+		if str(x, "class") == "COLUMN_REF" {
+			_, col := c.resolve(x)
+			return col != nil && col.Derived
+		}
+		for _, e := range x {
+			if c.derivedRef(e) {
+				return true
+			}
+		}
+	case []any:
+		for _, e := range x {
+			if c.derivedRef(e) {
 				return true
 			}
 		}

@@ -58,6 +58,11 @@ type Column struct {
 	// mode clamps values into it before summing (contribution bounding) and
 	// refuses sums over columns without it.
 	Bounds *Bounds
+	// Derived marks a subquery's column computed with constants
+	// (floor(sum(x) / 500), sign(date_diff('day', DATE '…', d))): a group
+	// key or a condition further out, never an aggregate's argument, where
+	// it would be an indicator no low-effect test sees (linear.go).
+	Derived bool
 }
 
 // Bounds is a closed numeric range.

@@ -243,6 +243,12 @@ func utilityQuestions() []utilityQuestion {
 			truth: "SELECT CASE WHEN hospital LIKE '%卫生院' THEN '乡镇卫生院' ELSE '县级及以上' END, count(*), sum(fund_paid) / sum(total_amount)" +
 				personsYB + " FROM zw_yb_0001 GROUP BY 1",
 			keys: 1, kinds: []valueKind{A, S}},
+		{id: "Q21", title: "spend and fund paid by hospital and diagnosis (many mid-size groups, skewed amounts)",
+			sql: "SELECT hospital, diagnosis_category, count(*) AS visits, sum(total_amount) AS spend, sum(fund_paid) AS fund " +
+				"FROM zw_yb_0001 GROUP BY hospital, diagnosis_category",
+			truth: "SELECT hospital, diagnosis_category, count(*), sum(total_amount), sum(fund_paid)" + personsYB +
+				" FROM zw_yb_0001 GROUP BY 1, 2",
+			keys: 2, kinds: []valueKind{A, A, A}},
 	}
 }
 

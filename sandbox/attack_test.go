@@ -759,9 +759,13 @@ func TestRedTeamRoundTwo_R28_5(t *testing.T) {
 		"SELECT county, count(*) AS n FROM people WHERE length(replace(county, '6', 'aaaaaaaa')) > 0 GROUP BY county",
 		"SELECT county, count(*) AS n FROM people WHERE length(regexp_replace(county, '6', 'xx')) > 0 GROUP BY county",
 		"SELECT sum(t.a * t.f) AS s FROM (SELECT s.id, s.amount AS a, abs(sign(date_diff('day', DATE '1980-01-01', p.birth_date))) AS f FROM settlements s JOIN people p ON p.id = s.id) t",
-		"SELECT max(t.a) AS m FROM (SELECT id, amount - amount * 0 AS a FROM settlements) t")
+		"SELECT max(t.a) AS m FROM (SELECT id, amount - amount * 0 AS a FROM settlements) t",
+		// A date of birth as a group key describes persons by the day.
+		"SELECT birth_date, count(*) AS n FROM people GROUP BY birth_date",
+		"SELECT t.birth_date, count(*) AS n FROM (SELECT id, birth_date FROM people) t GROUP BY 1")
 	expectStatus(t, f, Released,
 		"SELECT county, count(*) AS n FROM people WHERE length(replace(county, '640', '')) > 0 GROUP BY county",
 		"SELECT t.b, count(*) AS n FROM (SELECT id, floor(sum(amount) / 500) * 500 AS b FROM settlements GROUP BY id) t GROUP BY t.b",
-		"SELECT avg(t.total) AS a FROM (SELECT id, sum(amount) AS total FROM settlements GROUP BY id) t")
+		"SELECT avg(t.total) AS a FROM (SELECT id, sum(amount) AS total FROM settlements GROUP BY id) t",
+		"SELECT to_month(birth_date) AS m, count(*) AS n FROM people GROUP BY 1")
 }

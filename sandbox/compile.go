@@ -298,6 +298,13 @@ func (c *checker) groupKeys(root node, sel []any, p *plan) {
 			p.groups = append(p.groups, gn)
 			p.groupCanon = append(p.groupCanon, c.canon(gn))
 		}
+		if !c.perUnit && str(gn, "class") == "COLUMN_REF" {
+			// A date of birth (any date or marked quasi-identifier) as a
+			// group key would describe persons by the day: generalize it.
+			if _, col := c.resolve(gn); col != nil && col.Policy == Quasi && (col.Generalize || c.temporal(gn)) {
+				c.refuse("generalize", "列 %s 须先泛化再分组，如 to_month(%s)、to_year(%s) 或 age_band(%s, 10)", col.Name, col.Name, col.Name, col.Name)
+			}
+		}
 		if f.ident && !c.perUnit {
 			c.refuse("identifier_group", "不能按标识符或其派生值分组；按人汇总请写在子查询中，外层再统计")
 		}
@@ -486,7 +493,15 @@ func (c *checker) subquery(root node, alias string) *Table {
 			// sees; the subquery's WHERE and the outer FILTER are tested.
 			c.refuse("subquery_filter", "按人汇总的子查询中不支持 FILTER；条件请写在子查询的 WHERE 中，或在外层用 FILTER (WHERE …)")
 		}
-		tb.Columns = append(tb.Columns, Column{Name: name, Policy: f.policy(), Derived: s.constInMonomial(orig[i]) || s.derivedRef(orig[i])})
+		col := Column{Name: name, Policy: f.policy(), Derived: s.constInMonomial(orig[i]) || s.derivedRef(orig[i])}
+		if str(orig[i], "class") == "COLUMN_REF" {
+			// A column passed through keeps its type and its demand for
+			// generalization.
+			if _, src := s.resolve(orig[i]); src != nil {
+				col.Type, col.Generalize = src.Type, src.Generalize
+			}
+		}
+		tb.Columns = append(tb.Columns, col)
 		if g, ok := gkeys[s.canon(sn)]; ok {
 			sel[i] = withAlias(deepCopy(g), name) // the key as grouped, TRY included
 		} else {

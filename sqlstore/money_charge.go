@@ -642,7 +642,6 @@ func (d *DB) IssueStatements(ctx context.Context, actor *shuyu.Actor, period shu
 				first = shuyu.Period(oldest)
 			}
 		}
-		var orgs []int64
 		for m := first; m <= period; m = m.Next() {
 			mo, err := tx.issueMonth(m)
 			if err != nil {
@@ -651,13 +650,12 @@ func (d *DB) IssueStatements(ctx context.Context, actor *shuyu.Actor, period shu
 			rep.Statements += mo.Statements
 			rep.Lines += mo.Lines
 			rep.TotalFen += mo.TotalFen
-			orgs = append(orgs, mo.orgs...)
+			if err := tx.notifyOrgs(mo.orgs, Notice{Kind: "bill.issued", Title: fmt.Sprintf("%s 对账单已出具", m),
+				Body: "请在“费用账单”中核对明细；对有异议的明细可提出异议。", Link: "/bills"}); err != nil {
+				return err
+			}
 		}
-		if len(orgs) == 0 {
-			return nil
-		}
-		return tx.notifyOrgs(orgs, Notice{Kind: "bill.issued", Title: fmt.Sprintf("%s 对账单已出具", period),
-			Body: "请在“费用账单”中核对明细；对有异议的明细可提出异议。", Link: "/bills"})
+		return nil
 	})
 	if err == errNothing {
 		return rep, nil

@@ -134,6 +134,11 @@ func TestMoney_R14_2_StatementMonthFixedWhenCharged(t *testing.T) {
 		if st, p := storedLine(t, db, late); st != "open" || p != "2026-04" {
 			t.Fatalf("late line after April: %s %s", st, p)
 		}
+		// Each merchant is told of its statement by the statement's month.
+		if !inboxHas(t, db, w.b, "bill.issued", "2026-05") || inboxHas(t, db, w.b, "bill.issued", "2026-06") ||
+			!inboxHas(t, db, w.a, "bill.issued", "2026-04") {
+			t.Fatal("statement notices do not name the statement's month")
+		}
 		// One audit event per month issued, naming it (June had no lines).
 		ev := statementEvents(t, db)
 		if want := []string{"2026-03", "2026-04", "2026-05", "2026-06"}; len(ev) != len(want) ||

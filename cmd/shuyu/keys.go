@@ -113,6 +113,20 @@ func runKeys(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintln(stderr, "shuyu keys rotate:", err)
 		return 1
 	}
+	if k == keys.KEK {
+		// The domain's data key is re-sealed under the new KEK now (DataKey
+		// reseals a key sealed by an older generation), not only at the
+		// next start: nothing of the domain needs the old KEK afterwards.
+		// The file is replaced atomically; a running server reads it only
+		// at start and for backups.
+		sealed := filepath.Join(*data, "domain", domainKeyFile)
+		if _, err := os.Stat(sealed); err == nil {
+			if _, err := ring.DataKey(sealed, "domain"); err != nil {
+				fmt.Fprintln(stderr, "shuyu keys rotate: re-seal the domain's data key:", err)
+				return 1
+			}
+		}
+	}
 	fmt.Fprintf(stdout, "已轮换 rotated %s: %s → %s（旧密钥保留用于解密和验签 old key kept for opening and verifying; restart the servers to use the new key）\n", k, old.ID, nk.ID)
 	return 0
 }

@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"shuyu"
+	"shuyu/keys"
 	"shuyu/sqlstore"
 	"shuyu/vault"
 )
@@ -266,5 +267,38 @@ func TestKeys_R28_1_RotateDataKeyKillAtEveryStep(t *testing.T) {
 				t.Fatalf("rotation after the crash: %s", se.String())
 			}
 		})
+	}
+}
+
+// A KEK rotation re-seals the domain's data key under the new KEK at once
+// (only the 32-byte key is re-sealed; the domain file is untouched) and the
+// domain still opens with the same data key.
+func TestKeys_R28_1_RotateKEKResealsDataKeyAtOnce(t *testing.T) {
+	dir, fp, _, dk := rotInstance(t, 100)
+	ctx := context.Background()
+	sealedPath := filepath.Join(dir, "domain", domainKeyFile)
+	before, _ := os.ReadFile(sealedPath)
+	idBefore, _ := keys.SealedKeyID(before)
+	var so, se bytes.Buffer
+	if code := Run(ctx, []string{"keys", "rotate", "--kind", "kek", "--data", dir}, &so, &se); code != 0 {
+		t.Fatalf("rotate kek: %s %s", so.String(), se.String())
+	}
+	after, _ := os.ReadFile(sealedPath)
+	idAfter, _ := keys.SealedKeyID(after)
+	ring, _ := keyRing(dir, "")
+	cur, err := ring.Current(keys.KEK)
+	if err != nil || idAfter != cur.ID || idAfter == idBefore {
+		t.Fatalf("sealed under %s before, %s after; current KEK %s (%v)", idBefore, idAfter, cur.ID, err)
+	}
+	m := &Main{Log: discardLog()}
+	if err := m.openInstance(ctx, dir, "", ""); err != nil {
+		t.Fatal(err)
+	}
+	defer m.Close()
+	if fp2, _ := rotState(t, m); fp2 != fp {
+		t.Fatal("domain changed by a KEK rotation")
+	}
+	if got, _ := m.DB.Keys().OpenDataKey(sealedPath, "domain"); !bytes.Equal(got, dk) {
+		t.Fatal("the data key changed with the KEK")
 	}
 }

@@ -769,3 +769,25 @@ func TestRedTeamRoundTwo_R28_5(t *testing.T) {
 		"SELECT avg(t.total) AS a FROM (SELECT id, sum(amount) AS total FROM settlements GROUP BY id) t",
 		"SELECT to_month(birth_date) AS m, count(*) AS n FROM people GROUP BY 1")
 }
+
+// Analysts write figures in a CTE and read them further (issue 10, item 5):
+// SELECT … FROM (an aggregating query) t WHERE … ORDER BY … LIMIT is the
+// aggregating query with the outer WHERE as HAVING, so the answer is the
+// same figures. A per-person subquery stays what it is.
+func TestFiguresReadFurther_R28_3(t *testing.T) {
+	t.Parallel()
+	f := newFixture(t)
+	direct := f.run(t, "SELECT county, count(*) AS n FROM people GROUP BY county ORDER BY county")
+	viaCTE := f.run(t, "WITH a AS (SELECT county, count(*) AS n FROM people GROUP BY 1) SELECT a.county, a.n FROM a ORDER BY a.county")
+	if viaCTE.Status != Released || fmt.Sprint(viaCTE.Rows) != fmt.Sprint(direct.Rows) {
+		t.Errorf("CTE of figures: %s %v %v, direct %v", viaCTE.Status, viaCTE.Reasons, viaCTE.Rows, direct.Rows)
+	}
+	top := f.run(t, "WITH a AS (SELECT county, count(*) AS n, avg(income) AS inc FROM people GROUP BY county) "+
+		"SELECT county, round(inc, 0) AS inc, n * 100.0 / 5000 AS pct FROM a WHERE n > 10 ORDER BY pct DESC LIMIT 2")
+	if top.Status != Released || len(top.Rows) != 2 {
+		t.Errorf("figures read further: %s %v %v", top.Status, top.Reasons, top.Rows)
+	}
+	if r := f.run(t, "SELECT t.c FROM (SELECT id, count(*) AS c FROM settlements GROUP BY id) t"); r.Status != Withheld {
+		t.Errorf("a per-person subquery read row by row: %s %v", r.Status, r.Reasons)
+	}
+}

@@ -11,7 +11,10 @@ import (
 )
 
 // TestBrowser_MobileNoHorizontalOverflow: on a 390×844 phone screen the
-// home page, the catalog, an entry and the workbench fit the width (no
+// public front page and its policies, released products and services, the
+// home page, the catalog, an entry, the workbench, the application form and
+// cart, list pages with the list bar and a product page with its check's
+// progress bar fit the width (no
 // horizontal scrolling of the page: document.documentElement.scrollWidth
 // <= innerWidth), and the header stays one readable band, not a character
 // per line.
@@ -22,8 +25,16 @@ func TestBrowser_MobileNoHorizontalOverflow(t *testing.T) {
 	if err := chromedp.Do(b.Context(), chromedp.EmulateViewport(390, 844, chromedp.EmulateMobile)); err != nil {
 		t.Fatal(err)
 	}
-	h, _, _, id := newSandboxHarness(t, "sqlite")
+	h, _, s, id := newSandboxHarness(t, "sqlite")
 	base := h.srv.URL
+	// A product whose automatic check is held, to show its progress bar.
+	hold := make(chan struct{})
+	s.outputHold = hold
+	defer close(hold)
+	pid := outputSetup(t, h, id)
+	if st, _ := uiAs(t, h, "merchant-a").follow(fmt.Sprintf("/output/products/%d/request", pid), nil); st != 200 {
+		t.Fatalf("request output: %d", st)
+	}
 	check := func(path string) {
 		t.Helper()
 		b.Navigate(base + path)
@@ -48,7 +59,9 @@ func TestBrowser_MobileNoHorizontalOverflow(t *testing.T) {
 			t.Errorf("%s: the header is %v px high (wrapping per character?)", path, m.Header)
 		}
 	}
-	check("/catalog")
+	for _, p := range []string{"/", "/policies", "/output/released", "/services", "/catalog"} {
+		check(p)
+	}
 	var entry int64
 	if err := h.db.SQL().QueryRow(`SELECT id FROM catalog_entries WHERE published_rev_id IS NOT NULL ORDER BY id LIMIT 1`).Scan(&entry); err != nil {
 		t.Fatal(err)
@@ -59,4 +72,12 @@ func TestBrowser_MobileNoHorizontalOverflow(t *testing.T) {
 	check("/catalog")
 	check(fmt.Sprintf("/workspaces/%d", id))
 	b.Screenshot("mobile-workbench.png")
+	for _, p := range []string{"/inbox", "/output/products", "/workspaces", "/bills", "/applications/new", "/cart"} {
+		check(p)
+	}
+	check(fmt.Sprintf("/output/products/%d", pid))
+	if !b.HasText(T(langZH, "output.progress.title")) {
+		t.Error("the product page shows no check progress")
+	}
+	b.Screenshot("mobile-check-progress.png")
 }

@@ -26,6 +26,7 @@ func (s *Server) authorizationPages() {
 }
 
 type authorizationListData struct {
+	List      *listView // the list component's bar
 	Items     []*shuyu.Authorization
 	Operators []*shuyu.Org
 	Modes     []shuyu.AuthMode
@@ -51,6 +52,10 @@ func (s *Server) authorizationList(r *http.Request, f *uiForm) (*authorizationLi
 func (s *Server) uiAuthorizations(w http.ResponseWriter, r *http.Request) error {
 	d, err := s.authorizationList(r, nil)
 	if err != nil {
+		return err
+	}
+	var exported bool
+	if d.Items, d.List, exported, err = authorizationsList(w, r, d.Items); exported || err != nil {
 		return err
 	}
 	return s.render(w, r, "authorization/list.html", d)

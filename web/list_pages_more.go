@@ -3,6 +3,7 @@ package web
 import (
 	"net/http"
 	"slices"
+	"strconv"
 	"strings"
 
 	"shuyu"
@@ -300,5 +301,233 @@ func billsList(w http.ResponseWriter, r *http.Request, bills []*shuyu.Statement)
 			{"list.issued", func(b B) any { return b.IssuedAt }},
 		},
 		Name: "nav.bills",
+	})
+}
+
+// listStates are the distinct values of a field of a list, in first-seen
+// order, for a state filter that offers only what occurs.
+func listStates[E any](items []E, state func(E) string) []string {
+	var out []string
+	for _, it := range items {
+		if s := state(it); s != "" && !slices.Contains(out, s) {
+			out = append(out, s)
+		}
+	}
+	return out
+}
+
+// registryList: registered data resources and products (NREG): search in
+// name, subject and code; filter by kind, type and state.
+func registryListView(w http.ResponseWriter, r *http.Request, items []*shuyu.RegistryRecord) ([]*shuyu.RegistryRecord, *listView, bool, error) {
+	lang := uiLang(r)
+	type G = *shuyu.RegistryRecord
+	return runList(w, r, items, listSpec[G]{
+		Search: func(g G) string { return g.Name + " " + g.SubjectName + " " + g.Code + " " + g.Summary },
+		Filters: []listFilter[G]{
+			{Name: "kind", Label: "rgy.kind", Options: listOptions(lang, "rgy.kind.", listStates(items, func(g G) string { return g.Kind })...),
+				Match: func(g G, v string) bool { return g.Kind == v }},
+			{Name: "type", Label: "rgy.type", Options: listOptions(lang, "rgy.type.", listStates(items, func(g G) string { return g.Type })...),
+				Match: func(g G, v string) bool { return g.Type == v }},
+			{Name: "state", Label: "rgy.status", Options: listOptions(lang, "rgy.status.", listStates(items, func(g G) string { return g.Status })...),
+				Match: func(g G, v string) bool { return g.Status == v }},
+		},
+		Columns: []listCol[G]{
+			{"rgy.name", func(g G) any { return g.Name }},
+			{"rgy.kind", func(g G) any { return T(lang, "rgy.kind."+g.Kind) }},
+			{"rgy.type", func(g G) any { return T(lang, "rgy.type."+g.Type) }},
+			{"rgy.subject", func(g G) any { return g.SubjectName }},
+			{"rgy.code", func(g G) any { return g.Code }},
+			{"rgy.valid_until", func(g G) any { return g.ValidUntil }},
+			{"rgy.status", func(g G) any { return T(lang, "rgy.status."+g.Status) }},
+			{"list.submitted", func(g G) any { return g.SubmittedAt }},
+		},
+		Name: "nav.registry",
+		Keep: []string{"status"},
+	})
+}
+
+// authorizationsList: the operator authorizations: search in number,
+// title and operator; filter by mode and state.
+func authorizationsList(w http.ResponseWriter, r *http.Request, items []*shuyu.Authorization) ([]*shuyu.Authorization, *listView, bool, error) {
+	lang := uiLang(r)
+	type A = *shuyu.Authorization
+	return runList(w, r, items, listSpec[A]{
+		Search: func(a A) string { return a.Number + " " + a.Title + " " + a.OperatorName + " " + a.FilingNumber },
+		Filters: []listFilter[A]{
+			{Name: "mode", Label: "authz.mode", Options: listOptions(lang, "authz.mode.", listStates(items, func(a A) string { return string(a.Mode) })...),
+				Match: func(a A, v string) bool { return string(a.Mode) == v }},
+			{Name: "state", Label: "list.state", Options: listOptions(lang, "authz.status.", listStates(items, func(a A) string { return a.Status })...),
+				Match: func(a A, v string) bool { return a.Status == v }},
+		},
+		Columns: []listCol[A]{
+			{"list.number", func(a A) any { return a.Number }},
+			{"authz.title", func(a A) any { return a.Title }},
+			{"authz.operator", func(a A) any { return a.OperatorName }},
+			{"authz.mode", func(a A) any { return T(lang, "authz.mode."+string(a.Mode)) }},
+			{"authz.term_start", func(a A) any { return a.TermStart }},
+			{"authz.term_end", func(a A) any { return a.LastDay() }},
+			{"list.filing", func(a A) any { return a.FilingNumber }},
+			{"list.state", func(a A) any { return T(lang, "authz.status."+a.Status) }},
+		},
+		Name: "nav.authorizations",
+	})
+}
+
+// noticesList: the departments' work notices: search in title and text;
+// filter by visibility and state.
+func noticesList(w http.ResponseWriter, r *http.Request, ns []*shuyu.DeptNotice) ([]*shuyu.DeptNotice, *listView, bool, error) {
+	lang := uiLang(r)
+	p := supPage{Lang: lang}
+	type N = *shuyu.DeptNotice
+	return runList(w, r, ns, listSpec[N]{
+		Search: func(n N) string { return n.Title + " " + n.Body },
+		Filters: []listFilter[N]{
+			{Name: "visibility", Label: "sup.notice.visibility", Options: listOptions(lang, "sup.visibility.", listStates(ns, func(n N) string { return n.Visibility })...),
+				Match: func(n N, v string) bool { return n.Visibility == v }},
+			{Name: "state", Label: "sup.col.status", Options: listOptions(lang, "sup.status.", listStates(ns, func(n N) string { return n.Status })...),
+				Match: func(n N, v string) bool { return n.Status == v }},
+		},
+		Columns: []listCol[N]{
+			{"sup.notice.title", func(n N) any { return n.Title }},
+			{"sup.period", func(n N) any { return p.Period(n) }},
+			{"sup.notice.visibility", func(n N) any { return T(lang, "sup.visibility."+n.Visibility) }},
+			{"sup.col.status", func(n N) any { return p.Status(n.Status) }},
+			{"portal.published_at", func(n N) any { return n.PublishedAt }},
+		},
+		Name: "nav.sup.notices",
+	})
+}
+
+// evaluationsList: the operator's evaluations: search in operator and
+// summary; filter by year and state.
+func evaluationsList(w http.ResponseWriter, r *http.Request, es []*shuyu.Evaluation) ([]*shuyu.Evaluation, *listView, bool, error) {
+	lang := uiLang(r)
+	p := supPage{Lang: lang}
+	type E = *shuyu.Evaluation
+	year := func(e E) string { return strconv.Itoa(e.Year) }
+	var years []listOption
+	for _, y := range listStates(es, year) {
+		years = append(years, listOption{Value: y, Label: y})
+	}
+	return runList(w, r, es, listSpec[E]{
+		Search: func(e E) string { return e.OrgName + " " + e.Summary + " " + year(e) },
+		Filters: []listFilter[E]{
+			{Name: "year", Label: "sup.col.year", Options: years, Match: func(e E, v string) bool { return year(e) == v }},
+			{Name: "state", Label: "sup.col.status", Options: listOptions(lang, "sup.status.", listStates(es, func(e E) string { return e.Status })...),
+				Match: func(e E, v string) bool { return e.Status == v }},
+		},
+		Columns: []listCol[E]{
+			{"sup.col.year", func(e E) any { return e.Year }},
+			{"sup.eval.operator", func(e E) any { return e.OrgName }},
+			{"sup.col.status", func(e E) any { return p.Status(e.Status) }},
+			{"sup.col.score", func(e E) any { return p.Score(e.Score) }},
+			{"sup.eval.grade", func(e E) any {
+				if e.Grade == "" {
+					return ""
+				}
+				return p.Grade(e.Grade)
+			}},
+			{"portal.published_at", func(e E) any { return e.PublishedAt }},
+		},
+		Name: "nav.evaluations",
+	})
+}
+
+// scenariosList: application scenarios (the store filters by state and
+// tag): search in title, description and proposer; filter by domain.
+func scenariosList(w http.ResponseWriter, r *http.Request, ss []*shuyu.Scenario) ([]*shuyu.Scenario, *listView, bool, error) {
+	lang := uiLang(r)
+	p := supPage{Lang: lang}
+	type S = *shuyu.Scenario
+	tags := func(s S) string {
+		out := make([]string, len(s.Tags))
+		for i, t := range s.Tags {
+			out[i] = p.Tag(t)
+		}
+		return strings.Join(out, "、")
+	}
+	return runList(w, r, ss, listSpec[S]{
+		Search: func(s S) string { return s.Title + " " + s.Description + " " + s.DataNeeded + " " + s.OrgName },
+		Filters: []listFilter[S]{
+			{Name: "domain", Label: "scenario.domain", Options: listOptions(lang, "scenario.domain.", listStates(ss, func(s S) string { return s.Domain })...),
+				Match: func(s S, v string) bool { return s.Domain == v }},
+		},
+		Columns: []listCol[S]{
+			{"list.number", func(s S) any { return s.ID }},
+			{"scenario.title", func(s S) any { return s.Title }},
+			{"scenario.domain", func(s S) any { return p.Domain(s.Domain) }},
+			{"scenario.tags", func(s S) any { return tags(s) }},
+			{"scenario.proposer", func(s S) any { return s.OrgName }},
+			{"sup.col.status", func(s S) any { return p.Status(s.Status) }},
+			{"scenario.created_at", func(s S) any { return s.CreatedAt }},
+		},
+		Name: "nav.scenarios",
+		Keep: []string{"status", "tag"},
+	})
+}
+
+// referralsList: expert referrals (the store filters by case): search in
+// title, case and experts; filter by the kind of case and state.
+func referralsList(w http.ResponseWriter, r *http.Request, rs []*shuyu.ExpertReferral) ([]*shuyu.ExpertReferral, *listView, bool, error) {
+	lang := uiLang(r)
+	type X = *shuyu.ExpertReferral
+	experts := func(x X) string {
+		names := make([]string, len(x.Experts))
+		for i, e := range x.Experts {
+			names[i] = e.Name
+		}
+		return strings.Join(names, "、")
+	}
+	return runList(w, r, rs, listSpec[X]{
+		Search: func(x X) string { return x.Title + " " + x.CaseTitle + " " + x.Questions + " " + experts(x) },
+		Filters: []listFilter[X]{
+			{Name: "kind", Label: "expert.case", Options: listOptions(lang, "expert.case.", listStates(rs, func(x X) string { return x.CaseKind })...),
+				Match: func(x X, v string) bool { return x.CaseKind == v }},
+			{Name: "state", Label: "expert.status", Options: listOptions(lang, "expert.status.", listStates(rs, func(x X) string { return x.Status })...),
+				Match: func(x X, v string) bool { return x.Status == v }},
+		},
+		Columns: []listCol[X]{
+			{"list.number", func(x X) any { return x.ID }},
+			{"expert.title", func(x X) any { return x.Title }},
+			{"expert.case", func(x X) any {
+				return T(lang, "expert.case."+x.CaseKind) + " " + strconv.FormatInt(x.CaseID, 10) + "：" + x.CaseTitle
+			}},
+			{"expert.experts", func(x X) any { return experts(x) }},
+			{"expert.opinions", func(x X) any { return strconv.Itoa(len(x.Opinions)) + "/" + strconv.Itoa(len(x.Experts)) }},
+			{"expert.created_at", func(x X) any { return x.CreatedAt }},
+			{"expert.status", func(x X) any { return T(lang, "expert.status."+x.Status) }},
+		},
+		Name: "nav.expert.referrals",
+		Keep: []string{"case_kind", "case_id"},
+	})
+}
+
+// postsList: the portal's notices and cases: search in title and text;
+// filter by kind and publisher.
+func postsList(w http.ResponseWriter, r *http.Request, ps []*shuyu.PortalPost) ([]*shuyu.PortalPost, *listView, bool, error) {
+	lang := uiLang(r)
+	type P = *shuyu.PortalPost
+	kind := func(p P) string {
+		if p.Kind == "case" {
+			return T(lang, "portal.cases")
+		}
+		return T(lang, "portal.notices")
+	}
+	return runList(w, r, ps, listSpec[P]{
+		Search: func(p P) string { return p.Title + " " + p.Body + " " + p.OrgName },
+		Filters: []listFilter[P]{
+			{Name: "kind", Label: "list.kind", Options: []listOption{{"notice", T(lang, "portal.notices")}, {"case", T(lang, "portal.cases")}},
+				Match: func(p P, v string) bool { return p.Kind == v }},
+			{Name: "org", Label: "list.publisher", Options: listNameOptions(ps, func(p P) string { return p.OrgName }),
+				Match: func(p P, v string) bool { return p.OrgName == v }},
+		},
+		Columns: []listCol[P]{
+			{"portal.post.title", func(p P) any { return p.Title }},
+			{"list.kind", func(p P) any { return kind(p) }},
+			{"list.publisher", func(p P) any { return p.OrgName }},
+			{"portal.published_at", func(p P) any { return p.PublishedAt }},
+			{"list.body", func(p P) any { return p.Body }},
+		},
+		Name: "nav.portal.posts",
 	})
 }

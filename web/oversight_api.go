@@ -142,6 +142,7 @@ func (s *Server) expertRoutes() {
 type referralsData struct {
 	Form      *uiForm
 	Referrals []*shuyu.ExpertReferral
+	List      *listView // the list component's bar
 	Experts   []shuyu.ExpertMember
 	Kinds     []string
 }
@@ -157,11 +158,15 @@ func (s *Server) referralsRender(w http.ResponseWriter, r *http.Request, f *uiFo
 	if err != nil {
 		return err
 	}
-	list, err := s.db.ExpertReferrals(r.Context(), a, q.Get("case_kind"), caseID)
+	all, err := s.db.ExpertReferrals(r.Context(), a, q.Get("case_kind"), caseID)
 	if err != nil {
 		return err
 	}
-	d := referralsData{Form: f, Referrals: list, Kinds: shuyu.ExpertCaseKinds}
+	list, lv, exported, err := referralsList(w, r, all)
+	if exported || err != nil {
+		return err
+	}
+	d := referralsData{Form: f, Referrals: list, List: lv, Kinds: shuyu.ExpertCaseKinds}
 	if shuyu.Can(a, shuyu.ActExpertRefer, shuyu.Resource{}) {
 		if d.Experts, err = s.db.Experts(r.Context(), a); err != nil {
 			return err

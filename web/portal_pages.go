@@ -249,11 +249,15 @@ func (s *Server) uiPortalManage(w http.ResponseWriter, r *http.Request) error {
 }
 
 func (s *Server) renderPortalManage(w http.ResponseWriter, r *http.Request, f *uiForm) error {
-	posts, err := s.db.PortalPosts(r.Context(), "", 200)
+	all, err := s.db.PortalPosts(r.Context(), "", 200)
 	if err != nil {
 		return err
 	}
-	return s.renderStatus(w, r, f.Status, "portal/manage.html", map[string]any{"Form": f, "Posts": posts})
+	posts, lv, exported, err := postsList(w, r, all)
+	if exported || err != nil {
+		return err
+	}
+	return s.renderStatus(w, r, f.Status, "portal/manage.html", map[string]any{"Form": f, "Posts": posts, "List": lv})
 }
 
 func (s *Server) uiPortalPublish(w http.ResponseWriter, r *http.Request) error {

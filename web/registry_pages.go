@@ -25,6 +25,7 @@ func (s *Server) registryPages() {
 }
 
 type registryListData struct {
+	List  *listView // the list component's bar
 	Items []*shuyu.RegistryRecord
 	Form  *uiForm
 	Kind  string // resource (a department) or product (the operator): what the form registers
@@ -52,6 +53,10 @@ func (s *Server) registryList(r *http.Request, f *uiForm) (*registryListData, er
 func (s *Server) uiRegistryList(w http.ResponseWriter, r *http.Request) error {
 	d, err := s.registryList(r, nil)
 	if err != nil {
+		return err
+	}
+	var exported bool
+	if d.Items, d.List, exported, err = registryListView(w, r, d.Items); exported || err != nil {
 		return err
 	}
 	return s.render(w, r, "registry/list.html", d)

@@ -99,8 +99,12 @@ func (s *Server) uiNotices(w http.ResponseWriter, r *http.Request) error {
 }
 
 func (s *Server) renderNotices(w http.ResponseWriter, r *http.Request, f *uiForm) error {
-	list, err := s.db.DeptNotices(r.Context(), uiActor(r))
+	all, err := s.db.DeptNotices(r.Context(), uiActor(r))
 	if err != nil {
+		return err
+	}
+	list, lv, exported, err := noticesList(w, r, all)
+	if exported || err != nil {
 		return err
 	}
 	if len(f.Values) == 0 {
@@ -112,7 +116,7 @@ func (s *Server) renderNotices(w http.ResponseWriter, r *http.Request, f *uiForm
 		f.Values.Set("title", fmt.Sprintf("%d年%d月数源部门工作情况通报", from.Year(), from.Month()))
 		f.Values.Set("visibility", shuyu.NoticePublic)
 	}
-	return s.renderStatus(w, r, f.Status, "supervision/notices.html", map[string]any{"Notices": list, "Form": f, "P": supPage{Lang: uiLang(r), Form: f}})
+	return s.renderStatus(w, r, f.Status, "supervision/notices.html", map[string]any{"Notices": list, "List": lv, "Form": f, "P": supPage{Lang: uiLang(r), Form: f}})
 }
 
 func noticeInput(f *uiForm) shuyu.NoticeInput {
@@ -272,11 +276,15 @@ func (s *Server) uiScenarios(w http.ResponseWriter, r *http.Request) error {
 
 func (s *Server) renderScenarios(w http.ResponseWriter, r *http.Request, f *uiForm) error {
 	q := r.URL.Query()
-	list, err := s.db.Scenarios(r.Context(), uiActor(r), sqlstore.ScenarioFilter{Status: q.Get("status"), Tag: q.Get("tag")})
+	all, err := s.db.Scenarios(r.Context(), uiActor(r), sqlstore.ScenarioFilter{Status: q.Get("status"), Tag: q.Get("tag")})
 	if err != nil {
 		return err
 	}
-	return s.renderStatus(w, r, f.Status, "supervision/scenarios.html", map[string]any{"List": list, "Form": f,
+	list, lv, exported, err := scenariosList(w, r, all)
+	if exported || err != nil {
+		return err
+	}
+	return s.renderStatus(w, r, f.Status, "supervision/scenarios.html", map[string]any{"Items": list, "List": lv, "Form": f,
 		"Status": q.Get("status"), "Tag": q.Get("tag"), "Statuses": shuyu.ScenarioStatuses, "P": supPage{Lang: uiLang(r), Form: f}})
 }
 
@@ -433,8 +441,12 @@ func (s *Server) uiEvaluations(w http.ResponseWriter, r *http.Request) error {
 }
 
 func (s *Server) renderEvaluations(w http.ResponseWriter, r *http.Request, f *uiForm) error {
-	list, err := s.db.Evaluations(r.Context(), uiActor(r))
+	all, err := s.db.Evaluations(r.Context(), uiActor(r))
 	if err != nil {
+		return err
+	}
+	list, lv, exported, err := evaluationsList(w, r, all)
+	if exported || err != nil {
 		return err
 	}
 	if f.Get("year") == "" {
@@ -453,7 +465,7 @@ func (s *Server) renderEvaluations(w http.ResponseWriter, r *http.Request, f *ui
 	for i := range rows {
 		rows[i] = "ind" + strconv.Itoa(i) + "_"
 	}
-	return s.renderStatus(w, r, f.Status, "supervision/evaluations.html", map[string]any{"List": list, "Form": f, "Rows": rows,
+	return s.renderStatus(w, r, f.Status, "supervision/evaluations.html", map[string]any{"Items": list, "List": lv, "Form": f, "Rows": rows,
 		"Manage": shuyu.Can(uiActor(r), shuyu.ActEvaluationManage, shuyu.Resource{}), "P": supPage{Lang: uiLang(r), Form: f}})
 }
 

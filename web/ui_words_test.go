@@ -138,9 +138,9 @@ var listExempt = map[string]bool{
 // 13): the check below fails once one of them has it, so the list only
 // shrinks.
 var listNotYet = map[string]bool{
-	"GET /catalog/synonyms": true, "GET /registry": true, "GET /services": true, "GET /review/documents": true,
-	"GET /services/work": true, "GET /supervision/notices": true, "GET /evaluations": true, "GET /authorizations": true,
-	"GET /expert/referrals": true, "GET /scenarios": true, "GET /review/reports": true, "GET /portal/posts": true,
+	"GET /catalog/synonyms": true, "GET /services": true, "GET /review/documents": true,
+	"GET /services/work":     true,
+	"GET /review/reports":    true,
 	"GET /oversight/secrets": true, "GET /money/prices": true,
 }
 

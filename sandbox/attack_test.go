@@ -634,7 +634,9 @@ func TestStandardSpellings_R28_3(t *testing.T) {
 		"SELECT county, count_if(income > 1000) AS rich FROM people GROUP BY county",
 		"SELECT county, percentile_cont(0.5) WITHIN GROUP (ORDER BY income) AS med FROM people GROUP BY county",
 		"SELECT county, avg(date_diff('year', birth_date, current_date)) AS age FROM people GROUP BY county",
-		"SELECT year(t.first) AS y, count(*) AS n FROM (SELECT id, min(birth_date) AS first FROM people GROUP BY id) t GROUP BY 1")
+		"SELECT year(t.first) AS y, count(*) AS n FROM (SELECT id, min(birth_date) AS first FROM people GROUP BY id) t GROUP BY 1",
+		"SELECT county, sum((income > 1000)::INTEGER) AS rich, avg(CAST(gender = '女' AS DOUBLE)) AS share FROM people GROUP BY county",
+		"SELECT county, gender, count(*) AS n FROM people GROUP BY ALL")
 	// count_if is count(*) FILTER: the same figure.
 	a := f.run(t, "SELECT county, count_if(income > 1000) AS n FROM people GROUP BY county ORDER BY county")
 	b := f.run(t, "SELECT county, count(*) FILTER (WHERE income > 1000) AS n FROM people GROUP BY county ORDER BY county")

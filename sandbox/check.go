@@ -541,6 +541,16 @@ func (c *checker) crossProduct() {
 func standardForms(n node) {
 	name := strings.ToLower(str(n, "function_name"))
 	ch := arr(n, "children")
+	if aggregates[name] {
+		// sum((visit_type = '住院')::INTEGER) is sum(CASE WHEN … THEN 1
+		// ELSE 0 END), which becomes a FILTER (caseToFilter, caseShare).
+		for i, x := range ch {
+			if xn, _ := x.(node); xn != nil && str(xn, "class") == "CAST" && isCondition(obj(xn, "child")) {
+				ch[i] = node{"class": "CASE", "type": "CASE_EXPR", "alias": "", "query_location": noLocation,
+					"case_checks": []any{node{"when_expr": obj(xn, "child"), "then_expr": constInt(1)}}, "else_expr": constInt(0)}
+			}
+		}
+	}
 	switch {
 	case name == "count_if" && len(ch) == 1 && n["filter"] == nil && n["distinct"] != true:
 		n["function_name"] = "count_star"
@@ -607,4 +617,39 @@ func (c *checker) boundedSize(n node, name string, children []any) {
 		}
 		c.refuse("string_size", "regexp_replace 只能删除匹配的内容（替换串须为空串 ''）")
 	}
+}
+
+// isCondition reports whether n is a boolean condition.
+func isCondition(n node) bool {
+	switch str(n, "class") {
+	case "COMPARISON", "CONJUNCTION", "BETWEEN":
+		return true
+	case "OPERATOR":
+		switch str(n, "type") {
+		case "OPERATOR_NOT", "OPERATOR_IS_NULL", "OPERATOR_IS_NOT_NULL", "COMPARE_IN", "COMPARE_NOT_IN":
+			return true
+		}
+	case "FUNCTION":
+		switch strings.ToLower(str(n, "function_name")) {
+		case "~~", "!~~", "~~*", "!~~*", "prefix", "suffix", "starts_with", "ends_with", "contains":
+			return true
+		}
+	}
+	return false
+}
+
+// groupByAll makes GROUP BY ALL the list of the select items that hold no
+// aggregate, as the SQL means.
+func groupByAll(root node) {
+	if str(root, "aggregate_handling") != "FORCE_AGGREGATES" || len(arr(root, "group_expressions")) > 0 {
+		return
+	}
+	var groups []any
+	for _, it := range nodes(arr(root, "select_list")) {
+		if !hasAggregate(it) {
+			groups = append(groups, withAlias(deepCopy(it), ""))
+		}
+	}
+	root["group_expressions"] = groups
+	root["aggregate_handling"] = "STANDARD_HANDLING"
 }

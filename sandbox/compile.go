@@ -125,6 +125,7 @@ func (c *checker) statement(st node) *plan {
 	if c.failed() {
 		return nil
 	}
+	groupByAll(root)
 	c.flattenOuter(root)
 	p := &plan{stmt: st, root: root, limit: -1}
 	if str(root, "aggregate_handling") != "STANDARD_HANDLING" || root["qualify"] != nil || root["sample"] != nil {

@@ -7,6 +7,7 @@
 //	shuyu audit verify [--data DIR] [--db URL] [--pubkey HEX|FILE] [--checkpoints FILE] [--strict=false]
 //	shuyu audit checkpoint | keys [revoke ID --reason R]
 //	shuyu backup --data DIR --out FILE [--passphrase-file F]
+//	shuyu backup verify --in FILE
 //	shuyu restore --in FILE --data DIR2 [--keys DIR] [--drill]
 //	shuyu keys list|rotate --kind kek|audit [--data DIR] [--keys DIR]
 //	shuyu calendar due 2026-09-30 5 | list 2026 | is 2026-10-08
@@ -41,6 +42,7 @@ const usage = `数域 shuyu — 公共数据运营平台 (public data operation 
   shuyu audit checkpoint  立即签发检查点 sign a checkpoint now [--data DIR] [--db URL]
   shuyu audit keys [revoke ID --reason R]  受信任的检查点密钥 trusted checkpoint keys
   shuyu backup     备份运行中的实例 back up a running instance  --data DIR --out FILE [--passphrase-file F]
+                   backup verify --in FILE：不用密钥校验备份摘要 check an archive's digest without a key
   shuyu restore    恢复或恢复演练 restore or drill  --in FILE --data DIR2 [--keys DIR] [--drill]
   shuyu keys       密钥 keys (list | rotate --kind kek|audit) [--data DIR] [--keys DIR]
   shuyu calendar   工作日日历 working-day calendar (due DATE N | list YEAR | is DATE)

@@ -48,7 +48,8 @@ func inside(dir, path string) bool {
 
 // runKeys: `shuyu keys list` prints every key's id (never the key);
 // `shuyu keys rotate --kind kek|audit` adds a generation and records the
-// rotation in the audit trail (R28.1, R29.1).
+// rotation in the audit trail (R28.1, R29.1); `--kind data` re-encrypts the
+// domain under a new data key (rotate.go).
 func runKeys(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	const use = "用法 usage: shuyu keys list|rotate [--kind kek|audit|data] [--data DIR] [--db URL] [--keys DIR]"
 	if len(args) == 0 || (args[0] != "list" && args[0] != "rotate") {

@@ -9,7 +9,7 @@
 //	shuyu backup --data DIR --out FILE [--passphrase-file F]
 //	shuyu backup verify --in FILE
 //	shuyu restore --in FILE --data DIR2 [--keys DIR] [--drill]
-//	shuyu keys list|rotate --kind kek|audit [--data DIR] [--keys DIR]
+//	shuyu keys list|rotate --kind kek|audit|data [--data DIR] [--keys DIR]
 //	shuyu calendar due 2026-09-30 5 | list 2026 | is 2026-10-08
 //	shuyu bills statements --month 2026-11 | export --month 2026-11 --out DIR
 //	shuyu version
@@ -44,7 +44,7 @@ const usage = `数域 shuyu — 公共数据运营平台 (public data operation 
   shuyu backup     备份运行中的实例 back up a running instance  --data DIR --out FILE [--passphrase-file F]
                    backup verify --in FILE：不用密钥校验备份摘要 check an archive's digest without a key
   shuyu restore    恢复或恢复演练 restore or drill  --in FILE --data DIR2 [--keys DIR] [--drill]
-  shuyu keys       密钥 keys (list | rotate --kind kek|audit) [--data DIR] [--keys DIR]
+  shuyu keys       密钥 keys (list | rotate --kind kek|audit|data) [--data DIR] [--keys DIR]
   shuyu calendar   工作日日历 working-day calendar (due DATE N | list YEAR | is DATE)
   shuyu bills      对账单 statements (statements --month YYYY-MM | export --month YYYY-MM --out DIR) [--data DIR] [--db URL]
   shuyu version    版本 version

@@ -88,6 +88,18 @@ const (
 	AuditDisclosurePublish  AuditAction = "disclosure.publish"
 	AuditDisclosureRemind   AuditAction = "disclosure.remind"
 
+	// The implementation plan (R12.1, NIMP.2), the channels register
+	// (R15.1) and the operator's operations reports (R32.1).
+	AuditPlanDraft       AuditAction = "plan.draft"
+	AuditPlanApprove     AuditAction = "plan.approve"
+	AuditPlanAdopt       AuditAction = "plan.adopt"
+	AuditPlanFile        AuditAction = "plan.file"
+	AuditChannelRegister AuditAction = "channel.register"
+	AuditChannelAssess   AuditAction = "channel.assess"
+	AuditChannelDecide   AuditAction = "channel.decide"
+	AuditOpsReportSubmit AuditAction = "ops_report.submit"
+	AuditOpsReportAck    AuditAction = "ops_report.acknowledge"
+
 	// Working-day calendar additions by the authority.
 	AuditCalendarAdd    AuditAction = "calendar.add"
 	AuditCalendarRemove AuditAction = "calendar.remove"
@@ -356,6 +368,8 @@ var auditActions = []AuditAction{
 	AuditScenarioCreate, AuditScenarioStatus, AuditScenarioShowcase, AuditScenarioRequire, AuditScenarioLink,
 	AuditScenarioUnlink, AuditScenarioReport,
 	AuditDisclosureGenerate, AuditDisclosurePublish, AuditDisclosureRemind,
+	AuditPlanDraft, AuditPlanApprove, AuditPlanAdopt, AuditPlanFile,
+	AuditChannelRegister, AuditChannelAssess, AuditChannelDecide, AuditOpsReportSubmit, AuditOpsReportAck,
 }
 
 // AuditActions returns every action the platform records, grouped by object.

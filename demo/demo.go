@@ -140,5 +140,8 @@ func Seed(ctx context.Context, db *sqlstore.DB, password string) (created bool, 
 	if err := seedMoney(ctx, db); err != nil {
 		return false, err
 	}
+	if err := seedPlan(ctx, db); err != nil {
+		return false, err
+	}
 	return true, seedDisclosure(ctx, db)
 }

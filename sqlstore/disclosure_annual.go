@@ -211,55 +211,8 @@ func (tx *Tx) disclosureContent(year int) (*shuyu.DisclosureContent, error) {
 		c.Resources = append(c.Resources, r)
 	}
 
-	// Usage of the year (NIMP.5).
-	u := &c.Usage
-	if err := tx.queryRow(`SELECT count(*) FROM workspaces WHERE starts_at < ? AND ends_at > ?`, t, f).Scan(&u.Workspaces); err != nil {
-		return nil, err
-	}
-	if err := tx.queryRow(`SELECT count(*), coalesce(sum(CASE WHEN status = 'released' THEN 1 ELSE 0 END), 0) FROM workspace_queries
-		WHERE data = 'real' AND created_at >= ? AND created_at < ?`, f, t).Scan(&u.Queries, &u.Released); err != nil {
-		return nil, err
-	}
-	if err := tx.queryRow(`SELECT count(*), coalesce(sum(rows_count), 0) FROM product_deliveries WHERE created_at >= ? AND created_at < ?`,
-		f, t).Scan(&u.Deliveries, &u.DeliveredRows); err != nil {
-		return nil, err
-	}
-	if err := tx.queryRow(`SELECT count(*) FROM api_calls WHERE outcome = 'answered' AND at >= ? AND at < ?`, f, t).Scan(&u.APICalls); err != nil {
-		return nil, err
-	}
-
-	// Applications received in the year (first submitted then), by their
-	// status now.
-	rows, err = tx.query(`SELECT a.status, count(*) FROM applications a JOIN application_rounds r ON r.application_id = a.id AND r.round = 1
-		WHERE r.submitted_at >= ? AND r.submitted_at < ? GROUP BY a.status ORDER BY a.status`, f, t)
-	if err != nil {
-		return nil, err
-	}
-	for rows.Next() {
-		var k shuyu.DisclosureCount
-		if err := rows.Scan(&k.Key, &k.Count); err != nil {
-			rows.Close()
-			return nil, err
-		}
-		c.Applications = append(c.Applications, k)
-	}
-	rows.Close()
-	if err := rows.Err(); err != nil {
-		return nil, err
-	}
-
-	// Complaints raised in the year.
-	k := &c.Complaints
-	if err := tx.queryRow(`SELECT count(*), coalesce(sum(CASE WHEN status IN ('fixed', 'closed') THEN 1 ELSE 0 END), 0) FROM domain_issues
-		WHERE origin = 'merchant' AND created_at >= ? AND created_at < ?`, f, t).Scan(&k.Quality, &k.QualityResolved); err != nil {
-		return nil, err
-	}
-	if err := tx.queryRow(`SELECT count(*), coalesce(sum(CASE WHEN status = 'upheld' THEN 1 ELSE 0 END), 0),
-		coalesce(sum(CASE WHEN status = 'rejected' THEN 1 ELSE 0 END), 0) FROM money_disputes WHERE created_at >= ? AND created_at < ?`,
-		f, t).Scan(&k.Disputes, &k.DisputesUpheld, &k.DisputesRejected); err != nil {
-		return nil, err
-	}
-	if err := tx.queryRow(`SELECT count(*) FROM registry_objections WHERE created_at >= ? AND created_at < ?`, f, t).Scan(&k.Objections); err != nil {
+	// Usage, applications and complaints of the year (NIMP.5).
+	if c.Usage, c.Applications, c.Complaints, err = tx.periodFigures(f, t); err != nil {
 		return nil, err
 	}
 
@@ -496,4 +449,59 @@ func (d *DB) DisclosurePreview(ctx context.Context, actor *shuyu.Actor, year int
 		return err
 	})
 	return c, err
+}
+
+// periodFigures are the use of the resources, the applications first
+// submitted and the complaints raised in [f, t) (micros): the part the
+// annual disclosure and the operations reports share.
+func (tx *Tx) periodFigures(f, t int64) (u shuyu.DisclosureUsage, apps []shuyu.DisclosureCount, k shuyu.DisclosureComplaints, err error) {
+	apps = []shuyu.DisclosureCount{}
+	if err := tx.queryRow(`SELECT count(*) FROM workspaces WHERE starts_at < ? AND ends_at > ?`, t, f).Scan(&u.Workspaces); err != nil {
+		return u, apps, k, err
+	}
+	if err := tx.queryRow(`SELECT count(*), coalesce(sum(CASE WHEN status = 'released' THEN 1 ELSE 0 END), 0) FROM workspace_queries
+		WHERE data = 'real' AND created_at >= ? AND created_at < ?`, f, t).Scan(&u.Queries, &u.Released); err != nil {
+		return u, apps, k, err
+	}
+	if err := tx.queryRow(`SELECT count(*), coalesce(sum(rows_count), 0) FROM product_deliveries WHERE created_at >= ? AND created_at < ?`,
+		f, t).Scan(&u.Deliveries, &u.DeliveredRows); err != nil {
+		return u, apps, k, err
+	}
+	if err := tx.queryRow(`SELECT count(*) FROM api_calls WHERE outcome = 'answered' AND at >= ? AND at < ?`, f, t).Scan(&u.APICalls); err != nil {
+		return u, apps, k, err
+	}
+
+	// Applications first submitted in the period, by their status now.
+	rows, err := tx.query(`SELECT a.status, count(*) FROM applications a JOIN application_rounds r ON r.application_id = a.id AND r.round = 1
+		WHERE r.submitted_at >= ? AND r.submitted_at < ? GROUP BY a.status ORDER BY a.status`, f, t)
+	if err != nil {
+		return u, apps, k, err
+	}
+	for rows.Next() {
+		var n shuyu.DisclosureCount
+		if err := rows.Scan(&n.Key, &n.Count); err != nil {
+			rows.Close()
+			return u, apps, k, err
+		}
+		apps = append(apps, n)
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return u, apps, k, err
+	}
+
+	// Complaints raised in the period.
+	if err := tx.queryRow(`SELECT count(*), coalesce(sum(CASE WHEN status IN ('fixed', 'closed') THEN 1 ELSE 0 END), 0) FROM domain_issues
+		WHERE origin = 'merchant' AND created_at >= ? AND created_at < ?`, f, t).Scan(&k.Quality, &k.QualityResolved); err != nil {
+		return u, apps, k, err
+	}
+	if err := tx.queryRow(`SELECT count(*), coalesce(sum(CASE WHEN status = 'upheld' THEN 1 ELSE 0 END), 0),
+		coalesce(sum(CASE WHEN status = 'rejected' THEN 1 ELSE 0 END), 0) FROM money_disputes WHERE created_at >= ? AND created_at < ?`,
+		f, t).Scan(&k.Disputes, &k.DisputesUpheld, &k.DisputesRejected); err != nil {
+		return u, apps, k, err
+	}
+	if err := tx.queryRow(`SELECT count(*) FROM registry_objections WHERE created_at >= ? AND created_at < ?`, f, t).Scan(&k.Objections); err != nil {
+		return u, apps, k, err
+	}
+	return u, apps, k, nil
 }

@@ -35,6 +35,7 @@ func (s *Server) authorizationRoutes() {
 	s.registryRoutes()
 	s.auditLink("registry", "/registry/%s", shuyu.ActRegistryRead)
 	s.disclosureRoutes()
+	s.planRoutes()
 }
 
 // authorizationSign: the signer re-enters the password.

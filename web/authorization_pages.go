@@ -182,6 +182,7 @@ func (s *Server) authorizationForm(r *http.Request) (int64, *uiForm, error) {
 func authorizationTemplateFuncs() template.FuncMap {
 	m := registryTemplateFuncs()
 	maps.Copy(m, disclosureTemplateFuncs())
+	maps.Copy(m, planTemplateFuncs())
 	for k, f := range (template.FuncMap{
 		"authzTone": func(status string) string {
 			return map[string]string{shuyu.AuthzDraft: "muted", shuyu.AuthzSigned: "warn", shuyu.AuthzEffective: "ok",

@@ -42,6 +42,7 @@ func (s *Server) apiCatalogSynonymRemove(w http.ResponseWriter, r *http.Request)
 
 type catalogSynonymsData struct {
 	Form     *uiForm
+	List     *listView // the list component's bar
 	Synonyms []shuyu.CatalogSynonym
 }
 
@@ -50,11 +51,15 @@ func (s *Server) uiCatalogSynonyms(w http.ResponseWriter, r *http.Request) error
 }
 
 func (s *Server) catalogSynonymsRender(w http.ResponseWriter, r *http.Request, f *uiForm) error {
-	list, err := s.db.CatalogSynonyms(r.Context())
+	all, err := s.db.CatalogSynonyms(r.Context())
 	if err != nil {
 		return err
 	}
-	return s.renderStatus(w, r, f.Status, "catalog/synonyms.html", catalogSynonymsData{Form: f, Synonyms: list})
+	list, lv, exported, err := synonymsList(w, r, all)
+	if exported || err != nil {
+		return err
+	}
+	return s.renderStatus(w, r, f.Status, "catalog/synonyms.html", catalogSynonymsData{Form: f, Synonyms: list, List: lv})
 }
 
 func (s *Server) uiCatalogSynonymAdd(w http.ResponseWriter, r *http.Request) error {

@@ -5,6 +5,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"time"
 
 	"shuyu"
 	"shuyu/sqlstore"
@@ -529,5 +530,147 @@ func postsList(w http.ResponseWriter, r *http.Request, ps []*shuyu.PortalPost) (
 			{"list.body", func(p P) any { return p.Body }},
 		},
 		Name: "nav.portal.posts",
+	})
+}
+
+// synonymsList: the catalog search's synonyms: search in both words.
+func synonymsList(w http.ResponseWriter, r *http.Request, ss []shuyu.CatalogSynonym) ([]shuyu.CatalogSynonym, *listView, bool, error) {
+	lang := uiLang(r)
+	type S = shuyu.CatalogSynonym
+	return runList(w, r, ss, listSpec[S]{
+		Search: func(s S) string { return s.Term + " " + s.Expansion },
+		Filters: []listFilter[S]{
+			{Name: "origin", Label: "list.origin", Options: []listOption{{"seeded", T(lang, "catalog.synonym.seeded")}, {"added", T(lang, "list.added")}},
+				Match: func(s S, v string) bool { return (s.CreatedBy == 0) == (v == "seeded") }},
+		},
+		Columns: []listCol[S]{
+			{"catalog.synonym.term", func(s S) any { return s.Term }},
+			{"catalog.synonym.expansion", func(s S) any { return s.Expansion }},
+			{"list.added_at", func(s S) any {
+				if s.CreatedBy == 0 {
+					return T(lang, "catalog.synonym.seeded")
+				}
+				return s.CreatedAt
+			}},
+		},
+		Name: "nav.catalog.synonyms",
+	})
+}
+
+// pricesList: the price catalogue (NPRC): search in item, class and
+// product; filter by service, purpose and whether a price is set.
+func pricesList(w http.ResponseWriter, r *http.Request, items []*shuyu.PriceItem) ([]*shuyu.PriceItem, *listView, bool, error) {
+	lang := uiLang(r)
+	type P = *shuyu.PriceItem
+	return runList(w, r, items, listSpec[P]{
+		Search: func(p P) string { return p.Name + " " + p.Class + " " + p.ProductName },
+		Filters: []listFilter[P]{
+			{Name: "service", Label: "money.col.service", Options: listOptions(lang, "money.service.", listStates(items, func(p P) string { return p.Service })...),
+				Match: func(p P, v string) bool { return p.Service == v }},
+			{Name: "purpose", Label: "money.col.purpose", Options: listOptions(lang, "money.purpose.", listStates(items, func(p P) string { return p.Purpose })...),
+				Match: func(p P, v string) bool { return p.Purpose == v }},
+			{Name: "priced", Label: "list.priced", Options: []listOption{{"set", T(lang, "list.priced.set")}, {"unset", T(lang, "money.price.unset")}},
+				Match: func(p P, v string) bool { return p.PriceSet == (v == "set") }},
+		},
+		Columns: []listCol[P]{
+			{"money.col.item", func(p P) any { return p.Name }},
+			{"money.col.class", func(p P) any { return p.Class }},
+			{"money.col.product", func(p P) any { return p.ProductName }},
+			{"money.col.service", func(p P) any { return T(lang, "money.service."+p.Service) }},
+			{"money.col.purpose", func(p P) any { return T(lang, "money.purpose."+p.Purpose) }},
+			{"money.col.unit", func(p P) any { return T(lang, "money.unit."+p.Unit) }},
+			{"money.col.cap", func(p P) any { return shuyu.FormatFen(p.CapFen) }},
+			{"money.col.price", func(p P) any {
+				if !p.PriceSet {
+					return T(lang, "money.price.unset")
+				}
+				return shuyu.FormatFen(p.PriceFen)
+			}},
+		},
+		Name: "nav.money.prices",
+	})
+}
+
+// secretsList: the secrecy marks: search in entry, field and basis;
+// filter by class and whether the mark is in force.
+func secretsList(w http.ResponseWriter, r *http.Request, ms []*shuyu.SecretMark) ([]*shuyu.SecretMark, *listView, bool, error) {
+	lang := uiLang(r)
+	type M = *shuyu.SecretMark
+	return runList(w, r, ms, listSpec[M]{
+		Search: func(m M) string { return m.EntryCode + " " + m.EntryName + " " + m.Field + " " + m.Basis },
+		Filters: []listFilter[M]{
+			{Name: "class", Label: "oversight.secret.class", Options: listOptions(lang, "oversight.secret.class.", listStates(ms, func(m M) string { return string(m.Class) })...),
+				Match: func(m M, v string) bool { return string(m.Class) == v }},
+			{Name: "active", Label: "oversight.secret.status", Options: []listOption{{"active", T(lang, "oversight.secret.active")}, {"lifted", T(lang, "oversight.secret.lifted_badge")}},
+				Match: func(m M, v string) bool { return m.Active() == (v == "active") }},
+		},
+		Columns: []listCol[M]{
+			{"list.number", func(m M) any { return m.ID }},
+			{"oversight.secret.entry", func(m M) any { return m.EntryCode + " " + m.EntryName }},
+			{"oversight.secret.field", func(m M) any { return m.Field }},
+			{"oversight.secret.class", func(m M) any { return T(lang, "oversight.secret.class."+string(m.Class)) }},
+			{"oversight.secret.basis", func(m M) any { return m.Basis }},
+			{"oversight.secret.marked_at", func(m M) any { return m.MarkedAt }},
+			{"oversight.secret.status", func(m M) any {
+				if m.Active() {
+					return T(lang, "oversight.secret.active")
+				}
+				return T(lang, "oversight.secret.lifted_badge")
+			}},
+		},
+		Name: "nav.oversight.secrets",
+	})
+}
+
+// callsList: the latest API service calls (the store keeps the newest
+// 500 for this page): search in service and consumer; filter by service,
+// consumer and outcome.
+func callsList(w http.ResponseWriter, r *http.Request, cs []shuyu.ServiceCall) ([]shuyu.ServiceCall, *listView, bool, error) {
+	lang := uiLang(r)
+	type C = shuyu.ServiceCall
+	return runList(w, r, cs, listSpec[C]{
+		Search: func(c C) string { return c.Service + " " + c.OrgName },
+		Filters: []listFilter[C]{
+			{Name: "service", Label: "services.key.service", Options: listNameOptions(cs, func(c C) string { return c.Service }),
+				Match: func(c C, v string) bool { return c.Service == v }},
+			{Name: "consumer", Label: "services.consumer", Options: listNameOptions(cs, func(c C) string { return c.OrgName }),
+				Match: func(c C, v string) bool { return c.OrgName == v }},
+			{Name: "outcome", Label: "services.outcome", Options: listOptions(lang, "services.outcome.", listStates(cs, func(c C) string { return c.Outcome })...),
+				Match: func(c C, v string) bool { return c.Outcome == v }},
+		},
+		Columns: []listCol[C]{
+			{"services.time", func(c C) any { return c.At }},
+			{"services.key.service", func(c C) any { return c.Service }},
+			{"services.consumer", func(c C) any { return c.OrgName }},
+			{"services.outcome", func(c C) any { return T(lang, "services.outcome."+c.Outcome) }},
+			{"services.shape", func(c C) any { return strings.Join(c.Shape, "、") }},
+		},
+		Name: "services.recent",
+	})
+}
+
+// merchantReportsList: the filed merchant reports: filter by year; the
+// page's own period (from, to) is kept.
+func merchantReportsList(w http.ResponseWriter, r *http.Request, rs []*shuyu.MerchantReport) ([]*shuyu.MerchantReport, *listView, bool, error) {
+	type M = *shuyu.MerchantReport
+	day := func(t time.Time) string { return t.In(shanghai).Format(time.DateOnly) }
+	period := func(m M) string { return day(m.From) + " — " + day(m.To.AddDate(0, 0, -1)) }
+	year := func(m M) string { return strconv.Itoa(m.From.In(shanghai).Year()) }
+	var years []listOption
+	for _, y := range listStates(rs, year) {
+		years = append(years, listOption{Value: y, Label: y})
+	}
+	return runList(w, r, rs, listSpec[M]{
+		Filters: []listFilter[M]{{Name: "year", Label: "sup.col.year", Options: years, Match: func(m M, v string) bool { return year(m) == v }}},
+		Columns: []listCol[M]{
+			{"list.number", func(m M) any { return m.ID }},
+			{"reviewui.report.period", func(m M) any { return period(m) }},
+			{"reviewui.report.registered", func(m M) any { return m.Registered }},
+			{"reviewui.report.suspended", func(m M) any { return m.Suspended }},
+			{"reviewui.report.changes", func(m M) any { return len(m.Rows) }},
+			{"reviewui.report.filed_at", func(m M) any { return m.CreatedAt }},
+		},
+		Name: "reviewui.report.filed_list",
+		Keep: []string{"from", "to"},
 	})
 }

@@ -237,11 +237,15 @@ func (s *Server) uiMoneyPrices(w http.ResponseWriter, r *http.Request) error {
 }
 
 func (s *Server) renderMoneyPrices(w http.ResponseWriter, r *http.Request, f *uiForm) error {
-	items, err := s.db.PriceCatalogue(r.Context(), uiActor(r))
+	all, err := s.db.PriceCatalogue(r.Context(), uiActor(r))
 	if err != nil {
 		return err
 	}
-	return s.renderStatus(w, r, f.Status, "money/catalogue.html", map[string]any{"Form": f, "Items": items})
+	items, lv, exported, err := pricesList(w, r, all)
+	if exported || err != nil {
+		return err
+	}
+	return s.renderStatus(w, r, f.Status, "money/catalogue.html", map[string]any{"Form": f, "Items": items, "List": lv})
 }
 
 func (s *Server) moneyPricesAgain(w http.ResponseWriter, r *http.Request) func(f *uiForm) error {

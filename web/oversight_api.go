@@ -57,6 +57,7 @@ func queryInt(q url.Values, name string) (int64, error) {
 
 type secretsData struct {
 	Form    *uiForm
+	List    *listView // the list component's bar
 	Marks   []*shuyu.SecretMark
 	Classes []shuyu.SecretClass
 }
@@ -66,11 +67,15 @@ func (s *Server) uiSecrets(w http.ResponseWriter, r *http.Request) error {
 }
 
 func (s *Server) secretsRender(w http.ResponseWriter, r *http.Request, f *uiForm) error {
-	marks, err := s.db.SecretMarks(r.Context(), uiActor(r), 0, false)
+	all, err := s.db.SecretMarks(r.Context(), uiActor(r), 0, false)
 	if err != nil {
 		return err
 	}
-	return s.renderStatus(w, r, f.Status, "oversight/secrets.html", secretsData{Form: f, Marks: marks, Classes: shuyu.SecretClasses})
+	marks, lv, exported, err := secretsList(w, r, all)
+	if exported || err != nil {
+		return err
+	}
+	return s.renderStatus(w, r, f.Status, "oversight/secrets.html", secretsData{Form: f, Marks: marks, List: lv, Classes: shuyu.SecretClasses})
 }
 
 func (s *Server) uiSecretMark(w http.ResponseWriter, r *http.Request) error {

@@ -50,7 +50,12 @@ func (s *Server) reviewuiReports(w http.ResponseWriter, r *http.Request) error {
 		status, d.Report = d.Form.Status, nil
 	}
 	d.ExportURL = "/review/reports/export?" + url.Values{"from": {fromS}, "to": {toS}}.Encode()
-	if d.Reports, err = s.db.MerchantReports(r.Context(), a); err != nil {
+	all, err := s.db.MerchantReports(r.Context(), a)
+	if err != nil {
+		return err
+	}
+	var exported bool
+	if d.Reports, d.List, exported, err = merchantReportsList(w, r, all); exported || err != nil {
 		return err
 	}
 	return s.renderStatus(w, r, status, "review/reports.html", d)

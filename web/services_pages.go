@@ -95,6 +95,7 @@ func (s *Server) uiServiceKey(w http.ResponseWriter, r *http.Request) error {
 }
 
 type serviceWorkData struct {
+	List     *listView // the list component's bar, over the calls
 	Mine     []*shuyu.APIService
 	Keys     []*shuyu.ServiceKey
 	Usage    []shuyu.ServiceUsage
@@ -117,7 +118,12 @@ func (s *Server) uiServiceWork(w http.ResponseWriter, r *http.Request) error {
 	if d.Usage, err = s.db.ServiceUsage(ctx, a); err != nil {
 		return err
 	}
-	if d.Calls, err = s.db.ServiceCalls(ctx, a, 50); err != nil {
+	calls, err := s.db.ServiceCalls(ctx, a, 500)
+	if err != nil {
+		return err
+	}
+	var exported bool
+	if d.Calls, d.List, exported, err = callsList(w, r, calls); exported || err != nil {
 		return err
 	}
 	if shuyu.Can(a, shuyu.ActConsentRead, shuyu.Resource{}) {

@@ -245,12 +245,14 @@ type CallRun func(s *shuyu.APIService) (shape []string, hit bool, err error)
 // service's filing, its sources' suspension (R27.3), the daily quota and the
 // per-subject limit (429), and the consent gate (R28.5), then runs the
 // template through run and records the call — metering, the trail with
-// digests only, consent use, anomaly flags — all in one write transaction,
-// so a call is answered only if its record commits and no quota can be
-// overrun by concurrent calls. Refusals before run change nothing, except a
-// refusal for want of consent, which is recorded (a probe of a subject is a
-// use attempt the subject and the operator should see) and then answered
-// with EFORBIDDEN.
+// digests only, consent use, anomaly flags. Calls that arrive together are
+// recorded in one write transaction (group commit, services_batch.go), one
+// after the other, each seeing the counters the calls before it wrote, so
+// no quota can be overrun by concurrent calls; a call is answered only once
+// the transaction holding its record has committed. Refusals before run
+// change nothing, except a refusal for want of consent, which is recorded (a
+// probe of a subject is a use attempt the subject and the operator should
+// see) and then answered with EFORBIDDEN.
 func (d *DB) ServiceCall(ctx context.Context, req CallRequest, run CallRun) (*shuyu.ServiceCall, error) {
 	keyID, secret, ok := parseServiceKey(req.Token)
 	if !ok {
@@ -268,102 +270,114 @@ func (d *DB) ServiceCall(ctx context.Context, req CallRequest, run CallRun) (*sh
 	if err != nil {
 		return nil, err
 	}
-	var call *shuyu.ServiceCall
-	var refused error
-	err = d.update(ctx, &shuyu.Actor{Username: "apikey"}, func(tx *Tx) error {
-		var k shuyu.ServiceKey
-		var salt, hash []byte
-		err := tx.queryRow(`SELECT id, service_id, org_id, status, quota_day, rate_minute, subject_day, salt, hash FROM api_keys WHERE key_id = ?`, keyID).
-			Scan(&k.ID, &k.ServiceID, &k.OrgID, &k.Status, &k.QuotaDay, &k.RateMinute, &k.SubjectDay, &salt, &hash)
-		if isNoRows(err) || err == nil && subtle.ConstantTimeCompare(keyHash(salt, secret), hash) != 1 {
-			return shuyu.Errorf(shuyu.EUNAUTHORIZED, "调用密钥无效 (invalid service key)")
-		}
-		if err != nil {
-			return err
-		}
-		tx.actor = &shuyu.Actor{Username: "apikey:" + keyID, OrgID: k.OrgID}
-		if k.ServiceID != req.ServiceID {
-			return shuyu.Errorf(shuyu.EFORBIDDEN, "该密钥不能调用这项服务 (key is for another service)")
-		}
-		if k.Status != shuyu.KeyActive {
-			return shuyu.Errorf(shuyu.EFORBIDDEN, "调用密钥已停用 (key %s)", k.Status)
-		}
-		s, err := tx.service(req.ServiceID)
-		if err != nil {
-			return err
-		}
-		switch s.Status {
-		case shuyu.ServiceFiled:
-		case shuyu.ServiceSuspended:
-			return shuyu.Errorf(shuyu.ECONFLICT, "数据源已暂停供应，服务暂停 (service suspended, R27.3)")
-		default:
-			return notFound("数据接口服务")
-		}
-		if err := tx.workspaceLive(s.WorkspaceID); err != nil {
-			return err
-		}
-		day := tx.now.In(shanghai).Format("2006-01-02")
-		minute := tx.now.Unix() / 60
-		var calls, minuteCalls, subjectCalls int64
-		if err := tx.queryRow(`SELECT COALESCE((SELECT calls FROM api_usage WHERE key_id = ? AND day = ?), 0),
-			COALESCE((SELECT minute_calls FROM api_usage WHERE key_id = ? AND day = ? AND minute = ?), 0),
-			COALESCE((SELECT calls FROM api_subject_days WHERE key_id = ? AND day = ? AND subject_digest = ?), 0)`,
-			k.ID, day, k.ID, day, minute, k.ID, day, subject).Scan(&calls, &minuteCalls, &subjectCalls); err != nil {
-			return err
-		}
-		if minuteCalls >= int64(k.RateMinute) {
-			return shuyu.Errorf(shuyu.ETHROTTLED, "调用过于频繁：每分钟最多 %d 次 (rate limit)", k.RateMinute)
-		}
-		if calls >= int64(k.QuotaDay) {
-			return shuyu.Errorf(shuyu.ETHROTTLED, "今日调用次数已达上限 %d (daily quota reached)", k.QuotaDay)
-		}
-		if subjectCalls >= int64(k.SubjectDay) {
-			return shuyu.Errorf(shuyu.ETHROTTLED, "今日对同一对象的调用已达上限 %d (per-subject limit reached)", k.SubjectDay)
-		}
-		call = &shuyu.ServiceCall{ServiceID: s.ID, Service: s.Name, KeyID: keyID, OrgID: k.OrgID, At: tx.now, Shape: []string{}}
-		var consentID *int64
-		if s.Consent {
-			id, err := tx.liveConsent(subject, k.OrgID, s.ID)
-			if err != nil {
-				return err
-			}
-			if id == 0 {
-				call.Outcome = shuyu.CallNoConsent
-				refused = shuyu.Errorf(shuyu.EFORBIDDEN, "该对象未授权贵单位使用这项服务，或授权已撤回、已到期 (no live consent, R28.5)")
-			} else {
-				consentID, call.ConsentID = &id, id
-			}
-		}
-		hit := false
-		if refused == nil {
-			start := time.Now()
-			shape, h, err := run(s)
-			if err != nil {
-				return err
-			}
-			call.Outcome, call.Shape, hit = shuyu.CallAnswered, shape, h
-			call.WallUS = time.Since(start).Microseconds()
-		}
-		shapeJSON, _ := json.Marshal(call.Shape)
-		call.ID, err = tx.insert(`INSERT INTO api_calls (service_id, key_id, org_id, at, day, params_digest, subject_digest, consent_id,
-			outcome, hit, shape, wall_us) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-			s.ID, k.ID, k.OrgID, micros(tx.now), day, params, subject, consentID, call.Outcome, boolInt(hit), string(shapeJSON), call.WallUS)
-		if err != nil {
-			return err
-		}
-		if err := tx.meter(k.ID, s.ID, day, minute, subject, prefix, call.Outcome == shuyu.CallAnswered && !hit, refused != nil); err != nil {
-			return err
-		}
-		return tx.audit(Change{Action: shuyu.AuditServiceCall, ObjectType: "api_service", ObjectID: s.ID,
-			Detail: map[string]any{"key_id": keyID, "params_sm3": params, "outcome": call.Outcome, "shape": call.Shape, "call_id": call.ID}})
-	})
+	p := &pendingCall{ctx: ctx, req: req, run: run, keyID: keyID, secret: secret, subject: subject, params: params,
+		prefix: prefix, done: make(chan struct{})}
+	d.submitCall(p)
+	<-p.done // not abandoned on ctx: the call may already be recorded
+	if p.err != nil {
+		return nil, p.err
+	}
+	if p.refused != nil {
+		return nil, p.refused
+	}
+	return p.call, nil
+}
+
+// serviceCall checks and records one call inside a batch's transaction.
+// An error leaves the call unrecorded (the batch rolls back to the call's
+// savepoint); p.refused is a refusal that is recorded.
+func (tx *Tx) serviceCall(p *pendingCall) error {
+	req, keyID, subject, params := p.req, p.keyID, p.subject, p.params
+	var k shuyu.ServiceKey
+	var salt, hash []byte
+	err := tx.queryRow(`SELECT id, service_id, org_id, status, quota_day, rate_minute, subject_day, salt, hash FROM api_keys WHERE key_id = ?`, keyID).
+		Scan(&k.ID, &k.ServiceID, &k.OrgID, &k.Status, &k.QuotaDay, &k.RateMinute, &k.SubjectDay, &salt, &hash)
+	if isNoRows(err) || err == nil && subtle.ConstantTimeCompare(keyHash(salt, p.secret), hash) != 1 {
+		return shuyu.Errorf(shuyu.EUNAUTHORIZED, "调用密钥无效 (invalid service key)")
+	}
 	if err != nil {
-		return nil, err
+		return err
 	}
-	if refused != nil {
-		return nil, refused
+	tx.actor = &shuyu.Actor{Username: "apikey:" + keyID, OrgID: k.OrgID}
+	if k.ServiceID != req.ServiceID {
+		return shuyu.Errorf(shuyu.EFORBIDDEN, "该密钥不能调用这项服务 (key is for another service)")
 	}
-	return call, nil
+	if k.Status != shuyu.KeyActive {
+		return shuyu.Errorf(shuyu.EFORBIDDEN, "调用密钥已停用 (key %s)", k.Status)
+	}
+	s, err := tx.service(req.ServiceID)
+	if err != nil {
+		return err
+	}
+	switch s.Status {
+	case shuyu.ServiceFiled:
+	case shuyu.ServiceSuspended:
+		return shuyu.Errorf(shuyu.ECONFLICT, "数据源已暂停供应，服务暂停 (service suspended, R27.3)")
+	default:
+		return notFound("数据接口服务")
+	}
+	if err := tx.workspaceLive(s.WorkspaceID); err != nil {
+		return err
+	}
+	day := tx.now.In(shanghai).Format("2006-01-02")
+	minute := tx.now.Unix() / 60
+	var calls, minuteCalls, subjectCalls int64
+	if err := tx.queryRow(`SELECT COALESCE((SELECT calls FROM api_usage WHERE key_id = ? AND day = ?), 0),
+		COALESCE((SELECT minute_calls FROM api_usage WHERE key_id = ? AND day = ? AND minute = ?), 0),
+		COALESCE((SELECT calls FROM api_subject_days WHERE key_id = ? AND day = ? AND subject_digest = ?), 0)`,
+		k.ID, day, k.ID, day, minute, k.ID, day, subject).Scan(&calls, &minuteCalls, &subjectCalls); err != nil {
+		return err
+	}
+	if minuteCalls >= int64(k.RateMinute) {
+		return shuyu.Errorf(shuyu.ETHROTTLED, "调用过于频繁：每分钟最多 %d 次 (rate limit)", k.RateMinute)
+	}
+	if calls >= int64(k.QuotaDay) {
+		return shuyu.Errorf(shuyu.ETHROTTLED, "今日调用次数已达上限 %d (daily quota reached)", k.QuotaDay)
+	}
+	if subjectCalls >= int64(k.SubjectDay) {
+		return shuyu.Errorf(shuyu.ETHROTTLED, "今日对同一对象的调用已达上限 %d (per-subject limit reached)", k.SubjectDay)
+	}
+	call := &shuyu.ServiceCall{ServiceID: s.ID, Service: s.Name, KeyID: keyID, OrgID: k.OrgID, At: tx.now, Shape: []string{}}
+	var consentID *int64
+	var refused error
+	if s.Consent {
+		id, err := tx.liveConsent(subject, k.OrgID, s.ID)
+		if err != nil {
+			return err
+		}
+		if id == 0 {
+			call.Outcome = shuyu.CallNoConsent
+			refused = shuyu.Errorf(shuyu.EFORBIDDEN, "该对象未授权贵单位使用这项服务，或授权已撤回、已到期 (no live consent, R28.5)")
+		} else {
+			consentID, call.ConsentID = &id, id
+		}
+	}
+	hit := false
+	if refused == nil {
+		start := time.Now()
+		shape, h, err := p.run(s)
+		if err != nil {
+			return err
+		}
+		call.Outcome, call.Shape, hit = shuyu.CallAnswered, shape, h
+		call.WallUS = time.Since(start).Microseconds()
+	}
+	shapeJSON, _ := json.Marshal(call.Shape)
+	call.ID, err = tx.insert(`INSERT INTO api_calls (service_id, key_id, org_id, at, day, params_digest, subject_digest, consent_id,
+		outcome, hit, shape, wall_us) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+		s.ID, k.ID, k.OrgID, micros(tx.now), day, params, subject, consentID, call.Outcome, boolInt(hit), string(shapeJSON), call.WallUS)
+	if err != nil {
+		return err
+	}
+	if err := tx.meter(k.ID, s.ID, day, minute, subject, p.prefix, call.Outcome == shuyu.CallAnswered && !hit, refused != nil); err != nil {
+		return err
+	}
+	if err := tx.audit(Change{Action: shuyu.AuditServiceCall, ObjectType: "api_service", ObjectID: s.ID,
+		Detail: map[string]any{"key_id": keyID, "params_sm3": params, "outcome": call.Outcome, "shape": call.Shape, "call_id": call.ID}}); err != nil {
+		return err
+	}
+	p.call, p.refused = call, refused
+	return nil
 }
 
 // workspaceLive refuses calls into a workspace that is not active or

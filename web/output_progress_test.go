@@ -3,6 +3,9 @@ package web
 import (
 	"encoding/json"
 	"fmt"
+	"io"
+	"log/slog"
+	"net/http/httptest"
 	"net/url"
 	"strings"
 	"testing"
@@ -89,5 +92,40 @@ func TestUI_R23_2_OutputCheckRunsInBackground(t *testing.T) {
 	var checks int
 	if err := h.db.SQL().QueryRow(`SELECT COUNT(*) FROM product_checks WHERE product_id = ?`, pid).Scan(&checks); err != nil || checks != 1 {
 		t.Fatalf("recorded checks: %d %v", checks, err)
+	}
+}
+
+// A check cut off by a restart: the product stays "checking" (as the
+// store recorded it), the restarted server has no progress for it, so the
+// page says the check was interrupted and offers to check again, which
+// runs it to its end on the new server.
+func TestUI_R23_2_OutputCheckInterruptedIsCheckedAgain(t *testing.T) {
+	t.Parallel()
+	h, f, s, ws := newSandboxHarness(t, "sqlite")
+	hold := make(chan struct{})
+	s.outputHold = hold // never released: the first server "dies" holding it
+	pid := outputSetup(t, h, ws)
+	page := fmt.Sprintf("/output/products/%d", pid)
+	if st, _ := uiAs(t, h, "merchant-a").follow(page+"/request", url.Values{}); st != 200 {
+		t.Fatalf("request: %d", st)
+	}
+	s2 := New(Config{DB: f.DB, Vault: f.Vault, Data: f.Dir, Now: f.Clock.Now, Log: slog.New(slog.NewTextHandler(io.Discard, nil))})
+	srv2 := httptest.NewServer(s2.Handler())
+	t.Cleanup(srv2.Close)
+	h2 := &harness{t: t, db: f.DB, clock: f.Clock, srv: srv2, actors: f.Actors, tokens: map[string]string{}}
+	u := uiAs(t, h2, "merchant-a")
+	st, body, _ := u.get(page)
+	if st != 200 || !strings.Contains(body, T(langZH, "output.progress.lost")) || !strings.Contains(body, `id="check-again"`) ||
+		strings.Contains(body, "data-running") {
+		t.Fatalf("after a restart: %d %s", st, pageText(body))
+	}
+	if v := outputProgressOf(t, u, page); v.Running || v.Status != shuyu.ProductChecking {
+		t.Fatalf("progress after a restart: %+v", v)
+	}
+	if st, _ := u.follow(page+"/request", url.Values{}); st != 200 {
+		t.Fatalf("check again: %d", st)
+	}
+	if v := outputWaitChecked(t, u, page); v.Status != shuyu.ProductChecked {
+		t.Fatalf("checked again: %+v", v)
 	}
 }

@@ -113,7 +113,14 @@ func (d *DB) writeCallBatch(batch []*pendingCall) {
 	d.callq.calls.Add(int64(len(live)))
 	// The batch's transaction is not bound to any one caller's context: a
 	// caller that leaves must not roll back the others' calls.
-	err := d.update(context.Background(), &shuyu.Actor{Username: "apikey"}, func(tx *Tx) error {
+	err := d.update(context.Background(), &shuyu.Actor{Username: "apikey"}, func(tx *Tx) (err error) {
+		// The batch runs on its own goroutine, where no HTTP server would
+		// recover a panic: fail the batch (rolled back) instead of the process.
+		defer func() {
+			if r := recover(); r != nil {
+				err = fmt.Errorf("sqlstore: service call batch: panic: %v", r)
+			}
+		}()
 		for _, p := range live {
 			if err := tx.savepointCall(p); err != nil {
 				return err

@@ -307,8 +307,11 @@ func (e *Engine) anonSQL(ctx context.Context, conn *sql.Conn, ws *Workspace, p *
 			nu = "least(" + strings.Join(nus, ", ") + ")"
 		}
 		fmt.Fprintf(&b, ", __dv%d AS (SELECT %s FROM __w WHERE __in AND %s AND __x%d IS NOT NULL%s)", i,
-			sel(fmt.Sprintf("__x%d AS __v", i), nu+" AS __nu"), filterOf(i), i, groupBy(fmt.Sprintf("__x%d", i)))
-		tau := fmt.Sprintf("%d + floor(3 * (hash(__v, CAST(%d AS UBIGINT)) %% 1000003) / 1000003.0)", k, dcfSalt)
+			sel(fmt.Sprintf("__x%d AS __v", i), nu+" AS __nu", "bit_xor(DISTINCT __u0) AS __vu"), filterOf(i), i, groupBy(fmt.Sprintf("__x%d", i)))
+		// The threshold is drawn per value and per set of units holding
+		// it: a set calibrated one person short of it gets a fresh draw
+		// when one more person joins (red team, round three).
+		tau := fmt.Sprintf("%d + floor(3 * (hash(__v, __vu, CAST(%d AS UBIGINT)) %% 1000003) / 1000003.0)", k, dcfSalt)
 		fmt.Fprintf(&b, ", __dd%d AS (SELECT %s FROM __dv%d%s)", i, sel(fmt.Sprintf("count(*) FILTER (WHERE __nu >= %s) AS __d", tau)), i, groupBy())
 	}
 	// Windows of at least K units around each requested rank: each group's

@@ -709,33 +709,38 @@ func TestRecodingGroupKeys_R28_3(t *testing.T) {
 func TestDistinctCountsCountValuesHeldByK_R28_3(t *testing.T) {
 	t.Parallel()
 	f := newFixture(t)
-	bd := map[string]int{}
+	// Arithmetic with constants that gives one person a value of their
+	// own is not a distinct count's argument (nor a subquery column's
+	// value counted outside).
+	expectStatus(t, f, Rejected,
+		"SELECT county, count(DISTINCT sign(date_diff('day', DATE '1980-01-01', birth_date))) AS n FROM people GROUP BY county",
+		"SELECT t.county, count(DISTINCT t.s) AS n FROM (SELECT county, sign(date_diff('day', DATE '1980-01-01', birth_date)) AS s FROM people) t GROUP BY t.county")
+	// Birth dates held by fewer than K persons are not counted; those held
+	// by K + 3 or more always are.
+	held := map[string]map[string]int{}
 	for _, p := range f.people {
-		bd[p.Birth.Format("2006-01-02")]++
-	}
-	var victim, nobody string
-	for d, n := range bd {
-		if n == 1 && victim == "" {
-			victim = d
+		if held[p.County] == nil {
+			held[p.County] = map[string]int{}
 		}
+		held[p.County][p.Birth.Format("2006-01")]++
 	}
-	for d := time.Date(1960, 1, 1, 0, 0, 0, 0, time.UTC); nobody == ""; d = d.AddDate(0, 0, 1) {
-		if bd[d.Format("2006-01-02")] == 0 {
-			nobody = d.Format("2006-01-02")
+	r := f.run(t, "SELECT county, count(DISTINCT to_month(birth_date)) AS n FROM people GROUP BY county")
+	if r.Status != Released || len(r.Rows) == 0 {
+		t.Fatalf("not released: %s %v", r.Status, r.Reasons)
+	}
+	for _, row := range r.Rows {
+		county, _ := row[0].(string)
+		lo, hi := 0, 0
+		for _, n := range held[county] {
+			if n >= f.ws.K+3 {
+				lo++
+			}
+			if n >= f.ws.K {
+				hi++
+			}
 		}
-	}
-	q := "SELECT t.county, count(DISTINCT t.s) AS n FROM (SELECT county, sign(date_diff('day', DATE '%s', birth_date)) AS s FROM people) t GROUP BY t.county ORDER BY t.county"
-	with := f.run(t, fmt.Sprintf(q, victim))
-	without := f.run(t, fmt.Sprintf(q, nobody))
-	if with.Status != Released || without.Status != Released {
-		t.Fatalf("not released: %s %v / %s %v", with.Status, with.Reasons, without.Status, without.Reasons)
-	}
-	if fmt.Sprint(with.Rows) != fmt.Sprint(without.Rows) {
-		t.Errorf("LEAK a value only the person born %s holds moved the distinct count: %v vs %v", victim, with.Rows, without.Rows)
-	}
-	for _, row := range with.Rows {
-		if n, _ := toFloat(row[1]); n != 2 {
-			t.Errorf("%v: %v distinct signs, want the 2 that many hold", row[0], n)
+		if n, _ := toFloat(row[1]); int(n) < lo || int(n) > hi {
+			t.Errorf("%s: %v months, want between %d (held by K+3 or more) and %d (held by K or more)", county, n, lo, hi)
 		}
 	}
 	// Distinct persons are persons: the same figure as count(*) over one
@@ -792,4 +797,21 @@ func TestFiguresReadFurther_R28_3(t *testing.T) {
 	if r := f.run(t, "SELECT t.c FROM (SELECT id, count(*) AS c FROM settlements GROUP BY id) t"); r.Status != Withheld {
 		t.Errorf("a per-person subquery read row by row: %s %v", r.Status, r.Reasons)
 	}
+}
+
+// Red team, round three: recoding that unites a large group with one chosen
+// person under one label (two tests sharing a label, or a test that is a
+// union), an equality on a date, and a join key computed with constants.
+func TestRedTeamRoundThree_R28_3(t *testing.T) {
+	t.Parallel()
+	f := newFixture(t)
+	expectStatus(t, f, Rejected,
+		"SELECT CASE WHEN birth_date < DATE '1970-01-01' THEN 'A' WHEN birth_date = DATE '1980-05-05' THEN 'A' ELSE 'B' END AS g, count(*) AS n FROM people GROUP BY 1",
+		"SELECT CASE WHEN birth_date < DATE '1970-01-01' OR birth_date = DATE '1980-05-05' THEN 'A' ELSE 'B' END AS g, count(*) AS n FROM people GROUP BY 1",
+		"SELECT CASE WHEN birth_date = DATE '1980-05-05' THEN 'A' ELSE 'B' END AS g, count(*) AS n FROM people GROUP BY 1",
+		"SELECT CASE WHEN income < 100 THEN 'A' ELSE 'A' END AS g, count(*) AS n FROM people GROUP BY 1",
+		"SELECT t.county, count(*) AS n FROM (SELECT county, substr('6405', 1, CAST(sign(income - 1000) + 2 AS INTEGER)) AS k FROM people) t JOIN people p2 ON p2.county = t.k GROUP BY t.county")
+	expectStatus(t, f, Released,
+		"SELECT CASE WHEN birth_date < DATE '1970-01-01' THEN 'A' WHEN birth_date < DATE '1990-01-01' THEN 'B' ELSE 'C' END AS g, count(*) AS n FROM people GROUP BY 1",
+		"SELECT CASE WHEN county IN ('640502', '640521') THEN '甲' ELSE '乙' END AS g, count(*) AS n FROM people GROUP BY 1")
 }

@@ -75,6 +75,7 @@ type plan struct {
 	aggregate bool
 	items     int
 	flows     []flow
+	derived   []bool // row-level items computed with constants (Column.Derived of the withheld result)
 	names     []string
 
 	units []unitInst
@@ -581,6 +582,7 @@ func (c *checker) rowLevel(root node, conds, orders []node, p *plan) {
 		case !p.flows[i].ident && !c.transform(sn):
 			c.refuse("row_transform", "明细结果的列 %s："+transformReason, name)
 		}
+		p.derived = append(p.derived, c.constInMonomial(sn) || c.derivedRef(sn))
 		sel[i] = withAlias(try(sn), name)
 	}
 	for k, u := range p.units {

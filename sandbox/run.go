@@ -243,6 +243,7 @@ func (e *Engine) withhold(ctx context.Context, conn *sql.Conn, ws *Workspace, p 
 		col := Column{Name: cols[i], Type: types[i]}
 		if i < p.items {
 			col.Policy = p.flows[i].policy()
+			col.Derived = i < len(p.derived) && p.derived[i]
 			res.Shape.Columns = append(res.Shape.Columns, ShapeColumn{Name: cols[i], Type: types[i]})
 		} else {
 			col.Policy = Identifier // a hidden unit column

@@ -266,18 +266,34 @@ func isConstant(n node) bool {
 func (c *checker) recode(n node) bool {
 	switch str(n, "class") {
 	case "CASE":
+		// Each label comes from one simple test (no AND/OR/NOT): a label
+		// shared by two tests, or a test that is a union, could add one
+		// chosen person to a large group, which WHERE would have caught
+		// by low-effect detection (red team, round three). Equality and
+		// IN test text values only (categories); dates and numbers are
+		// binned by ranges.
 		var value string
 		checks := nodes(arr(n, "case_checks"))
 		if len(checks) == 0 {
 			return false
 		}
+		labels := map[string]bool{}
+		label := func(x node) bool {
+			k := canon(x, nil)
+			if labels[k] {
+				return false
+			}
+			labels[k] = true
+			return true
+		}
 		for _, cc := range checks {
-			if !isConstant(obj(cc, "then_expr")) || !c.testsOne(obj(cc, "when_expr"), &value) {
+			w := obj(cc, "when_expr")
+			if !isConstant(obj(cc, "then_expr")) || !label(obj(cc, "then_expr")) || !c.simpleTest(w) || !c.testsOne(w, &value) {
 				return false
 			}
 		}
 		e := obj(n, "else_expr")
-		return e == nil || isConstant(e)
+		return e == nil || (isConstant(e) && label(e))
 	case "OPERATOR":
 		if str(n, "type") != "OPERATOR_COALESCE" {
 			return false
@@ -353,6 +369,39 @@ func (c *checker) testsOne(p node, value *string) bool {
 		case "~~", "!~~", "~~*", "!~~*", "prefix", "suffix", "starts_with", "ends_with", "contains":
 			return len(ch) == 2 && same(ch[0]) && isConstant(ch[1])
 		}
+	}
+	return false
+}
+
+// simpleTest reports whether p is one comparison of a value with constants
+// (no AND, OR or NOT), equality and IN only on text.
+func (c *checker) simpleTest(p node) bool {
+	text := func(e node) bool {
+		if str(e, "class") == "COLUMN_REF" {
+			_, col := c.resolve(e)
+			return col != nil && !numericType(col.Type) && !c.temporal(e) && col.Type != ""
+		}
+		return false
+	}
+	switch str(p, "class") {
+	case "COMPARISON":
+		switch str(p, "type") {
+		case "COMPARE_EQUAL", "COMPARE_NOTEQUAL", "COMPARE_NOT_DISTINCT_FROM", "COMPARE_DISTINCT_FROM":
+			return text(obj(p, "left")) || text(obj(p, "right"))
+		}
+		return true
+	case "BETWEEN":
+		return true
+	case "OPERATOR":
+		switch str(p, "type") {
+		case "COMPARE_IN", "COMPARE_NOT_IN":
+			ch := nodes(arr(p, "children"))
+			return len(ch) > 0 && text(ch[0])
+		case "OPERATOR_IS_NULL", "OPERATOR_IS_NOT_NULL":
+			return true
+		}
+	case "FUNCTION":
+		return true // LIKE and its kin (testsOne checks the form)
 	}
 	return false
 }

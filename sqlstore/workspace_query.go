@@ -29,6 +29,9 @@ type WorkspaceColumn struct {
 	Name   string `json:"name"`
 	Type   string `json:"type"`
 	Policy string `json:"policy"`
+	// Derived: computed with constants; never an aggregate's argument
+	// (sandbox.Column.Derived).
+	Derived bool `json:"derived,omitempty"`
 }
 
 // Kinds of workspace tables.

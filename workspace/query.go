@@ -165,7 +165,7 @@ func (s *Service) record(ctx context.Context, actor *shuyu.Actor, ws *shuyu.Work
 			t := sw.Tables[len(sw.Tables)-1]
 			withheld = &sqlstore.WorkspaceTable{Name: t.Name, Source: t.Source, PersonKey: t.PersonKey, Rows: int64(res.Shape.Rows)}
 			for _, c := range t.Columns {
-				withheld.Columns = append(withheld.Columns, sqlstore.WorkspaceColumn{Name: c.Name, Type: c.Type, Policy: string(c.Policy)})
+				withheld.Columns = append(withheld.Columns, sqlstore.WorkspaceColumn{Name: c.Name, Type: c.Type, Policy: string(c.Policy), Derived: c.Derived})
 			}
 			out.Table = t.Name
 		}

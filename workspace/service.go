@@ -302,7 +302,7 @@ func (s *Service) sandboxWorkspace(ctx context.Context, actor *shuyu.Actor, ws *
 		}
 		t := sandbox.Table{Name: wt.Name, Source: wt.Source, PersonKey: wt.PersonKey, Version: fmt.Sprintf("withheld#%d", wt.ID)}
 		for _, c := range wt.Columns {
-			t.Columns = append(t.Columns, sandbox.Column{Name: c.Name, Type: c.Type, Policy: sandbox.Policy(c.Policy)})
+			t.Columns = append(t.Columns, sandbox.Column{Name: c.Name, Type: c.Type, Policy: sandbox.Policy(c.Policy), Derived: c.Derived})
 		}
 		sw.Tables = append(sw.Tables, t)
 	}

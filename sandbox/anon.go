@@ -192,9 +192,18 @@ func (e *Engine) anonSQL(ctx context.Context, conn *sql.Conn, ws *Workspace, p *
 		var ds []string
 		for m, a := range p.atoms {
 			salt := e.salt(ws, "led", canon(a, nil))
-			h := fmt.Sprintf("hash(%s)", sel(fmt.Sprintf("CAST(%d AS UBIGINT)", salt)))
-			tau := fmt.Sprintf("(%d - 1 + 2.0 * (%s %% 1000003) / 1000003.0)", k, h)
-			ds = append(ds, ledDecision(m, units, tau, func(dir string, u int) string { return fmt.Sprintf("__l%s%d_%d", dir, m, u) }))
+			// Drawn per condition, group and set of units the condition
+			// would move: a set calibrated one person short of the
+			// threshold gets a fresh draw when one more person is moved
+			// (red team, round three).
+			tauOf := func(dir string) string {
+				xs := []string{fmt.Sprintf("CAST(%d AS UBIGINT)", salt)}
+				for u := 0; u < units; u++ {
+					xs = append(xs, fmt.Sprintf("__l%s%d_%dx", dir, m, u))
+				}
+				return fmt.Sprintf("(%d - 1 + 2.0 * (hash(%s) %% 1000003) / 1000003.0)", k, sel(xs...))
+			}
+			ds = append(ds, ledDecision(m, units, tauOf, func(dir string, u int) string { return fmt.Sprintf("__l%s%d_%d", dir, m, u) }))
 		}
 		fmt.Fprintf(&b, ", __e AS (SELECT %s FROM __e0)", sel(ds...))
 		neutral := func(m int) string {
@@ -430,6 +439,11 @@ func affectedUnits(name, src string, gcols []string, units int, onePerRow bool, 
 			}
 			sums = append(sums, fmt.Sprintf("sum(__a%d) AS __a%d", j, j))
 		}
+		for j := range conds {
+			// Who the condition moves, for the threshold's draw.
+			sums = append(sums, fmt.Sprintf("bit_xor(CASE WHEN __a%d > 0 THEN __uu END) AS __x%d", j, j))
+		}
+		flags = append(flags, fmt.Sprintf("__u%d AS __uu", u))
 		inner := fmt.Sprintf("SELECT %s FROM %s WHERE __u%d IS NOT NULL", gsel("", flags...), src, u)
 		if !onePerRow {
 			inner += groupBy(fmt.Sprintf("__u%d", u))
@@ -439,7 +453,8 @@ func affectedUnits(name, src string, gcols []string, units int, onePerRow bool, 
 	var out []string
 	for j := range conds {
 		for u := 0; u < units; u++ {
-			out = append(out, fmt.Sprintf("coalesce(k%d.__a%d, 0) AS %s_%d", u, j, col(j), u))
+			out = append(out, fmt.Sprintf("coalesce(k%d.__a%d, 0) AS %s_%d", u, j, col(j), u),
+				fmt.Sprintf("coalesce(k%d.__x%d, 0) AS %s_%dx", u, j, col(j), u))
 		}
 	}
 	from := name + "_0 AS k0"
@@ -463,8 +478,9 @@ func affectedUnits(name, src string, gcols []string, units int, onePerRow bool, 
 // between 1 and tau units of ANY unit kind: a padding relation whose units
 // a condition does not touch cannot shield the units it singles out.
 // Of two low directions, the one moving fewer units wins.
-func ledDecision(m, units int, tau string, col func(dir string, u int) string) string {
+func ledDecision(m, units int, tauOf func(dir string) string, col func(dir string, u int) string) string {
 	low := func(dir string) (string, string) {
+		tau := tauOf(dir)
 		var any, mins []string
 		for u := 0; u < units; u++ {
 			c := col(dir, u)

@@ -310,13 +310,19 @@ func (e *Engine) lowEffect(ctx context.Context, conn *sql.Conn, ws *Workspace, p
 		k := float64(ws.k())
 		units := len(s.units)
 		for m, a := range s.atoms {
-			tau := k - 1 + 2*uniform(e.noiseKey(ws), "led-subquery", canon(a, nil))
 			// Low in a direction when any unit kind moves by 1..tau units
-			// (see ledDecision); the direction moving fewer wins.
+			// (see ledDecision); the direction moving fewer wins. The
+			// threshold is drawn per condition and set of units it moves
+			// (each count is followed by the XOR of those units' hashes).
 			low := func(j int) (bool, float64) {
+				ids := []string{"led-subquery", canon(a, nil), fmt.Sprint(j % 2)}
+				for u := 0; u < units; u++ {
+					ids = append(ids, fmt.Sprint(rows[0][2*(j*units+u)+1]))
+				}
+				tau := k - 1 + 2*uniform(e.noiseKey(ws), ids...)
 				is, least := false, math.Inf(1)
 				for u := 0; u < units; u++ {
-					n, _ := toFloat(rows[0][j*units+u])
+					n, _ := toFloat(rows[0][2*(j*units+u)])
 					if n > 0 && n < tau {
 						is = true
 					}

@@ -137,6 +137,10 @@ const (
 	// Compliance checklists (R17.1): versions proposed and approved.
 	AuditChecklistPropose AuditAction = "checklist.propose"
 	AuditChecklistApprove AuditAction = "checklist.approve"
+	// Service providers' delegations (R6.3).
+	AuditDelegationCreate  AuditAction = "delegation.create"
+	AuditDelegationRevoke  AuditAction = "delegation.revoke"
+	AuditDelegationConfirm AuditAction = "delegation.confirm"
 
 	// The public portal's notices and cases.
 	AuditPortalPublish  AuditAction = "portal_post.publish"
@@ -349,6 +353,7 @@ var auditActions = []AuditAction{
 	AuditSecretMark, AuditSecretLift,
 	AuditExpertRefer, AuditExpertOpinion, AuditExpertWithdraw,
 	AuditChecklistPropose, AuditChecklistApprove,
+	AuditDelegationCreate, AuditDelegationRevoke, AuditDelegationConfirm,
 	AuditRegistrationSubmit, AuditRegistrationAttach, AuditRegistrationAccept, AuditRegistrationRequestMaterial,
 	AuditRegistrationSupplement, AuditRegistrationRegister, AuditRegistrationRefuse, AuditRegistrationSuspend,
 	AuditRegistrationResume, AuditRegistrationExit,

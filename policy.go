@@ -14,6 +14,10 @@ type Actor struct {
 	OrgID    int64
 	OrgKind  OrgKind
 	Region   string
+	// Acting is set when a service provider's account acts for a merchant
+	// under a delegation (R6.3): OrgID, OrgKind and Region are then the
+	// merchant's, and only ScopeDelegated rows of covered actions apply.
+	Acting *Acting
 }
 
 // System is the system actor: it performs deemed approvals, expiries and
@@ -33,11 +37,12 @@ type Action string
 type Scope int
 
 const (
-	ScopeAny    Scope = iota + 1 // every object of the kind
-	ScopeOrg                     // objects owned by the actor's organization
-	ScopeCounty                  // objects in the actor's county (or the whole city for city bodies)
-	ScopeSelf                    // objects that are the actor's own (its account, its sessions)
-	ScopeParty                   // objects the actor's organization is a named party to
+	ScopeAny       Scope = iota + 1 // every object of the kind
+	ScopeOrg                        // objects owned by the actor's organization
+	ScopeCounty                     // objects in the actor's county (or the whole city for city bodies)
+	ScopeSelf                       // objects that are the actor's own (its account, its sessions)
+	ScopeParty                      // objects the actor's organization is a named party to
+	ScopeDelegated                  // a provider acting for a merchant (R6.3): the merchant's objects, for the delegated tasks' actions only
 )
 
 // Resource describes the object an action touches, as far as the policy
@@ -61,7 +66,7 @@ type Rule struct {
 // Policy is the one authorization table (invariant 3). Each capability
 // contributes its rows in its own file; Authorize reads only this.
 var Policy = slices.Concat(foundationRules, catalogRules, reviewRules, domainRules, sandboxRules, outputRules, queryRules, portalRules, serviceRules,
-	supervisionRules, moneyRules, pullRules, oversightRules, authorizationRules, expertRules, checklistRules)
+	supervisionRules, moneyRules, pullRules, oversightRules, authorizationRules, expertRules, checklistRules, delegationRules)
 
 // Authorize decides whether actor may perform action on res. It answers
 // nil, ENOTFOUND when the object is out of every scope the actor could see
@@ -88,7 +93,19 @@ func Can(a *Actor, action Action, res Resource) bool { return Authorize(a, actio
 
 func allowed(a *Actor, action Action, res Resource) bool {
 	for _, r := range Policy {
-		if r.Action == action && a.Has(r.Role) && inScope(a, r.Scope, res) {
+		if r.Action != action || !a.Has(r.Role) {
+			continue
+		}
+		// R6.3: an actor acting under a delegation has the delegated
+		// tasks' powers and nothing else; ScopeDelegated rows grant
+		// nothing to anyone else.
+		if (a.Acting != nil) != (r.Scope == ScopeDelegated) {
+			continue
+		}
+		if r.Scope == ScopeDelegated && !a.Acting.Covers(action) {
+			continue
+		}
+		if inScope(a, r.Scope, res) {
 			return true
 		}
 	}
@@ -119,6 +136,8 @@ func inScope(a *Actor, s Scope, res Resource) bool {
 		return res.Exists && res.OwnerID == a.UserID
 	case ScopeParty:
 		return !res.Exists || res.OrgID == a.OrgID || slices.Contains(res.Parties, a.OrgID)
+	case ScopeDelegated:
+		return a.Acting != nil && a.OrgID == a.Acting.MerchantOrgID && (!res.Exists || res.OrgID == a.OrgID)
 	}
 	return false
 }

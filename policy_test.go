@@ -495,7 +495,7 @@ func TestPolicy_R3_RowsWellFormed(t *testing.T) {
 		if k, v, ok := strings.Cut(string(r.Action), "."); !ok || k == "" || v == "" {
 			t.Errorf("action %q is not <kind>.<verb>", r.Action)
 		}
-		if r.Scope < ScopeAny || r.Scope > ScopeParty {
+		if r.Scope < ScopeAny || r.Scope > ScopeDelegated {
 			t.Errorf("row %s %s has scope %d", r.Role, r.Action, r.Scope)
 		}
 	}

@@ -28,6 +28,9 @@ type Tx struct {
 	head   []byte // hash of event seq
 	events int
 	hasher audit.Hasher
+	// actingChecked: the delegation of an acting actor was re-read in
+	// this transaction (actingCheck, R6.3).
+	actingChecked bool
 }
 
 // update runs fn in a write transaction that must record at least one
@@ -155,6 +158,16 @@ func (tx *Tx) audit(c Change) error {
 	a := tx.actor
 	if a == nil {
 		return fmt.Errorf("sqlstore: audit %s: no actor", c.Action)
+	}
+	if a.Acting != nil { // R6.3: acts for a merchant only under a delegation in force, recorded as such
+		if err := tx.actingCheck(a); err != nil {
+			return err
+		}
+		d, err := actingDetail(a, c.Detail)
+		if err != nil {
+			return fmt.Errorf("sqlstore: audit %s: %w", c.Action, err)
+		}
+		c.Detail = d
 	}
 	detail := ""
 	if c.Detail != nil {

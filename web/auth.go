@@ -43,7 +43,7 @@ func (s *Server) session(r *http.Request) (*sqlstore.Session, error) {
 	if sess.Restricted && !restrictedAllowed(r.URL.Path) {
 		return nil, shuyu.Errorf(shuyu.EFORBIDDEN, "请先绑定动态口令（双因素认证）后再使用平台 (enroll a second factor first)")
 	}
-	return sess, nil
+	return s.actingSession(r, sess, cookie) // R6.3: a provider acting for a merchant (provider_api.go)
 }
 
 func restrictedAllowed(path string) bool {

@@ -14,6 +14,7 @@ func (s *Server) capabilityRoutes() {
 	s.portalRoutes()
 	s.oversightRoutes()
 	s.checklistRoutes()
+	s.providerRoutes()
 	s.supervisionRoutes()
 	s.authorizationRoutes()
 	s.servicesRoutes()

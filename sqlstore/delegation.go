@@ -432,3 +432,16 @@ func (d *DB) ServiceProviders(ctx context.Context, actor *shuyu.Actor) ([]Servic
 	})
 	return out, err
 }
+
+// actingRealData is the store's own guard on real data (R6.3): a query
+// over real data by a provider acting without confirmed access is never
+// recorded, whatever the caller did before.
+func actingRealData(a *shuyu.Actor, c Change) error {
+	if a.Acting.RealData || c.Action != shuyu.AuditWorkspaceQuery {
+		return nil
+	}
+	if d, ok := c.Detail.(map[string]any); ok && d["data"] == shuyu.DataReal {
+		return shuyu.Errorf(shuyu.EFORBIDDEN, "服务机构受托只能使用仿真数据 (providers use simulated data only, R6.3)")
+	}
+	return nil
+}

@@ -163,6 +163,9 @@ func (tx *Tx) audit(c Change) error {
 		if err := tx.actingCheck(a); err != nil {
 			return err
 		}
+		if err := actingRealData(a, c); err != nil {
+			return err
+		}
 		d, err := actingDetail(a, c.Detail)
 		if err != nil {
 			return fmt.Errorf("sqlstore: audit %s: %w", c.Action, err)

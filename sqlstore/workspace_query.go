@@ -117,9 +117,6 @@ func (d *DB) RecordWorkspaceQuery(ctx context.Context, actor *shuyu.Actor, q *sh
 	if _, err := d.WorkspaceFor(ctx, actor, shuyu.ActWorkspaceQuery, q.WorkspaceID); err != nil {
 		return err
 	}
-	if q.Data == shuyu.DataReal && !actor.RealDataAllowed() { // R6.3, the store's own guard
-		return shuyu.Errorf(shuyu.EFORBIDDEN, "服务机构受托只能使用仿真数据 (providers use simulated data only, R6.3)")
-	}
 	if q.Reasons == nil {
 		q.Reasons = []shuyu.QueryReason{}
 	}

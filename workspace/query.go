@@ -56,19 +56,12 @@ func (s *Service) Query(ctx context.Context, actor *shuyu.Actor, id int64, sqlTe
 	if err := usable(ws, s.Engine.Now()); err != nil {
 		return nil, err
 	}
-	if data == shuyu.DataReal && !actor.RealDataAllowed() { // R6.3: providers work on simulated data
-		return nil, errProviderRealData
-	}
 	if data == shuyu.DataSimulated {
 		defer s.lock(id)()
 		return s.querySimulated(ctx, actor, ws, sqlText)
 	}
 	return s.admitReal(ctx, actor, ws, sqlText) // scheduler.go: queue, budget, registry, then queryReal
 }
-
-// errProviderRealData: a provider acting for a merchant without the
-// operator's confirmation that the merchant's agreement allows it.
-var errProviderRealData = shuyu.Errorf(shuyu.EFORBIDDEN, "服务机构受托只能使用仿真数据；使用真实数据须数据商的开发利用协议允许并经运营机构确认 (providers use simulated data only, R6.3)")
 
 // usable refuses queries in a workspace that is not active, with the reason.
 func usable(ws *shuyu.Workspace, now time.Time) error {

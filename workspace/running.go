@@ -168,7 +168,14 @@ func reasonCode(err error) string {
 // admitReal runs a real-data query under the cost limits: registered,
 // queued for a slot, then run by queryReal under its time budget and the
 // workspace's withheld-result quota.
+// errProviderRealData: a provider acting for a merchant without the
+// operator's confirmation that the merchant's agreement allows it.
+var errProviderRealData = shuyu.Errorf(shuyu.EFORBIDDEN, "服务机构受托只能使用仿真数据；使用真实数据须数据商的开发利用协议允许并经运营机构确认 (providers use simulated data only, R6.3)")
+
 func (s *Service) admitReal(ctx context.Context, actor *shuyu.Actor, ws *shuyu.Workspace, sqlText string) (*Result, error) {
+	if !actor.RealDataAllowed() { // R6.3: providers work on simulated data, refused before the domain or the cache
+		return nil, errProviderRealData
+	}
 	if s.Vault == nil {
 		return s.queryReal(ctx, actor, ws, sqlText) // answers that the domain is not available
 	}

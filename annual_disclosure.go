@@ -60,6 +60,10 @@ type AnnualDisclosure struct {
 	GeneratedBy string             `json:"generated_by"`
 	PublishedAt *time.Time         `json:"published_at,omitempty"`
 	PublishedBy string             `json:"published_by,omitempty"`
+	// Intact (published years): the stored content hashes to its digest
+	// and that digest is the one the audited publication recorded — an
+	// edit of the stored disclosure after publication shows as false.
+	Intact bool `json:"intact"`
 }
 
 // DisclosureSummary is one year in the list of disclosures.

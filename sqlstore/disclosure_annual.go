@@ -368,6 +368,22 @@ func (tx *Tx) disclosure(year int, drafts bool) (*shuyu.AnnualDisclosure, error)
 		return nil, fmt.Errorf("sqlstore: disclosure %d: %w", year, err)
 	}
 	a.Due, a.GeneratedAt, a.PublishedAt = shuyu.DisclosureDue(year), fromMicros(gen), fromNullMicros(pubAt)
+	if a.Status == shuyu.DisclosurePublished {
+		// The content against its digest, and the digest against the one
+		// the publication's audit event recorded (chained and signed).
+		sum := sm3.Sum([]byte(content))
+		var detail string
+		err := tx.queryRow(`SELECT detail FROM audit_events WHERE action = ? AND object_type = 'disclosure' AND object_id = ?
+			ORDER BY seq DESC LIMIT 1`, string(shuyu.AuditDisclosurePublish), strconv.Itoa(year)).Scan(&detail)
+		if err != nil && !isNoRows(err) {
+			return nil, err
+		}
+		var ev struct {
+			Digest string `json:"digest_sm3"`
+		}
+		_ = json.Unmarshal([]byte(detail), &ev)
+		a.Intact = hex.EncodeToString(sum[:]) == a.DigestSM3 && ev.Digest == a.DigestSM3
+	}
 	if drafts {
 		a.GeneratedBy = tx.displayName(genBy)
 		if pubBy.Valid {

@@ -2,6 +2,7 @@ package sqlstore_test
 
 import (
 	"context"
+	"strings"
 	"testing"
 	"time"
 
@@ -198,6 +199,18 @@ func TestDisclosure_R32_1_NDIS_1_ContentEqualsLiveRecords(t *testing.T) {
 		}
 		if n, _, _ := auditCount(t, db, string(shuyu.AuditDisclosurePublish), "disclosure", "2025"); n != 1 {
 			t.Fatalf("publish audited %d times", n)
+		}
+		// An insider with access to the database rewrites the published
+		// figures and their digest: the audited publication no longer matches.
+		if !pub.Intact {
+			t.Fatal("untouched publication not intact")
+		}
+		if _, err := db.SQL().Exec(db.Rebind(`UPDATE disclosures SET content_json = replace(content_json, '"queries":3', '"queries":30'),
+			digest = ? WHERE year = 2025`), strings.Repeat("ab", 32)); err != nil {
+			t.Fatal(err)
+		}
+		if got, err := db.Disclosure(ctx, nil, 2025); err != nil || got.Intact || got.Content.Resources[0].Queries != 30 {
+			t.Fatalf("edited publication: intact %v, queries %d, %v", got.Intact, got.Content.Resources[0].Queries, err)
 		}
 	})
 }

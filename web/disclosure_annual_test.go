@@ -58,7 +58,7 @@ func TestDisclosureAPI_R32_1_NDIS_1(t *testing.T) {
 		anon := newUIClient(t, h)
 		st, page, _ := anon.get("/disclosures/2025")
 		if st != http.StatusOK || !strings.Contains(page, "2025 年度授权运营信息披露") || !strings.Contains(page, auths[0].Number) ||
-			!strings.Contains(page, `data-print`) || strings.Contains(page, `id="dsc-publish"`) {
+			!strings.Contains(page, `data-print`) || strings.Contains(page, `id="dsc-publish"`) || !strings.Contains(page, "与发布时审计记录的摘要一致") {
 			t.Fatalf("public page %d: %s", st, pageText(page))
 		}
 		if st, page, _ := anon.get("/disclosures/2025?lang=en"); st != http.StatusOK || !strings.Contains(page, "Disclosure of authorized operation for 2025") {

@@ -141,6 +141,18 @@ const (
 	AuditDelegationCreate  AuditAction = "delegation.create"
 	AuditDelegationRevoke  AuditAction = "delegation.revoke"
 	AuditDelegationConfirm AuditAction = "delegation.confirm"
+	// Risk assessments (R27.2) and emergency handling (R28.2).
+	AuditRiskPlan        AuditAction = "risk.plan"
+	AuditRiskAssess      AuditAction = "risk.assess"
+	AuditRiskMeasureDone AuditAction = "risk.measure_done"
+	AuditRiskClose       AuditAction = "risk.close"
+	AuditEmergencyPlan   AuditAction = "emergency_plan.create"
+	AuditEmergencyDrill  AuditAction = "emergency_plan.drill"
+	AuditIncidentCreate  AuditAction = "incident.create"
+	AuditIncidentAction  AuditAction = "incident.action"
+	AuditIncidentNotify  AuditAction = "incident.notify"
+	AuditIncidentReport  AuditAction = "incident.report"
+	AuditIncidentClose   AuditAction = "incident.close"
 
 	// The public portal's notices and cases.
 	AuditPortalPublish  AuditAction = "portal_post.publish"
@@ -354,6 +366,8 @@ var auditActions = []AuditAction{
 	AuditExpertRefer, AuditExpertOpinion, AuditExpertWithdraw,
 	AuditChecklistPropose, AuditChecklistApprove,
 	AuditDelegationCreate, AuditDelegationRevoke, AuditDelegationConfirm,
+	AuditRiskPlan, AuditRiskAssess, AuditRiskMeasureDone, AuditRiskClose, AuditEmergencyPlan, AuditEmergencyDrill,
+	AuditIncidentCreate, AuditIncidentAction, AuditIncidentNotify, AuditIncidentReport, AuditIncidentClose,
 	AuditRegistrationSubmit, AuditRegistrationAttach, AuditRegistrationAccept, AuditRegistrationRequestMaterial,
 	AuditRegistrationSupplement, AuditRegistrationRegister, AuditRegistrationRefuse, AuditRegistrationSuspend,
 	AuditRegistrationResume, AuditRegistrationExit,

@@ -66,7 +66,7 @@ type Rule struct {
 // Policy is the one authorization table (invariant 3). Each capability
 // contributes its rows in its own file; Authorize reads only this.
 var Policy = slices.Concat(foundationRules, catalogRules, reviewRules, domainRules, sandboxRules, outputRules, queryRules, portalRules, serviceRules,
-	supervisionRules, moneyRules, pullRules, oversightRules, authorizationRules, expertRules, checklistRules, delegationRules)
+	supervisionRules, moneyRules, pullRules, oversightRules, authorizationRules, expertRules, checklistRules, delegationRules, riskRules)
 
 // Authorize decides whether actor may perform action on res. It answers
 // nil, ENOTFOUND when the object is out of every scope the actor could see

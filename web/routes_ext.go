@@ -15,6 +15,7 @@ func (s *Server) capabilityRoutes() {
 	s.oversightRoutes()
 	s.checklistRoutes()
 	s.providerRoutes()
+	s.riskopsRoutes()
 	s.supervisionRoutes()
 	s.authorizationRoutes()
 	s.servicesRoutes()

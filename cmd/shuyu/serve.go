@@ -332,6 +332,12 @@ func (m *Main) seedDemoData(ctx context.Context, o *ServeOptions) {
 		}
 		return
 	}
+	if err := demo.Riskops(ctx, m.DB); err != nil {
+		if ctx.Err() == nil {
+			m.demoFailed("demo risk assessments and incidents", err)
+		}
+		return
+	}
 	// Last: the steps before record their checks as free text, as before
 	// the authority approves a 核查规范 (R17.1).
 	if err := demo.Checklists(ctx, m.DB, m.Vault, o.Data, m.Now); err != nil {

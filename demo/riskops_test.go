@@ -1,0 +1,47 @@
+package demo
+
+import (
+	"context"
+	"testing"
+
+	"shuyu"
+	"shuyu/sqlstore/sqltest"
+)
+
+// TestDemo_R27_2_R28_2_RiskAndIncidentsAtEachStage: assessments planned,
+// running and closed; plans with a drill; an incident closed (its notice
+// late) and one open; a second run changes nothing.
+func TestDemo_R27_2_R28_2_RiskAndIncidentsAtEachStage(t *testing.T) {
+	t.Parallel()
+	sqltest.EachEmpty(t, func(t *testing.T, env *sqltest.Env) {
+		demoSeeded(t, env)
+		ctx := context.Background()
+		for range 2 {
+			if err := Riskops(ctx, env.DB); err != nil {
+				t.Fatal(err)
+			}
+		}
+		rs, err := env.DB.Risks(ctx, shuyu.System)
+		if err != nil {
+			t.Fatal(err)
+		}
+		got := map[string]int{}
+		for _, r := range rs {
+			got[r.Status]++
+		}
+		if got[shuyu.RiskPlanned] != 1 || got[shuyu.RiskAssessed] != 1 || got[shuyu.RiskClosed] != 1 {
+			t.Fatalf("assessments: %v", got)
+		}
+		is, err := env.DB.Incidents(ctx, shuyu.System)
+		if err != nil || len(is) != 2 {
+			t.Fatalf("incidents: %v %d", err, len(is))
+		}
+		var closedLate bool
+		for _, i := range is {
+			closedLate = closedLate || (i.Status == shuyu.IncidentClosed && i.NotifyLate)
+		}
+		if !closedLate {
+			t.Fatal("the closed demo incident was notified on time (it should show a late notice)")
+		}
+	})
+}

@@ -82,6 +82,7 @@ const (
 	AuditRegistryLapse           AuditAction = "registry.lapse"
 	AuditRegistryRemind          AuditAction = "registry.remind"
 	AuditRegistryImport          AuditAction = "registry.import"
+	AuditRegistryFirstRemind     AuditAction = "registry.first_remind" // NREG.4: first registration due soon / overdue
 
 	// The annual disclosure (R32.1, NDIS.1).
 	AuditDisclosureGenerate AuditAction = "disclosure.generate"
@@ -338,7 +339,7 @@ var auditActions = []AuditAction{
 	AuditAuthorizationFile,
 	AuditRegistrySubmit, AuditRegistryAccept, AuditRegistryRequestMaterial, AuditRegistrySupplement, AuditRegistryRefuse,
 	AuditRegistryNotice, AuditRegistryObject, AuditRegistryObjectionDecide, AuditRegistryRegister, AuditRegistryCancel,
-	AuditRegistryLapse, AuditRegistryRemind, AuditRegistryImport,
+	AuditRegistryLapse, AuditRegistryRemind, AuditRegistryImport, AuditRegistryFirstRemind,
 	AuditCalendarAdd, AuditCalendarRemove,
 	AuditCatalogCreate, AuditCatalogUpdate, AuditCatalogImport, AuditCatalogMount, AuditCatalogRevise,
 	AuditCatalogSubmit, AuditCatalogApproveCounty, AuditCatalogReturnCounty, AuditCatalogApproveCity,

@@ -220,6 +220,7 @@ const (
 	ActRegistryRead   Action = "registry.read"   // read applications and registrations
 	ActRegistryDecide Action = "registry.decide" // the stand-in registry: accept, review, notice, code
 	ActRegistryObject Action = "registry.object" // a real-name objection during the notice
+	ActRegistryDue    Action = "registry.due"    // first registrations still to be applied for (NREG.4)
 )
 
 // registryRules: departments apply for and read their own resources'
@@ -235,6 +236,12 @@ var registryRules = []Rule{
 	{RoleAuthority, ActRegistryRead, ScopeAny},
 	{RoleRegulator, ActRegistryRead, ScopeAny},
 	{RoleAuthority, ActRegistryDecide, ScopeAny},
+	// NREG.4: the registering party sees its own pending first
+	// registrations; the registry and the regulators all.
+	{RoleDept, ActRegistryDue, ScopeOrg},
+	{RoleOperatorAdmin, ActRegistryDue, ScopeOrg},
+	{RoleAuthority, ActRegistryDue, ScopeAny},
+	{RoleRegulator, ActRegistryDue, ScopeAny},
 	{RoleMerchant, ActRegistryObject, ScopeAny},
 	{RoleDept, ActRegistryObject, ScopeAny},
 	{RoleCountyAuthority, ActRegistryObject, ScopeAny},

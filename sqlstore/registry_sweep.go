@@ -15,6 +15,10 @@ type RegistrySweep struct {
 	Registered int `json:"registered"` // notices ended without an open objection: code assigned
 	Lapsed     int `json:"lapsed"`     // validity ended without renewal (NREG.8)
 	Reminded   int `json:"reminded"`   // renewal windows opened (60 days before expiry)
+	// FirstReminded: first registrations not applied for within 20
+	// working days of supply or delivery, reminded (NREG.4; its own
+	// transaction, sweepRegistryDue).
+	FirstReminded int `json:"first_reminded"`
 }
 
 // sweepRegistry: what the clock decides for registrations — the code at

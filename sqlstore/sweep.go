@@ -90,6 +90,12 @@ func (d *DB) Sweep(ctx context.Context) (SweepReport, error) {
 	if reg != (RegistrySweep{}) {
 		rep.Transactions++
 	}
+	if rep.Registry.FirstReminded, err = d.sweepRegistryDue(ctx); err != nil {
+		return rep, err
+	}
+	if rep.Registry.FirstReminded > 0 {
+		rep.Transactions++
+	}
 	if rep.Disclosure, err = d.sweepDisclosure(ctx); err != nil {
 		return rep, err
 	}

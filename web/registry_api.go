@@ -21,6 +21,9 @@ func (s *Server) registryRoutes() {
 	s.handle("POST", "/api/v1/registry", create(s.actor, func(ctx context.Context, a *shuyu.Actor, in shuyu.RegistryInput) (*shuyu.RegistryRecord, error) {
 		return s.db.SubmitRegistry(ctx, a, in)
 	}))
+	s.handle("GET", "/api/v1/registry/obligations", onCollection(s.actor, func(ctx context.Context, a *shuyu.Actor, _ url.Values) ([]sqlstore.RegistryObligation, error) {
+		return s.db.RegistryObligations(ctx, a)
+	}))
 	s.handle("GET", "/api/v1/registry/{id}", onObject(s.actor, s.db.Registry))
 	s.handle("GET", "/api/v1/registry/{id}/evidence", onObject(s.actor, s.db.VerifyRegistryEvidence))
 	s.handle("GET", "/api/v1/registry/{id}/export", jsonRoute[noBody, *sqlstore.RegistryPackage](http.StatusOK, s.apiRegistryExport).orFile(xlsxType))

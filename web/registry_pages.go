@@ -30,6 +30,7 @@ type registryListData struct {
 	Form  *uiForm
 	Kind  string // resource (a department) or product (the operator): what the form registers
 	Keys  []string
+	Due   []sqlstore.RegistryObligation // first registrations still to be applied for (NREG.4)
 }
 
 var registryMaterialKeys = []string{"subject", "lawful_source", "description", "product_info", "scenario_info", "risk_assessment"}
@@ -41,6 +42,11 @@ func (s *Server) registryList(r *http.Request, f *uiForm) (*registryListData, er
 		return nil, err
 	}
 	d := &registryListData{Items: items, Form: f, Keys: registryMaterialKeys}
+	if shuyu.Can(a, shuyu.ActRegistryDue, shuyu.Resource{Kind: "registry"}) {
+		if d.Due, err = s.db.RegistryObligations(r.Context(), a); err != nil {
+			return nil, err
+		}
+	}
 	switch {
 	case a.Has(shuyu.RoleDept):
 		d.Kind = shuyu.RgyResource

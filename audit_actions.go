@@ -83,6 +83,8 @@ const (
 	AuditRegistryRemind          AuditAction = "registry.remind"
 	AuditRegistryImport          AuditAction = "registry.import"
 	AuditRegistryFirstRemind     AuditAction = "registry.first_remind" // NREG.4: first registration due soon / overdue
+	AuditRegistryNationalCode    AuditAction = "registry.national_code" // NREG.7: code received from the national registry
+	AuditRegistryRevoke          AuditAction = "registry.revoke"        // NREG.8: revoked for false materials
 
 	// The annual disclosure (R32.1, NDIS.1).
 	AuditDisclosureGenerate AuditAction = "disclosure.generate"
@@ -340,6 +342,7 @@ var auditActions = []AuditAction{
 	AuditRegistrySubmit, AuditRegistryAccept, AuditRegistryRequestMaterial, AuditRegistrySupplement, AuditRegistryRefuse,
 	AuditRegistryNotice, AuditRegistryObject, AuditRegistryObjectionDecide, AuditRegistryRegister, AuditRegistryCancel,
 	AuditRegistryLapse, AuditRegistryRemind, AuditRegistryImport, AuditRegistryFirstRemind,
+	AuditRegistryNationalCode, AuditRegistryRevoke,
 	AuditCalendarAdd, AuditCalendarRemove,
 	AuditCatalogCreate, AuditCatalogUpdate, AuditCatalogImport, AuditCatalogMount, AuditCatalogRevise,
 	AuditCatalogSubmit, AuditCatalogApproveCounty, AuditCatalogReturnCounty, AuditCatalogApproveCity,

@@ -45,11 +45,12 @@ const (
 	RgyCancelled  = "cancelled"          // 已注销
 	RgyLapsed     = "lapsed"             // 有效期届满未续期
 	RgyDone       = "done"               // 注销申请已办结
+	RgyRevoked    = "revoked"            // 因材料虚假被撤销 (NREG.8)
 )
 
 // RegistryStatuses lists every status.
 var RegistryStatuses = []string{RgySubmitted, RgyMaterial, RgyAccepted, RgyNotice, RgyObjected, RgyRegistered, RgyRefused,
-	RgySuperseded, RgyCancelled, RgyLapsed, RgyDone}
+	RgySuperseded, RgyCancelled, RgyLapsed, RgyDone, RgyRevoked}
 
 // RegistryMachine: 申请 → 受理 → 形式审核 → 公示 → 赋码 (NREG.3). Missing
 // materials are requested once, together (NREG.6); a real-name objection
@@ -60,7 +61,7 @@ var RegistryMachine = Machine{Name: "登记申请", Table: map[string]map[string
 	RgyAccepted:   {"pass": RgyNotice, "refuse": RgyRefused, "complete": RgyDone},
 	RgyNotice:     {"object": RgyObjected, "assign": RgyRegistered},
 	RgyObjected:   {"dismiss": RgyNotice, "uphold": RgyRefused},
-	RgyRegistered: {"supersede": RgySuperseded, "cancel": RgyCancelled, "lapse": RgyLapsed},
+	RgyRegistered: {"supersede": RgySuperseded, "cancel": RgyCancelled, "lapse": RgyLapsed, "revoke": RgyRevoked},
 }}
 
 // Registry time limits in working days (NREG.6) and validity (NREG.8).
@@ -221,6 +222,8 @@ const (
 	ActRegistryDecide Action = "registry.decide" // the stand-in registry: accept, review, notice, code
 	ActRegistryObject Action = "registry.object" // a real-name objection during the notice
 	ActRegistryDue    Action = "registry.due"    // first registrations still to be applied for (NREG.4)
+	ActRegistryCode   Action = "registry.code"   // record the code received from the national registry (NREG.7)
+	ActRegistryRevoke Action = "registry.revoke" // revoke a registration for false materials (NREG.8)
 )
 
 // registryRules: departments apply for and read their own resources'
@@ -242,6 +245,9 @@ var registryRules = []Rule{
 	{RoleOperatorAdmin, ActRegistryDue, ScopeOrg},
 	{RoleAuthority, ActRegistryDue, ScopeAny},
 	{RoleRegulator, ActRegistryDue, ScopeAny},
+	// NREG.7, NREG.8: only the registry records a received code and revokes.
+	{RoleAuthority, ActRegistryCode, ScopeAny},
+	{RoleAuthority, ActRegistryRevoke, ScopeAny},
 	{RoleMerchant, ActRegistryObject, ScopeAny},
 	{RoleDept, ActRegistryObject, ScopeAny},
 	{RoleCountyAuthority, ActRegistryObject, ScopeAny},

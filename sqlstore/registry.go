@@ -630,7 +630,7 @@ func (d *DB) DecideRegistry(ctx context.Context, actor *shuyu.Actor, id int64, s
 var rgyStatusZH = map[string]string{shuyu.RgySubmitted: "待受理", shuyu.RgyMaterial: "请一次性补正材料", shuyu.RgyAccepted: "已受理",
 	shuyu.RgyNotice: "已通过形式审核，进入公示", shuyu.RgyObjected: "公示期间收到异议", shuyu.RgyRegistered: "已登记并赋码",
 	shuyu.RgyRefused: "不予登记", shuyu.RgySuperseded: "已被取代", shuyu.RgyCancelled: "已注销", shuyu.RgyLapsed: "有效期届满未续期",
-	shuyu.RgyDone: "已办结"}
+	shuyu.RgyDone: "已办结", shuyu.RgyRevoked: "因材料虚假被撤销"}
 
 // SupplementRegistry: the applicant hands in the requested materials;
 // the application is back for acceptance with a new 3-day limit.
@@ -735,8 +735,8 @@ func (d *DB) PublicRegistry(ctx context.Context) ([]shuyu.RegistryNotice, error)
 	out := []shuyu.RegistryNotice{}
 	err := d.view(ctx, func(tx *Tx) error {
 		rows, err := tx.query(`SELECT r.id, r.kind, r.type, o.name, r.name, r.summary, r.status, r.notice_start, r.notice_due, r.code, r.valid_until`+
-			rgyFrom+` WHERE r.status IN (?, ?, ?, ?) ORDER BY r.updated_at DESC, r.id DESC LIMIT 500`,
-			shuyu.RgyNotice, shuyu.RgyObjected, shuyu.RgyRegistered, shuyu.RgyLapsed)
+			rgyFrom+` WHERE r.status IN (?, ?, ?, ?, ?) ORDER BY r.updated_at DESC, r.id DESC LIMIT 500`,
+			shuyu.RgyNotice, shuyu.RgyObjected, shuyu.RgyRegistered, shuyu.RgyLapsed, shuyu.RgyRevoked)
 		if err != nil {
 			return err
 		}

@@ -14,7 +14,7 @@ import (
 // RegistryObligation is a first registration still to be applied for
 // (NREG.4): a resource whose data was first mounted (supplied) or a product
 // released (delivered), with no registration application that was not
-// refused. It is due 20 working days after that day.
+// refused and no registration that was not revoked (NREG.8). It is due 20 working days after that day.
 type RegistryObligation struct {
 	Kind         string    `json:"kind"` // resource or product
 	EntryID      int64     `json:"entry_id,omitempty"`
@@ -38,13 +38,13 @@ func (tx *Tx) rgyObligations(org int64) ([]RegistryObligation, error) {
 	q := `SELECT 'resource', e.id, 0, e.org_id, COALESCE(v.name, e.code), e.mounted_at FROM catalog_entries e
 		LEFT JOIN catalog_revisions v ON v.id = e.published_rev_id
 		WHERE e.mounted_at IS NOT NULL AND e.published_rev_id IS NOT NULL AND (? = 0 OR e.org_id = ?)
-		AND NOT EXISTS (SELECT 1 FROM registry_records r WHERE r.kind = 'resource' AND r.entry_id = e.id AND r.status <> ?)
+		AND NOT EXISTS (SELECT 1 FROM registry_records r WHERE r.kind = 'resource' AND r.entry_id = e.id AND r.status NOT IN (?, ?))
 		UNION ALL
 		SELECT 'product', 0, p.id, p.org_id, p.name, p.released_at FROM products p
 		WHERE p.released_at IS NOT NULL AND (? = 0 OR p.org_id = ?)
-		AND NOT EXISTS (SELECT 1 FROM registry_records r WHERE r.kind = 'product' AND r.product_id = p.id AND r.status <> ?)
+		AND NOT EXISTS (SELECT 1 FROM registry_records r WHERE r.kind = 'product' AND r.product_id = p.id AND r.status NOT IN (?, ?))
 		ORDER BY 6, 2, 3`
-	rows, err := tx.query(q, org, org, shuyu.RgyRefused, org, org, shuyu.RgyRefused)
+	rows, err := tx.query(q, org, org, shuyu.RgyRefused, shuyu.RgyRevoked, org, org, shuyu.RgyRefused, shuyu.RgyRevoked)
 	if err != nil {
 		return nil, err
 	}

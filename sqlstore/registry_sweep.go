@@ -36,7 +36,7 @@ func (d *DB) sweepRegistry(ctx context.Context) (RegistrySweep, error) {
 			return err
 		}
 		for _, id := range due {
-			if err := tx.rgyAssign(id); err != nil {
+			if err := tx.rgyAssign(id, ""); err != nil {
 				return err
 			}
 			rep.Registered++
@@ -126,8 +126,10 @@ func (tx *Tx) rgyIDs(q string, args ...any) ([]int64, error) {
 // RegistryCode) and 3 years of validity, shortened to the operator's
 // authorization when that ends earlier (NREG.8); a change or correction
 // takes over the parent's code and validity; a renewal the code and 3
-// more years. The parent is superseded.
-func (tx *Tx) rgyAssign(id int64) error {
+// more years. The parent is superseded. received is a code received from
+// the national registry (RecordNationalCode, already checked): it is
+// recorded instead of a code assigned here.
+func (tx *Tx) rgyAssign(id int64, received string) error {
 	g, err := tx.registry(id)
 	if err != nil {
 		return err
@@ -166,12 +168,16 @@ func (tx *Tx) rgyAssign(id int64) error {
 		}
 		region := (org.Region + "0000")[:4]
 		prefix := fmt.Sprintf("%c%s%s", kind, org.Code, region)
-		serial, err := tx.rgyNextSerial(prefix)
-		if err != nil {
-			return err
-		}
-		if code, err = ident.RegistryCode(kind, org.Code, region, serial); err != nil {
-			return err
+		if received != "" {
+			code = received
+		} else {
+			serial, err := tx.rgyNextSerial(prefix)
+			if err != nil {
+				return err
+			}
+			if code, err = ident.RegistryCode(kind, org.Code, region, serial); err != nil {
+				return err
+			}
 		}
 		if until, err = threeYears(today); err != nil {
 			return err
@@ -193,6 +199,9 @@ func (tx *Tx) rgyAssign(id int64) error {
 		return err
 	}
 	if n, _ := res.RowsAffected(); n != 1 {
+		if received != "" {
+			return shuyu.Errorf(shuyu.ECONFLICT, "登记状态已变化，请刷新 (state changed)")
+		}
 		return nil
 	}
 	if parent != nil {
@@ -201,8 +210,11 @@ func (tx *Tx) rgyAssign(id int64) error {
 			return err
 		}
 	}
-	if err := tx.audit(Change{Action: shuyu.AuditRegistryRegister, ObjectType: "registry", ObjectID: id,
-		Detail: map[string]any{"code": code, "valid_from": from, "valid_until": until, "type": g.Type, "parent_id": g.ParentID, "rule": "NREG.7"}}); err != nil {
+	act, detail := shuyu.AuditRegistryRegister, map[string]any{"code": code, "valid_from": from, "valid_until": until, "type": g.Type, "parent_id": g.ParentID, "rule": "NREG.7"}
+	if received != "" {
+		act, detail["source"] = shuyu.AuditRegistryNationalCode, "national"
+	}
+	if err := tx.audit(Change{Action: act, ObjectType: "registry", ObjectID: id, Detail: detail}); err != nil {
 		return err
 	}
 	return tx.notify(Notice{OrgID: g.SubjectOrgID, Kind: "registry.registered", Title: fmt.Sprintf("登记“%s”已赋码：%s，有效期至 %s", g.Name, code, until),

@@ -36,6 +36,12 @@ func (s *Server) registryRoutes() {
 	s.handle("POST", "/api/v1/registry/{id}/objections", createOnObject(s.actor, func(ctx context.Context, a *shuyu.Actor, id int64, in registryObjection) (*shuyu.RegistryObjection, error) {
 		return s.db.ObjectRegistry(ctx, a, id, in.Text, in.Evidence)
 	}))
+	s.handle("POST", "/api/v1/registry/{id}/national-code", commandOnObject(s.actor, func(ctx context.Context, a *shuyu.Actor, id int64, in registryNationalCode) (*shuyu.RegistryRecord, error) {
+		return s.db.RecordNationalCode(ctx, a, id, in.Code)
+	}))
+	s.handle("POST", "/api/v1/registry/{id}/revoke", commandOnObject(s.actor, func(ctx context.Context, a *shuyu.Actor, id int64, in registryRevocation) (*shuyu.RegistryRecord, error) {
+		return s.db.RevokeRegistry(ctx, a, id, in.Reason)
+	}))
 	s.handle("GET", "/api/v1/public/registry", onCollection(nobody, func(ctx context.Context, _ *shuyu.Actor, _ url.Values) ([]shuyu.RegistryNotice, error) {
 		return s.db.PublicRegistry(ctx)
 	}))
@@ -46,6 +52,18 @@ func (s *Server) registryRoutes() {
 // refuse, pass, dismiss or uphold (an objection), with the reason.
 type registryDecision struct {
 	Step   string `json:"step"`
+	Reason string `json:"reason"`
+}
+
+// registryNationalCode is the code received from the national registry
+// (NREG.7).
+type registryNationalCode struct {
+	Code string `json:"code"`
+}
+
+// registryRevocation is the reason for revoking a registration for false
+// materials (NREG.8).
+type registryRevocation struct {
 	Reason string `json:"reason"`
 }
 

@@ -21,6 +21,8 @@ func (s *Server) registryPages() {
 	s.page("POST /registry/{id}/decide", pageOpts{Action: shuyu.ActRegistryDecide}, s.uiRegistryDecide)
 	s.page("POST /registry/{id}/object", pageOpts{Action: shuyu.ActRegistryObject}, s.uiRegistryObject)
 	s.page("GET /registry/{id}/export.xlsx", pageOpts{Action: shuyu.ActRegistryRead}, s.uiRegistryXLSX)
+	s.page("POST /registry/{id}/national-code", pageOpts{Action: shuyu.ActRegistryCode}, s.uiRegistryNationalCode)
+	s.page("POST /registry/{id}/revoke", pageOpts{Action: shuyu.ActRegistryRevoke}, s.uiRegistryRevoke)
 	s.page("GET /public/registry", pageOpts{Public: true}, s.uiRegistryPublic)
 }
 
@@ -137,6 +139,24 @@ func (s *Server) uiRegistryDecide(w http.ResponseWriter, r *http.Request) error 
 	return s.reviewuiDone(w, r, fmt.Sprintf("/registry/%d", id), "rgy.decided", err)
 }
 
+func (s *Server) uiRegistryNationalCode(w http.ResponseWriter, r *http.Request) error {
+	id, f, err := s.authorizationForm(r)
+	if err != nil {
+		return err
+	}
+	_, err = s.db.RecordNationalCode(r.Context(), uiActor(r), id, f.Get("code"))
+	return s.reviewuiDone(w, r, fmt.Sprintf("/registry/%d", id), "rgy.national.done", err)
+}
+
+func (s *Server) uiRegistryRevoke(w http.ResponseWriter, r *http.Request) error {
+	id, f, err := s.authorizationForm(r)
+	if err != nil {
+		return err
+	}
+	_, err = s.db.RevokeRegistry(r.Context(), uiActor(r), id, f.Get("reason"))
+	return s.reviewuiDone(w, r, fmt.Sprintf("/registry/%d", id), "rgy.revoke.done", err)
+}
+
 func (s *Server) uiRegistryObject(w http.ResponseWriter, r *http.Request) error {
 	id, f, err := s.authorizationForm(r)
 	if err != nil {
@@ -184,7 +204,7 @@ func registryTemplateFuncs() template.FuncMap {
 		"rgyTone": func(s string) string {
 			return map[string]string{shuyu.RgySubmitted: "warn", shuyu.RgyMaterial: "warn", shuyu.RgyAccepted: "info",
 				shuyu.RgyNotice: "info", shuyu.RgyObjected: "danger", shuyu.RgyRegistered: "ok", shuyu.RgyRefused: "danger",
-				shuyu.RgySuperseded: "muted", shuyu.RgyCancelled: "muted", shuyu.RgyLapsed: "danger", shuyu.RgyDone: "muted"}[s]
+				shuyu.RgySuperseded: "muted", shuyu.RgyCancelled: "muted", shuyu.RgyLapsed: "danger", shuyu.RgyDone: "muted", shuyu.RgyRevoked: "danger"}[s]
 		},
 	}
 }

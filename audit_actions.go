@@ -82,7 +82,7 @@ const (
 	AuditRegistryLapse           AuditAction = "registry.lapse"
 	AuditRegistryRemind          AuditAction = "registry.remind"
 	AuditRegistryImport          AuditAction = "registry.import"
-	AuditRegistryFirstRemind     AuditAction = "registry.first_remind" // NREG.4: first registration due soon / overdue
+	AuditRegistryFirstRemind     AuditAction = "registry.first_remind"  // NREG.4: first registration due soon / overdue
 	AuditRegistryNationalCode    AuditAction = "registry.national_code" // NREG.7: code received from the national registry
 	AuditRegistryRevoke          AuditAction = "registry.revoke"        // NREG.8: revoked for false materials
 

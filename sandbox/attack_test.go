@@ -815,4 +815,3 @@ func TestRedTeamRoundThree_R28_3(t *testing.T) {
 		"SELECT CASE WHEN birth_date < DATE '1970-01-01' THEN 'A' WHEN birth_date < DATE '1990-01-01' THEN 'B' ELSE 'C' END AS g, count(*) AS n FROM people GROUP BY 1",
 		"SELECT CASE WHEN county IN ('640502', '640521') THEN '甲' ELSE '乙' END AS g, count(*) AS n FROM people GROUP BY 1")
 }
-

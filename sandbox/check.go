@@ -584,7 +584,6 @@ func standardForms(n node) {
 	}
 }
 
-
 // boundedSize keeps the functions that can make strings longer from making
 // them long: a value built from one row's data as large as memory would
 // make a query fail or slow down for that row alone, an outcome and a

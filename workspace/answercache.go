@@ -47,8 +47,8 @@ type cachedAnswer struct {
 type answerCache struct {
 	hits atomic.Int64
 	mu   sync.Mutex
-	ll  *list.List // most recent first
-	idx map[string]*list.Element
+	ll   *list.List // most recent first
+	idx  map[string]*list.Element
 }
 
 func newAnswerCache() *answerCache {

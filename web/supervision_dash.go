@@ -15,8 +15,9 @@ import (
 // The authority's supervision dashboard (issue 16): one page made of
 // sections, each with its figures, a chart and the items due. A section
 // is a function in supervisionSources; a capability adds its section by
-// adding its function there (the expert committee, risk assessments and
-// incidents belong to the other half of issue 16). A section that fails
+// adding its function there (risks, emergencies and delegations are in
+// supervision_risk.go; the expert committee belongs to the other half of
+// issue 16). A section that fails
 // is logged and left out; the rest of the page still shows.
 
 // supervisionDashboard is the whole page (and GET /api/v1/supervision/dashboard).
@@ -70,7 +71,7 @@ type supervisionSource func(ctx context.Context, a *shuyu.Actor) (*supervisionSe
 
 // supervisionSources lists the dashboard's sections in page order.
 func (s *Server) supervisionSources() []supervisionSource {
-	return []supervisionSource{s.supNoticeSection, s.supEvaluationSection, s.supScenarioSection}
+	return []supervisionSource{s.supNoticeSection, s.supEvaluationSection, s.supScenarioSection, s.supRiskSection}
 }
 
 func (s *Server) supervisionDashboard(ctx context.Context, a *shuyu.Actor) (*supervisionDashboard, error) {

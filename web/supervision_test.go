@@ -9,11 +9,13 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/xuri/excelize/v2"
 
 	"shuyu"
 	"shuyu/sqlstore/sqltest"
+	"shuyu/workday"
 )
 
 // TestSupervision_R31_1_R16_1_R33_1_OverHTTP: notices through the API and
@@ -182,7 +184,112 @@ func TestSupervision_R31_1_R16_1_R33_1_OverHTTP(t *testing.T) {
 			t.Errorf("merchant opened the dashboard: %d", code)
 		}
 		h.call(h.token("merchant-a"), "GET", "/api/v1/supervision/dashboard", nil, 403, nil)
+
+		supRiskSection(t, h)
 	})
+}
+
+// supRiskSection: the dashboard's "风险与应急" section shows the risk
+// assessments, measures, incidents, plans, drills and delegations the
+// store holds, with the store's deadlines, overdue items first (R27.2,
+// R28.2, R6.3).
+func supRiskSection(t *testing.T, h *harness) {
+	t.Helper()
+	op := h.token("operator-admin")
+	var a, b shuyu.RiskAssessment
+	h.call(op, "POST", "/api/v1/risks", map[string]any{"title": "年度数据安全风险评估", "scope": "平台整体", "areas": []string{"data_security"},
+		"method": "配置核查与日志抽查", "workdays": 10}, http.StatusCreated, &a)
+	h.call(op, "POST", fmt.Sprintf("/api/v1/risks/%d/findings", a.ID), map[string]any{"findings": "部分账号权限过宽", "level": "medium",
+		"measures": []map[string]any{{"measure": "收紧运维账号权限", "workdays": 3}, {"measure": "完成全部账号复核", "workdays": 60}}}, http.StatusOK, &a)
+	h.call(op, "POST", "/api/v1/risks", map[string]any{"title": "服务机构委托风险评估", "scope": "服务机构", "areas": []string{"data_security"},
+		"method": "抽查委托记录", "workdays": 2}, http.StatusCreated, &b)
+	var p shuyu.EmergencyPlan
+	h.call(op, "POST", "/api/v1/emergency-plans", map[string]any{"title": "平台网络安全事件应急预案", "category": "platform",
+		"body": "发现安全事件后 2 小时内报告市数据局，5 个工作日内提交书面报告。", "notify_hours": 2, "report_days": 5}, http.StatusCreated, &p)
+	var inc shuyu.Incident
+	h.call(op, "POST", "/api/v1/incidents", map[string]any{"plan_id": p.ID, "title": "异常登录告警", "level": "general",
+		"summary": "同一来源短时间内大量失败登录"}, http.StatusCreated, &inc)
+
+	h.clock.Advance(30 * 24 * time.Hour) // the 2-day assessment, the 3-day measure and the 2-hour notice are past due
+	h.tokens = map[string]string{}       // sessions idled out
+	op = h.token("operator-admin")
+	day := h.clock.Now().In(workday.Zone).Format(time.DateOnly)
+	h.call(op, "POST", fmt.Sprintf("/api/v1/emergency-plans/%d/drills", p.ID), map[string]any{"held_on": day, "scenario": "模拟数据泄露",
+		"participants": "运营机构、市数据局", "findings": "报告流程顺畅"}, http.StatusCreated, nil)
+	h.call(h.token("merchant-a"), "POST", "/api/v1/delegations", map[string]any{"provider_org_id": h.actors["provider"].OrgID,
+		"tasks": []string{"sim_query"}, "from": day, "to": h.clock.Now().In(workday.Zone).AddDate(0, 1, 0).Format(time.DateOnly), "note": "委托编写查询"},
+		http.StatusCreated, nil)
+
+	auth := h.token("authority")
+	var risks struct{ Items []shuyu.RiskAssessment }
+	var incs struct{ Items []shuyu.Incident }
+	h.call(auth, "GET", "/api/v1/risks", nil, 200, &risks)
+	h.call(auth, "GET", "/api/v1/incidents", nil, 200, &incs)
+	var dash supervisionDashboard
+	h.call(auth, "GET", "/api/v1/supervision/dashboard", nil, 200, &dash)
+	var sec *supervisionSection
+	for i := range dash.Sections {
+		if dash.Sections[i].ID == "sup-risk" {
+			sec = &dash.Sections[i]
+		}
+	}
+	if sec == nil {
+		t.Fatalf("no risk section: %+v", dash.Sections)
+	}
+	fig := map[string]string{}
+	for _, f := range sec.Figures {
+		fig[f.Label] = f.Value
+	}
+	want := map[string]string{"sup.fig.risks_open": "2", "sup.fig.measures_open": "2", "sup.fig.risk_overdue": "2",
+		"sup.fig.incidents_open": "1", "sup.fig.incidents_late": "1", "sup.fig.plans": "1", "sup.fig.last_drill": day,
+		"sup.fig.delegations": "1", "sup.fig.delegations_real": "0"}
+	for k, v := range want {
+		if fig[k] != v {
+			t.Errorf("%s = %q, want %q (figures %v)", k, fig[k], v, fig)
+		}
+	}
+	// The due items carry the store's own deadlines and flags.
+	due := map[string]supDue{}
+	for _, d := range sec.Due {
+		due[d.Kind+"|"+d.Title] = d
+	}
+	check := func(key string, at time.Time, overdue bool) {
+		t.Helper()
+		d, ok := due[key]
+		if !ok || d.Due == nil || !d.Due.Equal(at) || d.Overdue != overdue {
+			t.Errorf("due %s = %+v, want %v overdue=%v (all %+v)", key, d, at, overdue, sec.Due)
+		}
+	}
+	if len(risks.Items) != 2 || len(incs.Items) != 1 {
+		t.Fatalf("records: %d risks, %d incidents", len(risks.Items), len(incs.Items))
+	}
+	for _, r := range risks.Items {
+		if r.Status == shuyu.RiskPlanned {
+			check("sup.due.risk|"+r.Title+" · "+r.OwnerName, r.DueAt, true)
+		}
+		for _, m := range r.Measures {
+			check("sup.due.measure|"+m.Measure+" · "+m.OwnerName, m.DueAt, m.Measure == "收紧运维账号权限")
+			if m.Overdue != (m.Measure == "收紧运维账号权限") {
+				t.Errorf("store overdue flag of %q: %v", m.Measure, m.Overdue)
+			}
+		}
+	}
+	i := incs.Items[0]
+	check("sup.due.incident_notify|"+i.Title+" · "+i.PlanTitle, i.NotifyDue, true)
+	if len(sec.Due) != 4 {
+		t.Fatalf("due items: %+v", sec.Due)
+	}
+	for k, d := range sec.Due {
+		if want := k < 3; d.Overdue != want {
+			t.Errorf("due order: item %d %s overdue=%v", k, d.Title, d.Overdue)
+		}
+	}
+	// The page shows the section in Chinese.
+	ui := uiAs(t, h, "authority")
+	if code, body, _ := ui.get("/supervision"); code != 200 || !strings.Contains(body, `id="sup-risk"`) || !strings.Contains(body, "风险与应急") ||
+		!strings.Contains(body, "收紧运维账号权限") || !strings.Contains(body, "异常登录告警") {
+		t.Errorf("dashboard page %d lacks the risk section", code)
+	}
 }
 
 var (

@@ -75,12 +75,12 @@ func newDisclosureWorld(t *testing.T, env *sqltest.Env) *disclosureWorld {
 	return w
 }
 
-// TestDisclosure_R32_1_NDIS_1_ContentEqualsLiveRecords: the 2025
+// TestDisclosure_R32_1_NDIS_1_NIMP_5_ContentEqualsLiveRecords: the 2025
 // disclosure is the 2025 records — the authorization in force, both
 // parties, every authorized entry with its use, the prices in force at the
 // end of 2025 (not the lower one set in 2026), the maximum revenue, the
 // complaints — and a draft is regenerated but a published year is frozen.
-func TestDisclosure_R32_1_NDIS_1_ContentEqualsLiveRecords(t *testing.T) {
+func TestDisclosure_R32_1_NDIS_1_NIMP_5_ContentEqualsLiveRecords(t *testing.T) {
 	sqltest.Each(t, func(t *testing.T, env *sqltest.Env) {
 		w := newDisclosureWorld(t, env)
 		db, ctx := env.DB, context.Background()

@@ -34,14 +34,14 @@ func supplyVersion(t *testing.T, db *sqlstore.DB, dept *shuyu.Actor, entry int64
 	}
 }
 
-// TestRegistry_NREG_6_DeadlinesAcrossNationalDay: submitted on Tuesday
+// TestRegistry_NREG_3_NREG_6_ProcedureDeadlinesAcrossNationalDay: submitted on Tuesday
 // 2026-09-29, acceptance is due 3 working days later — the National Day
 // holiday (October 1–7) does not count — on Friday 2026-10-09; accepted on
 // 2026-09-30 the formal review is due on 2026-11-03 (20 working days, with
 // the make-up Saturday 2026-10-10 counted); passed the same day, the notice
 // runs 10 working days to 2026-10-20, and the code is assigned by the
 // sweep only after that day, valid for 3 years.
-func TestRegistry_NREG_6_DeadlinesAcrossNationalDay(t *testing.T) {
+func TestRegistry_NREG_3_NREG_6_ProcedureDeadlinesAcrossNationalDay(t *testing.T) {
 	t.Parallel()
 	sqltest.Each(t, func(t *testing.T, env *sqltest.Env) {
 		db, a, clock := env.DB, env.Actors, env.Clock

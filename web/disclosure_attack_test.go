@@ -16,7 +16,7 @@ package web
 // data-dependent shape, and no outcome (status, reasons, errors, history,
 // metering) depends on hidden values.
 //
-// Classes 1 to 6 are subtests of TestDisclosureAttack_R28_3_R4_2 over one
+// Classes 1 to 6 are subtests of TestDisclosureAttack_R28_3_R4_2_NIMP_6 over one
 // fixture, each attack in a fresh workspace; class 7 has its own test:
 //
 //  1. outcome_oracle_*: execution-outcome oracles.
@@ -719,13 +719,13 @@ func atkScoreEstimates(t *testing.T, what string, hits, total, answered int, sho
 	}
 }
 
-// TestDisclosureAttack_R28_3_R4_2 plays a hostile merchant against the
+// TestDisclosureAttack_R28_3_R4_2_NIMP_6 plays a hostile merchant against the
 // governed query API, attack classes 1 to 6 over one fixture, each attack in
 // a fresh workspace (R4.2 usable but invisible, R28.3, R28.5, R14.2 metering,
-// invariant 8). Run one class with -run 'TestDisclosureAttack_R28_3_R4_2/<prefix>',
+// invariant 8). Run one class with -run 'TestDisclosureAttack_R28_3_R4_2_NIMP_6/<prefix>',
 // prefixes outcome_oracle, shape, padding, differencing, extreme, tracker and
 // averaging.
-func TestDisclosureAttack_R28_3_R4_2(t *testing.T) {
+func TestDisclosureAttack_R28_3_R4_2_NIMP_6(t *testing.T) {
 	if testing.Short() {
 		t.Skip("attack campaign (30,000-person fixture, hundreds of queries) skipped under -short; sandbox's own attack tests still run")
 	}

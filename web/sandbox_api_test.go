@@ -142,7 +142,7 @@ func TestSandboxAPI_R14_1_R4_2_WorkspacesAndQueries(t *testing.T) {
 // domain. Every API route is called (path values filled with the workspace,
 // its tables, another id) and hostile queries are sent; every response body is
 // scanned for the real identifier values.
-func TestSandboxAPI_R4_2_R28_3_NoRawValueThroughAnyRoute(t *testing.T) {
+func TestSandboxAPI_R4_2_R28_3_NIMP_4_NoRawValueThroughAnyRoute(t *testing.T) {
 	t.Parallel()
 	h, f, s, id := newSandboxHarness(t, "sqlite")
 	a := h.token("merchant-a")

@@ -9,7 +9,8 @@ import (
 )
 
 // The expert committee (专家委员会, R7.1): the operator or the authority
-// refers a case with questions to named experts; each expert sees only the
+// refers a case (an application, a product, a registration, an incident)
+// with questions to named experts; each expert sees only the
 // cases referred to them and gives an opinion, signed with the committee's
 // SM2 key after re-entering their password (as agreements are signed). The
 // opinions are attached to the case's record and shown to those who decide
@@ -21,10 +22,11 @@ const (
 	CaseApplication  = "application"  // a usage application (R20, R21)
 	CaseProduct      = "product"      // a data product's output review (R23)
 	CaseRegistration = "registration" // a merchant's onboarding (R18)
+	CaseIncident     = "incident"     // a security incident handled under an emergency plan (R28.2); a blocking referral holds its closure
 )
 
 // ExpertCaseKinds lists the kinds.
-var ExpertCaseKinds = []string{CaseApplication, CaseProduct, CaseRegistration}
+var ExpertCaseKinds = []string{CaseApplication, CaseProduct, CaseRegistration, CaseIncident}
 
 // Referral statuses.
 const (
@@ -124,7 +126,7 @@ func (in *ReferralInput) Validate() error {
 	in.Title, in.Questions = strings.TrimSpace(in.Title), strings.TrimSpace(in.Questions)
 	var fe []FieldError
 	if !slices.Contains(ExpertCaseKinds, in.CaseKind) {
-		fe = append(fe, FieldError{Field: "case_kind", Message: "咨询对象须为使用申请、数据产品或入驻申请"})
+		fe = append(fe, FieldError{Field: "case_kind", Message: "咨询对象须为使用申请、数据产品、入驻申请或安全事件"})
 	}
 	if in.CaseID <= 0 {
 		fe = append(fe, FieldError{Field: "case_id", Message: "请填写咨询对象的编号"})

@@ -99,6 +99,13 @@ const (
 // IncidentLevels: 一般, 较大, 重大.
 var IncidentLevels = []string{"general", "major", "severe"}
 
+// IncidentLabels are the Chinese names of incident levels and statuses, for
+// texts the store writes (what the experts are shown of an incident).
+var IncidentLabels = map[string]string{
+	"general": "一般", "major": "较大", "severe": "重大",
+	IncidentOpen: "处置中", IncidentNotified: "已报告主管部门", IncidentReported: "已提交书面报告", IncidentClosed: "已结案",
+}
+
 // EmergencyPlan is an emergency plan (应急预案).
 type EmergencyPlan struct {
 	ID          int64            `json:"id"`

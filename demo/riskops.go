@@ -13,8 +13,14 @@ import (
 // every stage: a closed assessment with its measures done, one with a
 // measure running, one planned; the platform's emergency plan and a health
 // scenario plan, with a drill; an incident closed (notified late) and one
-// open. It does nothing when an assessment exists already.
-func Riskops(ctx context.Context, db *sqlstore.DB) error {
+// open. The expert committee signed an opinion on the closed incident
+// before its closure (R7.1); the open one waits for a blocking opinion.
+// password is the demo accounts' (the expert signs with it). It does
+// nothing when an assessment exists already.
+func Riskops(ctx context.Context, db *sqlstore.DB, password string) error {
+	if password == "" {
+		password = DefaultPassword
+	}
 	op, err := demoActor(ctx, db, "operator-admin")
 	if err != nil {
 		return fmt.Errorf("demo: riskops: %w", err)
@@ -91,16 +97,38 @@ func Riskops(ctx context.Context, db *sqlstore.DB) error {
 	}
 	for _, st := range []shuyu.IncidentStep{{Step: "action", Text: "封禁来源地址，重置该账号口令并启用动态口令"},
 		{Step: "notify", Text: "已电话并书面报告市数据局（超过 2 小时时限，原因：夜间值班交接延误）"},
-		{Step: "report", Text: "书面报告：事件经过、影响评估（无数据泄露）、整改措施"}, {Step: "close", Text: "整改完成，事件结案"}} {
+		{Step: "report", Text: "书面报告：事件经过、影响评估（无数据泄露）、整改措施"}} {
 		if _, err := db.IncidentStep(ctx, op, closed.ID, st); err != nil {
 			return fmt.Errorf("demo: riskops: incident: %w", err)
 		}
+	}
+	expert, err := demoActor(ctx, db, "expert")
+	if err != nil {
+		return fmt.Errorf("demo: riskops: %w", err)
+	}
+	ref, err := db.ReferCase(ctx, auth, shuyu.ReferralInput{CaseKind: shuyu.CaseIncident, CaseID: closed.ID, Blocking: true,
+		Title: "异常登录事件的结案评估", Experts: []int64{expert.UserID},
+		Questions: "运维账号遭境外地址登录尝试，运营机构报告超过时限。请评估处置是否充分、能否结案，并就值班报告机制提出改进意见。"})
+	if err != nil {
+		return fmt.Errorf("demo: riskops: refer: %w", err)
+	}
+	if _, err := db.GiveOpinion(ctx, expert, ref.ID, shuyu.OpinionInput{Conclusion: shuyu.OpinionConditional, Password: password,
+		Opinion: "登录尝试均被拦截，未见数据泄露，处置充分，可以结案。条件：一、运维账号全部启用动态口令；二、夜间值班增设报告专人，确保 2 小时内报告。"}); err != nil {
+		return fmt.Errorf("demo: riskops: opinion: %w", err)
+	}
+	if _, err := db.IncidentStep(ctx, op, closed.ID, shuyu.IncidentStep{Step: "close", Text: "按专家意见完成整改，事件结案"}); err != nil {
+		return fmt.Errorf("demo: riskops: incident: %w", err)
 	}
 	open, err := db.RecordIncident(ctx, op, shuyu.IncidentInput{PlanID: platform.ID, Title: "工作区相似查询告警", Level: "major",
 		Summary: "某工作区短时间内提交大量仅差一个条件的查询，疑似差分攻击"})
 	if err != nil {
 		return err
 	}
-	_, err = db.IncidentStep(ctx, op, open.ID, shuyu.IncidentStep{Step: "action", Text: "冻结该工作区，保全查询记录，通知数据商说明情况"})
+	if _, err = db.IncidentStep(ctx, op, open.ID, shuyu.IncidentStep{Step: "action", Text: "冻结该工作区，保全查询记录，通知数据商说明情况"}); err != nil {
+		return err
+	}
+	_, err = db.ReferCase(ctx, op, shuyu.ReferralInput{CaseKind: shuyu.CaseIncident, CaseID: open.ID, Blocking: true,
+		Title: "相似查询是否构成差分攻击", Experts: []int64{expert.UserID},
+		Questions: "请判断该工作区的查询序列能否推出个体信息，现有的查询限额和噪声是否足够，结案前须采取哪些措施。"})
 	return err
 }

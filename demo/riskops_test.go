@@ -11,13 +11,13 @@ import (
 // TestDemo_R27_2_R28_2_RiskAndIncidentsAtEachStage: assessments planned,
 // running and closed; plans with a drill; an incident closed (its notice
 // late) and one open; a second run changes nothing.
-func TestDemo_R27_2_R28_2_RiskAndIncidentsAtEachStage(t *testing.T) {
+func TestDemo_R27_2_R28_2_R7_1_RiskAndIncidentsAtEachStage(t *testing.T) {
 	t.Parallel()
 	sqltest.EachEmpty(t, func(t *testing.T, env *sqltest.Env) {
 		demoSeeded(t, env)
 		ctx := context.Background()
 		for range 2 {
-			if err := Riskops(ctx, env.DB); err != nil {
+			if err := Riskops(ctx, env.DB, ""); err != nil {
 				t.Fatal(err)
 			}
 		}
@@ -42,6 +42,17 @@ func TestDemo_R27_2_R28_2_RiskAndIncidentsAtEachStage(t *testing.T) {
 		}
 		if !closedLate {
 			t.Fatal("the closed demo incident was notified on time (it should show a late notice)")
+		}
+		// R7.1: the closed incident carries a signed opinion, the open one waits for a blocking one.
+		for _, i := range is {
+			refs, err := env.DB.ExpertReferrals(ctx, shuyu.System, shuyu.CaseIncident, i.ID)
+			if err != nil || len(refs) != 1 || !refs[0].Blocking {
+				t.Fatalf("incident %d referrals: %v %+v", i.ID, err, refs)
+			}
+			want := map[string]string{shuyu.IncidentClosed: shuyu.ReferralAnswered, shuyu.IncidentOpen: shuyu.ReferralOpen}[i.Status]
+			if refs[0].Status != want || (want == shuyu.ReferralAnswered) != (len(refs[0].Opinions) == 1 && refs[0].Opinions[0].SignatureOK) {
+				t.Fatalf("incident %d (%s): referral %s with %d opinions", i.ID, i.Status, refs[0].Status, len(refs[0].Opinions))
+			}
 		}
 	})
 }

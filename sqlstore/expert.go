@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"slices"
 	"strings"
+	"time"
 
 	"github.com/emmansun/gmsm/sm2"
 	"github.com/emmansun/gmsm/sm3"
@@ -15,7 +16,7 @@ import (
 )
 
 // The expert committee (R7.1). A referral names a case (an application, a
-// product, a registration), the questions and the experts. Experts reach
+// product, a registration, an incident), the questions and the experts. Experts reach
 // nothing else: no policy row lets them read applications, products or
 // registrations, and a referral shows them the case through expertCase,
 // the facts the store chooses to put before them. Opinions are signed with
@@ -165,13 +166,35 @@ func (tx *Tx) expertCase(kind string, id int64) (string, []shuyu.CaseFact, []int
 		}
 		return g.Company, []shuyu.CaseFact{f("企业名称", g.Company), f("统一社会信用代码", g.USCC), f("经营范围", g.BusinessScope),
 			f("数据安全保护能力说明", g.SecurityStatement), f("当前状态", shuyu.StatusLabel(g.Status))}, nil, nil
+	case shuyu.CaseIncident:
+		// R28.2, R7.1: the operator decides an incident's closure; the
+		// experts see the incident and its timeline, nothing of the data.
+		i, err := tx.incident(id)
+		if err != nil {
+			return "", nil, nil, err
+		}
+		var steps []string
+		for _, e := range i.Events {
+			steps = append(steps, fmt.Sprintf("%s %s", e.At.In(shanghai).Format("2006-01-02 15:04"), e.Text))
+		}
+		when := func(t *time.Time) string {
+			if t == nil {
+				return "尚未"
+			}
+			return t.In(shanghai).Format("2006-01-02 15:04")
+		}
+		return i.Title, []shuyu.CaseFact{f("事件", i.Title), f("等级", shuyu.IncidentLabels[i.Level]), f("应急预案", i.PlanTitle),
+			f("发现时间", i.DetectedAt.In(shanghai).Format("2006-01-02 15:04")), f("事件概况", i.Summary),
+			f("报告主管部门", fmt.Sprintf("期限 %s，实际 %s", i.NotifyDue.In(shanghai).Format("2006-01-02 15:04"), when(i.NotifiedAt))),
+			f("书面报告", fmt.Sprintf("期限 %s，实际 %s", i.ReportDue.In(shanghai).Format("2006-01-02"), when(i.ReportedAt))),
+			f("处置经过", strings.Join(steps, "；")), f("当前状态", shuyu.IncidentLabels[i.Status])}, nil, nil
 	}
 	return "", nil, nil, shuyu.Errorf(shuyu.EINVALID, "未知的咨询对象类别 (unknown case kind)")
 }
 
 // expertGate refuses a deciding step on a case while a blocking referral
 // on it waits for opinions (R7.1). Callers: CheckApplication, DecideReview,
-// ReviewProduct, FileProduct, DecideRegistration.
+// ReviewProduct, FileProduct, DecideRegistration, and IncidentStep's close.
 func (tx *Tx) expertGate(kind string, id int64) error {
 	var ref int64
 	err := tx.queryRow(`SELECT id FROM expert_referrals WHERE case_kind = ? AND case_id = ? AND blocking = ? AND status = ?

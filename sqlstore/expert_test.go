@@ -54,7 +54,7 @@ func TestExpert_R7_1_ReferOpineGate(t *testing.T) {
 			"no experts": {op, func(i shuyu.ReferralInput) shuyu.ReferralInput { i.Experts = nil; return i }, shuyu.EINVALID},
 			"not expert": {op, func(i shuyu.ReferralInput) shuyu.ReferralInput { i.Experts = []int64{a["merchant-a"].UserID}; return i }, shuyu.EINVALID},
 			"no case":    {op, func(i shuyu.ReferralInput) shuyu.ReferralInput { i.CaseID = 99999; return i }, shuyu.ENOTFOUND},
-			"bad kind":   {op, func(i shuyu.ReferralInput) shuyu.ReferralInput { i.CaseKind = "incident"; return i }, shuyu.EINVALID},
+			"bad kind":   {op, func(i shuyu.ReferralInput) shuyu.ReferralInput { i.CaseKind = "weather"; return i }, shuyu.EINVALID},
 			"short":      {op, func(i shuyu.ReferralInput) shuyu.ReferralInput { i.Questions = "可以吗"; return i }, shuyu.EINVALID},
 		} {
 			_, err := db.ReferCase(ctx, tc.who, tc.in(in))

@@ -600,6 +600,11 @@ func (d *DB) IncidentStep(ctx context.Context, actor *shuyu.Actor, id int64, in 
 		if !slices.Contains(st.from, inc.Status) {
 			return shuyu.Errorf(shuyu.ECONFLICT, "事件当前状态不能执行此步骤（须先报告主管部门，再提交书面报告，最后结案） (out of order)")
 		}
+		if in.Step == "close" {
+			if err := tx.expertGate(shuyu.CaseIncident, id); err != nil { // R7.1: a blocking referral holds the closure
+				return err
+			}
+		}
 		col := map[string]string{"notify": "notified_at", "report": "reported_at", "close": "closed_at"}[in.Step]
 		if st.to != "" {
 			q := `UPDATE incidents SET status = ?, ` + col + ` = ? WHERE id = ?`
@@ -637,7 +642,7 @@ func (d *DB) IncidentStep(ctx context.Context, actor *shuyu.Actor, id int64, in 
 			}
 			title := map[string]string{"notify": "安全事件报告：", "report": "安全事件书面报告：", "close": "安全事件已处置结案："}[in.Step] + inc.Title
 			if err := tx.notifyOrgs(append(to, regs...), Notice{Kind: "incident." + in.Step, Title: title, Body: text,
-				ObjectType: "incident", ObjectID: fmt.Sprint(id), Link: "/emergency"}); err != nil {
+				ObjectType: "incident", ObjectID: fmt.Sprint(id), Link: fmt.Sprintf("/emergency/incidents/%d", id)}); err != nil {
 				return err
 			}
 		}
@@ -666,6 +671,22 @@ func (d *DB) Incidents(ctx context.Context, actor *shuyu.Actor) ([]*shuyu.Incide
 			out = append(out, inc)
 		}
 		return nil
+	})
+	return out, err
+}
+
+// Incident returns one incident with its timeline (the incident page and
+// GET /api/v1/incidents/{id}); the expert opinions on it are read with
+// ExpertReferrals(CaseIncident, id), under the committee's own rules.
+func (d *DB) Incident(ctx context.Context, actor *shuyu.Actor, id int64) (*shuyu.Incident, error) {
+	if err := shuyu.Authorize(actor, shuyu.ActEmergencyRead, shuyu.Resource{Kind: "emergency"}); err != nil {
+		return nil, err
+	}
+	var out *shuyu.Incident
+	err := d.view(ctx, func(tx *Tx) error {
+		var err error
+		out, err = tx.incident(id)
+		return err
 	})
 	return out, err
 }

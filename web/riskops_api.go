@@ -2,6 +2,7 @@ package web
 
 import (
 	"context"
+	"fmt"
 	"net/http"
 	"net/url"
 	"strconv"
@@ -35,6 +36,7 @@ func (s *Server) riskopsRoutes() {
 	}))
 	s.handle("POST", "/api/v1/incidents", create(s.actor, s.db.RecordIncident))
 	s.handle("POST", "/api/v1/incidents/{id}/steps", commandOnObject(s.actor, s.db.IncidentStep))
+	s.incidentRoutes()
 
 	s.page("GET /risks", pageOpts{Nav: "nav.risks", Group: "nav.group.supervise", Order: 64, Action: shuyu.ActRiskRead, Desc: "nav.risks.desc"}, s.uiRisks)
 	s.page("POST /risks", pageOpts{Action: shuyu.ActRiskPlan}, s.uiRiskPost)
@@ -43,7 +45,7 @@ func (s *Server) riskopsRoutes() {
 	s.page("POST /emergency/{what}", pageOpts{Action: shuyu.ActEmergencyWrite}, s.uiEmergencyPost)
 	s.auditLink("risk", "/risks#r%s", shuyu.ActRiskRead)
 	s.auditLink("emergency_plan", "/emergency#p%s", shuyu.ActEmergencyRead)
-	s.auditLink("incident", "/emergency#i%s", shuyu.ActEmergencyRead)
+	s.auditLink("incident", "/emergency/incidents/%s", shuyu.ActEmergencyRead)
 }
 
 // riskNote is the body of a closing note or a measure's follow-up.
@@ -223,6 +225,9 @@ func (s *Server) uiEmergencyPost(w http.ResponseWriter, r *http.Request) error {
 			return ferr
 		}
 		return s.emergencyRender(w, r, f)
+	}
+	if what := r.PathValue("what"); what == "step" {
+		return s.redirectFlash(w, r, fmt.Sprintf("/emergency/incidents/%d", num("incident_id")), "ok", T(lang, "emergency.saved"))
 	}
 	return s.redirectFlash(w, r, "/emergency", "ok", T(lang, "emergency.saved"))
 }

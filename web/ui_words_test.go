@@ -111,6 +111,7 @@ var scanIDs = map[string]string{
 	"/domain/jobs/":          `SELECT id FROM domain_jobs ORDER BY id`,
 	"/domain/pull-sources/":  `SELECT id FROM pull_sources ORDER BY id`,
 	"/evaluations/":          `SELECT id FROM evaluations ORDER BY id`,
+	"/emergency/incidents/":  `SELECT id FROM incidents ORDER BY id`,
 	"/expert/referrals/":     `SELECT id FROM expert_referrals ORDER BY id`,
 	"/market/products/":      `SELECT id FROM products ORDER BY id`,
 	"/output/products/":      `SELECT id FROM products ORDER BY id`,
@@ -187,6 +188,7 @@ func scanWorld(t *testing.T) (*Server, *harness, map[string]*shuyu.Actor) {
 	step("money", demo.Money(ctx, db))
 	step("supervision", demo.Supervision(ctx, db))
 	step("registry", demo.Records(ctx, db))
+	step("risks and incidents", demo.Riskops(ctx, db, sqltest.Password))
 
 	// What the demo leaves to its users: the departments approve the
 	// checked application (its agreement is made), merchant-a raises a

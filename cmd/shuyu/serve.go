@@ -332,7 +332,7 @@ func (m *Main) seedDemoData(ctx context.Context, o *ServeOptions) {
 		}
 		return
 	}
-	if err := demo.Riskops(ctx, m.DB); err != nil {
+	if err := demo.Riskops(ctx, m.DB, o.DemoPassword); err != nil {
 		if ctx.Err() == nil {
 			m.demoFailed("demo risk assessments and incidents", err)
 		}

@@ -20,7 +20,7 @@ import (
 // authentication, rate, quota and per-subject limits, suspension check, the
 // governed answer inside the domain, and the audited, metered record, in
 // one durable SQLite transaction — against the same lookup on the raw
-// DuckDB connection in the same run. Serial p50s and their ratio, then
+// DuckDB connection in the same run (one pass by the key index). Serial p50s and their ratio, then
 // calls/s with GOMAXPROCS callers in parallel.
 //
 //	go test ./dataservice -run '^$' -bench ServiceCall -benchtime 2000x -timeout 30m
@@ -66,7 +66,10 @@ func BenchmarkServiceCall(b *testing.B) {
 	for _, g := range ws.Grants {
 		view = g.VaultName
 	}
-	rawSQL := fmt.Sprintf(`SELECT EXISTS (SELECT 1 FROM %q WHERE uscc = ? AND name = ?), (SELECT max(status) FROM %q WHERE uscc = ?)`, view, view)
+	// The baseline is the best the raw connection does: one pass over the
+	// subject's rows found by the same key index the service uses (the
+	// first call below builds it).
+	rawSQL := fmt.Sprintf(`SELECT coalesce(bool_or(name = ?), false), max(status) FROM %q WHERE uscc = ?`, view)
 	next := atomic.Int64{}
 	call := func(k string) time.Duration {
 		i := int(next.Add(1)) % len(rows)
@@ -81,8 +84,8 @@ func BenchmarkServiceCall(b *testing.B) {
 		t0 := time.Now()
 		var m bool
 		var st string
-		if err := conn.QueryRowContext(ctx, rawSQL, rows[i][0], rows[i][1], rows[i][0]).Scan(&m, &st); err != nil {
-			b.Fatal(err)
+		if err := conn.QueryRowContext(ctx, rawSQL, rows[i][1], rows[i][0]).Scan(&m, &st); err != nil || !m {
+			b.Fatal("raw lookup:", err, m)
 		}
 		return time.Since(t0)
 	}

@@ -157,6 +157,12 @@ func (s *Service) Call(ctx context.Context, token string, id int64, params map[s
 	if err != nil {
 		return nil, err
 	}
+	// The subject's rows are found by a key index on the current version
+	// (built at the first call after a switch). A failure to build one
+	// costs speed only, never the answer: the statement is the same.
+	for _, k := range c.Keys {
+		_, _ = s.Vault.KeyIndex(ctx, k.Source, k.Column)
+	}
 	conn, err := s.Vault.Locked(ctx)
 	if err != nil {
 		return nil, err

@@ -35,7 +35,13 @@ type Service struct {
 	sql     string
 	args    []serviceArg
 	outputs []shuyu.ServiceOutput
+	// Keys are the tables the statement reads by subject, with their key
+	// column: the service layer keeps a key index on each (KeyIndex).
+	Keys []SubjectKey
 }
+
+// SubjectKey is a table (its domain view) read by a subject's key.
+type SubjectKey struct{ Source, Column string }
 
 type serviceArg struct {
 	param string // a parameter's name, or "" for lit
@@ -73,7 +79,29 @@ func CompileService(tables []Table, tpl *shuyu.ServiceTemplate) (*Service, error
 	bad := func(i int, field, msg string) {
 		fe = append(fe, shuyu.FieldError{Field: fmt.Sprintf("template.outputs[%d].%s", i, field), Message: msg})
 	}
+	// One pass per table: the subject's rows of each table are read once
+	// (by the key index, KeyIndex) into one row of aggregates, and the
+	// outer select turns them into the outputs. An ungrouped aggregate
+	// over the subject's rows is what a scalar subquery per output
+	// computed, row for row: count(*) is 0 and the others NULL when the
+	// subject has no row.
+	type pass struct {
+		table, key string
+		aggs       []string
+		args       []serviceArg
+	}
+	var passes []*pass
+	passOf := func(t *Table, key string) (*pass, int) {
+		for i, p := range passes {
+			if p.table == t.Source && p.key == key {
+				return p, i
+			}
+		}
+		passes = append(passes, &pass{table: t.Source, key: key})
+		return passes[len(passes)-1], len(passes) - 1
+	}
 	var cols []string
+	var outer []serviceArg
 	for i, o := range tpl.Outputs {
 		t := find(o.Table)
 		if t == nil {
@@ -93,18 +121,17 @@ func CompileService(tables []Table, tpl *shuyu.ServiceTemplate) (*Service, error
 				continue
 			}
 		}
-		src, key := quoteIdent(t.Source), quoteIdent(keys[0])
-		subject := serviceArg{param: tpl.Subject}
+		var agg string
+		var aggArgs []serviceArg
 		switch o.Kind {
 		case shuyu.OutputMatch:
 			if c.Policy == Sensitive {
 				bad(i, "column", "敏感字段不能用于比对：反复猜测即可读出取值")
 				continue
 			}
-			cols = append(cols, fmt.Sprintf(`EXISTS (SELECT 1 FROM %s WHERE %s = ? AND CAST(%s AS VARCHAR) = ?)`, src, key, quoteIdent(c.Name)))
-			s.args = append(s.args, subject, serviceArg{param: o.Param})
+			agg = fmt.Sprintf(`bool_or(CAST(%s AS VARCHAR) = ?)`, quoteIdent(c.Name))
+			aggArgs = []serviceArg{{param: o.Param}}
 		case shuyu.OutputBand:
-			var agg string
 			switch o.Measure {
 			case shuyu.MeasureCount:
 				agg = "count(*)"
@@ -125,38 +152,55 @@ func CompileService(tables []Table, tpl *shuyu.ServiceTemplate) (*Service, error
 				}
 				agg = fmt.Sprintf("%s(TRY_CAST(%s AS DOUBLE))", fn, quoteIdent(c.Name))
 			}
-			steps := make([]string, len(o.Bounds))
-			for j := range steps {
-				steps[j] = "CAST(v >= ? AS INTEGER)"
-			}
-			for _, b := range o.Bounds {
-				s.args = append(s.args, serviceArg{lit: b})
-			}
-			s.args = append(s.args, subject)
-			cols = append(cols, fmt.Sprintf(`(SELECT CASE WHEN v IS NULL THEN -1 ELSE %s END FROM (SELECT %s AS v FROM %s WHERE %s = ?))`,
-				strings.Join(steps, " + "), agg, src, key))
 		case shuyu.OutputCategory:
 			if c.Policy != Open && c.Policy != Quasi {
 				bad(i, "column", "只有公开属性或准标识符字段可以归类")
 				continue
 			}
+			agg = fmt.Sprintf("max(CAST(%s AS VARCHAR))", quoteIdent(c.Name))
+		}
+		p, n := passOf(t, keys[0])
+		v := fmt.Sprintf("q%d.a%d", n, len(p.aggs))
+		p.aggs = append(p.aggs, agg+fmt.Sprintf(" AS a%d", len(p.aggs)))
+		p.args = append(p.args, aggArgs...)
+		switch o.Kind {
+		case shuyu.OutputMatch:
+			cols = append(cols, fmt.Sprintf("coalesce(%s, false)", v))
+		case shuyu.OutputBand:
+			steps := make([]string, len(o.Bounds))
+			for j := range steps {
+				steps[j] = fmt.Sprintf("CAST(%s >= ? AS INTEGER)", v)
+			}
+			for _, b := range o.Bounds {
+				outer = append(outer, serviceArg{lit: b})
+			}
+			cols = append(cols, fmt.Sprintf("CASE WHEN %s IS NULL THEN -1 ELSE %s END", v, strings.Join(steps, " + ")))
+		case shuyu.OutputCategory:
 			var when []string
 			for j, g := range o.Groups {
 				marks := strings.TrimSuffix(strings.Repeat("?, ", len(g.Values)), ", ")
-				when = append(when, fmt.Sprintf("WHEN c IN (%s) THEN %d", marks, j))
-				for _, v := range g.Values {
-					s.args = append(s.args, serviceArg{lit: v})
+				when = append(when, fmt.Sprintf("WHEN %s IN (%s) THEN %d", v, marks, j))
+				for _, x := range g.Values {
+					outer = append(outer, serviceArg{lit: x})
 				}
 			}
-			s.args = append(s.args, subject)
-			cols = append(cols, fmt.Sprintf(`(SELECT CASE WHEN c IS NULL THEN -1 %s ELSE %d END FROM (SELECT max(CAST(%s AS VARCHAR)) AS c FROM %s WHERE %s = ?))`,
-				strings.Join(when, " "), len(o.Groups), quoteIdent(c.Name), src, key))
+			cols = append(cols, fmt.Sprintf("CASE WHEN %s IS NULL THEN -1 %s ELSE %d END", v, strings.Join(when, " "), len(o.Groups)))
 		}
 	}
 	if len(fe) > 0 {
 		return nil, shuyu.Errorf(shuyu.EINVALID, "服务模板不符合字段的使用规则 (template breaks column policies)").WithDetails(fe)
 	}
-	s.sql = "SELECT " + strings.Join(cols, ", ")
+	// Arguments in the order their marks appear: the outer select's, then
+	// each pass's aggregates' and its subject key.
+	s.args = outer
+	from := make([]string, len(passes))
+	for n, p := range passes {
+		from[n] = fmt.Sprintf("(SELECT %s FROM %s WHERE %s = ?) q%d", strings.Join(p.aggs, ", "), quoteIdent(p.table), quoteIdent(p.key), n)
+		s.args = append(s.args, p.args...)
+		s.args = append(s.args, serviceArg{param: tpl.Subject})
+		s.Keys = append(s.Keys, SubjectKey{Source: p.table, Column: p.key})
+	}
+	s.sql = "SELECT " + strings.Join(cols, ", ") + " FROM " + strings.Join(from, ", ")
 	return s, nil
 }
 

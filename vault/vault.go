@@ -66,6 +66,9 @@ type Domain struct {
 	curMu  sync.Mutex
 	cur    map[string]currentVersion
 	curGen uint64 // bumped around every switch: a read begun before one is not kept
+
+	idx          keyIndexes  // key indexes built (keyindex.go)
+	lockVerified atomic.Bool // Locked verified the database-wide lock once
 }
 
 type currentVersion struct {
@@ -153,12 +156,19 @@ func (d *Domain) Locked(ctx context.Context) (*sql.Conn, error) {
 		return nil, fmt.Errorf("vault.Locked: %w", SanitizeError(err))
 	}
 	// The lock is database-wide; verify rather than trust it, so a future
-	// change to Open can never hand out an unlocked connection.
+	// change to Open can never hand out an unlocked connection. Verified
+	// once per domain: once set, lock_configuration cannot be unset on any
+	// connection (TestLocked_R4_2_NoFileNetworkExtensionOrConfigAccess), so a second check could only say yes
+	// (it cost a DuckDB statement per API-service call).
+	if d.lockVerified.Load() {
+		return c, nil
+	}
 	var locked bool
 	if err := c.QueryRowContext(ctx, "SELECT current_setting('lock_configuration')").Scan(&locked); err != nil || !locked {
 		c.Close()
 		return nil, fmt.Errorf("vault.Locked: %w", shuyu.Errorf(shuyu.EINTERNAL, "数据域未锁定 (domain not locked)"))
 	}
+	d.lockVerified.Store(true)
 	return c, nil
 }
 

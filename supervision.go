@@ -162,6 +162,16 @@ var EvalMetrics = map[string]string{
 	"review_sla":      RuleRatio,   // the operator's reviews decided on time, not by silence (R21.1)
 	"output_findings": RulePenalty, // output checks that failed (R17.1)
 	"merchant_issues": RulePenalty, // quality complaints merchants raised (R11.1)
+	// Security incidents detected in the year (R28.2): their number, and
+	// the share of the plans' deadlines (notice, written report) met.
+	"incidents":          RulePenalty,
+	"incident_deadlines": RuleRatio,
+}
+
+// EvidenceLink points at a record a live figure was computed from.
+type EvidenceLink struct {
+	Label string `json:"label"`
+	Href  string `json:"href"`
 }
 
 // EvalMetricNames lists EvalMetrics in a stable order.
@@ -289,6 +299,7 @@ type Indicator struct {
 	AutoValue    *float64         `json:"auto_value,omitempty"`
 	AutoScore    *float64         `json:"auto_score,omitempty"`
 	AutoEvidence string           `json:"auto_evidence,omitempty"`
+	AutoLinks    []EvidenceLink   `json:"auto_links,omitempty"` // the records behind the live figure
 	Inputs       []EvaluationRate `json:"inputs"`
 	FinalScore   *float64         `json:"final_score,omitempty"` // the authority's, overriding the mean
 	FinalNote    string           `json:"final_note,omitempty"`

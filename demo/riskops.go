@@ -127,8 +127,23 @@ func Riskops(ctx context.Context, db *sqlstore.DB, password string) error {
 	if _, err = db.IncidentStep(ctx, op, open.ID, shuyu.IncidentStep{Step: "action", Text: "冻结该工作区，保全查询记录，通知数据商说明情况"}); err != nil {
 		return err
 	}
-	_, err = db.ReferCase(ctx, op, shuyu.ReferralInput{CaseKind: shuyu.CaseIncident, CaseID: open.ID, Blocking: true,
+	if _, err = db.ReferCase(ctx, op, shuyu.ReferralInput{CaseKind: shuyu.CaseIncident, CaseID: open.ID, Blocking: true,
 		Title: "相似查询是否构成差分攻击", Experts: []int64{expert.UserID},
-		Questions: "请判断该工作区的查询序列能否推出个体信息，现有的查询限额和噪声是否足够，结案前须采取哪些措施。"})
-	return err
+		Questions: "请判断该工作区的查询序列能否推出个体信息，现有的查询限额和噪声是否足够，结案前须采取哪些措施。"}); err != nil {
+		return err
+	}
+	// R33.1: the authority refreshes this year's evaluation, whose incident
+	// indicator now reads these incidents.
+	evals, err := db.Evaluations(ctx, auth)
+	if err != nil {
+		return err
+	}
+	for _, e := range evals {
+		if e.Year == now.Year() && e.Status != shuyu.EvalPublished {
+			if _, err := db.PrefillEvaluation(ctx, auth, e.ID); err != nil {
+				return fmt.Errorf("demo: riskops: evaluation: %w", err)
+			}
+		}
+	}
+	return nil
 }

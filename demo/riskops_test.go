@@ -11,11 +11,14 @@ import (
 // TestDemo_R27_2_R28_2_RiskAndIncidentsAtEachStage: assessments planned,
 // running and closed; plans with a drill; an incident closed (its notice
 // late) and one open; a second run changes nothing.
-func TestDemo_R27_2_R28_2_R7_1_RiskAndIncidentsAtEachStage(t *testing.T) {
+func TestDemo_R27_2_R28_2_R7_1_R33_1_RiskAndIncidentsAtEachStage(t *testing.T) {
 	t.Parallel()
 	sqltest.EachEmpty(t, func(t *testing.T, env *sqltest.Env) {
 		demoSeeded(t, env)
 		ctx := context.Background()
+		if err := Supervision(ctx, env.DB); err != nil { // this year's evaluation, open
+			t.Fatal(err)
+		}
 		for range 2 {
 			if err := Riskops(ctx, env.DB, ""); err != nil {
 				t.Fatal(err)
@@ -53,6 +56,22 @@ func TestDemo_R27_2_R28_2_R7_1_RiskAndIncidentsAtEachStage(t *testing.T) {
 			if refs[0].Status != want || (want == shuyu.ReferralAnswered) != (len(refs[0].Opinions) == 1 && refs[0].Opinions[0].SignatureOK) {
 				t.Fatalf("incident %d (%s): referral %s with %d opinions", i.ID, i.Status, refs[0].Status, len(refs[0].Opinions))
 			}
+		}
+		// R33.1: this year's evaluation reads the incidents, with a link to each.
+		evals, err := env.DB.Evaluations(ctx, shuyu.System)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var linked int
+		for _, e := range evals {
+			for _, ind := range e.Indicators {
+				if ind.Metric == "incident_deadlines" && e.Status != shuyu.EvalPublished {
+					linked = len(ind.AutoLinks)
+				}
+			}
+		}
+		if linked != len(is) {
+			t.Fatalf("this year's incident indicator links %d records, want %d", linked, len(is))
 		}
 	})
 }

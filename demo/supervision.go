@@ -153,7 +153,8 @@ func Supervision(ctx context.Context, db *sqlstore.DB) error {
 		{Name: "审核按期完成率", Weight: 20, Rule: shuyu.RuleRatio, Metric: "review_sla", Evidence: "审核记录"},
 		{Name: "出域核查问题", Weight: 15, Rule: shuyu.RulePenalty, Metric: "output_findings", Points: 5, Evidence: "出域核查报告"},
 		{Name: "数据商反馈问题", Weight: 10, Rule: shuyu.RulePenalty, Metric: "merchant_issues", Points: 5, Evidence: "问题处理台账"},
-		{Name: "服务满意度", Weight: 25, Rule: shuyu.RuleManual, Evidence: "满意度调查与专家意见"},
+		{Name: "服务满意度", Weight: 15, Rule: shuyu.RuleManual, Evidence: "满意度调查与专家意见"},
+		{Name: "安全事件按时报告率", Weight: 10, Rule: shuyu.RuleRatio, Metric: "incident_deadlines", Evidence: "安全事件记录、报告和书面报告"},
 	}
 	prev, err := db.CreateEvaluation(ctx, auth, shuyu.EvaluationInput{Year: now.Year() - 1, Indicators: indicators})
 	if err != nil {
@@ -189,6 +190,11 @@ func Supervision(ctx context.Context, db *sqlstore.DB) error {
 			Note: "平台上线前的办理记录为线下台账，按抽查情况认定"}); err != nil {
 			return err
 		}
+	}
+	v := 60.0 // no incident was recorded on the platform last year
+	if _, err := db.ScoreIndicator(ctx, auth, prev.ID, sqlstore.ScoreInput{IndicatorID: prev.Indicators[6].ID, Score: &v,
+		Note: "平台上线前未建立安全事件报告记录，按抽查情况认定"}); err != nil {
+		return err
 	}
 	prev, err = db.PublishEvaluation(ctx, auth, prev.ID, sqlstore.PublishInput{
 		Summary:     "运营机构试运行期间制度建设和技术保障基本到位，但审核时效、合规核查和服务满意度不达标，评价为不合格。",

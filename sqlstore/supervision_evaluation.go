@@ -1,6 +1,7 @@
 package sqlstore
 
 import (
+	"encoding/json"
 	"context"
 	"database/sql"
 	"fmt"
@@ -27,7 +28,16 @@ const DefaultRectifyWorkdays = 20
 // evalMetric computes a live figure for [from, to) as at tx.now: a share
 // (ratio metrics) or a count (penalty metrics), with its evidence in words.
 // ok is false when there is nothing to measure.
-func (tx *Tx) evalMetric(metric string, from, to time.Time) (value float64, evidence string, ok bool, err error) {
+func (tx *Tx) evalMetric(metric string, from, to time.Time) (value float64, evidence string, links []shuyu.EvidenceLink, ok bool, err error) {
+	if metric == "incidents" || metric == "incident_deadlines" {
+		return tx.incidentMetric(metric, from, to)
+	}
+	value, evidence, ok, err = tx.recordMetric(metric, from, to)
+	return value, evidence, nil, ok, err
+}
+
+// recordMetric computes the metrics whose evidence is a count of records.
+func (tx *Tx) recordMetric(metric string, from, to time.Time) (value float64, evidence string, ok bool, err error) {
 	// deadlines answers (on time, considered) over rows of (due, done):
 	// a row counts once it is done or past its deadline.
 	deadlines := func(q string, args ...any) (int, int, error) {
@@ -113,9 +123,17 @@ func (tx *Tx) prefill(e *shuyu.Evaluation) error {
 		if ind.Metric == "" {
 			continue
 		}
-		v, ev, ok, err := tx.evalMetric(ind.Metric, from, to)
+		v, ev, links, ok, err := tx.evalMetric(ind.Metric, from, to)
 		if err != nil {
 			return err
+		}
+		linksJSON := ""
+		if len(links) > 0 {
+			b, err := json.Marshal(links)
+			if err != nil {
+				return err
+			}
+			linksJSON = string(b)
 		}
 		var value, score *float64
 		if ok {
@@ -124,9 +142,9 @@ func (tx *Tx) prefill(e *shuyu.Evaluation) error {
 				score = &sc
 			}
 		}
-		ind.AutoValue, ind.AutoScore, ind.AutoEvidence = value, score, ev
-		if _, err := tx.exec(`UPDATE evaluation_indicators SET auto_value = ?, auto_score = ?, auto_evidence = ? WHERE id = ?`,
-			value, score, ev, ind.ID); err != nil {
+		ind.AutoValue, ind.AutoScore, ind.AutoEvidence, ind.AutoLinks = value, score, ev, links
+		if _, err := tx.exec(`UPDATE evaluation_indicators SET auto_value = ?, auto_score = ?, auto_evidence = ?, auto_links = ? WHERE id = ?`,
+			value, score, ev, linksJSON, ind.ID); err != nil {
 			return err
 		}
 		ind.ComputeScore()
@@ -151,17 +169,24 @@ func (tx *Tx) evaluation(id int64) (*shuyu.Evaluation, error) {
 	e.CreatedAt, e.PublishedAt = fromMicros(created), fromNullMicros(published)
 	e.Indicators, e.Rectifications = []shuyu.Indicator{}, []shuyu.Rectification{}
 	rows, err := tx.query(`SELECT id, position, name, weight, rule, metric, points, evidence, auto_value, auto_score, auto_evidence,
-		final_score, final_note FROM evaluation_indicators WHERE evaluation_id = ? ORDER BY position`, id)
+		final_score, final_note, auto_links FROM evaluation_indicators WHERE evaluation_id = ? ORDER BY position`, id)
 	if err != nil {
 		return nil, err
 	}
 	idx := map[int64]int{}
 	for rows.Next() {
 		var ind shuyu.Indicator
+		var links string
 		if err := rows.Scan(&ind.ID, &ind.Position, &ind.Name, &ind.Weight, &ind.Rule, &ind.Metric, &ind.Points, &ind.Evidence,
-			&ind.AutoValue, &ind.AutoScore, &ind.AutoEvidence, &ind.FinalScore, &ind.FinalNote); err != nil {
+			&ind.AutoValue, &ind.AutoScore, &ind.AutoEvidence, &ind.FinalScore, &ind.FinalNote, &links); err != nil {
 			rows.Close()
 			return nil, err
+		}
+		if links != "" {
+			if err := json.Unmarshal([]byte(links), &ind.AutoLinks); err != nil {
+				rows.Close()
+				return nil, fmt.Errorf("sqlstore: evidence links of indicator %d: %w", ind.ID, err)
+			}
 		}
 		ind.Inputs = []shuyu.EvaluationRate{}
 		idx[ind.ID] = len(e.Indicators)

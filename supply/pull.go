@@ -1,17 +1,11 @@
 package supply
 
 import (
-	"bufio"
 	"context"
-	"encoding/csv"
 	"errors"
 	"fmt"
-	"hash"
-	"io"
 	"sort"
 	"strings"
-
-	"github.com/emmansun/gmsm/sm3"
 
 	"shuyu"
 	"shuyu/sqlstore"
@@ -19,14 +13,14 @@ import (
 )
 
 // Scheduled pulls (issue 18; R10.1, R10.2): rows stream from a
-// department's front-end database or the sharing platform's interface as
-// CSV (header: the entry's field names) through an SM3 tee into
-// vault.Stage — the staging step of every upload — and the staged file is
-// built like any upload (fair queue, vault.Build: the entry's quality
-// rules, the atomic version switch), recorded with the pull's
-// reconciliation (sqlstore.FinishPull / FailPull). Nothing is held in
-// memory beyond one batch of rows: the source's cursor, the pipe and the
-// staging file bound it.
+// department's front-end database or the sharing platform's interface, as
+// text values in the entry's field order, through vault.StageRows — batches
+// appended by DuckDB's appender into a private staging table, with no lock
+// held and no staging file — and are then built like any upload (fair
+// queue, vault.Build: the entry's types, quality rules, the atomic version
+// switch), recorded with the pull's reconciliation (sqlstore.FinishPull /
+// FailPull). Memory is bounded by a few batches of rows whatever the
+// table's size.
 
 // pullError is a failure with the kind the department is told
 // (connection, authentication, mapping, quality, source).
@@ -75,40 +69,10 @@ type pullStats struct {
 type connector interface {
 	// columns lists the source's columns without reading rows.
 	columns(ctx context.Context) ([]string, error)
-	// pull writes the mapped rows past since ("" = all) to w.
-	pull(ctx context.Context, w *rowWriter, since string) (pullStats, error)
+	// pull writes the mapped rows past since ("" = all) to w, each row's
+	// values in the entry's field order, as text.
+	pull(ctx context.Context, w *vault.RowWriter, since string) (pullStats, error)
 	close()
-}
-
-// rowWriter writes CSV rows whose header is the entry's field names, and
-// hashes what it writes with SM3 (the source side of the reconciliation).
-type rowWriter struct {
-	bw  *bufio.Writer
-	csv *csv.Writer
-	sum hash.Hash
-}
-
-func newRowWriter(w io.Writer, fields []string) (*rowWriter, error) {
-	h := sm3.New()
-	bw := bufio.NewWriterSize(io.MultiWriter(w, h), 256<<10)
-	rw := &rowWriter{bw: bw, csv: csv.NewWriter(bw), sum: h}
-	return rw, rw.csv.Write(fields)
-}
-
-func (w *rowWriter) write(rec []string) error { return w.csv.Write(rec) }
-
-// raw writes bytes that already are CSV rows (PostgreSQL's COPY).
-func (w *rowWriter) raw(b []byte) (int, error) {
-	w.csv.Flush()
-	return w.bw.Write(b)
-}
-
-func (w *rowWriter) flush() error {
-	w.csv.Flush()
-	if err := w.csv.Error(); err != nil {
-		return err
-	}
-	return w.bw.Flush()
 }
 
 // checkMapping holds the source's columns against the entry's fields
@@ -335,45 +299,39 @@ func (s *Service) stagePull(ctx context.Context, src *sqlstore.PullSource, secre
 	if _, err := checkMapping(e, &src.Config, cols); err != nil {
 		return nil, err
 	}
-	fields := make([]string, len(e.Fields))
-	for i, f := range e.Fields {
-		fields[i] = f.Name
+	spec, err := Spec(e)
+	if err != nil {
+		return nil, err
 	}
-	pr, pw := io.Pipe()
 	var stats pullStats
-	var perr error
+	var rw *vault.RowWriter
+	st, err := s.vault.StageRows(ctx, spec, opt, func(ctx context.Context, w *vault.RowWriter) error {
+		rw = w
+		var err error
+		stats, err = c.pull(ctx, w, pl.run.WatermarkFrom)
+		return err
+	})
 	var sum []byte
-	done := make(chan struct{})
-	go func() {
-		defer close(done)
-		w, err := newRowWriter(pw, fields)
-		if err == nil {
-			stats, err = c.pull(ctx, w, pl.run.WatermarkFrom)
-		}
-		if err == nil {
-			err = w.flush()
-		}
-		sum = w.sum.Sum(nil)
-		perr = err
-		pw.CloseWithError(err)
-	}()
-	st, serr := s.vault.Stage(ctx, pr, vault.FileCSV, opt)
-	pr.CloseWithError(errLoadEnded)
-	<-done
-	pl.rec.SourceRows, pl.rec.PulledRows, pl.rec.WatermarkTo, pl.rec.SourceChecksum = stats.sourceRows, stats.rows, stats.watermark, sum
-	if perr != nil && !errors.Is(perr, errLoadEnded) {
-		st.Remove()
-		return nil, perr
+	if rw != nil {
+		// Read once StageRows returned: the last batch is sealed after
+		// the puller's function.
+		stats.rows, sum = rw.Rows(), rw.Checksum()
 	}
-	if serr != nil {
-		return nil, serr
+	pl.rec.SourceRows, pl.rec.PulledRows, pl.rec.WatermarkTo, pl.rec.SourceChecksum = stats.sourceRows, stats.rows, stats.watermark, sum
+	if err != nil {
+		return nil, err
 	}
 	pl.rec.DomainChecksum = st.Checksum()
-	if stats.sourceRows != stats.rows || string(sum) != string(st.Checksum()) {
+	if stats.sourceRows != stats.rows || st.Rows() != stats.rows {
 		st.Remove()
 		return nil, pullErr(sqlstore.PullErrSource, shuyu.ECONFLICT,
 			"对账不符：来源计数%d行，实际拉取%d行，本次不生成新版本 (reconciliation failed: source counted %d rows, %d pulled; no new version)",
 			stats.sourceRows, stats.rows, stats.sourceRows, stats.rows)
+	}
+	if string(sum) != string(st.Checksum()) {
+		st.Remove()
+		return nil, pullErr(sqlstore.PullErrSource, shuyu.ECONFLICT,
+			"对账不符：数据域收到的行与拉取的行校验值不同，本次不生成新版本 (reconciliation failed: checksums differ; no new version)")
 	}
 	return st, nil
 }

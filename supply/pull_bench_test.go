@@ -17,8 +17,9 @@ import (
 
 // BenchmarkPull_PostgresVsCopy pulls a PostgreSQL table of
 // SHUYU_BENCH_PULL_ROWS rows (default 200000) into a new domain version —
-// connect, count, COPY out, stage with SM3, parse into DuckDB, quality
-// rules, atomic switch, store records — and, in the same run, times
+// connect, COPY out, decode, convert, SM3 on both sides of the hand-over,
+// DuckDB's appender, quality rules, atomic switch, store records — and, in
+// the same run, times
 // `psql -c "COPY … TO STDOUT"` of the same table into /dev/null as the
 // baseline (docs/performance.md, "Pulls"). Reported: rows/s of both and
 // their ratio.

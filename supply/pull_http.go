@@ -19,6 +19,7 @@ import (
 
 	"shuyu"
 	"shuyu/sqlstore"
+	"shuyu/vault"
 )
 
 // The sharing platform's HTTP JSON interface (一体化政务数据共享交换平台),
@@ -199,7 +200,7 @@ func later(a, b string) bool {
 	return a > b
 }
 
-func (s *httpSource) pull(ctx context.Context, w *rowWriter, since string) (pullStats, error) {
+func (s *httpSource) pull(ctx context.Context, w *vault.RowWriter, since string) (pullStats, error) {
 	st := pullStats{watermark: since}
 	size := s.cfg.PageSize
 	if size <= 0 {
@@ -255,7 +256,7 @@ func (s *httpSource) pull(ctx context.Context, w *rowWriter, since string) (pull
 					st.watermark = t
 				}
 			}
-			if err := w.write(rec); err != nil {
+			if err := w.Strings(rec); err != nil {
 				return st, err
 			}
 			st.rows++

@@ -14,6 +14,7 @@ import (
 
 	"shuyu"
 	"shuyu/sqlstore"
+	"shuyu/vault"
 )
 
 // mysqlSource reads a MySQL-protocol front-end database (MySQL, MariaDB,
@@ -119,7 +120,7 @@ func (s *mysqlSource) selectList() string {
 	return strings.Join(parts, ", ")
 }
 
-func (s *mysqlSource) pull(ctx context.Context, w *rowWriter, since string) (pullStats, error) {
+func (s *mysqlSource) pull(ctx context.Context, w *vault.RowWriter, since string) (pullStats, error) {
 	var st pullStats
 	conn, err := s.db.Conn(ctx)
 	if err != nil {
@@ -161,15 +162,14 @@ func (s *mysqlSource) pull(ctx context.Context, w *rowWriter, since string) (pul
 	for i := range raw {
 		dest[i] = &raw[i]
 	}
-	rec := make([]string, n)
 	for rows.Next() {
 		if err := rows.Scan(dest...); err != nil {
 			return st, mysqlError(err, false)
 		}
-		for i, b := range raw {
-			rec[i] = string(b)
+		for _, b := range raw {
+			w.Value(b) // copied; nil (NULL) and empty both arrive as NULL
 		}
-		if err := w.write(rec); err != nil {
+		if err := w.EndRow(); err != nil {
 			return st, err
 		}
 		st.rows++

@@ -1,6 +1,7 @@
 package supply
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -13,12 +14,15 @@ import (
 
 	"shuyu"
 	"shuyu/sqlstore"
+	"shuyu/vault"
 )
 
 // pgSource reads a PostgreSQL-protocol front-end database (PostgreSQL,
 // KingbaseES and openGauss in their PostgreSQL modes): one read-only
-// REPEATABLE READ transaction counts the rows and streams them with
-// COPY … TO STDOUT (CSV), so the count and the rows are one snapshot.
+// REPEATABLE READ transaction streams the rows with COPY … TO STDOUT (text
+// format), whose command tag is the server's count of the rows it sent; an
+// incremental pull also counts them and takes the watermark's maximum
+// first, in the same snapshot.
 type pgSource struct {
 	conn *pgx.Conn
 	cfg  *sqlstore.PullConfig
@@ -136,11 +140,122 @@ func (s *pgSource) selectList() string {
 	return strings.Join(parts, ", ")
 }
 
-type copyWriter struct{ w *rowWriter }
+// copyText decodes PostgreSQL's COPY text format (tab-separated, \N for
+// NULL, backslash escapes) into the row writer as it arrives: PostgreSQL
+// sends one row per message, but a row split across writes is carried.
+type copyText struct {
+	w     *vault.RowWriter
+	carry []byte // an incomplete row
+	val   []byte // an unescaped value
+	err   error  // the writer's own error (a refused row)
+}
 
-func (c copyWriter) Write(b []byte) (int, error) { return c.w.raw(b) }
+func (c *copyText) Write(b []byte) (int, error) {
+	n := len(b)
+	if len(c.carry) > 0 {
+		c.carry = append(c.carry, b...)
+		b = c.carry
+	}
+	for {
+		i := bytes.IndexByte(b, '\n')
+		if i < 0 {
+			break
+		}
+		if err := c.row(b[:i]); err != nil {
+			c.err = err
+			return 0, err
+		}
+		b = b[i+1:]
+	}
+	c.carry = append(c.carry[:0], b...)
+	return n, nil
+}
 
-func (s *pgSource) pull(ctx context.Context, w *rowWriter, since string) (pullStats, error) {
+func (c *copyText) row(line []byte) error {
+	for {
+		i := bytes.IndexByte(line, '\t')
+		f := line
+		if i >= 0 {
+			f = line[:i]
+		}
+		switch {
+		case len(f) == 2 && f[0] == '\\' && f[1] == 'N':
+			c.w.Null()
+		case bytes.IndexByte(f, '\\') < 0:
+			c.w.Value(f)
+		default:
+			c.val = unescapeCopy(c.val[:0], f)
+			c.w.Value(c.val)
+		}
+		if i < 0 {
+			return c.w.EndRow()
+		}
+		line = line[i+1:]
+	}
+}
+
+// unescapeCopy appends f without COPY's text escapes to dst.
+func unescapeCopy(dst, f []byte) []byte {
+	for i := 0; i < len(f); i++ {
+		ch := f[i]
+		if ch != '\\' || i+1 == len(f) {
+			dst = append(dst, ch)
+			continue
+		}
+		i++
+		switch e := f[i]; e {
+		case 'b':
+			dst = append(dst, '\b')
+		case 'f':
+			dst = append(dst, '\f')
+		case 'n':
+			dst = append(dst, '\n')
+		case 'r':
+			dst = append(dst, '\r')
+		case 't':
+			dst = append(dst, '\t')
+		case 'v':
+			dst = append(dst, '\v')
+		case '0', '1', '2', '3', '4', '5', '6', '7':
+			v := e - '0'
+			for k := 0; k < 2 && i+1 < len(f) && f[i+1] >= '0' && f[i+1] <= '7'; k++ {
+				i++
+				v = v<<3 | (f[i] - '0')
+			}
+			dst = append(dst, v)
+		case 'x':
+			v, k := byte(0), 0
+			for ; k < 2 && i+1 < len(f) && isHex(f[i+1]); k++ {
+				i++
+				v = v<<4 | unhex(f[i])
+			}
+			if k == 0 {
+				dst = append(dst, 'x')
+			} else {
+				dst = append(dst, v)
+			}
+		default:
+			dst = append(dst, e)
+		}
+	}
+	return dst
+}
+
+func isHex(b byte) bool {
+	return b >= '0' && b <= '9' || b >= 'a' && b <= 'f' || b >= 'A' && b <= 'F'
+}
+
+func unhex(b byte) byte {
+	switch {
+	case b >= 'a':
+		return b - 'a' + 10
+	case b >= 'A':
+		return b - 'A' + 10
+	}
+	return b - '0'
+}
+
+func (s *pgSource) pull(ctx context.Context, w *vault.RowWriter, since string) (pullStats, error) {
 	var st pullStats
 	tx, err := s.conn.BeginTx(ctx, pgx.TxOptions{IsoLevel: pgx.RepeatableRead, AccessMode: pgx.ReadOnly})
 	if err != nil {
@@ -170,11 +285,20 @@ func (s *pgSource) pull(ctx context.Context, w *rowWriter, since string) (pullSt
 		} else {
 			st.watermark = since
 		}
-	} else if err := tx.QueryRow(ctx, "SELECT count(*) FROM "+s.base+" s").Scan(&st.sourceRows); err != nil {
-		return st, pgError(err, false)
 	}
-	q := fmt.Sprintf("COPY (SELECT %s FROM %s s%s) TO STDOUT WITH (FORMAT csv)", s.selectList(), s.base, where)
-	tag, err := tx.Conn().PgConn().CopyTo(ctx, copyWriter{w}, q)
+	// A snapshot's source count is COPY's own: the number of rows the
+	// server says it sent from the transaction's snapshot (a separate
+	// count(*) in the same snapshot could only say the same, at the cost
+	// of a second scan of the table).
+	q := fmt.Sprintf("COPY (SELECT %s FROM %s s%s) TO STDOUT", s.selectList(), s.base, where)
+	ct := &copyText{w: w}
+	tag, err := tx.Conn().PgConn().CopyTo(ctx, ct, q)
+	if err == nil && len(ct.carry) > 0 {
+		ct.err = ct.row(ct.carry) // a last row without its newline
+	}
+	if ct.err != nil {
+		return st, ct.err
+	}
 	if err != nil {
 		var pe *pgconn.PgError
 		if errors.As(err, &pe) || ctx.Err() == nil {
@@ -183,5 +307,10 @@ func (s *pgSource) pull(ctx context.Context, w *rowWriter, since string) (pullSt
 		return st, err
 	}
 	st.rows = tag.RowsAffected()
-	return st, nil
+	if s.cfg.Mode != sqlstore.PullIncremental {
+		st.sourceRows = st.rows
+	} else if st.rows != st.sourceRows {
+		return st, pullErr(sqlstore.PullErrSource, shuyu.ECONFLICT, "来源计数%d行，COPY报告%d行 (source counted %d rows, COPY sent %d)", st.sourceRows, st.rows, st.sourceRows, st.rows)
+	}
+	return st, nil // rows decoded against the count: reconciled by stagePull
 }

@@ -2,6 +2,7 @@ package supply
 
 import (
 	"context"
+	"fmt"
 	"strings"
 	"sync"
 	"testing"
@@ -101,4 +102,72 @@ func TestPull_R10_1_PostgresFullIncrementalDroppedColumn(t *testing.T) {
 			t.Fatalf("failed pull switched the version: %d → %d", before.N, after.N)
 		}
 	})
+}
+
+// Values that COPY's text format escapes (tab, newline, carriage return,
+// backslash) arrive unchanged, NULL and the empty string arrive as NULL (as
+// in an uploaded CSV), a source row count of 20,000 spans several appender
+// batches, and a value of the wrong type refuses the pull with its row
+// while the previous version stays current (issue 18; R10.1).
+func TestPull_R10_1_PostgresEscapesBatchesAndBadValue(t *testing.T) {
+	u, cfg := pgSourceDB(t)
+	ctx := context.Background()
+	src, err := pgx.Connect(ctx, u)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { src.Close(context.Background()) })
+	for _, q := range []string{
+		`CREATE TABLE qzk_text (id bigint PRIMARY KEY, name text, capital text, active boolean, updated_at timestamp)`,
+		`INSERT INTO qzk_text SELECT i, '公司' || i, (i * 1.5)::text, i % 2 = 0, timestamp '2026-03-01 08:00:00' + i * interval '1 second'
+			FROM generate_series(1, 20000) i`,
+		`UPDATE qzk_text SET name = E'制表\t换行\n回车\r反斜杠\\ 引号"''' WHERE id = 1`,
+		`UPDATE qzk_text SET name = NULL WHERE id = 2`,
+		`UPDATE qzk_text SET name = '' WHERE id = 3`,
+		`UPDATE qzk_text SET capital = ' 12.5 ' WHERE id = 4`,
+	} {
+		if _, err := src.Exec(ctx, q); err != nil {
+			t.Fatalf("%s: %v", q, err)
+		}
+	}
+	env := sqltest.Seeded(t, "sqlite")
+	w, _ := newPullWorld(t, env)
+	c := cfg
+	// A query source with an order, so that row numbers are the ids.
+	c.Query, c.Mode, c.Key = "SELECT * FROM public.qzk_text ORDER BY id", sqlstore.PullSnapshot, []string{"id"}
+	s, err := w.svc.RegisterPullSource(ctx, w.dept, w.entry, sqlstore.PullSourceInput{Name: "文本前置库",
+		Kind: sqlstore.PullPostgres, Secret: "x", Config: c})
+	if err != nil {
+		t.Fatal(err)
+	}
+	run := w.pull(t, s.ID)
+	if run.Status != sqlstore.PullRunDone || run.SourceRows != 20000 || run.VersionRows != 20000 || !run.Reconciled {
+		t.Fatalf("pull: %+v", run)
+	}
+	_, rows, _, err := w.v.Preview(ctx, "zw_sc_0001", 0, 4)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if rows[0][1] != "制表\t换行\n回车\r反斜杠\\ 引号\"'" || rows[1][1] != nil || rows[2][1] != nil || fmt.Sprint(rows[3][2]) != "12.5" {
+		t.Fatalf("first rows: %q", rows)
+	}
+	before := w.current(t)
+
+	if _, err := src.Exec(ctx, `UPDATE qzk_text SET capital = '十二万' WHERE id = 15000`); err != nil {
+		t.Fatal(err)
+	}
+	run = w.pull(t, s.ID)
+	if run.Status != sqlstore.PullRunFailed || run.ErrorKind != sqlstore.PullErrQuality {
+		t.Fatalf("bad value: %+v", run)
+	}
+	job, err := w.db.SupplyJob(ctx, w.dept, run.JobID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(job.Errors) != 1 || job.Errors[0].Row != 15000 || job.Errors[0].Column != "capital" || strings.Contains(fmt.Sprint(job.Errors), "十二万") {
+		t.Fatalf("job errors: %+v", job.Errors)
+	}
+	if after := w.current(t); after.N != before.N {
+		t.Fatalf("failed pull switched the version: %d → %d", before.N, after.N)
+	}
 }

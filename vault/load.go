@@ -79,6 +79,9 @@ func (d *Domain) refuseSuspended(ctx context.Context, spec Spec) error {
 	return nil
 }
 
+// fileRows is the format of rows streamed in by StageRows.
+const fileRows Format = "rows"
+
 // Staged is a file received into the domain's private staging directory
 // and not yet loaded: Stage streams it in without holding any lock of the
 // domain, so a slow upload delays nobody else; Build loads it.
@@ -90,6 +93,14 @@ type Staged struct {
 
 // Checksum is the SM3 of the file as received; Bytes its size.
 func (s *Staged) Checksum() []byte { return s.st.checksum }
+
+// Rows is the number of rows StageRows appended (0 for a file).
+func (s *Staged) Rows() int64 {
+	if s.format != fileRows {
+		return 0
+	}
+	return s.st.lines
+}
 
 // Bytes is the size of the file as received.
 func (s *Staged) Bytes() int64 { return s.st.bytes }
@@ -204,6 +215,10 @@ func (d *Domain) build(ctx context.Context, spec Spec, s *Staged, opt LoadOption
 		err = buildJSONL(ctx, conn, st.path, spec, target, opt)
 	case FileParquet:
 		err = buildParquet(ctx, conn, st.path, spec, target, opt)
+	case fileRows:
+		// Already typed and complete: the staging table becomes the
+		// version's table (or the delta merged onto the current one).
+		_, err = conn.ExecContext(ctx, fmt.Sprintf("ALTER TABLE %s RENAME TO %s", ident(st.table), ident(target)))
 	}
 	if err != nil {
 		dropTable(conn, target)

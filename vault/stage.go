@@ -26,10 +26,20 @@ type staged struct {
 	path     string
 	bytes    int64  // size of the upload as received
 	checksum []byte // SM3 of the upload as received
-	lines    int64  // newline count, for progress
+	lines    int64  // newline count, for progress (rows: rows appended)
+
+	table string // rows streamed into a staging table (StageRows), not a file
+	drop  func() // drops that table
 }
 
-func (s *staged) remove() { os.Remove(s.path) }
+func (s *staged) remove() {
+	if s.path != "" {
+		os.Remove(s.path)
+	}
+	if s.drop != nil {
+		s.drop()
+	}
+}
 
 // tempPath returns an unguessable path in the staging directory, so that a
 // staged upload cannot be named by anyone who did not create it.

@@ -54,6 +54,16 @@ func TestDemo_R17_1_ChecklistsAtEachStage(t *testing.T) {
 		if err != nil || len(res) != 1 || !res[0].Passed {
 			t.Fatalf("output checklist: %v %+v", err, res)
 		}
+		// The authority's dashboard figure: the waiting product, a failed application checklist.
+		st, err := db.ChecklistStatistics(ctx, shuyu.System)
+		if err != nil || len(st.SecondReviews) != 1 || st.SecondReviews[0].ProductID != ps[0].ID {
+			t.Fatalf("dashboard: second reviews %v %+v", err, st)
+		}
+		for _, k := range st.Kinds {
+			if k.Kind == shuyu.ChecklistApplication && k.Failed < 1 || k.Kind == shuyu.ChecklistOutput && k.Passed != 1 {
+				t.Fatalf("dashboard counts: %+v", st.Kinds)
+			}
+		}
 		apps, err := db.Applications(ctx, shuyu.System, shuyu.AppReturned)
 		if err != nil {
 			t.Fatal(err)

@@ -117,6 +117,39 @@ func TestChecklist_R17_1_FourEyesOutputReviewOverHTTPAndPage(t *testing.T) {
 		if resp, _ := h.do(rev, "POST", base+"/reviews", map[string]any{"decision": "approve", "checklist": answers}); resp.StatusCode != http.StatusConflict {
 			t.Fatalf("same reviewer twice: %d", resp.StatusCode)
 		}
+		// The authority's dashboard: one output checklist passed, the product waiting for its second reviewer.
+		checklistSection := func() supervisionSection {
+			t.Helper()
+			var d supervisionDashboard
+			h.call(auth, "GET", "/api/v1/supervision/dashboard", nil, http.StatusOK, &d)
+			for _, sec := range d.Sections {
+				if sec.ID == "sup-checklists" {
+					return sec
+				}
+			}
+			t.Fatal("no checklist section on the dashboard")
+			return supervisionSection{}
+		}
+		figure := func(sec supervisionSection, label string) string {
+			for _, f := range sec.Figures {
+				if f.Label == label {
+					return f.Value
+				}
+			}
+			return ""
+		}
+		sec := checklistSection()
+		if figure(sec, "sup.fig.checklists_passed") != "1" || figure(sec, "sup.fig.second_reviews") != "1" || len(sec.Due) != 1 ||
+			sec.Due[0].Link != fmt.Sprintf("/output/products/%d", pid) {
+			t.Fatalf("dashboard after the first approval: %+v", sec)
+		}
+		if rows := sec.Charts[0].Rows; rows[2].Label != "checklist.kind.output" || rows[2].Vals[0] != 1 || rows[2].Vals[1] != 0 {
+			t.Fatalf("checklist chart: %+v", rows)
+		}
+		if st, page, _ := uiAs(t, h, "authority").get("/supervision"); st != http.StatusOK || !strings.Contains(page, `id="sup-checklists"`) ||
+			!strings.Contains(page, "待第二人审核") {
+			t.Fatalf("dashboard page: %d", st)
+		}
 
 		// A second, distinct reviewer approves: now it is approved.
 		u2, err := f.DB.CreateUser(ctx, f.Actors["secadmin"], sqlstore.NewUser{OrgID: f.Actors["operator-reviewer"].OrgID, Username: "reviewer-2",
@@ -129,6 +162,9 @@ func TestChecklist_R17_1_FourEyesOutputReviewOverHTTPAndPage(t *testing.T) {
 		got, err := f.DB.ReviewProductChecked(ctx, &second, pid, "approve", "", answers)
 		if err != nil || got.Status != shuyu.ProductApproved {
 			t.Fatalf("second reviewer: %v %+v", err, got)
+		}
+		if sec := checklistSection(); figure(sec, "sup.fig.checklists_passed") != "2" || figure(sec, "sup.fig.second_reviews") != "0" || len(sec.Due) != 0 {
+			t.Fatalf("dashboard after the second approval: %+v", sec)
 		}
 		var res struct{ Items []shuyu.ChecklistResult }
 		h.call(a, "GET", fmt.Sprintf("/api/v1/checklists/results?kind=output&object=%d", pid), nil, http.StatusOK, &res)

@@ -71,7 +71,7 @@ type supervisionSource func(ctx context.Context, a *shuyu.Actor) (*supervisionSe
 
 // supervisionSources lists the dashboard's sections in page order.
 func (s *Server) supervisionSources() []supervisionSource {
-	return []supervisionSource{s.supNoticeSection, s.supEvaluationSection, s.supScenarioSection, s.supRiskSection}
+	return []supervisionSource{s.supNoticeSection, s.supEvaluationSection, s.supScenarioSection, s.supRiskSection, s.supChecklistSection}
 }
 
 func (s *Server) supervisionDashboard(ctx context.Context, a *shuyu.Actor) (*supervisionDashboard, error) {

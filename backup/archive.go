@@ -92,10 +92,16 @@ type Manifest struct {
 	Files  []File `json:"files"`
 }
 
-// Source is a file to put into the archive.
+// Source is a file to put into the archive: a file at Path, or what Stream
+// hands over. Stream lets a consistent copy go straight into the archive
+// without a scratch file: it must call put exactly once, with a reader of
+// exactly size bytes, while its snapshot is held (a SQLite read
+// transaction, a DuckDB transaction that keeps the file from being
+// checkpointed); an error it returns ends Write with that error.
 type Source struct {
-	Name string // name inside the archive
-	Path string // where it is now
+	Name   string // name inside the archive
+	Path   string // where it is now
+	Stream func(put func(r io.Reader, size int64) error) error
 }
 
 // PassphraseIterations is the PBKDF2 cost of passphrase-derived keys.
@@ -182,6 +188,24 @@ func Write(out io.Writer, h Header, key []byte, files []Source) ([]byte, error) 
 }
 
 func addFile(tw *tar.Writer, f Source) (File, error) {
+	if f.Stream != nil {
+		var fe File
+		put := func(r io.Reader, size int64) error {
+			if fe.Name != "" {
+				return errors.New("put twice")
+			}
+			var err error
+			fe, err = putFile(tw, f.Name, r, size, time.Now())
+			return err
+		}
+		if err := f.Stream(put); err != nil {
+			return File{}, err
+		}
+		if fe.Name == "" {
+			return File{}, errors.New("nothing streamed")
+		}
+		return fe, nil
+	}
 	in, err := os.Open(f.Path)
 	if err != nil {
 		return File{}, err
@@ -191,17 +215,21 @@ func addFile(tw *tar.Writer, f Source) (File, error) {
 	if err != nil {
 		return File{}, err
 	}
-	if err := tw.WriteHeader(&tar.Header{Name: f.Name, Mode: 0o600, Size: fi.Size(), ModTime: fi.ModTime()}); err != nil {
+	return putFile(tw, f.Name, in, fi.Size(), fi.ModTime())
+}
+
+func putFile(tw *tar.Writer, name string, r io.Reader, size int64, mod time.Time) (File, error) {
+	if err := tw.WriteHeader(&tar.Header{Name: name, Mode: 0o600, Size: size, ModTime: mod}); err != nil {
 		return File{}, err
 	}
-	n, err := io.Copy(tw, in)
+	n, err := io.Copy(tw, r)
 	if err != nil {
 		return File{}, err
 	}
-	if n != fi.Size() {
-		return File{}, fmt.Errorf("changed while copied (%d of %d bytes)", n, fi.Size())
+	if n != size {
+		return File{}, fmt.Errorf("changed while copied (%d of %d bytes)", n, size)
 	}
-	return File{Name: f.Name, Size: n}, nil
+	return File{Name: name, Size: n}, nil
 }
 
 func newAEAD(key []byte) (cipher.AEAD, error) {

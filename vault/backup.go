@@ -3,6 +3,7 @@ package vault
 import (
 	"bytes"
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"os"
@@ -67,9 +68,8 @@ func (d *Domain) Snapshot(ctx context.Context, name string, key []byte) (string,
 // scratch: it is not fsynced (the caller archives it and syncs the archive).
 func (d *Domain) CopyFile(ctx context.Context, dst string, key []byte) error {
 	const op = "vault.CopyFile"
-	src := filepath.Join(d.dir, dbFile)
 	for try := 0; try < 3; try++ {
-		ok, err := d.copyOnce(ctx, src, dst)
+		ok, err := d.copyOnce(ctx, dst)
 		if err != nil {
 			return fmt.Errorf("%s: %w", op, err)
 		}
@@ -88,35 +88,82 @@ func (d *Domain) CopyFile(ctx context.Context, dst string, key []byte) error {
 // headerSize covers DuckDB's file header and both database headers.
 const headerSize = 3 * 4096
 
-func (d *Domain) copyOnce(ctx context.Context, src, dst string) (bool, error) {
+func (d *Domain) copyOnce(ctx context.Context, dst string) (bool, error) {
+	err := d.StreamFile(ctx, func(r io.Reader, size int64) error {
+		out, err := os.OpenFile(dst, os.O_WRONLY|os.O_CREATE|os.O_TRUNC, 0o600)
+		if err != nil {
+			return err
+		}
+		if _, err := io.Copy(out, r); err != nil {
+			out.Close()
+			return err
+		}
+		return out.Close()
+	})
+	if errors.Is(err, ErrCopyChanged) {
+		return false, nil
+	}
+	return err == nil, err
+}
+
+// ErrCopyChanged means StreamFile got no consistent copy: DuckDB rewrote
+// the file's headers while the reader was being read (what was read must
+// be thrown away), or it could not checkpoint first. Try again.
+var ErrCopyChanged = errors.New("vault: the domain file changed while it was copied")
+
+var errBusy = fmt.Errorf("%w (checkpoint refused: writers active)", ErrCopyChanged)
+
+// StreamFile hands fn a reader of exactly size bytes over the checkpointed
+// domain file, the same consistent byte copy CopyFile writes, without a
+// scratch file: the caller (`shuyu backup`) streams it straight into the
+// archive. It runs CHECKPOINT, holds a transaction open while fn reads (so
+// DuckDB does not checkpoint again; commits meanwhile go to the WAL), and
+// compares the file's headers before and after: ErrCopyChanged when they
+// differ — then what fn wrote is not a consistent copy and the caller must
+// discard it and try again. The bytes stay encrypted under the domain's
+// data key (they are the file's own bytes). R28.1.
+func (d *Domain) StreamFile(ctx context.Context, fn func(r io.Reader, size int64) error) error {
+	src := filepath.Join(d.dir, dbFile)
 	conn, err := d.db.Conn(ctx)
 	if err != nil {
-		return false, SanitizeError(err)
+		return SanitizeError(err)
 	}
 	defer conn.Close()
 	if _, err := conn.ExecContext(ctx, "CHECKPOINT"); err != nil {
-		return false, nil // other writers are active: try again
+		return errBusy // other writers are active: try again
 	}
 	if _, err := conn.ExecContext(ctx, "BEGIN TRANSACTION"); err != nil {
-		return false, SanitizeError(err)
+		return SanitizeError(err)
 	}
 	defer conn.ExecContext(context.Background(), "ROLLBACK")
 	var n int
 	if err := conn.QueryRowContext(ctx, "SELECT count(*) FROM duckdb_tables()").Scan(&n); err != nil {
-		return false, SanitizeError(err)
+		return SanitizeError(err)
 	}
 	before, err := readHead(src)
 	if err != nil {
-		return false, err
+		return err
 	}
-	if err := copyBytes(src, dst); err != nil {
-		return false, err
+	f, err := os.Open(src)
+	if err != nil {
+		return err
+	}
+	defer f.Close()
+	fi, err := f.Stat()
+	if err != nil {
+		return err
+	}
+	if err := fn(io.NewSectionReader(f, 0, fi.Size()), fi.Size()); err != nil {
+		return err
 	}
 	after, err := readHead(src)
 	if err != nil {
-		return false, err
+		return err
 	}
-	return bytes.Equal(before, after), nil
+	if !bytes.Equal(before, after) {
+		return ErrCopyChanged
+	}
+	return nil
 }
 
 func readHead(path string) ([]byte, error) {

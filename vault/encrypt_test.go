@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"database/sql"
+	"io"
 	"os"
 	"path/filepath"
 	"strings"
@@ -159,4 +160,46 @@ func TestCopyFile_R28_1_ConsistentWhileLoading(t *testing.T) {
 			t.Fatalf("version %d unreadable: %v", i, err)
 		}
 	}
+}
+
+// StreamFile (the backup's copy of the domain without a scratch file)
+// hands over exactly the announced bytes of the checkpointed file, which
+// open under the domain's data key with every version.
+func TestStreamFile_R28_1_CopyOpensUnderDataKey(t *testing.T) {
+	t.Parallel()
+	key := bytes.Repeat([]byte{0x34}, 32)
+	d, err := Open(t.TempDir(), encOpts(key))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer d.Close()
+	ctx := context.Background()
+	if _, _, err := d.Load(ctx, peopleSpec(), strings.NewReader(goodCSV()), FileCSV, LoadOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	dst := t.TempDir()
+	write := func(r io.Reader) error {
+		f, err := os.Create(filepath.Join(dst, dbFile))
+		if err != nil {
+			return err
+		}
+		defer f.Close()
+		_, err = io.Copy(f, r)
+		return err
+	}
+	var announced int64
+	if err := d.StreamFile(ctx, func(r io.Reader, size int64) error { announced = size; return write(r) }); err != nil {
+		t.Fatal(err)
+	}
+	if fi, err := os.Stat(filepath.Join(dst, dbFile)); err != nil || fi.Size() != announced {
+		t.Fatalf("copy size %v, announced %d", err, announced)
+	}
+	c, err := Open(dst, encOpts(key))
+	if err != nil {
+		t.Fatalf("streamed copy does not open under the data key: %v", err)
+	}
+	if vs, err := c.Versions(ctx, "people"); err != nil || len(vs) != 1 {
+		t.Fatalf("streamed copy: versions %d %v", len(vs), err)
+	}
+	c.Close()
 }

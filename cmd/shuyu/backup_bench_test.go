@@ -25,23 +25,17 @@ import (
 // the same files (shuyu.db and domain.duckdb with their WALs, the
 // checkpoint file) in the same run. The server keeps answering the demo's
 // background work meanwhile. Measured in the same run (docs/performance.md
-// §7):
+// §7): plain-copy (io.Copy of the files + fsync: not consistent, not
+// encrypted); backup-scratch (the way before December 2026: consistent
+// copies into scratch files, then the archive); backup (the consistent
+// copies streamed straight into the archive); sm3-bare and sm4gcm-bare (the
+// least crypto any archive of these bytes must do: SM3 of them in 1 MiB
+// leaves and SM4-GCM of them in 1 MiB chunks, each on every core, from
+// memory — no I/O, no tar, no copy); interleaved (one of each per
+// iteration, so all meet the same load, reporting the median over the
+// iterations of each ratio to the copy).
 //
-//   - plain-copy: io.Copy of the files + fsync (not consistent, not encrypted);
-//
-//   - backup-scratch: the way before December 2026 — consistent copies into
-//     scratch files, then the archive;
-//
-//   - backup: the consistent copies streamed straight into the archive;
-//
-//   - sm3-bare, sm4gcm-bare: the least crypto any archive of these bytes
-//     must do — SM3 of them in 1 MiB leaves and SM4-GCM of them in 1 MiB
-//     chunks, each on every core, from memory (no I/O, no tar, no copy);
-//
-//   - interleaved: one of each per iteration, so all meet the same load;
-//     it reports the median over the iterations of each ratio to the copy.
-//
-//     go test -run '^$' -bench BackupWhileServing/interleaved -benchtime 3x ./cmd/shuyu
+//	go test -run '^$' -bench BackupWhileServing -benchtime 3x ./cmd/shuyu
 func BenchmarkBackupWhileServing(b *testing.B) {
 	dir := b.TempDir()
 	ctx, cancel := context.WithCancel(context.Background())

@@ -446,13 +446,17 @@ const (
 // Consent is a data subject's authorization (R28.5): who grants which
 // merchant what, for which service, purpose, fields and term.
 type Consent struct {
-	ID          int64      `json:"id"`
-	SubjectKind string     `json:"subject_kind"`
-	SubjectHint string     `json:"subject_hint"` // masked
-	GranteeID   int64      `json:"grantee_org_id"`
-	Grantee     string     `json:"grantee"`
-	ServiceID   int64      `json:"service_id,omitempty"`
-	Service     string     `json:"service,omitempty"`
+	ID          int64  `json:"id"`
+	SubjectKind string `json:"subject_kind"`
+	SubjectHint string `json:"subject_hint"` // masked
+	GranteeID   int64  `json:"grantee_org_id"`
+	Grantee     string `json:"grantee"`
+	ServiceID   int64  `json:"service_id,omitempty"`
+	Service     string `json:"service,omitempty"`
+	// WorkspaceID names the consent-gated workspace the grant is for (0:
+	// a service, or every use by the grantee when ServiceID is 0 too).
+	WorkspaceID int64      `json:"workspace_id,omitempty"`
+	Workspace   string     `json:"workspace,omitempty"`
 	Purpose     string     `json:"purpose"`
 	Fields      []string   `json:"fields"`
 	StartsAt    time.Time  `json:"starts_at"`
@@ -461,7 +465,7 @@ type Consent struct {
 	CreatedAt   time.Time  `json:"created_at"`
 	ConfirmedAt *time.Time `json:"confirmed_at,omitempty"`
 	RevokedAt   *time.Time `json:"revoked_at,omitempty"`
-	Uses        int64      `json:"uses"`
+	Uses        int64      `json:"uses"` // service calls plus workspace queries that used the subject's rows
 	LastUse     *time.Time `json:"last_use,omitempty"`
 }
 

@@ -107,20 +107,23 @@ func KForGrades(grades ...Grade) int {
 // opened by an agreement over exactly the granted entries and fields for its
 // term.
 type Workspace struct {
-	ID           int64            `json:"id"`
-	OrgID        int64            `json:"org_id"`
-	OrgName      string           `json:"org_name"`
-	AgreementID  int64            `json:"agreement_id,omitempty"`
-	Name         string           `json:"name"`
-	Status       string           `json:"status"` // effective: stored state, or expired past EndsAt
-	StatusReason string           `json:"status_reason,omitempty"`
-	StartsAt     time.Time        `json:"starts_at"`
-	EndsAt       time.Time        `json:"ends_at"`
-	K            int              `json:"k"`
-	Epsilon      float64          `json:"dp_epsilon"` // differential-privacy budget; 0: DP mode off
-	Grants       []WorkspaceEntry `json:"grants"`
-	CreatedAt    time.Time        `json:"created_at"`
-	UpdatedAt    time.Time        `json:"updated_at"`
+	ID           int64     `json:"id"`
+	OrgID        int64     `json:"org_id"`
+	OrgName      string    `json:"org_name"`
+	AgreementID  int64     `json:"agreement_id,omitempty"`
+	Name         string    `json:"name"`
+	Status       string    `json:"status"` // effective: stored state, or expired past EndsAt
+	StatusReason string    `json:"status_reason,omitempty"`
+	StartsAt     time.Time `json:"starts_at"`
+	EndsAt       time.Time `json:"ends_at"`
+	K            int       `json:"k"`
+	Epsilon      float64   `json:"dp_epsilon"` // differential-privacy budget; 0: DP mode off
+	// ByConsent: real-data queries see only the rows of subjects with a
+	// live grant to the merchant for this workspace (R28.5).
+	ByConsent bool             `json:"by_consent"`
+	Grants    []WorkspaceEntry `json:"grants"`
+	CreatedAt time.Time        `json:"created_at"`
+	UpdatedAt time.Time        `json:"updated_at"`
 }
 
 // Resource describes the workspace to the policy: the merchant owns it.
@@ -170,6 +173,9 @@ type WorkspaceGrant struct {
 	K int `json:"k,omitempty"`
 	// Epsilon is the DP budget; 0 leaves DP mode off.
 	Epsilon float64 `json:"dp_epsilon,omitempty"`
+	// ByConsent opens the workspace "by consent" (R28.5): its queries see
+	// only the rows of subjects who granted the merchant their use.
+	ByConsent bool `json:"by_consent,omitempty"`
 }
 
 // GrantEntry is one entry of a grant; no fields means every field.
@@ -203,6 +209,10 @@ type WorkspaceQuery struct {
 	RowsScanned  int64         `json:"rows_scanned"`
 	RowsReturned int64         `json:"rows_returned"`
 	CreatedAt    time.Time     `json:"created_at"`
+	// ConsentUses are the grants whose subjects' rows the query read in a
+	// consent-gated workspace (R28.5): counted with the query, never shown
+	// to the merchant.
+	ConsentUses []int64 `json:"-"`
 }
 
 // QueryShape is a result's shape: column names and types, row counts, the

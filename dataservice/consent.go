@@ -154,10 +154,13 @@ func ValidateSubject(s Subject, now time.Time) (Subject, error) {
 // ConsentAsk is a merchant's request for a grant.
 type ConsentAsk struct {
 	Subject
-	ServiceID int64    `json:"service_id"`
-	Purpose   string   `json:"purpose"`
-	Fields    []string `json:"fields"`
-	Days      int      `json:"days"`
+	ServiceID int64 `json:"service_id"`
+	// WorkspaceID asks for the use of the subject's rows in one of the
+	// merchant's consent-gated workspaces instead of a service (R28.5).
+	WorkspaceID int64    `json:"workspace_id,omitempty"`
+	Purpose     string   `json:"purpose"`
+	Fields      []string `json:"fields"`
+	Days        int      `json:"days"`
 }
 
 // RequestConsent records a pending grant and sends the subject its code; the
@@ -182,7 +185,7 @@ func (s *Service) RequestConsent(ctx context.Context, actor *shuyu.Actor, in Con
 		return nil, err
 	}
 	c, err := s.DB.RequestConsent(ctx, actor, sqlstore.ConsentInput{SubjectKind: sub.Kind, SubjectID: sub.ID, SubjectHint: maskSubject(sub),
-		ServiceID: in.ServiceID, Purpose: in.Purpose, Fields: in.Fields, Days: in.Days}, code)
+		ServiceID: in.ServiceID, WorkspaceID: in.WorkspaceID, Purpose: in.Purpose, Fields: in.Fields, Days: in.Days}, code)
 	if err != nil {
 		return nil, err
 	}

@@ -7,6 +7,7 @@ import (
 	"crypto/subtle"
 	"encoding/json"
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 	"unicode/utf8"
@@ -44,6 +45,7 @@ type ConsentInput struct {
 	SubjectID   string
 	SubjectHint string
 	ServiceID   int64
+	WorkspaceID int64 // a consent-gated workspace of the merchant; 0 with ServiceID 0: every use
 	Purpose     string
 	Fields      []string
 	Days        int
@@ -103,11 +105,15 @@ func (d *DB) RequestConsent(ctx context.Context, actor *shuyu.Actor, in ConsentI
 			}
 			service = &s.ID
 		}
+		workspace, err := tx.consentWorkspace(actor, in)
+		if err != nil {
+			return err
+		}
 		now := tx.now
 		id, err := tx.insert(`INSERT INTO consents (subject_kind, subject_digest, subject_hint, grantee_org_id, service_id, purpose, fields,
-			starts_at, ends_at, status, created_by, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+			starts_at, ends_at, status, created_by, created_at, workspace_id) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
 			in.SubjectKind, subject, in.SubjectHint, actor.OrgID, service, in.Purpose, string(fields),
-			micros(now), micros(now.AddDate(0, 0, in.Days)), shuyu.ConsentPending, actor.UserID, micros(now))
+			micros(now), micros(now.AddDate(0, 0, in.Days)), shuyu.ConsentPending, actor.UserID, micros(now), workspace)
 		if err != nil {
 			return err
 		}
@@ -123,7 +129,7 @@ func (d *DB) RequestConsent(ctx context.Context, actor *shuyu.Actor, in ConsentI
 			return err
 		}
 		if err := tx.audit(Change{Action: shuyu.AuditConsentRequest, ObjectType: "consent", ObjectID: id,
-			Detail: map[string]any{"service_id": in.ServiceID, "fields": in.Fields, "days": in.Days}}); err != nil {
+			Detail: map[string]any{"service_id": in.ServiceID, "workspace_id": in.WorkspaceID, "fields": in.Fields, "days": in.Days}}); err != nil {
 			return err
 		}
 		out, err = tx.consent(id)
@@ -133,9 +139,11 @@ func (d *DB) RequestConsent(ctx context.Context, actor *shuyu.Actor, in ConsentI
 }
 
 const consentCols = `c.id, c.subject_kind, c.subject_hint, c.grantee_org_id, o.name, COALESCE(c.service_id, 0), COALESCE(s.name, ''),
-	c.purpose, c.fields, c.starts_at, c.ends_at, c.status, c.created_at, c.confirmed_at, c.revoked_at, c.subject_digest`
+	c.purpose, c.fields, c.starts_at, c.ends_at, c.status, c.created_at, c.confirmed_at, c.revoked_at, c.subject_digest,
+	COALESCE(c.workspace_id, 0), COALESCE(w.name, '')`
 
-const consentFrom = ` FROM consents c JOIN orgs o ON o.id = c.grantee_org_id LEFT JOIN api_services s ON s.id = c.service_id`
+const consentFrom = ` FROM consents c JOIN orgs o ON o.id = c.grantee_org_id LEFT JOIN api_services s ON s.id = c.service_id
+	LEFT JOIN workspaces w ON w.id = c.workspace_id`
 
 func (tx *Tx) scanConsent(r interface{ Scan(...any) error }) (*shuyu.Consent, string, error) {
 	var c shuyu.Consent
@@ -143,7 +151,7 @@ func (tx *Tx) scanConsent(r interface{ Scan(...any) error }) (*shuyu.Consent, st
 	var starts, ends, created int64
 	var confirmed, revoked *int64
 	if err := r.Scan(&c.ID, &c.SubjectKind, &c.SubjectHint, &c.GranteeID, &c.Grantee, &c.ServiceID, &c.Service, &c.Purpose,
-		&fields, &starts, &ends, &c.Status, &created, &confirmed, &revoked, &subject); err != nil {
+		&fields, &starts, &ends, &c.Status, &created, &confirmed, &revoked, &subject, &c.WorkspaceID, &c.Workspace); err != nil {
 		return nil, "", err
 	}
 	_ = json.Unmarshal([]byte(fields), &c.Fields)
@@ -171,6 +179,16 @@ func (tx *Tx) consentUses(c *shuyu.Consent) error {
 	if err := tx.queryRow(`SELECT count(*), max(at) FROM api_calls WHERE consent_id = ?`, c.ID).Scan(&c.Uses, &last); err != nil {
 		return err
 	}
+	var queries int64
+	var lastQuery *int64
+	if err := tx.queryRow(`SELECT COALESCE(sum(queries), 0), max(last_at) FROM consent_uses WHERE consent_id = ?`, c.ID).
+		Scan(&queries, &lastQuery); err != nil {
+		return err
+	}
+	c.Uses += queries
+	if lastQuery != nil && (last == nil || *lastQuery > *last) {
+		last = lastQuery
+	}
 	c.LastUse = domainTime(last)
 	return nil
 }
@@ -183,7 +201,7 @@ func (tx *Tx) liveConsent(subject string, org, service int64) (int64, error) {
 	var id int64
 	now := micros(tx.now)
 	err := tx.queryRow(`SELECT id FROM consents WHERE subject_digest = ? AND grantee_org_id = ? AND status = ?
-		AND (service_id = ? OR service_id IS NULL) AND starts_at <= ? AND ends_at > ? ORDER BY id DESC LIMIT 1`,
+		AND (service_id = ? OR service_id IS NULL AND workspace_id IS NULL) AND starts_at <= ? AND ends_at > ? ORDER BY id DESC LIMIT 1`,
 		subject, org, shuyu.ConsentLive, service, now, now).Scan(&id)
 	if isNoRows(err) {
 		return 0, nil
@@ -441,12 +459,16 @@ func (tx *Tx) subjectOf(token string) (string, error) {
 	return subject, err
 }
 
-// SubjectUse is one use of a subject's data: a call that asked about it.
+// SubjectUse is one use of a subject's data: a service call that asked
+// about it, or a day's queries of a consent-gated workspace that read its
+// rows (Kind "query", Count queries, At the last of them).
 type SubjectUse struct {
 	At        time.Time `json:"at"`
-	Service   string    `json:"service"`
+	Kind      string    `json:"kind"`    // call, query
+	Service   string    `json:"service"` // the service, or the workspace
 	Consumer  string    `json:"consumer"`
 	Outcome   string    `json:"outcome"`
+	Count     int64     `json:"count"`
 	ConsentID int64     `json:"consent_id,omitempty"`
 }
 
@@ -491,6 +513,15 @@ func (d *DB) SubjectConsents(ctx context.Context, token string) (*SubjectView, e
 		if err := tx.queryRow(`SELECT count(*) FROM api_calls WHERE subject_digest = ?`, subject).Scan(&v.Total); err != nil {
 			return err
 		}
+		var queries int64
+		if err := tx.queryRow(`SELECT COALESCE(sum(u.queries), 0) FROM consent_uses u JOIN consents c ON c.id = u.consent_id
+			WHERE c.subject_digest = ?`, subject).Scan(&queries); err != nil {
+			return err
+		}
+		v.Total += queries
+		if err := tx.subjectQueryUses(subject, v); err != nil {
+			return err
+		}
 		rows, err = tx.query(`SELECT c.at, s.name, o.name, c.outcome, COALESCE(c.consent_id, 0) FROM api_calls c
 			JOIN api_services s ON s.id = c.service_id JOIN orgs o ON o.id = c.org_id
 			WHERE c.subject_digest = ? ORDER BY c.id DESC LIMIT 200`, subject)
@@ -499,7 +530,7 @@ func (d *DB) SubjectConsents(ctx context.Context, token string) (*SubjectView, e
 		}
 		defer rows.Close()
 		for rows.Next() {
-			var u SubjectUse
+			u := SubjectUse{Kind: "call", Count: 1}
 			var at int64
 			if err := rows.Scan(&at, &u.Service, &u.Consumer, &u.Outcome, &u.ConsentID); err != nil {
 				return err
@@ -507,7 +538,11 @@ func (d *DB) SubjectConsents(ctx context.Context, token string) (*SubjectView, e
 			u.At = fromMicros(at)
 			v.Uses = append(v.Uses, u)
 		}
-		return rows.Err()
+		if err := rows.Err(); err != nil {
+			return err
+		}
+		slices.SortStableFunc(v.Uses, func(a, b SubjectUse) int { return b.At.Compare(a.At) })
+		return nil
 	})
 	if err != nil {
 		return nil, err

@@ -67,7 +67,7 @@ func (tx *Tx) workspaceOpen(g shuyu.WorkspaceGrant) (*shuyu.Workspace, error) {
 		return nil, shuyu.Errorf(shuyu.EINVALID, "工作区只能开给数据商 (workspaces are for merchants)")
 	}
 	ws := &shuyu.Workspace{OrgID: org.ID, OrgName: org.Name, AgreementID: g.AgreementID, Name: g.Name,
-		Status: shuyu.WorkspaceActive, StartsAt: g.StartsAt.UTC(), EndsAt: g.EndsAt.UTC(), Epsilon: g.Epsilon,
+		Status: shuyu.WorkspaceActive, StartsAt: g.StartsAt.UTC(), EndsAt: g.EndsAt.UTC(), Epsilon: g.Epsilon, ByConsent: g.ByConsent,
 		CreatedAt: tx.now, UpdatedAt: tx.now}
 	var grades []shuyu.Grade
 	seen := map[int64]bool{}
@@ -105,9 +105,9 @@ func (tx *Tx) workspaceOpen(g shuyu.WorkspaceGrant) (*shuyu.Workspace, error) {
 		agreement = g.AgreementID
 	}
 	id, err := tx.insert(`INSERT INTO workspaces (org_id, agreement_id, name, status, k, epsilon, secret, starts_at, ends_at,
-		created_by, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+		created_by, created_at, updated_at, by_consent) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
 		ws.OrgID, agreement, ws.Name, ws.Status, ws.K, ws.Epsilon, hex.EncodeToString(secret),
-		micros(ws.StartsAt), micros(ws.EndsAt), tx.actor.UserID, micros(tx.now), micros(tx.now))
+		micros(ws.StartsAt), micros(ws.EndsAt), tx.actor.UserID, micros(tx.now), micros(tx.now), boolInt(ws.ByConsent))
 	if isUnique(err) {
 		return nil, shuyu.Errorf(shuyu.ECONFLICT, "该协议已开通工作区 (the agreement already has a workspace)")
 	}
@@ -133,7 +133,7 @@ func (tx *Tx) workspaceOpen(g shuyu.WorkspaceGrant) (*shuyu.Workspace, error) {
 	}
 	return ws, tx.audit(Change{Action: shuyu.AuditWorkspaceOpen, ObjectType: "workspace", ObjectID: id,
 		Detail: map[string]any{"org_id": ws.OrgID, "agreement_id": g.AgreementID, "authorization": cover.Number, "k": ws.K, "dp_epsilon": ws.Epsilon,
-			"starts_at": ws.StartsAt, "ends_at": ws.EndsAt, "grants": detail}})
+			"by_consent": ws.ByConsent, "starts_at": ws.StartsAt, "ends_at": ws.EndsAt, "grants": detail}})
 }
 
 // workspaceGrantRow is what workspace_grants.fields_json holds.

@@ -149,6 +149,9 @@ func (d *DB) RecordWorkspaceQuery(ctx context.Context, actor *shuyu.Actor, q *sh
 				return err
 			}
 		}
+		if err := tx.countConsentUses(q.WorkspaceID, q.ConsentUses); err != nil {
+			return err
+		}
 		return tx.audit(Change{Action: "workspace.query", ObjectType: "workspace_query", ObjectID: id,
 			Detail: map[string]any{"workspace_id": q.WorkspaceID, "sql": q.SQL, "data": q.Data, "status": q.Status,
 				"rules": q.Rules, "shape": q.Shape, "cpu_us": q.CPUMicros, "rows_scanned": q.RowsScanned,

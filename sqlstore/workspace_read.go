@@ -13,7 +13,7 @@ import (
 )
 
 const workspaceCols = `w.id, w.org_id, o.name, w.agreement_id, w.name, w.status, w.status_reason, w.k, w.epsilon,
-	w.starts_at, w.ends_at, w.created_at, w.updated_at`
+	w.starts_at, w.ends_at, w.created_at, w.updated_at, w.by_consent`
 
 // workspace loads a workspace with its grants and its effective status:
 // closed and frozen as stored, frozen too when every granted entry's supply
@@ -21,17 +21,17 @@ const workspaceCols = `w.id, w.org_id, o.name, w.agreement_id, w.name, w.status,
 func (tx *Tx) workspace(id int64) (*shuyu.Workspace, error) {
 	var w shuyu.Workspace
 	var agreement sql.NullInt64
-	var starts, ends, created, updated int64
+	var starts, ends, created, updated, byConsent int64
 	err := tx.queryRow(`SELECT `+workspaceCols+` FROM workspaces w JOIN orgs o ON o.id = w.org_id WHERE w.id = ?`, id).
 		Scan(&w.ID, &w.OrgID, &w.OrgName, &agreement, &w.Name, &w.Status, &w.StatusReason, &w.K, &w.Epsilon,
-			&starts, &ends, &created, &updated)
+			&starts, &ends, &created, &updated, &byConsent)
 	if isNoRows(err) {
 		return nil, notFound("工作区")
 	}
 	if err != nil {
 		return nil, fmt.Errorf("sqlstore: workspace: %w", err)
 	}
-	w.AgreementID = agreement.Int64
+	w.AgreementID, w.ByConsent = agreement.Int64, byConsent != 0
 	w.StartsAt, w.EndsAt, w.CreatedAt, w.UpdatedAt = fromMicros(starts), fromMicros(ends), fromMicros(created), fromMicros(updated)
 	rows, err := tx.query(`SELECT g.entry_id, e.code, coalesce(r.name, ''), coalesce(r.grade, ''), e.org_id, g.table_name, g.fields_json
 		FROM workspace_grants g JOIN catalog_entries e ON e.id = g.entry_id

@@ -122,8 +122,8 @@ func (c *answerCache) put(key string, res *sandbox.Result) {
 // cachedReal answers a real-data question from the cache when the same
 // view was asked it before, recording the asking; ok is false on a miss.
 func (s *Service) cachedReal(ctx context.Context, actor *shuyu.Actor, ws *shuyu.Workspace, sqlText string) (*Result, bool, error) {
-	if s.Vault == nil {
-		return nil, false, nil
+	if s.Vault == nil || ws.ByConsent {
+		return nil, false, nil // by consent: every asking reads the live grants and counts its uses (consent.go)
 	}
 	sw, unavailable, err := s.sandboxWorkspace(ctx, actor, ws)
 	if err != nil {

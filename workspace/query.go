@@ -99,9 +99,18 @@ func (s *Service) queryReal(ctx context.Context, actor *shuyu.Actor, ws *shuyu.W
 	if err := s.useNoiseKey(); err != nil {
 		return nil, err
 	}
-	sw, unavailable, err := s.sandboxWorkspace(ctx, actor, ws)
+	sw, unavailable, gate, err := s.gatedWorkspace(ctx, actor, ws)
 	if err != nil {
 		return nil, err
+	}
+	var used []int64
+	if gate != nil { // R28.5: the views read the live grants' rows only
+		unlock, err := s.materialize(ctx, gate)
+		if err != nil {
+			return nil, err
+		}
+		defer unlock()
+		used = s.uses(gate, sqlText)
 	}
 	conn, err := s.Vault.Locked(ctx)
 	if err != nil {
@@ -112,7 +121,7 @@ func (s *Service) queryReal(ctx context.Context, actor *shuyu.Actor, ws *shuyu.W
 	key := answerKey(sw, unavailable, s.Engine.Now(), sqlText)
 	res, err := s.Engine.Run(ctx, conn, sw, sqlText)
 	res, err = interrupted(ctx, res, err) // an overseer's cancel: one uniform outcome (running.go)
-	out, err := s.record(ctx, actor, ws, sw, unavailable, sqlText, res, err, before)
+	out, err := s.recordUses(ctx, actor, ws, sw, unavailable, sqlText, res, err, before, used)
 	if err == nil {
 		s.answers.put(key, res) // only once its figures are remembered for good
 	}
@@ -124,6 +133,13 @@ func (s *Service) queryReal(ctx context.Context, actor *shuyu.Actor, ws *shuyu.W
 // release memory took meanwhile, in one audited transaction (R27.1).
 func (s *Service) record(ctx context.Context, actor *shuyu.Actor, ws *shuyu.Workspace, sw *sandbox.Workspace, unavailable []string,
 	sqlText string, res *sandbox.Result, err error, before int) (*Result, error) {
+	return s.recordUses(ctx, actor, ws, sw, unavailable, sqlText, res, err, before, nil)
+}
+
+// recordUses is record counting, in a consent-gated workspace, one use of
+// each grant in used when the query ran (R28.5).
+func (s *Service) recordUses(ctx context.Context, actor *shuyu.Actor, ws *shuyu.Workspace, sw *sandbox.Workspace, unavailable []string,
+	sqlText string, res *sandbox.Result, err error, before int, used []int64) (*Result, error) {
 	releases, rerr := s.releases.take(ctx, ws.ID)
 	if rerr != nil {
 		return nil, rerr
@@ -194,6 +210,9 @@ func (s *Service) record(ctx context.Context, actor *shuyu.Actor, ws *shuyu.Work
 	for _, r := range q.Reasons {
 		q.Rules = append(q.Rules, r.Code)
 	}
+	if q.Status != string(sandbox.Rejected) {
+		q.ConsentUses = used
+	}
 	// Recorded even when ctx ended meanwhile: what ran is history (R27.1).
 	if err := s.DB.RecordWorkspaceQuery(context.WithoutCancel(ctx), actor, q, withheld, releases); err != nil {
 		return nil, err
@@ -216,7 +235,11 @@ func (s *Service) scanned(ctx context.Context, sw *sandbox.Workspace, sqlText st
 		if !words[strings.ToLower(t.Name)] || strings.HasPrefix(t.Name, "result_") || strings.Contains(t.Source, ".") {
 			continue // a withheld result's size is a figure about people (R28.3)
 		}
-		if v, err := s.Vault.Current(ctx, t.Source); err == nil {
+		src := t.Source
+		if strings.HasPrefix(src, "_cv_") {
+			src = t.Name // a consent view over the entry (consent.go): the entry's size, as elsewhere
+		}
+		if v, err := s.Vault.Current(ctx, src); err == nil {
 			total += v.Rows
 			continue
 		}

@@ -47,6 +47,7 @@ type Service struct {
 	releases *releaseLog
 	answers  *answerCache // released answers by question and view (answercache.go)
 
+	consent     map[int64]*consentState      // consent-gated workspaces' domain state (consent.go)
 	types       map[string]map[string]string // column types by entry version
 	sharedNoise bool                         // use the key ring's noise key (with a data directory)
 	noiseOnce   sync.Once
@@ -268,6 +269,26 @@ func (s *Service) columnTypes(ctx context.Context, vaultName string) map[string]
 // tables that are mounted and not suspended, with the policies derived at
 // opening, and the withheld results made so far.
 func (s *Service) sandboxWorkspace(ctx context.Context, actor *shuyu.Actor, ws *shuyu.Workspace) (*sandbox.Workspace, []string, error) {
+	sw, unavailable, _, err := s.gatedWorkspace(ctx, actor, ws)
+	return sw, unavailable, err
+}
+
+// gatedWorkspace is sandboxWorkspace with, in a workspace opened by consent,
+// the tables pointed at the consent views and the gate to materialize
+// before running (consent.go, R28.5).
+func (s *Service) gatedWorkspace(ctx context.Context, actor *shuyu.Actor, ws *shuyu.Workspace) (*sandbox.Workspace, []string, *consentGate, error) {
+	sw, unavailable, err := s.plainWorkspace(ctx, actor, ws)
+	if err != nil || !ws.ByConsent {
+		return sw, unavailable, nil, err
+	}
+	gate, err := s.gateTables(ctx, ws, sw)
+	if err != nil {
+		return nil, nil, nil, err
+	}
+	return sw, unavailable, gate, nil
+}
+
+func (s *Service) plainWorkspace(ctx context.Context, actor *shuyu.Actor, ws *shuyu.Workspace) (*sandbox.Workspace, []string, error) {
 	secret, err := s.DB.WorkspaceSecret(ctx, actor, ws.ID)
 	if err != nil {
 		return nil, nil, err

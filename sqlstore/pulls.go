@@ -182,7 +182,7 @@ type PullReconciliation struct {
 	VersionRows    int64 // rows of the new version
 	DeletedRows    int64
 	SourceChecksum []byte // SM3 of the stream as produced
-	DomainChecksum []byte // SM3 of the stream as received by the domain
+	DomainChecksum []byte // SM3 the new version records (the puller's, once the domain verified the hand-over)
 }
 
 // Reconciled: every row the source counted was streamed and parsed, and the

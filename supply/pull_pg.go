@@ -1,16 +1,19 @@
 package supply
 
 import (
+	"bufio"
 	"bytes"
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"net"
 	"strings"
 	"time"
 
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgconn"
+	"github.com/jackc/pgx/v5/pgproto3"
 
 	"shuyu"
 	"shuyu/sqlstore"
@@ -48,6 +51,11 @@ func openPG(ctx context.Context, p *sqlstore.PullSource, secret string, e *sqlst
 		cfg.TLSConfig = tlsFor(p.Config.Host)
 	}
 	cfg.RuntimeParams = map[string]string{"application_name": "shuyu-pull", "TimeZone": "Asia/Shanghai", "DateStyle": "ISO, YMD"}
+	// COPY's rows arrive as many small messages: read the socket in large
+	// chunks rather than 8 KiB ones.
+	cfg.BuildFrontend = func(r io.Reader, w io.Writer) *pgproto3.Frontend {
+		return pgproto3.NewFrontend(bufio.NewReaderSize(r, 256<<10), w)
+	}
 	conn, err := pgx.ConnectConfig(ctx, cfg)
 	if err != nil {
 		return nil, pgError(err, true)
@@ -121,15 +129,17 @@ func (s *pgSource) col(name string) (string, uint32) {
 }
 
 // selectList converts each mapped column to the text the domain parses:
-// booleans as true/false, timestamps as local wall time (the session's
+// booleans as true/false (t/f from a boolean column), timestamps as local wall time (the session's
 // TimeZone is Asia/Shanghai), dates as ISO dates.
 func (s *pgSource) selectList() string {
 	parts := make([]string, len(s.e.Fields))
 	for i, f := range s.e.Fields {
-		c, _ := s.col(s.cfg.Column(f.Name))
+		c, oid := s.col(s.cfg.Column(f.Name))
 		switch f.DataType {
 		case "boolean":
-			c = fmt.Sprintf("CASE WHEN (%s)::boolean THEN 'true' WHEN NOT (%s)::boolean THEN 'false' END", c, c)
+			if oid != 16 { // a boolean column prints t/f, which the domain reads as it is
+				c = fmt.Sprintf("CASE WHEN (%s)::boolean THEN 'true' WHEN NOT (%s)::boolean THEN 'false' END", c, c)
+			}
 		case "timestamp", "datetime":
 			c = "(" + c + ")::timestamp"
 		case "date":

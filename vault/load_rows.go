@@ -9,6 +9,7 @@ import (
 	"errors"
 	"fmt"
 	"hash"
+	"hash/crc32"
 	"strings"
 	"unicode/utf8"
 	"unsafe"
@@ -40,6 +41,8 @@ const (
 // cover: per value its length plus one as a uvarint followed by its bytes,
 // or a single 0 byte for NULL.
 type rowBatch struct {
+	seq  int64  // the batch's place in the stream, from 0
+	crc  uint32 // CRC-32C of buf as the puller sealed it
 	buf  []byte
 	offs []int32        // start of each value's length prefix in buf
 	vals []driver.Value // the values converted to the spec's types (strings point into buf)
@@ -68,6 +71,7 @@ type RowWriter struct {
 
 	conv []converter      // per column
 	sent int64            // rows converted (sealed in batches)
+	seq  int64            // batches handed over
 	bad  []shuyu.RowError // values that do not parse (up to maxRowErrors)
 	nbad int64
 }
@@ -178,6 +182,8 @@ func (w *RowWriter) send() error {
 		b.reset()
 		return nil
 	}
+	b.seq, b.crc = w.seq, crc32.Checksum(b.buf, castagnoli)
+	w.seq++
 	select {
 	case w.full <- b:
 	case <-w.done:
@@ -203,18 +209,23 @@ func (w *RowWriter) refusal() error {
 func (w *RowWriter) Rows() int64 { return w.rows }
 
 // Checksum is the SM3 of the rows as the puller wrote them (canonical
-// encoding, see rowBatch); complete once the fill function returned.
+// encoding, see rowBatch); complete once StageRows returned.
 func (w *RowWriter) Checksum() []byte { return w.sum.Sum(nil) }
 
 // StageRows streams the rows fill writes into a private staging table of the
 // domain (no lock held: a slow source delays no other supply), checking
-// each value's UTF-8, the row length and the size cap; Build then casts,
-// checks and switches. fill runs on its own goroutine; when it returns an
-// error, or the domain refuses a row, nothing is kept and the error is
-// returned (fill's first). The Staged's checksum is the SM3 of the rows as
-// the domain appended them — the same encoding as RowWriter.Checksum, so a
-// batch lost, repeated, reordered or overwritten on the way shows as a
-// mismatch.
+// each value's UTF-8 and type, the row length and the size cap; Build then
+// renames, checks and switches. fill runs on its own goroutine; when it
+// returns an error, or the domain refuses a row, nothing is kept and the
+// error is returned (fill's own, unchanged, unless the domain refused
+// first).
+//
+// The rows are hashed once, with SM3, by the puller as it seals each batch
+// (RowWriter.Checksum). The hand-over is checked by the appender instead of
+// hashed again: each batch carries its sequence number and a CRC-32C of its
+// bytes, verified after the append, so a batch lost, repeated, reordered or
+// overwritten on the way fails the pull. Only then does the Staged carry the
+// SM3 as its checksum (the version's).
 func (d *Domain) StageRows(ctx context.Context, spec Spec, opt LoadOptions, fill func(ctx context.Context, w *RowWriter) error) (*Staged, error) {
 	st, err := d.stageRows(ctx, spec, opt, fill)
 	if err != nil {
@@ -328,25 +339,32 @@ func (d *Domain) stageRows(ctx context.Context, spec Spec, opt LoadOptions, fill
 		return nil, &fillError{ferr}
 	}
 	st.table = table
+	st.checksum = w.Checksum() // every batch verified (appendBatches)
 	return &Staged{st: st, format: fileRows, rowBase: 1}, nil
 }
 
-// appendBatches appends every batch the puller sends, hashes what it
-// received, and hands the batch back.
+// appendBatches appends every batch the puller sends, checks its sequence
+// number and CRC-32C after the append, and hands the batch back.
 func appendBatches(ctx context.Context, a *duckdb.Appender, w *RowWriter, st *staged, progress func(int64)) error {
-	h := sm3.New()
+	var next int64
 	for b := range w.full {
 		if err := ctx.Err(); err != nil {
 			return err
 		}
+		if b.seq != next {
+			return fmt.Errorf("vault: rows hand-over: batch %d arrived as %d", b.seq, next)
+		}
+		next++
 		for r := 0; r < b.rows; r++ {
 			if err := a.AppendRow(b.vals[r*w.cols : (r+1)*w.cols]...); err != nil {
 				return err
 			}
 		}
-		// Hashed after the append: a buffer the puller overwrote meanwhile
-		// would not match its own checksum.
-		h.Write(b.buf)
+		// Checked after the append: a buffer the puller overwrote meanwhile
+		// does not match.
+		if crc32.Checksum(b.buf, castagnoli) != b.crc {
+			return fmt.Errorf("vault: rows hand-over: batch %d changed in transit", b.seq)
+		}
 		st.lines += int64(b.rows)
 		st.bytes += int64(len(b.buf))
 		if progress != nil {
@@ -355,6 +373,10 @@ func appendBatches(ctx context.Context, a *duckdb.Appender, w *RowWriter, st *st
 		b.reset()
 		w.free <- b
 	}
-	st.checksum = h.Sum(nil)
+	if next != w.seq {
+		return fmt.Errorf("vault: rows hand-over: %d of %d batches arrived", next, w.seq)
+	}
 	return nil
 }
+
+var castagnoli = crc32.MakeTable(crc32.Castagnoli)

@@ -3,14 +3,19 @@ package vault
 import (
 	"bufio"
 	"context"
+	"database/sql/driver"
 	"encoding/json"
 	"errors"
 	"fmt"
+	"hash/crc32"
 	"os"
 	"os/exec"
 	"strings"
 	"testing"
 	"time"
+
+	duckdb "github.com/duckdb/duckdb-go/v2"
+	"github.com/emmansun/gmsm/sm3"
 
 	"shuyu"
 )
@@ -276,4 +281,86 @@ func TestStageRows_R10_1_KillMidStreamKeepsPreviousVersion(t *testing.T) {
 		t.Fatalf("current after kill = %+v, %v", cur, err)
 	}
 	assertNoOrphans(t, d)
+}
+
+// The fast date and timestamp forms agree with the calendar for every day
+// from year 1 to 9999 that the loop visits (leap years and centuries
+// included), and refuse days that do not exist.
+func TestStageRows_R10_1_FastDatesMatchCalendar(t *testing.T) {
+	for d := time.Date(1, 1, 1, 0, 0, 0, 0, time.UTC); d.Year() < 10000; d = d.AddDate(0, 0, 97) {
+		s := d.Format("2006-01-02")
+		got, ok := parseDate([]byte(s))
+		if !ok || !got.Equal(d) {
+			t.Fatalf("parseDate(%s) = %v, %v", s, got, ok)
+		}
+		ts := d.Add(13*time.Hour + 5*time.Minute + 7*time.Second + 250*time.Millisecond)
+		got, ok = parseTimestamp([]byte(ts.Format("2006-01-02 15:04:05.000")))
+		if !ok || !got.Equal(ts) {
+			t.Fatalf("parseTimestamp(%s) = %v, %v", ts, got, ok)
+		}
+	}
+	for _, s := range []string{"2000-02-29", "2400-02-29", "0004-02-29"} {
+		if _, ok := parseDate([]byte(s)); !ok {
+			t.Errorf("%s refused", s)
+		}
+	}
+	for _, s := range []string{"1900-02-29", "2023-02-29", "2026-04-31", "2026-13-01", "2026-00-10", "0000-01-01"} {
+		if _, ok := parseDate([]byte(s)); ok {
+			t.Errorf("%s accepted", s)
+		}
+	}
+}
+
+// The appender checks the hand-over: a batch out of sequence, one whose
+// bytes changed after the puller sealed it, or one missing at the end fails
+// the stream (the checksum is computed once, by the puller).
+func TestStageRows_R10_1_HandOverChecked(t *testing.T) {
+	t.Parallel()
+	d, _ := openTest(t)
+	ctx := context.Background()
+	conn, err := d.db.Conn(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close()
+	if _, err := conn.ExecContext(ctx, "CREATE TABLE _vault_stage_rows_test (s VARCHAR)"); err != nil {
+		t.Fatal(err)
+	}
+	seal := func(w *RowWriter, v string) *rowBatch {
+		w.cur = &rowBatch{}
+		w.String(v)
+		w.EndRow()
+		b := w.cur
+		b.vals = append(b.vals, v)
+		b.seq, b.crc = w.seq, crc32.Checksum(b.buf, castagnoli)
+		w.seq++
+		return b
+	}
+	run := func(batches func(w *RowWriter) []*rowBatch) error {
+		w := &RowWriter{cols: 1, max: 1 << 20, sum: sm3.New(), free: make(chan *rowBatch, 8), full: make(chan *rowBatch, 8), done: ctx.Done()}
+		for _, b := range batches(w) {
+			w.full <- b
+		}
+		close(w.full)
+		return conn.Raw(func(dc any) error {
+			a, err := duckdb.NewAppender(dc.(driver.Conn), catalog, "", "_vault_stage_rows_test")
+			if err != nil {
+				return err
+			}
+			defer a.Close()
+			return appendBatches(ctx, a, w, &staged{}, nil)
+		})
+	}
+	if err := run(func(w *RowWriter) []*rowBatch { return []*rowBatch{seal(w, "a"), seal(w, "b")} }); err != nil {
+		t.Fatalf("intact hand-over refused: %v", err)
+	}
+	if err := run(func(w *RowWriter) []*rowBatch { a, b := seal(w, "a"), seal(w, "b"); return []*rowBatch{b, a} }); err == nil {
+		t.Fatal("reordered batches accepted")
+	}
+	if err := run(func(w *RowWriter) []*rowBatch { a := seal(w, "a"); a.buf[len(a.buf)-1] = 'z'; return []*rowBatch{a} }); err == nil {
+		t.Fatal("changed batch accepted")
+	}
+	if err := run(func(w *RowWriter) []*rowBatch { a := seal(w, "a"); seal(w, "b"); return []*rowBatch{a} }); err == nil {
+		t.Fatal("missing batch accepted")
+	}
 }

@@ -47,9 +47,9 @@ func (c *converter) value(v []byte) (driver.Value, bool, error) {
 		}
 	case TypeBoolean:
 		switch string(v) {
-		case "true":
+		case "true", "t":
 			return true, true, nil
-		case "false":
+		case "false", "f":
 			return false, true, nil
 		}
 	case TypeDate:
@@ -133,20 +133,52 @@ func digits(v []byte) (int, bool) {
 
 // parseDate accepts YYYY-MM-DD naming a real day.
 func parseDate(v []byte) (time.Time, bool) {
-	if len(v) != 10 || v[4] != '-' || v[7] != '-' {
+	d, ok := parseDays(v)
+	if !ok {
 		return time.Time{}, false
+	}
+	return time.Unix(d*86400, 0).UTC(), true
+}
+
+// parseDays is the day of YYYY-MM-DD counted from 1970-01-01.
+func parseDays(v []byte) (int64, bool) {
+	if len(v) != 10 || v[4] != '-' || v[7] != '-' {
+		return 0, false
 	}
 	y, ok1 := digits(v[:4])
 	m, ok2 := digits(v[5:7])
 	d, ok3 := digits(v[8:10])
-	if !ok1 || !ok2 || !ok3 || y == 0 {
-		return time.Time{}, false
+	if !ok1 || !ok2 || !ok3 || y == 0 || m < 1 || m > 12 || d < 1 || d > daysIn(y, m) {
+		return 0, false
 	}
-	t := time.Date(y, time.Month(m), d, 0, 0, 0, 0, time.UTC)
-	if t.Year() != y || int(t.Month()) != m || t.Day() != d {
-		return time.Time{}, false
+	return daysFromCivil(y, m, d), true
+}
+
+func daysIn(y, m int) int {
+	switch m {
+	case 2:
+		if y%4 == 0 && (y%100 != 0 || y%400 == 0) {
+			return 29
+		}
+		return 28
+	case 4, 6, 9, 11:
+		return 30
 	}
-	return t, true
+	return 31
+}
+
+// daysFromCivil counts days from 1970-01-01 in the proleptic Gregorian
+// calendar (H. Hinnant's algorithm).
+func daysFromCivil(y, m, d int) int64 {
+	if m <= 2 {
+		y--
+	}
+	era := y / 400 // y ≥ 0 here
+	yoe := y - era*400
+	mp := (m + 9) % 12
+	doy := (153*mp+2)/5 + d - 1
+	doe := yoe*365 + yoe/4 - yoe/100 + doy
+	return int64(era)*146097 + int64(doe) - 719468
 }
 
 // parseTimestamp accepts YYYY-MM-DD HH:MM:SS with up to six fraction
@@ -155,7 +187,7 @@ func parseTimestamp(v []byte) (time.Time, bool) {
 	if len(v) < 19 || (v[10] != ' ' && v[10] != 'T') || v[13] != ':' || v[16] != ':' {
 		return time.Time{}, false
 	}
-	day, ok := parseDate(v[:10])
+	day, ok := parseDays(v[:10])
 	if !ok {
 		return time.Time{}, false
 	}
@@ -179,7 +211,8 @@ func parseTimestamp(v []byte) (time.Time, bool) {
 		}
 		us = f
 	}
-	return day.Add(time.Duration(h)*time.Hour + time.Duration(mi)*time.Minute + time.Duration(s)*time.Second + time.Duration(us)*time.Microsecond), true
+	sec := day*86400 + int64(h*3600+mi*60+s)
+	return time.Unix(sec, int64(us)*1000).UTC(), true
 }
 
 // slowCast asks DuckDB to cast what the fast forms do not cover, on a

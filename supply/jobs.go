@@ -21,6 +21,7 @@ import (
 type Progress struct {
 	rows     atomic.Int64
 	received atomic.Int64
+	expected atomic.Int64 // rows a pull expects (0: unknown)
 	done     chan struct{}
 }
 
@@ -73,7 +74,8 @@ func (s *Service) run(a *shuyu.Actor, e *sqlstore.DomainEntry, job *sqlstore.Sup
 		}
 		var st *vault.Staged
 		if err == nil {
-			st, err = stage(ctx, vault.LoadOptions{MaxBytes: max, Progress: opt.Progress})
+			st, err = stage(ctx, vault.LoadOptions{MaxBytes: max, Progress: opt.Progress,
+				Expected: func(n int64) { p.expected.Store(n) }})
 		}
 		if err == nil {
 			var berr error
@@ -255,6 +257,9 @@ func CheckDrop(drop, name string) error {
 type JobView struct {
 	*sqlstore.SupplyJob
 	Received int64 `json:"received_bytes"`
+	// Expected is the rows a running pull expects (the source's count or
+	// an estimate), never less than the rows so far; 0 when unknown.
+	Expected int64 `json:"expected_rows,omitempty"`
 }
 
 // Job returns a job (authorized by the store) with its live progress while
@@ -268,6 +273,9 @@ func (s *Service) Job(ctx context.Context, a *shuyu.Actor, id int64) (*JobView, 
 	if v, ok := s.running.Load(id); ok && j.Status == sqlstore.JobLoading {
 		p := v.(*Progress)
 		out.ProgressRows, out.Received = p.rows.Load(), p.received.Load()
+		if e := p.expected.Load(); e > 0 {
+			out.Expected = max(e, out.ProgressRows)
+		}
 	}
 	return out, nil
 }

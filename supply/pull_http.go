@@ -225,6 +225,7 @@ func (s *httpSource) pull(ctx context.Context, w *vault.RowWriter, since string)
 		}
 		if n == 1 {
 			st.sourceRows = pg.Data.Total
+			w.Expect(st.sourceRows)
 		}
 		for _, raw := range pg.Data.Records {
 			var obj map[string]json.RawMessage

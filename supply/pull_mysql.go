@@ -151,6 +151,7 @@ func (s *mysqlSource) pull(ctx context.Context, w *vault.RowWriter, since string
 	} else if err := conn.QueryRowContext(ctx, "SELECT count(*) FROM "+s.base+" s").Scan(&st.sourceRows); err != nil {
 		return st, mysqlError(err, false)
 	}
+	w.Expect(st.sourceRows)
 	rows, err := conn.QueryContext(ctx, fmt.Sprintf("SELECT %s FROM %s s%s", s.selectList(), s.base, where), args...)
 	if err != nil {
 		return st, mysqlError(err, false)

@@ -267,6 +267,14 @@ func unhex(b byte) byte {
 
 func (s *pgSource) pull(ctx context.Context, w *vault.RowWriter, since string) (pullStats, error) {
 	var st pullStats
+	if s.cfg.Mode != sqlstore.PullIncremental && s.cfg.Table != "" {
+		// For the progress bar only, outside the snapshot: the planner's
+		// estimate of the table's rows (nothing when unknown).
+		var est float64
+		if s.conn.QueryRow(ctx, "SELECT coalesce(max(reltuples), 0)::float8 FROM pg_class WHERE oid = to_regclass($1)", s.base).Scan(&est) == nil {
+			w.Expect(int64(est))
+		}
+	}
 	tx, err := s.conn.BeginTx(ctx, pgx.TxOptions{IsoLevel: pgx.RepeatableRead, AccessMode: pgx.ReadOnly})
 	if err != nil {
 		return st, pgError(err, false)
@@ -295,6 +303,9 @@ func (s *pgSource) pull(ctx context.Context, w *vault.RowWriter, since string) (
 		} else {
 			st.watermark = since
 		}
+	}
+	if s.cfg.Mode == sqlstore.PullIncremental {
+		w.Expect(st.sourceRows)
 	}
 	// A snapshot's source count is COPY's own: the number of rows the
 	// server says it sent from the transaction's snapshot (a separate

@@ -23,9 +23,12 @@ const (
 
 // LoadOptions tune one load.
 type LoadOptions struct {
-	Progress   func(rowsDone int64) // called as rows arrive (approximate until the end)
-	MaxBytes   int64                // upload size cap; 0 means 4 GiB
-	MaxColumns int                  // cap on the file's columns; 0 means 1024
+	Progress func(rowsDone int64) // called as rows arrive (approximate until the end)
+	// Expected, for StageRows, receives the puller's estimate of the rows
+	// to come (RowWriter.Expect), for a progress bar.
+	Expected   func(rows int64)
+	MaxBytes   int64 // upload size cap; 0 means 4 GiB
+	MaxColumns int   // cap on the file's columns; 0 means 1024
 
 	// MergeKey, set by an incremental pull, makes the new version the
 	// current version's rows whose key the file does not hold, plus the

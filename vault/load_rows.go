@@ -69,11 +69,13 @@ type RowWriter struct {
 	full    chan *rowBatch
 	done    <-chan struct{}
 
-	conv []converter      // per column
-	sent int64            // rows converted (sealed in batches)
-	seq  int64            // batches handed over
-	bad  []shuyu.RowError // values that do not parse (up to maxRowErrors)
-	nbad int64
+	conv []converter // per column
+	sent int64       // rows converted (sealed in batches)
+	seq  int64       // batches handed over
+
+	expected func(int64)      // LoadOptions.Expected
+	bad      []shuyu.RowError // values that do not parse (up to maxRowErrors)
+	nbad     int64
 }
 
 // errRowsStopped is returned to a puller when the domain stopped taking
@@ -205,6 +207,14 @@ func (w *RowWriter) refusal() error {
 	return shuyu.Errorf(shuyu.EUNPROCESSABLE, "有%d个值不能解析为所需类型，已整体拒收 (%d unparsable values; refused)", w.nbad, w.nbad).WithDetails(w.bad)
 }
 
+// Expect tells the progress bar how many rows the puller expects (the
+// source's count or an estimate); it checks nothing.
+func (w *RowWriter) Expect(n int64) {
+	if w.expected != nil && n > 0 {
+		w.expected(n)
+	}
+}
+
 // Rows is the number of rows written so far.
 func (w *RowWriter) Rows() int64 { return w.rows }
 
@@ -277,7 +287,7 @@ func (d *Domain) stageRows(ctx context.Context, spec Spec, opt LoadOptions, fill
 	defer slow.close()
 	w := &RowWriter{cols: len(spec.Columns), max: opt.MaxBytes, sum: sm3.New(),
 		free: make(chan *rowBatch, rowBatches), full: make(chan *rowBatch, 1), done: fctx.Done(),
-		conv: make([]converter, len(spec.Columns))}
+		conv: make([]converter, len(spec.Columns)), expected: opt.Expected}
 	for i, c := range spec.Columns {
 		w.conv[i] = converter{col: c, slow: slow}
 	}

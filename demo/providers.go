@@ -67,7 +67,7 @@ func Providers(ctx context.Context, db *sqlstore.DB, v *vault.Domain, dataDir st
 	if now == nil {
 		now = time.Now
 	}
-	acting, err := db.ActFor(ctx, act["provider"], g.ID)
+	acting, err := db.ActFor(ctx, act["provider"], g.ID, sqlstore.ActingRequest{Method: "GET", Path: "/workspaces"})
 	if err != nil {
 		return err
 	}
@@ -88,6 +88,15 @@ func Providers(ctx context.Context, db *sqlstore.DB, v *vault.Domain, dataDir st
 	defer wsSvc.Close()
 	if _, err := wsSvc.Query(ctx, acting, all[0].ID, "SELECT county, count(*) AS people FROM "+pop+" GROUP BY county", shuyu.DataSimulated); err != nil {
 		return fmt.Errorf("demo: providers: simulated query: %w", err)
+	}
+	// R6.3: what the provider looked at around it, as the pages record it
+	// (each ActFor records one request before it returns the actor).
+	for _, req := range []sqlstore.ActingRequest{{Method: "GET", Path: fmt.Sprintf("/workspaces/%d", all[0].ID)},
+		{Method: "GET", Path: fmt.Sprintf("/api/v1/workspaces/%d/queries", all[0].ID)},
+		{Method: "POST", Path: fmt.Sprintf("/api/v1/workspaces/%d/queries", all[0].ID)}, {Method: "GET", Path: "/applications"}} {
+		if _, err := db.ActFor(ctx, act["provider"], g.ID, req); err != nil {
+			return fmt.Errorf("demo: providers: %w", err)
+		}
 	}
 	return nil
 }

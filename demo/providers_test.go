@@ -41,5 +41,19 @@ func TestDemo_R6_3_DelegationsAtEachStage(t *testing.T) {
 			string(shuyu.AuditWorkspaceQuery)).Scan(&detail); err != nil || !strings.Contains(detail, "on_behalf_of") {
 			t.Fatalf("the provider's query for merchant-a: %v %s", err, detail)
 		}
+		// R6.3: the provider's requests for merchant-a are recorded, reads and an act.
+		reads, err := db.ProviderActivity(ctx, shuyu.System, 0, 0)
+		if err != nil || len(reads) != 5 {
+			t.Fatalf("recorded provider requests: %v %d", err, len(reads))
+		}
+		writes := 0
+		for _, r := range reads {
+			if r.Write() {
+				writes++
+			}
+		}
+		if writes != 1 {
+			t.Fatalf("%d recorded acts", writes)
+		}
 	})
 }

@@ -59,6 +59,7 @@ type DB struct {
 	kek      *agreementKEK  // the agreement key-encryption key (agreement_keys.go)
 	digests  digestKey      // the keyed SM3 of subjects and parameters (services_call.go)
 	callq    callQueue      // API-service calls waiting for their group commit (services_batch.go)
+	readq    readQueue      // acting providers' request records waiting for their group commit (provider_reads.go)
 	portal   *portalCache   // the portal's headline figures (portal_cache.go)
 
 	// Operations (audit_ops.go, servers.go): the checkpoint trigger, and

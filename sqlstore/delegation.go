@@ -311,7 +311,11 @@ func (d *DB) Delegations(ctx context.Context, actor *shuyu.Actor) ([]*shuyu.Dele
 // real data only when confirmed. Anything else is refused: another
 // provider's delegation is absent (404), one revoked, expired or not yet
 // begun is a 403 saying so.
-func (d *DB) ActFor(ctx context.Context, actor *shuyu.Actor, id int64) (*shuyu.Actor, error) {
+//
+// R6.3: the request the actor is made for (req) is recorded durably before
+// the actor is returned (provider_reads.go); a request that cannot be
+// recorded is refused.
+func (d *DB) ActFor(ctx context.Context, actor *shuyu.Actor, id int64, req ActingRequest) (*shuyu.Actor, error) {
 	if actor == nil || actor.Acting != nil || !actor.Has(shuyu.RoleServiceProvider) {
 		return nil, shuyu.Errorf(shuyu.EFORBIDDEN, "只有第三方服务机构的账号可以受托办理 (only a service provider acts for a merchant)")
 	}
@@ -341,7 +345,13 @@ func (d *DB) ActFor(ctx context.Context, actor *shuyu.Actor, id int64) (*shuyu.A
 				ProviderOrgID: g.ProviderOrg, Tasks: g.Tasks, RealData: real}}
 		return nil
 	})
-	return out, err
+	if err != nil {
+		return nil, err
+	}
+	if err := d.recordActing(ctx, out, req); err != nil {
+		return nil, fmt.Errorf("sqlstore: record the provider's request: %w", err)
+	}
+	return out, nil
 }
 
 func delegationUsable(g *shuyu.Delegation) error {

@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"shuyu"
+	"shuyu/sqlstore"
 	"shuyu/sqlstore/sqltest"
 )
 
@@ -62,14 +63,14 @@ func TestDelegation_R6_3_ActOnBehalfRecordedRevokedAtOnce(t *testing.T) {
 		}
 
 		// Only the named provider's accounts act under it.
-		if _, err := db.ActFor(ctx, m, g.ID); shuyu.ErrorCode(err) != shuyu.EFORBIDDEN {
+		if _, err := db.ActFor(ctx, m, g.ID, sqlstore.ActingRequest{Method: "GET", Path: "/workspaces"}); shuyu.ErrorCode(err) != shuyu.EFORBIDDEN {
 			t.Fatalf("a merchant account acts as provider: %v", err)
 		}
-		acting, err := db.ActFor(ctx, prov, g.ID)
+		acting, err := db.ActFor(ctx, prov, g.ID, sqlstore.ActingRequest{Method: "GET", Path: "/workspaces"})
 		if err != nil || acting.OrgID != m.OrgID || acting.Acting == nil || acting.RealDataAllowed() {
 			t.Fatalf("act for: %v %+v", err, acting)
 		}
-		if _, err := db.ActFor(ctx, acting, g.ID); shuyu.ErrorCode(err) != shuyu.EFORBIDDEN {
+		if _, err := db.ActFor(ctx, acting, g.ID, sqlstore.ActingRequest{Method: "GET", Path: "/workspaces"}); shuyu.ErrorCode(err) != shuyu.EFORBIDDEN {
 			t.Fatalf("acting twice over: %v", err)
 		}
 		// Within the tasks only: no product, no delegation of its own, no
@@ -125,7 +126,7 @@ func TestDelegation_R6_3_ActOnBehalfRecordedRevokedAtOnce(t *testing.T) {
 		if n := checklistRows(t, db, "applications"); n != before {
 			t.Fatalf("a write after revocation committed: %d → %d", before, n)
 		}
-		if _, err := db.ActFor(ctx, prov, g.ID); shuyu.ErrorCode(err) != shuyu.EFORBIDDEN {
+		if _, err := db.ActFor(ctx, prov, g.ID, sqlstore.ActingRequest{Method: "GET", Path: "/workspaces"}); shuyu.ErrorCode(err) != shuyu.EFORBIDDEN {
 			t.Fatalf("act under a revoked delegation: %v", err)
 		}
 		if _, err := db.RevokeDelegation(ctx, m, g.ID, "again"); shuyu.ErrorCode(err) != shuyu.ECONFLICT {
@@ -137,7 +138,7 @@ func TestDelegation_R6_3_ActOnBehalfRecordedRevokedAtOnce(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		acting2, err := db.ActFor(ctx, prov, g2.ID)
+		acting2, err := db.ActFor(ctx, prov, g2.ID, sqlstore.ActingRequest{Method: "GET", Path: "/workspaces"})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -167,7 +168,7 @@ func TestDelegation_R6_3_RealDataOnlyWhenTheAgreementAllows(t *testing.T) {
 		if _, err := db.ConfirmDelegationRealData(ctx, a["operator-admin"], g.ID, "协议第六条允许"); shuyu.ErrorCode(err) != shuyu.ECONFLICT {
 			t.Fatalf("confirming a delegation that asked nothing: %v", err)
 		}
-		acting, err := db.ActFor(ctx, prov, g.ID)
+		acting, err := db.ActFor(ctx, prov, g.ID, sqlstore.ActingRequest{Method: "GET", Path: "/workspaces"})
 		if err != nil || acting.RealDataAllowed() {
 			t.Fatalf("simulated only: %v", err)
 		}
@@ -195,7 +196,7 @@ func TestDelegation_R6_3_RealDataOnlyWhenTheAgreementAllows(t *testing.T) {
 		if err != nil || g2.RealData != shuyu.RealDataRequested {
 			t.Fatalf("ask for real data: %v %+v", err, g2)
 		}
-		if acting, err := db.ActFor(ctx, prov, g2.ID); err != nil || acting.RealDataAllowed() {
+		if acting, err := db.ActFor(ctx, prov, g2.ID, sqlstore.ActingRequest{Method: "GET", Path: "/workspaces"}); err != nil || acting.RealDataAllowed() {
 			t.Fatalf("real data before the operator confirmed: %v", err)
 		}
 		if _, err := db.ConfirmDelegationRealData(ctx, m, g2.ID, "我同意"); shuyu.ErrorCode(err) != shuyu.EFORBIDDEN {
@@ -207,7 +208,7 @@ func TestDelegation_R6_3_RealDataOnlyWhenTheAgreementAllows(t *testing.T) {
 		if g2, err = db.ConfirmDelegationRealData(ctx, a["operator-admin"], g2.ID, "协议第六条允许委托第三方专业服务机构"); err != nil || g2.RealData != shuyu.RealDataAllowed {
 			t.Fatalf("confirm: %v %+v", err, g2)
 		}
-		acting, err = db.ActFor(ctx, prov, g2.ID)
+		acting, err = db.ActFor(ctx, prov, g2.ID, sqlstore.ActingRequest{Method: "GET", Path: "/workspaces"})
 		if err != nil || !acting.RealDataAllowed() {
 			t.Fatalf("real data once confirmed: %v", err)
 		}
@@ -216,7 +217,7 @@ func TestDelegation_R6_3_RealDataOnlyWhenTheAgreementAllows(t *testing.T) {
 		if _, err := db.SQL().Exec(db.Rebind(`UPDATE agreements SET status = 'terminated' WHERE id = ?`), agr); err != nil {
 			t.Fatal(err)
 		}
-		if again, err := db.ActFor(ctx, prov, g2.ID); err != nil || again.RealDataAllowed() {
+		if again, err := db.ActFor(ctx, prov, g2.ID, sqlstore.ActingRequest{Method: "GET", Path: "/workspaces"}); err != nil || again.RealDataAllowed() {
 			t.Fatalf("real data after the agreement ended: %v", err)
 		}
 		if _, err := db.RevokeDelegation(ctx, m, g.ID, "写入检查"); err != nil {

@@ -40,6 +40,7 @@ func (s *Server) providerRoutes() {
 	s.page("POST /providers/{id}/act", pageOpts{Action: shuyu.ActDelegationRead}, s.uiDelegationAct)
 	s.page("POST /providers/stop", pageOpts{Action: shuyu.ActDelegationRead}, s.uiDelegationStop)
 	s.auditLink("delegation", "/providers#d%s", shuyu.ActDelegationRead)
+	s.providerActivityRoutes()
 }
 
 // delegationReason is the body of a revocation (why) or a confirmation
@@ -73,13 +74,19 @@ func (s *Server) actingSession(r *http.Request, sess *sqlstore.Session, cookie b
 	if err != nil || id <= 0 {
 		return nil, shuyu.Errorf(shuyu.EINVALID, "X-Acting-For 须为委托编号 (X-Acting-For must be a delegation id)")
 	}
-	a, err := s.db.ActFor(r.Context(), sess.Actor, id)
+	a, err := s.db.ActFor(r.Context(), sess.Actor, id, actingRequest(r))
 	if err != nil {
 		return nil, err
 	}
 	cp := *sess
 	cp.Actor = a
 	return &cp, nil
+}
+
+// actingRequest is what the store records of an acting provider's request
+// (R6.3): the method, the path with its query, the request id.
+func actingRequest(r *http.Request) sqlstore.ActingRequest {
+	return sqlstore.ActingRequest{Method: r.Method, Path: r.URL.RequestURI(), RequestID: shuyu.RequestInfoFrom(r.Context()).RequestID}
 }
 
 type providersData struct {
@@ -172,7 +179,7 @@ func (s *Server) uiDelegationConfirm(w http.ResponseWriter, r *http.Request) err
 // (a cookie naming the delegation; the store checks it on every request).
 func (s *Server) uiDelegationAct(w http.ResponseWriter, r *http.Request) error {
 	return s.delegationStep(w, r, "providers.acting", func(a *shuyu.Actor, id int64, f *uiForm) error {
-		if _, err := s.db.ActFor(r.Context(), a, id); err != nil {
+		if _, err := s.db.ActFor(r.Context(), a, id, actingRequest(r)); err != nil {
 			return err
 		}
 		http.SetCookie(w, &http.Cookie{Name: actingCookie, Value: strconv.FormatInt(id, 10), Path: "/", HttpOnly: true,

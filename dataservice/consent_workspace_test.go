@@ -159,6 +159,15 @@ func TestConsentWorkspace_R28_5_OnlyLiveGrantsRowsRevocationStopsNextQuery(t *te
 		if h := held(detail()); h[ids[0]] || len(h) != granted {
 			t.Fatalf("another merchant's grant opened the rows: %d subjects, victim %v", len(h), h[ids[0]])
 		}
+		// A service defined in the workspace must itself be consent-gated:
+		// its template reads the tables whole, per call.
+		in := enterpriseService(ws.ID)
+		in.Template.Outputs = []shuyu.ServiceOutput{{Name: "name_match", Kind: shuyu.OutputMatch, Table: wstest.PopulationTable, Column: "name", Param: "name"}}
+		in.Template.Params = []shuyu.ServiceParam{{Name: "id_number", Kind: shuyu.ParamCitizenID}, {Name: "name", Kind: shuyu.ParamPersonName}}
+		in.Template.Subject = "id_number"
+		if _, err := svc.Define(ctx, merchant, in); code(err) != shuyu.EINVALID {
+			t.Fatalf("service without consent in a consent-gated workspace: %v", err)
+		}
 		// A merchant cannot ask for a grant on a workspace not its own.
 		if _, err := svc.RequestConsent(ctx, f.Actors["merchant-b"], ConsentAsk{Subject: other, WorkspaceID: ws.ID, Purpose: "冒用他人工作区",
 			Fields: []string{"姓名"}, Days: 30}); code(err) != shuyu.EINVALID {

@@ -87,11 +87,26 @@ func (s *Service) Define(ctx context.Context, actor *shuyu.Actor, in shuyu.APISe
 	if err != nil {
 		return nil, err
 	}
+	if err := consentWorkspaceRule(ws, in.Consent); err != nil {
+		return nil, err
+	}
 	_, sources, err := s.compile(ctx, ws, &in.Template)
 	if err != nil {
 		return nil, err
 	}
 	return s.DB.CreateService(ctx, actor, in, sources)
+}
+
+// consentWorkspaceRule: a service in a workspace opened by consent answers
+// only about subjects with a live grant (R28.5). Its template reads the
+// granted tables whole, so without the per-call consent gate it would
+// answer about anyone the workspace's own queries cannot see.
+func consentWorkspaceRule(ws *shuyu.Workspace, consent bool) error {
+	if ws.ByConsent && !consent {
+		return shuyu.Errorf(shuyu.EINVALID, "按授权使用的工作区中的服务须设为需本人授权 (services of a consent-gated workspace need consent)").
+			WithDetails([]shuyu.FieldError{{Field: "consent", Message: "按授权使用的工作区只能定义需本人授权的服务"}})
+	}
+	return nil
 }
 
 // Request runs the output check of the template (R28.4) and records it:
@@ -109,6 +124,10 @@ func (s *Service) Request(ctx context.Context, actor *shuyu.Actor, id int64) (*s
 	in := shuyu.APIServiceInput{WorkspaceID: svc.WorkspaceID, Name: svc.Name, Description: svc.Description, Scenario: svc.Scenario,
 		Template: svc.Template, Consent: svc.Consent, QuotaDay: svc.QuotaDay, RateMinute: svc.RateMinute, SubjectDay: svc.SubjectDay}
 	rep := outcheck.CheckTemplate(&in, s.Limits)
+	if err := consentWorkspaceRule(ws, svc.Consent); err != nil {
+		rep.Passed = false
+		rep.Checks = append(rep.Checks, outcheck.TemplateCheck{Code: "consent_workspace", Status: outcheck.Fail, Message: shuyu.ErrorMessage(err)})
+	}
 	if _, _, err := s.compile(ctx, ws, &svc.Template); err != nil {
 		rep.Passed = false
 		rep.Checks = append(rep.Checks, outcheck.TemplateCheck{Code: "column_rules", Status: outcheck.Fail, Message: shuyu.ErrorMessage(err)})

@@ -34,9 +34,11 @@ func (s *Server) sandboxRoutes() {
 			Entries     []shuyu.GrantEntry `json:"entries"`
 			K           int                `json:"k"`
 			Epsilon     float64            `json:"dp_epsilon"`
+			ByConsent   bool               `json:"by_consent"` // R28.5: only subjects with a live grant
 		}) (*shuyu.Workspace, error) {
 			return s.db.OpenWorkspace(ctx, a, shuyu.WorkspaceGrant{OrgID: in.OrgID, AgreementID: in.AgreementID,
-				Name: in.Name, StartsAt: in.StartsAt, EndsAt: in.EndsAt, Entries: in.Entries, K: in.K, Epsilon: in.Epsilon})
+				Name: in.Name, StartsAt: in.StartsAt, EndsAt: in.EndsAt, Entries: in.Entries, K: in.K, Epsilon: in.Epsilon,
+				ByConsent: in.ByConsent})
 		}))
 	s.handle("GET", "/api/v1/workspaces/{id}", onObject(s.actor, s.ws.Describe))
 	s.handle("POST", "/api/v1/workspaces/{id}/status", commandOnObject(s.actor, func(ctx context.Context, a *shuyu.Actor, id int64, in struct {

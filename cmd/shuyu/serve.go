@@ -308,6 +308,12 @@ func (m *Main) seedDemoData(ctx context.Context, o *ServeOptions) {
 		}
 		return
 	}
+	if err := demo.ConsentWorkspace(ctx, m.DB, m.Vault, o.Data, m.Now, m.Server.DemoVerifier()); err != nil {
+		if ctx.Err() == nil {
+			m.demoFailed("demo consent workspace", err)
+		}
+		return
+	}
 	if err := demo.Money(ctx, m.DB); err != nil {
 		if ctx.Err() == nil {
 			m.demoFailed("demo prices", err)

@@ -117,9 +117,16 @@ func (f *Fixture) load(t testing.TB, ctx context.Context, table, ds string, n in
 // the way the domain does, and returns the rows loaded, header first.
 func LoadDataset(t testing.TB, ctx context.Context, v *vault.Domain, table, ds string, n int) [][]string {
 	t.Helper()
+	return LoadDatasetSeed(t, ctx, v, table, ds, n, 7)
+}
+
+// LoadDatasetSeed is LoadDataset with the generator's seed (the demo's
+// datasets use demo.DomainSeed).
+func LoadDatasetSeed(t testing.TB, ctx context.Context, v *vault.Domain, table, ds string, n int, seed uint64) [][]string {
+	t.Helper()
 	spec := dataset(t, ds)
 	var buf bytes.Buffer
-	if err := synth.WriteCSV(&buf, ds, n, 7, Now); err != nil {
+	if err := synth.WriteCSV(&buf, ds, n, seed, Now); err != nil {
 		t.Fatal(err)
 	}
 	vs := vault.Spec{Entry: table}

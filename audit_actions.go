@@ -43,6 +43,11 @@ const (
 	AuditAuditKeyRevoke    AuditAction = "audit.key_revoke"
 	AuditServerStart       AuditAction = "server.start"
 	AuditDomainVersionLost AuditAction = "domain.version_lost"
+	// The domain lease (fail-over of the domain owner, docs/operations.md):
+	// a server took the lease (at start or after the owner's expired), or
+	// gave it up at a clean stop.
+	AuditDomainLeaseAcquire AuditAction = "domain.lease_acquire"
+	AuditDomainLeaseRelease AuditAction = "domain.lease_release"
 
 	// Keys, backups and restore drills (docs/operations.md).
 	AuditKeyRotate          AuditAction = "key.rotate"
@@ -335,6 +340,7 @@ var auditActions = []AuditAction{
 	AuditAuditRead, AuditAuditExport, AuditAuditVerify, AuditAuditCheckpoint,
 	AuditKeyRotate, AuditBackupCreate, AuditBackupRestoreDrill, AuditDomainEncrypt, AuditPersonalSeal,
 	AuditAuditKeyRegister, AuditAuditKeyRevoke, AuditServerStart, AuditDomainVersionLost,
+	AuditDomainLeaseAcquire, AuditDomainLeaseRelease,
 	AuditAuthLogin, AuditAuthLoginFailed, AuditAuthAccountLocked, AuditAuthLoginRefusedLocked, AuditAuthLoginThrottled,
 	AuditAuthOTPRequested, AuditAuthLogout, AuditAuthSessionExpired,
 	AuditAuthorizationTerm, AuditAuthorizationDraft, AuditAuthorizationSignAuthority, AuditAuthorizationSignOperator,

@@ -73,6 +73,9 @@ type DB struct {
 
 	// writers queues this process's SQLite writers (tx.go writeTurn).
 	writers chan struct{}
+	// fence is the domain lease this process holds, once it fences its
+	// writes with it (domain_lease.go): nil on servers without the domain.
+	fence atomic.Pointer[DomainLease]
 	// loginPruned is when login_sources was last pruned (login_limits.go).
 	loginPruned atomic.Int64
 }

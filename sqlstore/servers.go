@@ -54,7 +54,7 @@ func (d *DB) RegisterServer(ctx context.Context, role, addr string) (*Server, er
 	}
 	var srv *Server
 	err = d.update(ctx, shuyu.System, func(tx *Tx) error {
-		if role == DomainOwner {
+		if role == DomainOwner && !tx.holdsLease(id) {
 			other, err := tx.liveOwner(id)
 			if err != nil {
 				return err
@@ -82,6 +82,14 @@ func (d *DB) RegisterServer(ctx context.Context, role, addr string) (*Server, er
 		return nil, fmt.Errorf("sqlstore: register server: %w", err)
 	}
 	return srv, nil
+}
+
+// holdsLease: server id holds the domain lease (it took it just before
+// registering, so the lease, not the other rows' heartbeats, decides).
+func (tx *Tx) holdsLease(id string) bool {
+	var owner string
+	err := tx.queryRow(`SELECT owner FROM domain_lease WHERE id = 1`).Scan(&owner)
+	return err == nil && owner == id
 }
 
 // liveOwner is another server that owns the domain and was seen recently.

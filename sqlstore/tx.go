@@ -88,6 +88,14 @@ func (d *DB) run(ctx context.Context, actor *shuyu.Actor, write bool, fn func(tx
 			stx.Rollback()
 			return fmt.Errorf("sqlstore: audit head: %w", err)
 		}
+		// R28.1, R4.2: a domain owner writes only while the lease is still
+		// its own — checked under the audit head lock, which every write
+		// transaction of every server takes, so no takeover can commit
+		// between this check and this transaction's commit.
+		if err := tx.checkFence(); err != nil {
+			stx.Rollback()
+			return err
+		}
 	}
 	if err := fn(tx); err != nil {
 		stx.Rollback()

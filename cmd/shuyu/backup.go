@@ -185,7 +185,7 @@ func (m *Main) archiveKey(passphrase string) (backup.Header, []byte, error) {
 // keySources: the domain's sealed data key, and with a passphrase the key
 // directory's files.
 func (m *Main) keySources(h backup.Header) []backup.Source {
-	files := []backup.Source{{Name: "domain/" + domainKeyFile, Path: filepath.Join(m.DB.DataDir(), "domain", domainKeyFile)}}
+	files := []backup.Source{{Name: "domain/" + domainKeyFile, Path: filepath.Join(m.domainDir, domainKeyFile)}}
 	if h.KeyMode == "passphrase" {
 		kf, _ := filepath.Glob(filepath.Join(m.DB.Keys().Location(), "*.pem"))
 		sort.Strings(kf)
@@ -272,7 +272,7 @@ func (m *Main) scratchSources(ctx context.Context, out string, phase func(string
 		files = append(files, backup.Source{Name: "shuyu.db", Path: p})
 		phase("metadata scratch copy (SQLite online backup)")
 	}
-	dk, err := m.DB.Keys().DataKey(filepath.Join(m.DB.DataDir(), "domain", domainKeyFile), "domain")
+	dk, err := m.DB.Keys().DataKey(filepath.Join(m.domainDir, domainKeyFile), "domain")
 	if err != nil {
 		return fail(err)
 	}
@@ -466,7 +466,8 @@ func (m *Main) openInstance(ctx context.Context, data, dbURL, keyDir string) err
 		return err
 	}
 	m.DB = db
-	m.Vault, err = openDomain(ctx, db, data, m.Now, m.Log)
+	m.domainDir = filepath.Join(data, "domain")
+	m.Vault, err = openDomain(ctx, db, m.domainDir, m.Now, m.Log)
 	if err != nil {
 		db.Close()
 		m.DB = nil

@@ -15,11 +15,11 @@ import (
 // domainKeyFile holds the domain's data key sealed under the KEK.
 const domainKeyFile = "domain.key.sealed"
 
-// openDomain opens the data domain encrypted under its data key (sealed by
-// the KEK of the key ring), migrating a clear file of an earlier release
-// and recording that in the audit trail.
-func openDomain(ctx context.Context, db *sqlstore.DB, data string, now func() time.Time, log *slog.Logger) (*vault.Domain, error) {
-	dir := filepath.Join(data, "domain")
+// openDomain opens the data domain in dir (DATA/domain, or --domain-dir)
+// encrypted under its data key (sealed by the KEK of the key ring),
+// migrating a clear file of an earlier release and recording that in the
+// audit trail.
+func openDomain(ctx context.Context, db *sqlstore.DB, dir string, now func() time.Time, log *slog.Logger) (*vault.Domain, error) {
 	// A data-key rotation a crash interrupted is completed or undone first
 	// (rotate.go), so exactly one sealed key and one domain file remain.
 	recovered, err := finishRotation(ctx, dir, db)

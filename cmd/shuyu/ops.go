@@ -17,9 +17,17 @@ import (
 // "Several servers on one PostgreSQL", "Health and monitoring", "Audit
 // trail: checkpoints and verification").
 type OpsOptions struct {
-	// Domain is the data domain role: "owner" opens the DuckDB domain and
-	// runs its jobs; "none" opens none and forwards domain work to the owner.
+	// Domain is the data domain role: "owner" takes the domain lease, opens
+	// the DuckDB domain and runs its jobs; "none" opens none and forwards
+	// domain work to the owner; "standby" is "none" that takes the domain
+	// over when the owner's lease expires (failover.go).
 	Domain string
+	// DomainDir is where the domain lives (default DATA/domain); for
+	// fail-over, storage both the owner and the standby reach.
+	DomainDir string
+	// DomainLease is the lease's term: a standby takes over at most this
+	// long (plus a third of it) after the owner stopped renewing.
+	DomainLease time.Duration
 	// DomainOwner is the owner's base URL for --domain=none; empty takes
 	// the address the live owner registered in the store.
 	DomainOwner string
@@ -44,7 +52,9 @@ type OpsOptions struct {
 }
 
 func opsFlags(fs *flag.FlagSet, o *OpsOptions) {
-	fs.StringVar(&o.Domain, "domain", sqlstore.DomainOwner, "数据域角色 data domain role: owner (opens the DuckDB domain) or none (forwards domain work to the owner)")
+	fs.StringVar(&o.Domain, "domain", sqlstore.DomainOwner, "数据域角色 data domain role: owner (takes the lease, opens the DuckDB domain), standby (forwards, takes over when the owner's lease expires) or none (forwards domain work to the owner)")
+	fs.StringVar(&o.DomainDir, "domain-dir", "", "数据域目录（故障切换时须为主备共享存储）domain directory (default DATA/domain; shared storage for fail-over)")
+	fs.DurationVar(&o.DomainLease, "domain-lease", 15*time.Second, "数据域租约期限 domain lease term (a standby takes over after it expires)")
 	fs.StringVar(&o.DomainOwner, "domain-owner", "", "数据域服务器地址 domain owner URL for --domain=none (default: as registered in the store)")
 	fs.StringVar(&o.DomainSecretFile, "domain-secret-file", "", "服务器间共享密钥文件 file with the secret shared by the servers of one store")
 	fs.StringVar(&o.Advertise, "advertise", "", "本服务器供其他服务器访问的地址 URL other servers reach this one at (default http://<addr>)")
@@ -180,7 +190,7 @@ func (m *Main) runHealthJobs(ctx context.Context, integrityEvery time.Duration) 
 			if ctx.Err() != nil {
 				return
 			}
-			m.Server.RecordIntegrity(err)
+			m.web().RecordIntegrity(err)
 			if err != nil {
 				m.Log.Error("store integrity check", "err", err)
 			}
@@ -197,6 +207,9 @@ func healthOptions(o *OpsOptions) web.HealthOptions {
 func (o *OpsOptions) defaults() {
 	if o.Domain == "" {
 		o.Domain = sqlstore.DomainOwner
+	}
+	if o.DomainLease <= 0 {
+		o.DomainLease = 15 * time.Second
 	}
 	if o.CheckpointEvents == 0 {
 		o.CheckpointEvents = 1000

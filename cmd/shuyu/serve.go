@@ -11,6 +11,9 @@ import (
 	"net"
 	"net/http"
 	"os"
+	"path/filepath"
+	"sync"
+	"sync/atomic"
 	"time"
 
 	"shuyu"
@@ -37,9 +40,17 @@ type Main struct {
 	control net.Listener // backup requests (backup.go)
 	backup  *ServeOptions
 
-	integrity  error // the start-up integrity check's outcome
-	owner      bool  // this process owns the data domain
-	ops        OpsOptions
+	integrity error       // the start-up integrity check's outcome
+	owner     atomic.Bool // this process owns the data domain (a standby from its takeover on)
+	ops       OpsOptions
+	domainDir string // DATA/domain or --domain-dir
+	// The domain lease (failover.go): held by an owner, watched by a
+	// standby; webCfg is what a standby builds its owner server from.
+	mu         sync.Mutex
+	lease      *sqlstore.DomainLease
+	webCfg     web.Config
+	handler    swapHandler
+	leaseLost  chan error
 	demoCancel context.CancelFunc
 	demoDone   chan struct{}
 	demoErr    error // the first demo step that failed (read after demoDone)
@@ -151,32 +162,22 @@ func (m *Main) Open(ctx context.Context, o *ServeOptions) error {
 	}
 	m.DB = db
 	o.Ops.defaults()
-	if o.Ops.Domain != sqlstore.DomainOwner && o.Ops.Domain != sqlstore.DomainNone {
+	m.ops = o.Ops
+	if o.Ops.Domain != sqlstore.DomainOwner && o.Ops.Domain != sqlstore.DomainNone && o.Ops.Domain != domainStandby {
 		db.Close()
-		return fmt.Errorf("--domain must be owner or none, not %q", o.Ops.Domain)
+		return fmt.Errorf("--domain must be owner, standby or none, not %q", o.Ops.Domain)
 	}
+	m.domainDir = o.Ops.DomainDir
+	if m.domainDir == "" {
+		m.domainDir = filepath.Join(o.Data, "domain")
+	}
+	m.leaseLost = make(chan error, 1)
 	db.CheckpointEvents = o.Ops.CheckpointEvents
 	if err := m.checkStore(ctx, o); err != nil {
 		db.Close()
 		return err
 	}
 	owner := o.Ops.Domain == sqlstore.DomainOwner
-	if owner {
-		// The sealed data domain (R4.2) lives beside the metadata in the
-		// data directory of the one server that owns it, even when the
-		// metadata is on PostgreSQL.
-		m.Vault, err = openDomain(ctx, db, o.Data, m.Now, m.Log)
-		if err != nil {
-			db.Close()
-			return err
-		}
-	}
-	if o.Demo && owner {
-		if _, err := demo.Seed(ctx, db, o.DemoPassword); err != nil {
-			m.Close()
-			return err
-		}
-	}
 	m.Listener, err = net.Listen("tcp", o.Addr)
 	if err != nil {
 		m.Close()
@@ -187,6 +188,7 @@ func (m *Main) Open(ctx context.Context, o *ServeOptions) error {
 	}
 	secret, err := readSecret(o.Ops.DomainSecretFile)
 	if err != nil {
+		m.closeListener()
 		m.Close()
 		return err
 	}
@@ -197,9 +199,35 @@ func (m *Main) Open(ctx context.Context, o *ServeOptions) error {
 			advertise = "https://" + m.Listener.Addr().String()
 		}
 	}
+	if owner {
+		// The lease first (failover.go): no two processes open the domain.
+		if err := m.takeLease(ctx, advertise); err != nil {
+			m.closeListener()
+			m.Close()
+			return err
+		}
+		// The sealed data domain (R4.2) lives beside the metadata in the
+		// data directory of the one server that owns it (or in
+		// --domain-dir on storage a standby can reach), even when the
+		// metadata is on PostgreSQL.
+		m.Vault, err = openDomain(ctx, db, m.domainDir, m.Now, m.Log)
+		if err != nil {
+			m.closeListener()
+			m.Close()
+			return err
+		}
+	}
+	if o.Demo && owner {
+		if _, err := demo.Seed(ctx, db, o.DemoPassword); err != nil {
+			m.closeListener()
+			m.Close()
+			return err
+		}
+	}
 	cfg := web.Config{DB: db, Vault: m.Vault, Data: o.Data, Log: m.Log, Now: m.Now, Demo: o.Demo,
 		Secure: tlsCfg != nil, TrustedProxies: proxies,
-		Health: healthOptions(&o.Ops), DomainSecret: secret, DomainRole: o.Ops.Domain}
+		Health: healthOptions(&o.Ops), DomainSecret: secret, DomainRole: webRole(o.Ops.Domain)}
+	m.webCfg = cfg
 	if !owner {
 		if cfg.DomainOwnerURL, err = m.domainOwnerURL(ctx, o); err != nil {
 			m.Close()
@@ -224,7 +252,7 @@ func (m *Main) Open(ctx context.Context, o *ServeOptions) error {
 	}
 	// Register last: an owner is refused while another live owner holds
 	// the domain of this store.
-	if _, err := db.RegisterServer(ctx, o.Ops.Domain, advertise); err != nil {
+	if _, err := db.RegisterServer(ctx, webRole(o.Ops.Domain), advertise); err != nil {
 		m.Close()
 		return err
 	}
@@ -233,7 +261,7 @@ func (m *Main) Open(ctx context.Context, o *ServeOptions) error {
 	} else if n > 0 {
 		m.Log.Warn("checkpoint file: the last checkpoint, committed before a crash, was appended again", "checkpoints", n)
 	}
-	m.owner = owner
+	m.owner.Store(owner)
 	m.ops = o.Ops
 	if o.Demo && owner {
 		var dctx context.Context
@@ -241,7 +269,8 @@ func (m *Main) Open(ctx context.Context, o *ServeOptions) error {
 		m.demoDone = make(chan struct{})
 		go m.seedDemoData(dctx, o)
 	}
-	m.HTTP = &http.Server{Handler: m.Server.Handler(), TLSConfig: tlsCfg, ReadHeaderTimeout: 10 * time.Second,
+	m.handler.set(m.Server.Handler())
+	m.HTTP = &http.Server{Handler: &m.handler, TLSConfig: tlsCfg, ReadHeaderTimeout: 10 * time.Second,
 		// No server-wide ReadTimeout: it would cut a 2 GiB upload on a good
 		// line. Bodies get per-request deadlines (web.Server.adapt) and the
 		// domain upload a minimum rate instead (web/upload_rate.go).
@@ -379,9 +408,17 @@ func (m *Main) Serve(ctx context.Context) error {
 	}
 	go m.runCheckpointer(ctx, m.CheckpointEvery, m.ops.CheckpointEvents)
 	go m.runHealthJobs(ctx, m.ops.IntegrityEvery)
+	ctx, stop := context.WithCancel(ctx)
+	defer stop()
+	m.leaseJobs(ctx)
 	errc := make(chan error, 1)
 	go func() { errc <- m.HTTP.Serve(m.Listener) }()
 	select {
+	case err := <-m.leaseLost:
+		// A standby took the domain over (or the takeover failed): this
+		// process stops at once; its writes are fenced already.
+		m.HTTP.Close()
+		return err
 	case err := <-errc:
 		if errors.Is(err, http.ErrServerClosed) {
 			return nil
@@ -395,6 +432,7 @@ func (m *Main) Serve(ctx context.Context) error {
 		if _, cerr := m.DB.Checkpoint(sctx, shuyu.System); cerr != nil {
 			m.Log.Error("audit checkpoint at shutdown", "err", cerr)
 		}
+		m.releaseLease(sctx)
 		return err
 	}
 }
@@ -421,17 +459,18 @@ func (m *Main) background(ctx context.Context) {
 		}
 		// Withheld row-level results past their retention leave the domain
 		// (docs/limits.md; workspace/withheld_limits.go).
-		if !m.owner {
+		srv := m.web()
+		if !m.owner.Load() {
 			// only the domain owner touches the domain
-		} else if rep, err := m.Server.Workspaces().ExpireWithheld(ctx); err != nil && ctx.Err() == nil {
+		} else if rep, err := srv.Workspaces().ExpireWithheld(ctx); err != nil && ctx.Err() == nil {
 			m.Log.Error("withheld result expiry", "err", err)
 		} else if rep.Dropped > 0 {
 			m.Log.Info("withheld result expiry", "report", rep)
 		}
 		// Scheduled pulls whose time has come (issue 18, R10.2): the owner
 		// runs them; the sweep above marks the ones that missed their window.
-		if m.owner {
-			if n, err := m.Server.RunDuePulls(ctx); err != nil && ctx.Err() == nil {
+		if m.owner.Load() {
+			if n, err := srv.RunDuePulls(ctx); err != nil && ctx.Err() == nil {
 				m.Log.Error("scheduled pulls", "err", err)
 			} else if n > 0 {
 				m.Log.Info("scheduled pulls started", "pulls", n)

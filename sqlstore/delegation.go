@@ -316,6 +316,19 @@ func (d *DB) Delegations(ctx context.Context, actor *shuyu.Actor) ([]*shuyu.Dele
 // the actor is returned (provider_reads.go); a request that cannot be
 // recorded is refused.
 func (d *DB) ActFor(ctx context.Context, actor *shuyu.Actor, id int64, req ActingRequest) (*shuyu.Actor, error) {
+	out, err := d.actingActor(ctx, actor, id)
+	if err != nil {
+		return nil, err
+	}
+	if err := d.recordActing(ctx, out, req); err != nil {
+		return nil, fmt.Errorf("sqlstore: record the provider's request: %w", err)
+	}
+	return out, nil
+}
+
+// actingActor decides and builds the acting actor; only ActFor calls it
+// (and the benchmark's baseline, through export_test).
+func (d *DB) actingActor(ctx context.Context, actor *shuyu.Actor, id int64) (*shuyu.Actor, error) {
 	if actor == nil || actor.Acting != nil || !actor.Has(shuyu.RoleServiceProvider) {
 		return nil, shuyu.Errorf(shuyu.EFORBIDDEN, "只有第三方服务机构的账号可以受托办理 (only a service provider acts for a merchant)")
 	}
@@ -347,9 +360,6 @@ func (d *DB) ActFor(ctx context.Context, actor *shuyu.Actor, id int64, req Actin
 	})
 	if err != nil {
 		return nil, err
-	}
-	if err := d.recordActing(ctx, out, req); err != nil {
-		return nil, fmt.Errorf("sqlstore: record the provider's request: %w", err)
 	}
 	return out, nil
 }

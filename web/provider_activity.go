@@ -54,7 +54,9 @@ func (s *Server) uiProviderActivity(w http.ResponseWriter, r *http.Request) erro
 		return "read"
 	}
 	rows, list, exported, err := runList(w, r, all, listSpec[*sqlstore.ProviderRead]{
-		Search:     func(x *sqlstore.ProviderRead) string { return x.ProviderName + " " + x.MerchantName + " " + x.User + " " + x.Path },
+		Search: func(x *sqlstore.ProviderRead) string {
+			return x.ProviderName + " " + x.MerchantName + " " + x.User + " " + x.Path
+		},
 		SearchHint: "providers.activity.search.hint",
 		Filters: []listFilter[*sqlstore.ProviderRead]{{Name: "kind", Label: "providers.activity.kind",
 			Options: listOptions(lang, "providers.activity.kind.", "read", "write"),

@@ -311,21 +311,35 @@ func (d *Domain) stageRows(ctx context.Context, spec Spec, opt LoadOptions, fill
 		}
 	}()
 
-	aerr := conn.Raw(func(dc any) error {
-		cat := ""
-		if d.encrypted {
-			cat = catalog
-		}
-		a, err := duckdb.NewAppender(dc.(driver.Conn), cat, "", table)
-		if err != nil {
+	// One transaction for the whole stream: DuckDB writes the rows straight
+	// into the file's blocks as row groups fill, not through its WAL, and a
+	// failure or a kill leaves nothing committed but the empty table.
+	aerr := func() error {
+		if _, err := conn.ExecContext(ctx, "BEGIN TRANSACTION"); err != nil {
 			return err
 		}
-		err = appendBatches(fctx, a, w, st, opt.Progress)
-		if cerr := a.Close(); err == nil {
-			err = cerr
+		err := conn.Raw(func(dc any) error {
+			cat := ""
+			if d.encrypted {
+				cat = catalog
+			}
+			a, err := duckdb.NewAppender(dc.(driver.Conn), cat, "", table)
+			if err != nil {
+				return err
+			}
+			err = appendBatches(fctx, a, w, st, opt.Progress)
+			if cerr := a.Close(); err == nil {
+				err = cerr
+			}
+			return err
+		})
+		if err != nil {
+			conn.ExecContext(context.Background(), "ROLLBACK")
+			return err
 		}
+		_, err = conn.ExecContext(ctx, "COMMIT")
 		return err
-	})
+	}()
 	if aerr != nil {
 		cancel()
 	}

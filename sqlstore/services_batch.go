@@ -2,6 +2,7 @@ package sqlstore
 
 import (
 	"context"
+	"database/sql"
 	"errors"
 	"fmt"
 	"slices"
@@ -121,6 +122,7 @@ func (d *DB) writeCallBatch(batch []*pendingCall) {
 				err = fmt.Errorf("sqlstore: service call batch: panic: %v", r)
 			}
 		}()
+		tx.stmts = map[string]*sql.Stmt{} // the calls of a batch share their statements
 		for _, p := range live {
 			if err := tx.savepointCall(p); err != nil {
 				return err

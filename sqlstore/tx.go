@@ -31,6 +31,10 @@ type Tx struct {
 	// actingChecked: the delegation of an acting actor was re-read in
 	// this transaction (actingCheck, R6.3).
 	actingChecked bool
+	// stmts, when set, keeps each statement prepared once for the rest of
+	// the transaction (a batch of service calls runs the same statements
+	// for every call; services_batch.go). Closed with the transaction.
+	stmts map[string]*sql.Stmt
 }
 
 // update runs fn in a write transaction that must record at least one
@@ -121,15 +125,47 @@ func (d *DB) run(ctx context.Context, actor *shuyu.Actor, write bool, fn func(tx
 }
 
 func (tx *Tx) exec(q string, args ...any) (sql.Result, error) {
+	if st := tx.prepared(q); st != nil {
+		return st.ExecContext(tx.ctx, args...)
+	}
 	return tx.tx.ExecContext(tx.ctx, tx.d.Rebind(q), args...)
 }
 
 func (tx *Tx) query(q string, args ...any) (*sql.Rows, error) {
+	if st := tx.prepared(q); st != nil {
+		return st.QueryContext(tx.ctx, args...)
+	}
 	return tx.tx.QueryContext(tx.ctx, tx.d.Rebind(q), args...)
 }
 
 func (tx *Tx) queryRow(q string, args ...any) *sql.Row {
+	if st := tx.prepared(q); st != nil {
+		return st.QueryRowContext(tx.ctx, args...)
+	}
 	return tx.tx.QueryRowContext(tx.ctx, tx.d.Rebind(q), args...)
+}
+
+// prepared is q's statement kept for the transaction, or nil when the
+// transaction keeps none (or q is not a plain SELECT, INSERT, UPDATE or
+// DELETE, or does not prepare: then it runs unprepared and fails there).
+func (tx *Tx) prepared(q string) *sql.Stmt {
+	if tx.stmts == nil {
+		return nil
+	}
+	if st, ok := tx.stmts[q]; ok {
+		return st
+	}
+	head := strings.ToUpper(strings.TrimSpace(q))
+	if !(strings.HasPrefix(head, "SELECT") || strings.HasPrefix(head, "INSERT") || strings.HasPrefix(head, "UPDATE") ||
+		strings.HasPrefix(head, "DELETE")) {
+		return nil
+	}
+	st, err := tx.tx.PrepareContext(tx.ctx, tx.d.Rebind(q))
+	if err != nil {
+		return nil
+	}
+	tx.stmts[q] = st
+	return st
 }
 
 // insert runs an INSERT … RETURNING id (both dialects support RETURNING).

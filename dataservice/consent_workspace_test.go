@@ -218,5 +218,55 @@ func TestConsentWorkspace_R28_5_OnlyLiveGrantsRowsRevocationStopsNextQuery(t *te
 		if v, err := f.DB.SubjectConsents(ctx, tok2); err != nil || v.Total != 4 {
 			t.Fatalf("subject 2 uses: %+v %v", v, err)
 		}
+
+		// A second Service over the same domain (the demo's, a future
+		// worker) rebuilds the views for a new grant; once that grant is
+		// revoked, the first Service's next query must not see it, although
+		// the grants are again those it last built for.
+		other2 := workspace.New(f.DB, f.Vault, "", f.Clock.Now)
+		count() // the first Service builds for the current grants (an aggregate: no new result table)
+		inKeys := func(id string) int {
+			t.Helper()
+			conn, err := f.Vault.Locked(ctx)
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer conn.Close()
+			var n int
+			if err := conn.QueryRowContext(ctx, fmt.Sprintf(`SELECT count(*) FROM _ck_w%d WHERE k = ?`, ws.ID), id).Scan(&n); err != nil {
+				t.Fatal(err)
+			}
+			return n
+		}
+		late := Subject{Kind: shuyu.SubjectPerson, ID: ids[granted+1], Name: names[granted+1], Mobile: "13995588888"}
+		cl, err := svc.RequestConsent(ctx, merchant, ConsentAsk{Subject: late, WorkspaceID: ws.ID, Purpose: "社区养老服务需求统计分析",
+			Fields: []string{"性别"}, Days: 30})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if cl, err = f.DB.ConfirmConsent(ctx, cl.ID, ver.Last("confirm")); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := other2.Query(ctx, merchant, ws.ID, `SELECT count(*) AS n FROM `+wstest.PopulationTable, shuyu.DataReal); err != nil {
+			t.Fatal(err)
+		}
+		if n := inKeys(late.ID); n != 1 {
+			t.Fatalf("the second Service's rebuild does not hold the new grant: %d", n)
+		}
+		ch, _ = svc.StartLookup(ctx, late)
+		tok3, err := svc.VerifyLookup(ctx, ch, ver.Last("lookup"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := f.DB.RevokeConsent(ctx, tok3, cl.ID); err != nil {
+			t.Fatal(err)
+		}
+		count()
+		if n := inKeys(late.ID); n != 0 {
+			t.Fatal("revoked grant still read by the first Service's next query after another Service's rebuild")
+		}
+		if h := held(detail()); h[late.ID] || len(h) != granted-1 {
+			t.Fatalf("revoked grant visible through a rebuild by another Service: %v (%d subjects)", h[late.ID], len(h))
+		}
 	})
 }

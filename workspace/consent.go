@@ -28,7 +28,8 @@ import (
 //   - The domain maps digests to its own keys through a digest table per
 //     version and key column (vault.Domain.DigestTable, built once).
 //   - Before each query the workspace's key table _ck_w<id> is rebuilt when
-//     the set of grants or a version changed, and the views read it:
+//     the set of grants or a version changed (the signature it was built
+//     for is kept beside it, _consent_sig), and the views read it:
 //     _cv_w<id>_<table> over each granted table, ws_w<id>.consent_<result>
 //     over each withheld result (filtered by its hidden unit columns, so a
 //     result saved while a grant was live loses the subject's rows once it
@@ -156,15 +157,20 @@ func (s *Service) materialize(ctx context.Context, gate *consentGate) (func(), e
 		sig = append(sig, v.view+"<"+v.under)
 	}
 	signature := strings.Join(sig, "\n")
-	if st.sig == signature {
-		ok = true
-		return st.mu.Unlock, nil
-	}
 	conn, err := s.Vault.Locked(ctx)
 	if err != nil {
 		return nil, err
 	}
 	defer conn.Close()
+	// The signature the domain's tables were last built for is kept in the
+	// domain too: another Service over the same domain (the demo's, a
+	// future worker) may have rebuilt them since this one did.
+	var built string
+	_ = conn.QueryRowContext(ctx, `SELECT sig FROM _consent_sig WHERE ws = ?`, gate.ws).Scan(&built)
+	if st.sig == signature && built == signature {
+		ok = true
+		return st.mu.Unlock, nil
+	}
 	tx, err := conn.BeginTx(ctx, nil)
 	if err != nil {
 		return nil, vault.SanitizeError(err)
@@ -176,7 +182,8 @@ func (s *Service) materialize(ctx context.Context, gate *consentGate) (func(), e
 		digests = append(digests, g.Subject)
 	}
 	present := map[string]map[string]bool{}
-	stmts := []string{"CREATE TABLE IF NOT EXISTS " + ck + " (k VARCHAR NOT NULL)", "DELETE FROM " + ck}
+	stmts := []string{"CREATE TABLE IF NOT EXISTS " + ck + " (k VARCHAR NOT NULL)", "DELETE FROM " + ck,
+		"CREATE TABLE IF NOT EXISTS _consent_sig (ws BIGINT PRIMARY KEY, sig VARCHAR NOT NULL)"}
 	for _, q := range stmts {
 		if _, err := tx.ExecContext(ctx, q); err != nil {
 			return nil, vault.SanitizeError(err)
@@ -219,6 +226,9 @@ func (s *Service) materialize(ctx context.Context, gate *consentGate) (func(), e
 		if _, err := tx.ExecContext(ctx, q); err != nil {
 			return nil, vault.SanitizeError(err)
 		}
+	}
+	if _, err := tx.ExecContext(ctx, `INSERT OR REPLACE INTO _consent_sig VALUES (?, ?)`, gate.ws, signature); err != nil {
+		return nil, vault.SanitizeError(err)
 	}
 	if err := tx.Commit(); err != nil {
 		return nil, vault.SanitizeError(err)

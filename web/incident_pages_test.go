@@ -46,6 +46,14 @@ func TestIncidentExpert_R7_1_R28_2_OverHTTPAndPage(t *testing.T) {
 		if resp, body := h.do(op, "POST", fmt.Sprintf("/api/v1/incidents/%d/steps", inc.ID), close); resp.StatusCode != http.StatusConflict {
 			t.Fatalf("close before the opinion: %d %s", resp.StatusCode, body)
 		}
+		// On the page, the refused closure comes back to the incident with the reason.
+		if st, _, loc := ui.post("/emergency/step", url.Values{"incident_id": {fmt.Sprint(inc.ID)}, "step": {"close"}, "text": {"处置完毕，申请结案"}}); st != http.StatusSeeOther ||
+			loc != fmt.Sprintf("/emergency/incidents/%d", inc.ID) {
+			t.Fatalf("blocked close on the page: %d %s", st, loc)
+		}
+		if _, page, _ := ui.get(fmt.Sprintf("/emergency/incidents/%d", inc.ID)); !strings.Contains(page, "须待专家出具意见后方可作出决定") || !strings.Contains(page, `id="blocked"`) {
+			t.Fatal("the incident page does not say why the closure waits")
+		}
 		// The expert sees the referral, not the incident.
 		for _, path := range []string{fmt.Sprintf("/api/v1/incidents/%d", inc.ID), "/api/v1/incidents"} {
 			if resp, _ := h.do(ex, "GET", path, nil); resp.StatusCode != http.StatusForbidden {

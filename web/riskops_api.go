@@ -220,6 +220,10 @@ func (s *Server) uiEmergencyPost(w http.ResponseWriter, r *http.Request) error {
 	default:
 		return shuyu.Errorf(shuyu.ENOTFOUND, "对象不存在 (not found)")
 	}
+	if err != nil && r.PathValue("what") == "step" && (shuyu.ErrorCode(err) == shuyu.ECONFLICT || shuyu.ErrorCode(err) == shuyu.EINVALID) {
+		// Back to the incident's page, which says why (e.g. the experts' opinions are awaited).
+		return s.redirectFlash(w, r, fmt.Sprintf("/emergency/incidents/%d", num("incident_id")), "error", uiMessage(lang, shuyu.ErrorMessage(err)))
+	}
 	if err != nil {
 		if ferr := f.fail(lang, err); ferr != nil {
 			return ferr

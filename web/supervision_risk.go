@@ -69,7 +69,7 @@ func (s *Server) supRiskSection(ctx context.Context, a *shuyu.Actor) (*supervisi
 		if in.NotifyLate || in.ReportLate {
 			lateIncs++
 		}
-		d := supDue{Title: in.Title + " · " + in.PlanTitle, Link: "/emergency"}
+		d := supDue{Title: in.Title + " · " + in.PlanTitle, Link: fmt.Sprintf("/emergency/incidents/%d", in.ID)}
 		switch {
 		case in.NotifiedAt == nil:
 			due := in.NotifyDue

@@ -43,15 +43,17 @@ func hasReason(r *Result, code string) bool {
 	return false
 }
 
-// victim is a resident singled out by quasi-identifiers: the only person
-// of that county, birth date and gender in the fixture.
+// victim is a resident singled out by county, gender and exact income: the
+// only such person in the fixture. (A birth date may split persons only by
+// whole years, rule 3b, so it no longer singles anyone out; an exact amount
+// is the sharpest description left to an attacker who knows one.)
 type victim struct {
 	p    person
 	pred string // SQL true for the victim's row only (people table, alias p)
 }
 
 func victims(f *fixture, n int, withSettlements bool) []victim {
-	key := func(p person) string { return p.County + p.Birth.Format("2006-01-02") + p.Gender }
+	key := func(p person) string { return fmt.Sprintf("%s|%.0f|%s", p.County, p.Income, p.Gender) }
 	count := map[string]int{}
 	for _, p := range f.people {
 		count[key(p)]++
@@ -65,8 +67,8 @@ func victims(f *fixture, n int, withSettlements bool) []victim {
 		if count[key(p)] != 1 || p.ID == tycoonID || (withSettlements && !has[p.ID]) {
 			continue
 		}
-		out = append(out, victim{p, fmt.Sprintf("p.county = '%s' AND p.birth_date = DATE '%s' AND p.gender = '%s'",
-			p.County, p.Birth.Format("2006-01-02"), p.Gender)})
+		out = append(out, victim{p, fmt.Sprintf("p.county = '%s' AND p.income = %.0f AND p.gender = '%s'",
+			p.County, p.Income, p.Gender)})
 		if len(out) == n {
 			break
 		}
@@ -75,7 +77,7 @@ func victims(f *fixture, n int, withSettlements bool) []victim {
 }
 
 // nobody is a predicate true for no row.
-const nobody = "p.birth_date = DATE '1800-01-01'"
+const nobody = "p.income = -1"
 
 func same(a, b *Result) bool {
 	return a.Status == b.Status && reflect.DeepEqual(a.Reasons, b.Reasons) && reflect.DeepEqual(a.Rows, b.Rows) &&
@@ -219,7 +221,7 @@ func TestShapeOracleGivesNothing_R28_3(t *testing.T) {
 	if a.Status != Withheld || b.Status != Withheld || a.Shape.Rows != 0 || b.Shape.Rows != 0 || a.Metering.RowsReturned != 0 {
 		t.Errorf("withheld results show a size: %+v / %+v", a.Shape, b.Shape)
 	}
-	a = f.run(t, fmt.Sprintf("SELECT p.county, p.gender, count(*) FROM people p WHERE p.birth_date = DATE '%s' GROUP BY p.county, p.gender", v.p.Birth.Format("2006-01-02")))
+	a = f.run(t, fmt.Sprintf("SELECT p.county, p.gender, count(*) FROM people p WHERE p.income = %.0f GROUP BY p.county, p.gender", v.p.Income))
 	b = f.run(t, "SELECT p.county, p.gender, count(*) FROM people p WHERE "+nobody+" GROUP BY p.county, p.gender")
 	if !same(a, b) || a.Shape.Suppressed != 0 {
 		t.Errorf("small groups are visible: %v %v / %v %v", a.Reasons, a.Rows, b.Reasons, b.Rows)
@@ -253,19 +255,19 @@ func TestDifferencingNeutralized_R28_3(t *testing.T) {
 	t.Parallel()
 	f := newFixture(t)
 	for _, v := range victims(f, 4, true) {
-		b, g := v.p.Birth.Format("2006-01-02"), v.p.Gender
+		b, g := fmt.Sprintf("%.0f", v.p.Income), v.p.Gender
 		base := fmt.Sprintf("SELECT count(*) AS n, sum(s.amount) AS total, count(DISTINCT s.id) AS persons FROM settlements s JOIN people p ON s.id = p.id WHERE p.county = '%s'", v.p.County)
 		want := f.run(t, base)
 		if want.Status != Released || len(want.Rows) != 1 {
 			t.Fatalf("baseline not released: %v %v", want.Status, want.Reasons)
 		}
 		for _, extra := range []string{
-			fmt.Sprintf(" AND NOT (p.birth_date = DATE '%s' AND p.gender = '%s')", b, g),
-			fmt.Sprintf(" AND (p.birth_date <> DATE '%s' OR p.gender <> '%s')", b, g),
-			fmt.Sprintf(" AND NOT (p.birth_date BETWEEN DATE '%s' AND DATE '%s' AND p.gender IN ('%s'))", b, b, g),
-			fmt.Sprintf(" AND p.birth_date NOT IN (DATE '%s') OR (p.county = '%s' AND p.gender <> '%s' AND p.birth_date = DATE '%s')", b, v.p.County, g, b),
-			fmt.Sprintf(" AND NOT (p.birth_date >= DATE '%s' AND p.birth_date <= DATE '%s' AND p.gender = '%s') AND 1 = 1", b, b, g),
-			fmt.Sprintf(" AND NOT (strftime(p.birth_date, '%%Y-%%m-%%d') = '%s' AND p.gender = '%s')", b, g),
+			fmt.Sprintf(" AND NOT (p.income = %s AND p.gender = '%s')", b, g),
+			fmt.Sprintf(" AND (p.income <> %s OR p.gender <> '%s')", b, g),
+			fmt.Sprintf(" AND NOT (p.income BETWEEN %s AND %s AND p.gender IN ('%s'))", b, b, g),
+			fmt.Sprintf(" AND p.income NOT IN (%s) OR (p.county = '%s' AND p.gender <> '%s' AND p.income = %s)", b, v.p.County, g, b),
+			fmt.Sprintf(" AND NOT (p.income >= %s AND p.income <= %s AND p.gender = '%s') AND 1 = 1", b, b, g),
+			fmt.Sprintf(" AND NOT (round(p.income * 100) = %s00 AND p.gender = '%s')", b, g),
 			fmt.Sprintf(" AND NOT (s.amount = %v)", firstAmount(f, v.p.ID)),
 		} {
 			q := base + extra
@@ -404,17 +406,16 @@ func TestNoiseIsSticky_R28_3(t *testing.T) {
 func TestRangeCreepAveraging_R28_3(t *testing.T) {
 	t.Parallel()
 	f := newFixture(t)
-	day := func(t time.Time) string { return t.Format("2006-01-02") }
 	right, tried := 0, 0
 	for _, v := range victims(f, 10, false) {
-		rich := v.p.Income > 60000
-		base := "SELECT count(*) AS n FROM people p WHERE p.county = '%s' AND p.income > 60000 AND p.birth_date BETWEEN DATE '%s' AND DATE '%s'"
+		rich := v.p.Birth.Year() >= 1980 // the secret: born in 1980 or later
+		base := "SELECT count(*) AS n FROM people p WHERE p.county = '%s' AND p.birth_date >= DATE '1980-01-01' AND p.income BETWEEN %.0f AND %.0f"
 		var sum float64
 		pairs := 0
 		for i := 0; i < 12; i++ {
-			lo := v.p.Birth.AddDate(-2-i, -i, 0)
-			with := f.run(t, fmt.Sprintf(base, v.p.County, day(lo), day(v.p.Birth)))
-			without := f.run(t, fmt.Sprintf(base, v.p.County, day(lo), day(v.p.Birth.AddDate(0, 0, -1))))
+			lo := v.p.Income - float64(4000+1500*i)
+			with := f.run(t, fmt.Sprintf(base, v.p.County, lo, v.p.Income))
+			without := f.run(t, fmt.Sprintf(base, v.p.County, lo, v.p.Income-1))
 			if with.Status != Released || without.Status != Released || len(with.Rows) != 1 || len(without.Rows) != 1 {
 				continue
 			}
@@ -431,12 +432,12 @@ func TestRangeCreepAveraging_R28_3(t *testing.T) {
 		if (mean >= 0.5) == rich {
 			right++
 		}
-		t.Logf("victim born %s (income over 60000: %v): mean of %d differences %.2f", day(v.p.Birth), rich, pairs, mean)
+		t.Logf("victim with income %.0f (born 1980 or later: %v): mean of %d differences %.2f", v.p.Income, rich, pairs, mean)
 	}
 	// Guessing the majority class gets about half right; the attack must
 	// do no better than chance with some slack.
 	if right >= tried-1 {
-		t.Errorf("LEAK range creep: income class of %d of %d victims guessed by averaging pairs of ranges", right, tried)
+		t.Errorf("LEAK range creep: birth decade of %d of %d victims guessed by averaging pairs of ranges", right, tried)
 	}
 }
 
@@ -446,17 +447,16 @@ func TestRangeCreepAveraging_R28_3(t *testing.T) {
 func TestRangeCreepQuantiles_R28_3(t *testing.T) {
 	t.Parallel()
 	f := newFixture(t)
-	day := func(t time.Time) string { return t.Format("2006-01-02") }
-	q := "SELECT median(p.income) AS m, quantile_cont(p.income, 0.9) AS q9 FROM people p WHERE p.county = '%s' AND p.birth_date BETWEEN DATE '%s' AND DATE '%s'"
+	q := "SELECT median(p.income) AS m, quantile_cont(p.income, 0.9) AS q9 FROM people p WHERE p.county = '%s' AND p.income BETWEEN %.0f AND %.0f"
 	for _, v := range victims(f, 8, false) {
-		lo := day(v.p.Birth.AddDate(-25, 0, 0))
-		with := f.run(t, fmt.Sprintf(q, v.p.County, lo, day(v.p.Birth)))
-		without := f.run(t, fmt.Sprintf(q, v.p.County, lo, day(v.p.Birth.AddDate(0, 0, -1))))
+		lo := v.p.Income - 30000
+		with := f.run(t, fmt.Sprintf(q, v.p.County, lo, v.p.Income))
+		without := f.run(t, fmt.Sprintf(q, v.p.County, lo, v.p.Income-1))
 		if with.Status != Released || without.Status != Released {
 			t.Fatalf("not released: %s %v / %s %v", with.Status, with.Reasons, without.Status, without.Reasons)
 		}
 		if !reflect.DeepEqual(with.Rows, without.Rows) {
-			t.Errorf("LEAK median and 90th percentile with and without the victim born %s differ: %v vs %v", day(v.p.Birth), with.Rows, without.Rows)
+			t.Errorf("LEAK median and 90th percentile with and without the victim with income %.0f differ: %v vs %v", v.p.Income, with.Rows, without.Rows)
 		}
 	}
 }
@@ -469,7 +469,6 @@ func TestRangeCreepQuantiles_R28_3(t *testing.T) {
 func TestTransformedSumsCannotAverage_R28_3(t *testing.T) {
 	t.Parallel()
 	f := newFixture(t)
-	day := func(t time.Time) string { return t.Format("2006-01-02") }
 	num := func(r *Result) float64 {
 		if r.Status != Released || len(r.Rows) != 1 {
 			t.Fatalf("not released: %s %v", r.Status, r.Reasons)
@@ -477,9 +476,10 @@ func TestTransformedSumsCannotAverage_R28_3(t *testing.T) {
 		v, _ := toFloat(r.Rows[0][0])
 		return v
 	}
-	from := "FROM settlements s JOIN people p ON s.id = p.id WHERE p.county = '%s' AND p.birth_date BETWEEN DATE '%s' AND DATE '%s'"
+	from := "FROM settlements s JOIN people p ON s.id = p.id WHERE p.county = '%s' AND p.income BETWEEN %s AND %s"
 	for _, v := range victims(f, 3, true) {
-		lo, d, d1 := day(v.p.Birth.AddDate(-30, 0, 0)), day(v.p.Birth), day(v.p.Birth.AddDate(0, 0, -1))
+		num0 := func(x float64) string { return fmt.Sprintf("%.0f", x) }
+		lo, d, d1 := num0(v.p.Income-30000), num0(v.p.Income), num0(v.p.Income-1)
 		base := num(f.run(t, fmt.Sprintf("SELECT sum(s.amount) "+from, v.p.County, lo, d)))
 		for i, spelled := range []string{
 			"sum(s.amount * 1.0001) / 1.0001",
@@ -668,7 +668,7 @@ func TestRecodingGroupKeys_R28_3(t *testing.T) {
 	t.Parallel()
 	f := newFixture(t)
 	expectStatus(t, f, Released,
-		"SELECT CASE WHEN birth_date > DATE '2000-01-01' THEN 'young' WHEN birth_date > DATE '1970-01-01' THEN 'adult' ELSE 'old' END AS grp, count(*) AS n FROM people GROUP BY 1",
+		"SELECT CASE WHEN birth_date >= DATE '2000-01-01' THEN 'young' WHEN birth_date >= DATE '1970-01-01' THEN 'adult' ELSE 'old' END AS grp, count(*) AS n FROM people GROUP BY 1",
 		"SELECT CASE WHEN county LIKE '6405%' THEN 'A' ELSE 'B' END AS c, avg(income) AS a FROM people GROUP BY 1",
 		"SELECT coalesce(gender, '未知') AS g, count(*) AS n FROM people GROUP BY 1",
 		"SELECT CASE WHEN income BETWEEN 0 AND 1000 THEN 'low' WHEN income IS NULL THEN 'none' ELSE 'high' END AS b, count(*) AS n FROM people GROUP BY 1")
@@ -679,8 +679,8 @@ func TestRecodingGroupKeys_R28_3(t *testing.T) {
 		"SELECT sum(t.flag) AS s FROM (SELECT county, CASE WHEN birth_date = DATE '1980-01-01' THEN 0 ELSE 1 END AS flag FROM people) t",
 		"SELECT t.flag, count(*) AS n FROM (SELECT id, CASE WHEN sum(income) > 1000 THEN 1 ELSE 0 END AS flag FROM people GROUP BY id) t GROUP BY 1")
 	// The labels are the truth's: custom age groups add up to everyone.
-	r := f.run(t, "SELECT CASE WHEN birth_date > DATE '1980-01-01' THEN 'young' ELSE 'old' END AS grp, count(*) AS n FROM people GROUP BY 1")
-	cut := time.Date(1980, 1, 1, 0, 0, 0, 0, time.UTC)
+	r := f.run(t, "SELECT CASE WHEN birth_date > DATE '1979-12-31' THEN 'young' ELSE 'old' END AS grp, count(*) AS n FROM people GROUP BY 1")
+	cut := time.Date(1979, 12, 31, 0, 0, 0, 0, time.UTC)
 	young := 0
 	for _, p := range f.people {
 		if p.Birth.After(cut) {

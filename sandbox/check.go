@@ -444,6 +444,7 @@ func (c *checker) aggregateCall(n node, name string, x ectx) flow {
 	}
 	if f := obj(n, "filter"); f != nil {
 		c.expr(f, ectx{cond: true})
+		c.splitsByYear(f, "FILTER 条件")
 	}
 	var f flow
 	for i, ch := range children {

@@ -197,6 +197,7 @@ func (c *checker) statement(st node) *plan {
 	}
 	if h := obj(root, "having"); h != nil {
 		c.expr(h, ectx{cond: true})
+		c.splitsByYear(h, "HAVING 条件")
 	}
 	for _, o := range orders {
 		e := obj(o, "expression")
@@ -248,11 +249,17 @@ func (c *checker) conditions(root node) []node {
 		all = append(all, conjuncts(w)...)
 	}
 	for _, cj := range all {
-		if c.unitJoin(cj) || c.equiJoin(cj) {
+		if c.unitJoin(cj) {
+			c.joinConds = append(c.joinConds, cj)
+			continue
+		}
+		if c.equiJoin(cj) {
+			c.splitsByYear(cj, "关联条件")
 			c.joinConds = append(c.joinConds, cj)
 			continue
 		}
 		c.expr(cj, ectx{cond: true})
+		c.splitsByYear(cj, "条件")
 		out = append(out, cj)
 	}
 	root["where_clause"] = nil
@@ -300,6 +307,19 @@ func (c *checker) groupKeys(root node, sel []any, p *plan) {
 		if p != nil {
 			p.groups = append(p.groups, gn)
 			p.groupCanon = append(p.groupCanon, c.canon(gn))
+		}
+		if !c.perUnit {
+			// A key that splits by day is the date itself in other words
+			// (strftime(d, '%Y%m%d'), d + 0, day(d)); a recoding CASE
+			// draws its boundaries with conditions, which split by years
+			// only (rule 3b).
+			if str(gn, "class") == "CASE" {
+				for _, cc := range nodes(arr(gn, "case_checks")) {
+					c.splitsByYear(obj(cc, "when_expr"), "分组表达式")
+				}
+			} else if str(gn, "class") != "COLUMN_REF" && c.grainOf(gn) == grainDay {
+				c.refuse("generalize", "分组表达式不能按日区分出生日期等可识别个人的日期，请用 to_month、to_year 或 age_band")
+			}
 		}
 		if !c.perUnit && str(gn, "class") == "COLUMN_REF" {
 			// A date of birth (any date or marked quasi-identifier) as a
@@ -491,6 +511,8 @@ func (c *checker) subquery(root node, alias string) *Table {
 			c.refuse("row_transform", "子查询的列 %s："+transformReason, name)
 		case s.aggregate && !s.transformOverUnits(sn):
 			c.refuse("row_transform", "子查询的列 %s："+transformReason, name)
+		case !s.passesDate(sn):
+			c.refuse("date_grain", "子查询的列 %s："+passesDateReason, name)
 		case s.aggregate && hasFilter(sn):
 			// A FILTER here is a condition on rows that no low-effect test
 			// sees; the subquery's WHERE and the outer FILTER are tested.
@@ -502,6 +524,11 @@ func (c *checker) subquery(root node, alias string) *Table {
 			// generalization.
 			if _, src := s.resolve(orig[i]); src != nil {
 				col.Type, col.Generalize = src.Type, src.Generalize
+			}
+		} else if s.bareDate(orig[i]) {
+			// One person's earliest or latest birth date is a birth date.
+			if _, src := s.resolve(nodes(arr(orig[i], "children"))[0]); src != nil {
+				col.Type, col.Generalize, col.Policy = src.Type, true, Quasi
 			}
 		}
 		tb.Columns = append(tb.Columns, col)
@@ -519,6 +546,7 @@ func (c *checker) subquery(root node, alias string) *Table {
 	// the level above as atoms, where low-effect detection sees it.
 	if h := obj(root, "having"); h != nil {
 		s.expr(h, ectx{cond: true})
+		s.splitsByYear(h, "HAVING 条件")
 		sk, atoms := skeleton(h)
 		refs := make([]node, len(atoms))
 		for j, a := range atoms {
@@ -581,6 +609,8 @@ func (c *checker) rowLevel(root node, conds, orders []node, p *plan) {
 			c.refuse("identifier_transform", "明细结果的列 %s："+identShapeReason, name)
 		case !p.flows[i].ident && !c.transform(sn):
 			c.refuse("row_transform", "明细结果的列 %s："+transformReason, name)
+		case !c.passesDate(sn):
+			c.refuse("date_grain", "明细结果的列 %s："+passesDateReason, name)
 		}
 		p.derived = append(p.derived, c.constInMonomial(sn) || c.derivedRef(sn))
 		sel[i] = withAlias(try(sn), name)

@@ -232,9 +232,9 @@ func utilityQuestions() []utilityQuestion {
 			truth: "SELECT p.household_type, m.visit_type, count(*), avg(m.total_amount)" + personsM + joinPM + "GROUP BY 1, 2",
 			keys:  2, kinds: []valueKind{A, S}},
 		{id: "Q19", title: "people by custom age group (CASE over one column)",
-			sql: "SELECT CASE WHEN birth_date > DATE '2008-01-01' THEN '未成年' WHEN birth_date > DATE '1966-01-01' THEN '成年' ELSE '老年' END AS grp, " +
+			sql: "SELECT CASE WHEN birth_date >= DATE '2008-01-01' THEN '未成年' WHEN birth_date >= DATE '1966-01-01' THEN '成年' ELSE '老年' END AS grp, " +
 				"count(*) AS people FROM zw_ga_0001 GROUP BY 1",
-			truth: "SELECT CASE WHEN birth_date > DATE '2008-01-01' THEN '未成年' WHEN birth_date > DATE '1966-01-01' THEN '成年' ELSE '老年' END, " +
+			truth: "SELECT CASE WHEN birth_date >= DATE '2008-01-01' THEN '未成年' WHEN birth_date >= DATE '1966-01-01' THEN '成年' ELSE '老年' END, " +
 				"count(*)" + personsYB + " FROM zw_ga_0001 GROUP BY 1",
 			keys: 1, kinds: []valueKind{A}},
 		{id: "Q20", title: "fund share by hospital level (CASE … LIKE)",

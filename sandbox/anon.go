@@ -169,25 +169,18 @@ func (e *Engine) anonSQL(ctx context.Context, conn *sql.Conn, ws *Workspace, p *
 
 	// Low-effect detection per group (R28.3).
 	if len(p.atoms) > 0 {
+		// A row is pivotal for atom m when the atom alone decides it:
+		// with m fixed to TRUE and to FALSE the condition differs.
 		var conds []string
 		for m := range p.atoms {
-			var diffT, diffF string
 			if s := p.atomSite[m]; s < 0 {
-				diffT = fmt.Sprintf("coalesce(%s, FALSE) <> coalesce(%s, FALSE)", W, p.where.flipped(m, true))
-				diffF = fmt.Sprintf("coalesce(%s, FALSE) <> coalesce(%s, FALSE)", W, p.where.flipped(m, false))
+				conds = append(conds, pivot(p.where, m))
 			} else {
-				F := p.sites[s].filter
-				Fs := F.sql(atomCol)
-				diffT = fmt.Sprintf("coalesce(%s, FALSE) AND coalesce(%s, FALSE) <> coalesce(%s, FALSE)", W, Fs, F.flipped(m, true))
-				diffF = fmt.Sprintf("coalesce(%s, FALSE) AND coalesce(%s, FALSE) <> coalesce(%s, FALSE)", W, Fs, F.flipped(m, false))
+				conds = append(conds, fmt.Sprintf("coalesce(%s, FALSE) AND %s", W, pivot(p.sites[s].filter, m)))
 			}
-			conds = append(conds, diffT, diffF)
 		}
 		b.WriteString(", " + affectedUnits("__e0", "__r", gcols, units, p.onePerRow, conds, func(j int) string {
-			if j%2 == 0 {
-				return fmt.Sprintf("__lt%d", j/2)
-			}
-			return fmt.Sprintf("__lf%d", j/2)
+			return fmt.Sprintf("__lp%d", j)
 		}))
 		var ds []string
 		for m, a := range p.atoms {
@@ -196,28 +189,35 @@ func (e *Engine) anonSQL(ctx context.Context, conn *sql.Conn, ws *Workspace, p *
 			// would move: a set calibrated one person short of the
 			// threshold gets a fresh draw when one more person is moved
 			// (red team, round three).
-			tauOf := func(dir string) string {
-				xs := []string{fmt.Sprintf("CAST(%d AS UBIGINT)", salt)}
-				for u := 0; u < units; u++ {
-					xs = append(xs, fmt.Sprintf("__l%s%d_%dx", dir, m, u))
-				}
-				return fmt.Sprintf("(%d - 1 + 2.0 * (hash(%s) %% 1000003) / 1000003.0)", k, sel(xs...))
+			xs := []string{fmt.Sprintf("CAST(%d AS UBIGINT)", salt)}
+			for u := 0; u < units; u++ {
+				xs = append(xs, fmt.Sprintf("__lp%d_%dx", m, u))
 			}
-			ds = append(ds, ledDecision(m, units, tauOf, func(dir string, u int) string { return fmt.Sprintf("__l%s%d_%d", dir, m, u) }))
+			tau := fmt.Sprintf("(%d - 1 + 2.0 * (hash(%s) %% 1000003) / 1000003.0)", k, sel(xs...))
+			ds = append(ds, ledDecision(m, units, tau, func(u int) string { return fmt.Sprintf("__lp%d_%d", m, u) }))
 		}
 		fmt.Fprintf(&b, ", __e AS (SELECT %s FROM __e0)", sel(ds...))
-		neutral := func(m int) string {
-			return fmt.Sprintf("(CASE __e.__d%[1]d WHEN 1 THEN TRUE WHEN 2 THEN FALSE ELSE __r.%[2]s END)", m, atomCol(m))
+		// A low-effect atom lets in the rows it alone decides, whatever
+		// their own value of it; it never takes a row out.
+		widen := func(e *bexpr, pos func(m int) bool) string {
+			parts := []string{"coalesce(" + e.sql(func(i int) string { return "__r." + atomCol(i) }) + ", FALSE)"}
+			for _, m := range e.atomList() {
+				if pos(m) {
+					parts = append(parts, fmt.Sprintf("(__e.__d%d AND coalesce(%s OR %s, FALSE))", m,
+						e.sqlFixed(m, true, "__r."), e.sqlFixed(m, false, "__r.")))
+				}
+			}
+			return "(" + strings.Join(parts, " OR ") + ")"
 		}
 		cols := []string{"__r.*"}
 		if p.where != nil {
-			cols = append(cols, "coalesce("+p.where.sql(neutral)+", FALSE) AS __in")
+			cols = append(cols, widen(p.where, func(m int) bool { return p.atomSite[m] < 0 })+" AS __in")
 		} else {
 			cols = append(cols, "TRUE AS __in")
 		}
 		for i, s := range p.sites {
 			if s.filter != nil {
-				cols = append(cols, fmt.Sprintf("coalesce(%s, FALSE) AS __f%d", s.filter.sql(neutral), i))
+				cols = append(cols, fmt.Sprintf("%s AS __f%d", widen(s.filter, func(m int) bool { return p.atomSite[m] == i }), i))
 			}
 		}
 		fmt.Fprintf(&b, ", __w AS (SELECT %s FROM __r JOIN __e ON %s)", strings.Join(cols, ", "), match("__r", "__e"))
@@ -473,30 +473,20 @@ func affectedUnits(name, src string, gcols []string, units int, onePerRow bool, 
 	return b.String()
 }
 
-// ledDecision decides atom m for a group: 1 fixes it to TRUE, 2 to FALSE,
-// 0 keeps it. An atom is of low effect in a direction when flipping it moves
-// between 1 and tau units of ANY unit kind: a padding relation whose units
-// a condition does not touch cannot shield the units it singles out.
-// Of two low directions, the one moving fewer units wins.
-func ledDecision(m, units int, tauOf func(dir string) string, col func(dir string, u int) string) string {
-	low := func(dir string) (string, string) {
-		tau := tauOf(dir)
-		var any, mins []string
-		for u := 0; u < units; u++ {
-			c := col(dir, u)
-			any = append(any, fmt.Sprintf("(%s > 0 AND %s < %s)", c, c, tau))
-			mins = append(mins, fmt.Sprintf("CASE WHEN %s > 0 THEN %s END", c, c))
-		}
-		least := mins[0]
-		if units > 1 {
-			least = "least(" + strings.Join(mins, ", ") + ")"
-		}
-		return "(" + strings.Join(any, " OR ") + ")", least
+// ledDecision decides atom m for a group: TRUE when it is of low effect,
+// that is when it alone decides the rows of between 1 and tau units of ANY
+// unit kind (a padding relation whose units a condition does not touch
+// cannot shield the units it singles out). The set it decides does not
+// depend on any one unit's own value of the atom, only on the others, so
+// neither does the decision nor — rows it decides being let in — the
+// unit's place in the answer (docs/disclosure.md, rule 5).
+func ledDecision(m, units int, tau string, col func(u int) string) string {
+	var any []string
+	for u := 0; u < units; u++ {
+		c := col(u)
+		any = append(any, fmt.Sprintf("(%s > 0 AND %s < %s)", c, c, tau))
 	}
-	lowT, minT := low("t")
-	lowF, minF := low("f")
-	return fmt.Sprintf("CASE WHEN %s AND (NOT %s OR coalesce(%s, 0) <= coalesce(%s, 0)) THEN 1 WHEN %s THEN 2 ELSE 0 END AS __d%d",
-		lowT, lowF, minT, minF, lowF, m)
+	return fmt.Sprintf("(%s) AS __d%d", strings.Join(any, " OR "), m)
 }
 
 func ternary(c bool, a, b string) string {

@@ -103,6 +103,64 @@ func (b *bexpr) flipped(m int, v bool) string {
 	})
 }
 
+// pivot is SQL true on the rows whose value of b atom m alone decides:
+// b with m fixed to TRUE differs from b with m fixed to FALSE.
+func pivot(b *bexpr, m int) string {
+	return fmt.Sprintf("coalesce(%s, FALSE) <> coalesce(%s, FALSE)", b.flipped(m, true), b.flipped(m, false))
+}
+
+// sqlFixed renders b with atom m fixed to v and the others as columns
+// under prefix.
+func (b *bexpr) sqlFixed(m int, v bool, prefix string) string {
+	return b.sql(func(i int) string {
+		if i == m {
+			if v {
+				return "TRUE"
+			}
+			return "FALSE"
+		}
+		return prefix + atomCol(i)
+	})
+}
+
+// atomList lists the atoms b uses.
+func (b *bexpr) atomList() []int {
+	if b.op == 't' {
+		return []int{b.atom}
+	}
+	var out []int
+	for _, k := range b.kids {
+		out = append(out, k.atomList()...)
+	}
+	return out
+}
+
+// widened is b or, for each atom in fixed, b with that atom fixed either
+// way: the rows b takes plus those one low-effect atom alone decides.
+func (b *bexpr) widened(atom func(int) node, fixed []int) node {
+	parts := []node{b.node(atom)}
+	for _, m := range fixed {
+		for _, v := range []bool{true, false} {
+			parts = append(parts, b.node(func(i int) node {
+				if i == m {
+					return constBool(v)
+				}
+				return atom(i)
+			}))
+		}
+	}
+	return or(parts...)
+}
+
+// or joins conditions with OR (one stays itself).
+func or(ns ...node) node {
+	n := and(ns...)
+	if len(ns) > 1 {
+		n["type"] = "CONJUNCTION_OR"
+	}
+	return n
+}
+
 // and joins conditions with AND (one stays itself).
 func and(ns ...node) node {
 	if len(ns) == 1 {

@@ -99,6 +99,15 @@ func (c *checker) grainOf(n node) grain {
 		return grainNone
 	case "COLUMN_REF":
 		return grainNone
+	case "COMPARISON", "BETWEEN", "CONJUNCTION", "OPERATOR":
+		// A condition inside a value (CASE WHEN …, a boolean summed).
+		return c.conditionGrain(n)
+	case "CASE":
+		g := c.grainOf(obj(n, "else_expr"))
+		for _, cc := range nodes(arr(n, "case_checks")) {
+			g = max(g, c.conditionGrain(obj(cc, "when_expr")), c.grainOf(obj(cc, "then_expr")))
+		}
+		return g
 	case "CAST":
 		return c.grainOf(obj(n, "child"))
 	case "FUNCTION":
@@ -135,6 +144,11 @@ func (c *checker) grainOf(n node) grain {
 	}
 	// Anything else is as fine as its finest part; a bare date inside
 	// any other function (strftime, date_sub, day, arithmetic) is a day.
+	return c.childGrain(n)
+}
+
+// childGrain is the finest grain of the expressions directly under n.
+func (c *checker) childGrain(n node) grain {
 	g := grainNone
 	walkChildren(n, func(x node) {
 		if h := c.grainOf(x); h > g {
@@ -184,6 +198,7 @@ func (c *checker) conditionGrain(p node) grain {
 				return grainNone // known or not: no split by time
 			}
 		}
+		return c.childGrain(p)
 	case "COMPARISON":
 		l, r := obj(p, "left"), obj(p, "right")
 		typ := str(p, "type")
@@ -204,6 +219,7 @@ func (c *checker) conditionGrain(p node) grain {
 			}
 			return grainDay
 		}
+		return c.childGrain(p)
 	case "BETWEEN":
 		if c.bareDate(obj(p, "input")) && isConstant(obj(p, "lower")) && isConstant(obj(p, "upper")) {
 			if yearEdge(constText(obj(p, "lower")), true) && yearEdge(constText(obj(p, "upper")), false) {
@@ -211,6 +227,7 @@ func (c *checker) conditionGrain(p node) grain {
 			}
 			return grainDay
 		}
+		return c.childGrain(p)
 	}
 	return c.grainOf(p)
 }

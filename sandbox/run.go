@@ -5,7 +5,6 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
-	"math"
 	"strings"
 	"time"
 
@@ -289,12 +288,9 @@ func (e *Engine) lowEffect(ctx context.Context, conn *sql.Conn, ws *Workspace, p
 		if err != nil {
 			return e.engineFailure(op, err)
 		}
-		W := s.where.sql(atomCol)
 		var conds []string
 		for m := range s.atoms {
-			conds = append(conds,
-				fmt.Sprintf("coalesce(%s, FALSE) <> coalesce(%s, FALSE)", W, s.where.flipped(m, true)),
-				fmt.Sprintf("coalesce(%s, FALSE) <> coalesce(%s, FALSE)", W, s.where.flipped(m, false)))
+			conds = append(conds, pivot(s.where, m))
 		}
 		q := "WITH __l AS (" + strings.TrimRight(strings.TrimSpace(inner), ";") + "), " +
 			affectedUnits("__a", "__l", nil, len(s.units), false, conds, func(j int) string { return fmt.Sprintf("__c%d", j) }) +
@@ -306,48 +302,28 @@ func (e *Engine) lowEffect(ctx context.Context, conn *sql.Conn, ws *Workspace, p
 		if len(rows) != 1 {
 			continue
 		}
-		fixed := map[int]bool{}
+		var fixed []int
 		k := float64(ws.k())
 		units := len(s.units)
 		for m, a := range s.atoms {
-			// Low in a direction when any unit kind moves by 1..tau units
-			// (see ledDecision); the direction moving fewer wins. The
-			// threshold is drawn per condition and set of units it moves
-			// (each count is followed by the XOR of those units' hashes).
-			low := func(j int) (bool, float64) {
-				ids := []string{"led-subquery", canon(a, nil), fmt.Sprint(j % 2)}
-				for u := 0; u < units; u++ {
-					ids = append(ids, fmt.Sprint(rows[0][2*(j*units+u)+1]))
-				}
-				tau := k - 1 + 2*uniform(e.noiseKey(ws), ids...)
-				is, least := false, math.Inf(1)
-				for u := 0; u < units; u++ {
-					n, _ := toFloat(rows[0][2*(j*units+u)])
-					if n > 0 && n < tau {
-						is = true
-					}
-					if n > 0 {
-						least = math.Min(least, n)
-					}
-				}
-				return is, least
+			// Low when any unit kind has 1..tau units whose rows this atom
+			// alone decides (see ledDecision); the threshold is drawn per
+			// condition and set of units (each count is followed by the
+			// XOR of those units' hashes). Those rows are let in.
+			ids := []string{"led-subquery", canon(a, nil)}
+			for u := 0; u < units; u++ {
+				ids = append(ids, fmt.Sprint(rows[0][2*(m*units+u)+1]))
 			}
-			lowT, minT := low(2 * m)
-			lowF, minF := low(2*m + 1)
-			switch {
-			case lowT && (!lowF || minT <= minF):
-				fixed[m] = true
-			case lowF:
-				fixed[m] = false
+			tau := k - 1 + 2*uniform(e.noiseKey(ws), ids...)
+			for u := 0; u < units; u++ {
+				if n, _ := toFloat(rows[0][2*(m*units+u)]); n > 0 && n < tau {
+					fixed = append(fixed, m)
+					break
+				}
 			}
 		}
 		if len(fixed) > 0 {
-			s.level["where_clause"] = withJoins(s.joins, s.where.node(func(m int) node {
-				if v, ok := fixed[m]; ok {
-					return constBool(v)
-				}
-				return deepCopy(s.atoms[m])
-			}))
+			s.level["where_clause"] = withJoins(s.joins, s.where.widened(func(m int) node { return deepCopy(s.atoms[m]) }, fixed))
 		}
 	}
 	return nil

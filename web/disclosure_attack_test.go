@@ -60,7 +60,7 @@ type atkPerson struct {
 
 	settlements []atkSettlement
 	total       float64 // sum of the settlements' total_amount
-	unique      bool    // the only person with this birth date in the township
+	unique      bool    // the only person of this birth year, township, gender, ethnicity and household type
 }
 
 type atkSettlement struct {
@@ -68,22 +68,22 @@ type atkSettlement struct {
 	total, fund, self                         float64
 }
 
-// atkWho is what an attacker knows of a victim: quasi-identifiers only.
-type atkWho struct{ birth, township, gender string }
+// atkWho is what an attacker knows of a victim: quasi-identifiers only. A
+// birth date splits persons in conditions by whole years only (disclosure
+// rule 3b), so the sharpest description left is the birth year with
+// township, gender, ethnicity and household type.
+type atkWho struct{ year, township, gender, ethnicity, household string }
 
-func (p *atkPerson) who() atkWho { return atkWho{p.birth, p.township, p.gender} }
-
-// nobody is the same description with a birth date no one has.
-func (w atkWho) nobody() atkWho { w.birth = "1801-02-03"; return w }
-
-func (w atkWho) date() (y, m, d int, days int) {
-	tm, err := time.Parse(time.DateOnly, w.birth)
-	if err != nil {
-		panic(err)
-	}
-	base := time.Date(1900, 1, 1, 0, 0, 0, 0, time.UTC)
-	return tm.Year(), int(tm.Month()), tm.Day(), int(math.Round(tm.Sub(base).Hours() / 24))
+func (p *atkPerson) who() atkWho {
+	return atkWho{p.birth[:4], p.township, p.gender, p.ethnicity, p.household}
 }
+
+func (w atkWho) key() string {
+	return strings.Join([]string{w.year, w.township, w.gender, w.ethnicity, w.household}, "|")
+}
+
+// nobody is the same description with a birth year no one has.
+func (w atkWho) nobody() atkWho { w.year = "1801"; return w }
 
 // atkSpellings is the number of ways pred can single out a person.
 const atkSpellings = 7
@@ -91,42 +91,44 @@ const atkSpellings = 7
 // pred singles out the person described, spelled one of several ways;
 // spelling 3 uses generalizing functions only, so it may stand in GROUP BY.
 func (w atkWho) pred(a string, spelling int) string {
-	y, m, d, days := w.date()
-	b, t, g := w.birth, w.township, w.gender
+	y, _ := strconv.Atoi(w.year)
+	t, g, eh, h := w.township, w.gender, w.ethnicity, w.household
+	rest := fmt.Sprintf("%s.ethnicity = '%s' AND %s.household_type = '%s'", a, eh, a, h)
 	switch spelling % atkSpellings {
 	case 0:
-		return fmt.Sprintf("%s.birth_date = DATE '%s' AND %s.township = '%s' AND %s.gender = '%s'", a, b, a, t, a, g)
+		return fmt.Sprintf("year(%s.birth_date) = %d AND %s.township = '%s' AND %s.gender = '%s' AND %s", a, y, a, t, a, g, rest)
 	case 1:
-		return fmt.Sprintf("%s.birth_date BETWEEN DATE '%s' AND DATE '%s' AND %s.township IN ('%s') AND %s.gender IN ('%s')", a, b, b, a, t, a, g)
+		return fmt.Sprintf("%s.birth_date BETWEEN DATE '%04d-01-01' AND DATE '%04d-12-31' AND %s.township IN ('%s') AND %s.gender IN ('%s') AND %s.ethnicity IN ('%s') AND %s.household_type IN ('%s')",
+			a, y, y, a, t, a, g, a, eh, a, h)
 	case 2:
-		return fmt.Sprintf("%s.birth_date >= DATE '%s' AND %s.birth_date <= DATE '%s' AND %s.gender || %s.township = '%s%s'", a, b, a, b, a, a, g, t)
+		return fmt.Sprintf("%s.birth_date >= DATE '%04d-01-01' AND %s.birth_date < DATE '%04d-01-01' AND %s.gender || %s.township = '%s%s' AND %s", a, y, a, y+1, a, a, g, t, rest)
 	case 3:
-		return fmt.Sprintf("to_year(%s.birth_date) = %d AND date_part('month', %s.birth_date) = %d AND date_part('day', %s.birth_date) = %d AND %s.township = '%s' AND %s.gender = '%s'",
-			a, y, a, m, a, d, a, t, a, g)
+		return fmt.Sprintf("to_year(%s.birth_date) = %d AND %s.township = '%s' AND %s.gender = '%s' AND %s", a, y, a, t, a, g, rest)
 	case 4:
-		return fmt.Sprintf("strftime(%s.birth_date, '%%Y%%m%%d') = '%04d%02d%02d' AND %s.township = '%s' AND NOT (%s.gender <> '%s')", a, y, m, d, a, t, a, g)
+		return fmt.Sprintf("extract(year FROM %s.birth_date) = %d AND %s.township = '%s' AND NOT (%s.gender <> '%s') AND %s", a, y, a, t, a, g, rest)
 	case 5:
-		return fmt.Sprintf("%s.birth_date + 0 = DATE '%s' AND lower(%s.township) = '%s' AND %s.gender = '%s'", a, b, a, t, a, g)
+		return fmt.Sprintf("date_part('year', %s.birth_date) + 0 = %d AND lower(%s.township) = '%s' AND %s.gender = '%s' AND %s", a, y, a, t, a, g, rest)
 	default:
-		return fmt.Sprintf("date_diff('day', DATE '1900-01-01', %s.birth_date) = %d AND %s.township = '%s' AND %s.gender = '%s'", a, days, a, t, a, g)
+		return fmt.Sprintf("date_diff('year', DATE '1900-01-01', %s.birth_date) = %d AND %s.township = '%s' AND %s.gender = '%s' AND %s", a, y-1900, a, t, a, g, rest)
 	}
 }
 
 // notPred is everyone but the person described (within their township),
 // spelled with NOT, De Morgan, ranges and arithmetic.
 func (w atkWho) notPred(a string, spelling int) string {
-	b, t, g := w.birth, w.township, w.gender
+	y, _ := strconv.Atoi(w.year)
+	t, g, eh, h := w.township, w.gender, w.ethnicity, w.household
 	switch spelling % 6 {
 	case 0:
 		return "NOT (" + w.pred(a, 0) + ")"
 	case 1:
-		return fmt.Sprintf("(%s.birth_date <> DATE '%s' OR %s.township <> '%s' OR %s.gender <> '%s')", a, b, a, t, a, g)
+		return fmt.Sprintf("(year(%s.birth_date) <> %d OR %s.township <> '%s' OR %s.gender <> '%s' OR %s.ethnicity <> '%s' OR %s.household_type <> '%s')", a, y, a, t, a, g, a, eh, a, h)
 	case 2:
-		return fmt.Sprintf("(%s.birth_date NOT BETWEEN DATE '%s' AND DATE '%s' OR %s.gender NOT IN ('%s'))", a, b, b, a, g)
+		return fmt.Sprintf("(%s.birth_date NOT BETWEEN DATE '%04d-01-01' AND DATE '%04d-12-31' OR %s.gender NOT IN ('%s') OR %s.ethnicity NOT IN ('%s') OR %s.household_type NOT IN ('%s'))", a, y, y, a, g, a, eh, a, h)
 	case 3:
 		return "NOT (" + w.pred(a, 3) + ")"
 	case 4:
-		return fmt.Sprintf("(%s.birth_date < DATE '%s' OR %s.birth_date > DATE '%s' OR %s.gender <> '%s')", a, b, a, b, a, g)
+		return fmt.Sprintf("(%s.birth_date < DATE '%04d-01-01' OR %s.birth_date > DATE '%04d-12-31' OR %s.gender <> '%s' OR %s.ethnicity <> '%s' OR %s.household_type <> '%s')", a, y, a, y, a, g, a, eh, a, h)
 	default:
 		return "NOT (" + w.pred(a, 5) + ")"
 	}
@@ -303,16 +305,19 @@ func (e *attackEnv) parse(t *testing.T) {
 	seen := map[string]int{}
 	e.townSize = map[string]int{}
 	for _, p := range e.people {
-		seen[p.birth+"|"+p.township]++
+		if len(p.birth) == 10 {
+			seen[p.who().key()]++
+		}
 		e.townSize[p.township]++
 	}
 	for _, p := range e.people {
-		p.unique = seen[p.birth+"|"+p.township] == 1 && len(p.birth) == 10
+		p.unique = len(p.birth) == 10 && seen[p.who().key()] == 1
 	}
 }
 
-// victims picks n persons an attacker can single out by birth date,
-// township and gender, living in townships of at least 300 persons.
+// victims picks n persons an attacker can single out by birth year,
+// township, gender, ethnicity and household type, living in townships of
+// at least 300 persons.
 func (e *attackEnv) victims(t *testing.T, n int, ok func(*atkPerson) bool) []*atkPerson {
 	t.Helper()
 	var out []*atkPerson
@@ -874,6 +879,8 @@ func (e *attackEnv) outcomeOracles(t *testing.T) {
 			case a.HTTP == 200 && a.Status == "withheld":
 				answered = append(answered, pos.name)
 				row = row || strings.HasPrefix(pos.name, "row_")
+			default:
+				t.Logf("harmless twin not answered at %s: %s", pos.name, a.brief())
 			}
 		}
 		t.Logf("harmless twins answered at %d/%d positions: %v", len(answered), len(positions), answered)
@@ -1115,6 +1122,20 @@ func (e *attackEnv) shapeOracles(t *testing.T) {
 func (e *attackEnv) padding(t *testing.T) {
 	sent := e.sent
 	vs := e.victims(t, 12, func(p *atkPerson) bool { return len(p.settlements) > 0 && p.total >= 50 })
+	// The baseline pads the group of the first victim's township, gender
+	// and household type: put first the victim whose group is largest, so
+	// that the harmless side is a crowd.
+	cell := map[string]int{}
+	for _, p := range e.people {
+		cell[p.township+"|"+p.gender+"|"+p.household]++
+	}
+	big := 0
+	for i, p := range vs {
+		if cell[p.township+"|"+p.gender+"|"+p.household] > cell[vs[big].township+"|"+vs[big].gender+"|"+vs[big].household] {
+			big = i
+		}
+	}
+	vs[0], vs[big] = vs[big], vs[0]
 	// Padding of about a hundred persons (the women of a small township)
 	// or settlements (a small hospital): many times K, cheap to join.
 	padTown, padHosp := "", ""
@@ -1826,31 +1847,33 @@ func (e *attackEnv) trackersAveraging(t *testing.T) {
 		}
 		atkScoreEstimates(t, "settlement total averaged over 5 repetitions", hits, 6, answered, shown)
 	})
-	// Range creep: two ranges of birth dates that each hold hundreds of
-	// people but differ by the victim's birthday; no condition singles
-	// anyone out, so only the release memory stands between the attacker
-	// and the victim's diagnosis (equal answers, or the average of the
-	// differences over several lower bounds).
+	// Range creep: two ranges of birth years that each hold many people of
+	// the victim's township, gender, ethnicity and household type but
+	// differ by the victim's year (the victim is the only one of that
+	// year); no condition singles anyone out, so only the release memory
+	// stands between the attacker and the victim's diagnosis (equal
+	// answers, or the average of the differences over several lower
+	// bounds).
 	t.Run("averaging_range_creep", func(t *testing.T) {
 		e.freshWorkspace(t)
 		var guesses, truth []bool
 		answered := 0
 		for _, v := range balanced {
-			d, err := time.Parse("2006-01-02", v.birth)
+			y, err := strconv.Atoi(v.birth[:4])
 			if err != nil {
 				t.Fatal(err)
 			}
-			q := func(lo time.Time, hi time.Time) (float64, bool) {
-				a := e.ask(t, fmt.Sprintf("SELECT count(DISTINCT p.id_number) AS n FROM %s WHERE m.diagnosis_category = '%s' AND p.township = '%s' AND p.birth_date BETWEEN DATE '%s' AND DATE '%s'",
-					atkJoin, x, v.township, lo.Format("2006-01-02"), hi.Format("2006-01-02")))
+			q := func(lo, hi int) (float64, bool) {
+				a := e.ask(t, fmt.Sprintf("SELECT count(DISTINCT p.id_number) AS n FROM %s WHERE m.diagnosis_category = '%s' AND p.township = '%s' AND p.gender = '%s' AND p.ethnicity = '%s' AND p.household_type = '%s' AND year(p.birth_date) BETWEEN %d AND %d",
+					atkJoin, x, v.township, v.gender, v.ethnicity, v.household, lo, hi))
 				return a.num(0, 0)
 			}
 			var sum float64
 			pairs := 0
 			for i := 0; i < 6; i++ {
-				lo := d.AddDate(-20-3*i, -i, 0)
-				a, ok1 := q(lo, d)
-				b, ok2 := q(lo, d.AddDate(0, 0, -1))
+				lo := y - 20 - 3*i
+				a, ok1 := q(lo, y)
+				b, ok2 := q(lo, y-1)
 				if ok1 && ok2 {
 					sum += a - b
 					pairs++

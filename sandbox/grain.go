@@ -135,6 +135,14 @@ func (c *checker) grainOf(n node) grain {
 			if len(ch) == 2 && isConstant(ch[0]) && onDate(1) {
 				return partGrain(ch[0])
 			}
+		case "date_sub", "datesub":
+			// Full years between a birth date and the reference date are an
+			// age, which changes on one day a year like age_band: its split
+			// follows the calendar, not the attacker.
+			if len(ch) == 3 && isConstant(ch[0]) && partGrain(ch[0]) == grainYear &&
+				(onDate(1) && c.isRefDate(ch[2]) || onDate(2) && c.isRefDate(ch[1])) {
+				return grainYear
+			}
 		case "date_diff", "datediff":
 			// date_diff('year', a, b) counts year boundaries: year(b) − year(a).
 			if len(ch) == 3 && isConstant(ch[0]) && (onDate(1) && othersFree(1) || onDate(2) && othersFree(2)) {
@@ -207,6 +215,9 @@ func (c *checker) conditionGrain(p node) grain {
 			typ = mirror[typ]
 		}
 		if c.bareDate(l) && isConstant(r) {
+			if c.anniversary(constText(r)) && typ != "COMPARE_EQUAL" && typ != "COMPARE_NOTEQUAL" && typ != "" {
+				return grainYear // an age in whole years on the reference date
+			}
 			switch typ {
 			case "COMPARE_GREATERTHANOREQUALTO", "COMPARE_LESSTHAN":
 				if yearEdge(constText(r), true) {
@@ -255,6 +266,25 @@ func yearEdge(s string, first bool) bool {
 		return t.Month() == time.January && t.Day() == 1
 	}
 	return t.Month() == time.December && t.Day() == 31
+}
+
+// isRefDate reports whether n is the reference date (current_date, which
+// the checker replaces by the day's constant).
+func (c *checker) isRefDate(n node) bool {
+	return isConstant(n) && c.refDate != "" && strings.HasPrefix(strings.TrimSpace(constText(n)), c.refDate)
+}
+
+// anniversary reports whether s is a date on the reference date's month
+// and day, or the day after, in some year: the edge of an age in whole
+// years (born on or before 1965-06-30 is "60 or older" on 2025-06-30).
+func (c *checker) anniversary(s string) bool {
+	d, err := time.Parse(time.DateOnly, strings.TrimSpace(s))
+	ref, err2 := time.Parse(time.DateOnly, c.refDate)
+	if err != nil || err2 != nil {
+		return false
+	}
+	same := func(a, b time.Time) bool { return a.Month() == b.Month() && a.Day() == b.Day() }
+	return same(d, ref) || same(d, ref.AddDate(0, 0, 1))
 }
 
 // constText is a constant's value as text ("" for anything else).

@@ -15,7 +15,7 @@ func TestBirthDatesSplitOnlyByYear_R28_3(t *testing.T) {
 		"SELECT county, count(*) AS n FROM people WHERE birth_date = DATE '1980-05-05' GROUP BY county",
 		"SELECT county, count(*) AS n FROM people WHERE birth_date BETWEEN DATE '1980-05-01' AND DATE '1980-05-31' GROUP BY county",
 		"SELECT county, count(*) AS n FROM people WHERE birth_date > DATE '1980-01-01' GROUP BY county",
-		"SELECT county, count(*) AS n FROM people WHERE birth_date < DATE '1980-07-01' GROUP BY county",
+		"SELECT county, count(*) AS n FROM people WHERE birth_date < DATE '1980-08-01' GROUP BY county",
 		"SELECT county, count(*) AS n FROM people WHERE month(birth_date) = 5 GROUP BY county",
 		"SELECT county, count(*) AS n FROM people WHERE to_month(birth_date) = '1980-05' GROUP BY county",
 		"SELECT county, count(*) AS n FROM people WHERE date_part('day', birth_date) = 5 GROUP BY county",
@@ -35,6 +35,11 @@ func TestBirthDatesSplitOnlyByYear_R28_3(t *testing.T) {
 		"SELECT t.county, count(*) AS n FROM (SELECT county, strftime(birth_date, '%Y%m%d') AS d FROM people) t WHERE t.d = '19800505' GROUP BY t.county",
 		"SELECT t.county, count(*) AS n FROM (SELECT county, to_month(birth_date) AS m FROM people) t WHERE t.m = '1980-05' GROUP BY t.county",
 		"SELECT county, strftime(birth_date, '%m%d') AS d FROM people",
+		// Ages split on the reference date's day only (the fixture's is 2025-06-30).
+		"SELECT county, count(*) AS n FROM people WHERE birth_date <= DATE '1965-06-29' GROUP BY county",
+		"SELECT county, count(*) AS n FROM people WHERE birth_date = DATE '1965-06-30' GROUP BY county",
+		"SELECT county, count(*) AS n FROM people WHERE date_sub('year', birth_date, DATE '2025-06-29') >= 60 GROUP BY county",
+		"SELECT county, count(*) AS n FROM people WHERE date_sub('day', birth_date, current_date) >= 20000 GROUP BY county",
 	}
 	for _, q := range refused {
 		r := f.run(t, q)
@@ -50,6 +55,10 @@ func TestBirthDatesSplitOnlyByYear_R28_3(t *testing.T) {
 		"SELECT county, count(*) AS n FROM people WHERE extract(year FROM birth_date) >= 1980 GROUP BY county",
 		"SELECT county, count(*) AS n FROM people WHERE date_diff('year', birth_date, DATE '2025-06-30') >= 18 GROUP BY county",
 		"SELECT county, count(*) AS n FROM people WHERE birth_date IS NOT NULL GROUP BY county",
+		// "60 or older" on the reference date: an age in whole years.
+		"SELECT county, count(*) AS n FROM people WHERE date_sub('year', birth_date, current_date) >= 60 GROUP BY county",
+		"SELECT county, count(*) AS n FROM people WHERE birth_date <= DATE '1965-06-30' GROUP BY county",
+		"SELECT county, count(*) AS n FROM people WHERE birth_date < DATE '1965-07-01' GROUP BY county",
 		"SELECT county, count(*) FILTER (WHERE to_year(birth_date) < 1970) AS old FROM people GROUP BY county",
 		"SELECT to_month(birth_date) AS m, count(*) AS n FROM people WHERE year(birth_date) = 1980 GROUP BY 1",
 		"SELECT year(birth_date) AS y, month(birth_date) AS m, count(*) AS n FROM people GROUP BY 1, 2",

@@ -2,7 +2,7 @@ package sandbox
 
 import (
 	"fmt"
-	"testing"
+		"testing"
 )
 
 // Rule 3b (docs/disclosure.md): a birth date splits persons in conditions by
@@ -75,4 +75,49 @@ func TestBirthDatesSplitOnlyByYear_R28_3(t *testing.T) {
 		t.Errorf("follow-up on a withheld result split by day: %s %v", r.Status, r.Reasons)
 	}
 	expectStatus(t, f, Released, fmt.Sprintf("SELECT county, count(*) AS n FROM %s WHERE year(birth_date) < 1990 GROUP BY county", w.Shape.Table))
+}
+
+// A condition true for nobody, joined to a conjunction that singles out the
+// victim and to the secret, is decisive for the victim exactly when the
+// secret holds; low-effect detection then lets the victim in. The release
+// memory answers a set one person away from an earlier release like that
+// release, so the padded query says nothing about the secret (rule 5).
+func TestSwitchedOnConditionLearnsNothing_R28_3(t *testing.T) {
+	t.Parallel()
+	f := newFixture(t)
+	// Six victims born in 1980 or later and six before: a constant guess
+	// gets six right.
+	var vs []victim
+	young, old := 0, 0
+	for _, v := range victims(f, 300, false) {
+		if y := v.p.Birth.Year() >= 1980; y && young < 6 {
+			young++
+			vs = append(vs, v)
+		} else if !y && old < 6 {
+			old++
+			vs = append(vs, v)
+		}
+	}
+	right, tried := 0, 0
+	for _, v := range vs {
+		other := counties[0]
+		if other == v.p.County {
+			other = counties[1]
+		}
+		all := f.run(t, fmt.Sprintf("SELECT count(*) AS n, sum(p.income) AS s FROM people p WHERE p.county = '%s'", other))
+		padded := f.run(t, fmt.Sprintf("SELECT count(*) AS n, sum(p.income) AS s FROM people p WHERE p.county = '%s' OR (%s AND p.birth_date >= DATE '1980-01-01' AND p.income < 0)", other, v.pred))
+		if all.Status != Released || padded.Status != Released {
+			t.Fatalf("baseline not released: %s %v / %s %v", all.Status, all.Reasons, padded.Status, padded.Reasons)
+		}
+		a, _ := toFloat(all.Rows[0][0])
+		b, _ := toFloat(padded.Rows[0][0])
+		tried++
+		if (b-a >= 0.5) == (v.p.Birth.Year() >= 1980) {
+			right++
+		}
+	}
+	t.Logf("%d of %d guessed right (a constant guess gets %d)", right, tried, tried/2)
+	if tried < 12 || right >= tried-2 {
+		t.Errorf("LEAK the switched-on condition told whether %d of %d victims were born in 1980 or later", right, tried)
+	}
 }

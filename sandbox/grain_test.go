@@ -2,7 +2,7 @@ package sandbox
 
 import (
 	"fmt"
-		"testing"
+	"testing"
 )
 
 // Rule 3b (docs/disclosure.md): a birth date splits persons in conditions by

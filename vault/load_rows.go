@@ -34,7 +34,9 @@ import (
 const (
 	batchRows  = 8192
 	batchBytes = 4 << 20
-	rowBatches = 3 // in flight: one being filled, one queued, one being appended
+	// In flight: one being filled, one queued for SM3, one being hashed,
+	// one queued for the appender, one being appended.
+	rowBatches = 5
 )
 
 // rowBatch is a batch of rows in the canonical encoding both checksums
@@ -47,11 +49,14 @@ type rowBatch struct {
 	offs []int32        // start of each value's length prefix in buf
 	vals []driver.Value // the values converted to the spec's types (strings point into buf)
 	rows int
+	// hashOnly marks a batch of a stream already refused: it is hashed
+	// like every batch but not appended.
+	hashOnly bool
 }
 
 func (b *rowBatch) reset() {
 	clear(b.vals)
-	b.buf, b.offs, b.vals, b.rows = b.buf[:0], b.offs[:0], b.vals[:0], 0
+	b.buf, b.offs, b.vals, b.rows, b.hashOnly = b.buf[:0], b.offs[:0], b.vals[:0], 0, false
 }
 
 // RowWriter receives a pull's rows (StageRows). It is used by one
@@ -66,7 +71,8 @@ type RowWriter struct {
 	max     int64
 	sum     hash.Hash
 	free    chan *rowBatch
-	full    chan *rowBatch
+	sealed  chan *rowBatch // puller → hasher
+	full    chan *rowBatch // hasher → appender
 	done    <-chan struct{}
 
 	conv []converter // per column
@@ -92,7 +98,11 @@ func (w *RowWriter) Value(v []byte) {
 	}
 	b := w.cur
 	b.offs = append(b.offs, int32(len(b.buf)))
-	b.buf = binary.AppendUvarint(b.buf, uint64(len(v))+1)
+	if n := len(v) + 1; n < 0x80 { // the uvarint of most values: one byte
+		b.buf = append(b.buf, byte(n))
+	} else {
+		b.buf = binary.AppendUvarint(b.buf, uint64(n))
+	}
 	b.buf = append(b.buf, v...)
 	w.rowVals++
 	w.rowLen += int64(len(v)) + 1
@@ -144,22 +154,31 @@ func (w *RowWriter) EndRow() error {
 	return nil
 }
 
-// send converts the current batch to the spec's types, hashes it, hands
-// it to the appender and takes a free one. The conversion runs here, on the
-// puller's goroutine, which otherwise waits for the appender. Once a value
-// failed to parse, nothing more is appended: the rest is only checked, so
-// the refusal lists every bad value (up to maxRowErrors) as an upload's.
+// send converts the current batch to the spec's types, seals it (its
+// sequence number and CRC-32C) and hands it on to be hashed with SM3 and
+// then appended, and takes a free one. The conversion runs here, on the
+// puller's goroutine; SM3 runs on a goroutine of its own between the
+// puller and the appender (StageRows), so the three overlap. Once a value
+// failed to parse, nothing more is appended: the rest is only checked (and
+// hashed), so the refusal lists every bad value (up to maxRowErrors) as an
+// upload's.
 func (w *RowWriter) send() error {
 	b := w.cur
+	c := 0
 	for i, off := range b.offs {
-		c := i % w.cols
 		l, k := binary.Uvarint(b.buf[off:])
 		if l == 0 {
 			b.vals = append(b.vals, nil)
+			if c++; c == w.cols {
+				c = 0
+			}
 			continue
 		}
 		v := b.buf[int(off)+k : int(off)+k+int(l-1)]
 		col := &w.conv[c]
+		if c++; c == w.cols {
+			c = 0
+		}
 		row := w.sent + int64(i/w.cols) + 1
 		if col.col.Type == TypeString && !utf8.Valid(v) {
 			return shuyu.Errorf(shuyu.EUNPROCESSABLE, "第 %d 行的值不是有效的UTF-8编码，已整体拒收 (row %d: invalid UTF-8; refused)", row, row).
@@ -179,15 +198,14 @@ func (w *RowWriter) send() error {
 		b.vals = append(b.vals, val)
 	}
 	w.sent += int64(b.rows)
-	w.sum.Write(b.buf)
 	if w.nbad > 0 {
-		b.reset()
-		return nil
+		b.hashOnly = true
+	} else {
+		b.seq, b.crc = w.seq, crc32.Checksum(b.buf, castagnoli)
+		w.seq++
 	}
-	b.seq, b.crc = w.seq, crc32.Checksum(b.buf, castagnoli)
-	w.seq++
 	select {
-	case w.full <- b:
+	case w.sealed <- b:
 	case <-w.done:
 		return errRowsStopped
 	}
@@ -219,7 +237,8 @@ func (w *RowWriter) Expect(n int64) {
 func (w *RowWriter) Rows() int64 { return w.rows }
 
 // Checksum is the SM3 of the rows as the puller wrote them (canonical
-// encoding, see rowBatch); complete once StageRows returned.
+// encoding, see rowBatch), computed batch by batch, in order, by the
+// hasher goroutine of StageRows; complete once StageRows returned.
 func (w *RowWriter) Checksum() []byte { return w.sum.Sum(nil) }
 
 // StageRows streams the rows fill writes into a private staging table of the
@@ -286,8 +305,8 @@ func (d *Domain) stageRows(ctx context.Context, spec Spec, opt LoadOptions, fill
 	slow := &slowCast{ctx: fctx, db: d.db, cache: map[string]slowAnswer{}}
 	defer slow.close()
 	w := &RowWriter{cols: len(spec.Columns), max: opt.MaxBytes, sum: sm3.New(),
-		free: make(chan *rowBatch, rowBatches), full: make(chan *rowBatch, 1), done: fctx.Done(),
-		conv: make([]converter, len(spec.Columns)), expected: opt.Expected}
+		free: make(chan *rowBatch, rowBatches), sealed: make(chan *rowBatch, 1), full: make(chan *rowBatch, 1),
+		done: fctx.Done(), conv: make([]converter, len(spec.Columns)), expected: opt.Expected}
 	for i, c := range spec.Columns {
 		w.conv[i] = converter{col: c, slow: slow}
 	}
@@ -297,9 +316,30 @@ func (d *Domain) stageRows(ctx context.Context, spec Spec, opt LoadOptions, fill
 	w.cur = &rowBatch{}
 	var ferr error
 	filled := make(chan struct{})
+	// The hasher: SM3 over each sealed batch, in the order sealed, before
+	// the batch goes on to the appender (a refused stream's batches are
+	// hashed and dropped). It closes full when the puller is done or the
+	// pull stopped; StageRows returns only after that, so Checksum is
+	// complete.
+	go func() {
+		defer close(w.full)
+		for b := range w.sealed {
+			w.sum.Write(b.buf)
+			if b.hashOnly {
+				b.reset()
+				w.free <- b // never blocks: free holds every batch
+				continue
+			}
+			select {
+			case w.full <- b:
+			case <-w.done:
+				return
+			}
+		}
+	}()
 	go func() {
 		defer close(filled)
-		defer close(w.full)
+		defer close(w.sealed)
 		if ferr = fill(fctx, w); ferr == nil && w.rowVals != 0 {
 			ferr = fmt.Errorf("vault: row %d not ended", w.rows+1)
 		}
@@ -343,7 +383,7 @@ func (d *Domain) stageRows(ctx context.Context, spec Spec, opt LoadOptions, fill
 	if aerr != nil {
 		cancel()
 	}
-	for range w.full { // unblock a puller still sending
+	for range w.full { // let the hasher end (it unblocks the puller)
 	}
 	<-filled
 	// The appender's refusal comes first: the puller's error after it is

@@ -45,7 +45,7 @@ func (tx *Tx) workspaceOpen(g shuyu.WorkspaceGrant) (*shuyu.Workspace, error) {
 		add("name", "工作区名称须为 2 至 100 个字符")
 	}
 	if g.StartsAt.IsZero() || g.EndsAt.IsZero() || !g.EndsAt.After(g.StartsAt) {
-		add("ends_at", "使用期限无效：结束时间须晚于开始时间 (R34.1)")
+		add("ends_at", "使用期限无效：结束时间须晚于开始时间") // R34.1
 	}
 	if len(g.Entries) == 0 || len(g.Entries) > 50 {
 		add("entries", "须授权 1 至 50 个目录")

@@ -29,12 +29,21 @@ func (s *Server) sandboxPages() {
 			}
 			return n, err
 		}, CountLabel: "sandbox.count.active"}, s.uiWorkspaces)
+	s.page("POST /workspaces", pageOpts{Action: shuyu.ActWorkspaceOpen}, s.uiWorkspaceOpen)
 	s.page("GET /workspaces/{id}", pageOpts{Action: shuyu.ActWorkspaceRead}, s.uiWorkbench)
+	s.page("POST /workspaces/{id}/consents", pageOpts{Action: shuyu.ActConsentRequest}, s.uiWorkspaceConsent)
 	s.page("POST /workspaces/{id}/query", pageOpts{Action: shuyu.ActWorkspaceQuery}, s.uiWorkbenchQuery)
 }
 
 func (s *Server) uiWorkspaces(w http.ResponseWriter, r *http.Request) error {
-	all, err := s.db.Workspaces(r.Context(), uiActor(r))
+	return s.renderWorkspaces(w, r, emptyForm())
+}
+
+// renderWorkspaces shows the list, with the opening form for the operator
+// (f holds a refused form's input and message).
+func (s *Server) renderWorkspaces(w http.ResponseWriter, r *http.Request, f *uiForm) error {
+	ctx, a := r.Context(), uiActor(r)
+	all, err := s.db.Workspaces(ctx, a)
 	if err != nil {
 		return err
 	}
@@ -42,7 +51,12 @@ func (s *Server) uiWorkspaces(w http.ResponseWriter, r *http.Request) error {
 	if exported || err != nil {
 		return err
 	}
-	return s.render(w, r, "sandbox/list.html", map[string]any{"Items": items, "List": list, "Tone": sandboxTones})
+	open, err := s.openWorkspaceForm(ctx, a, f)
+	if err != nil {
+		return err
+	}
+	return s.renderStatus(w, r, f.Status, "sandbox/list.html", map[string]any{"Items": items, "List": list, "Tone": sandboxTones,
+		"Open": open, "Form": f})
 }
 
 // sampleView is a few rows of a table's simulated twin.
@@ -62,6 +76,11 @@ type workbenchData struct {
 	CanRun  bool
 	Form    *uiForm
 	Tone    map[string]string
+	// A workspace by consent (R28.5): the live grants that open rows to
+	// it now, and the form asking a subject for one (merchants).
+	LiveGrants  int
+	CanAsk      bool
+	ConsentForm *uiForm
 }
 
 func (s *Server) workbench(r *http.Request, id int64) (*workbenchData, error) {
@@ -90,6 +109,15 @@ func (s *Server) workbench(r *http.Request, id int64) (*workbenchData, error) {
 	}
 	if hist, err := s.db.WorkspaceQueries(ctx, a, id, 10); err == nil {
 		data.History = hist
+	}
+	if d.ByConsent {
+		grants, err := s.db.WorkspaceConsents(ctx, id)
+		if err != nil {
+			return nil, err
+		}
+		data.LiveGrants = len(grants)
+		data.CanAsk = shuyu.Can(a, shuyu.ActConsentRequest, d.Resource()) && d.Status == shuyu.WorkspaceActive
+		data.ConsentForm = emptyForm()
 	}
 	if len(d.Tables) > 0 {
 		data.SQL = fmt.Sprintf("SELECT county, count(*) AS n\nFROM %s\nGROUP BY county", d.Tables[0].Name)

@@ -319,6 +319,8 @@ func (c *checker) groupKeys(root node, sel []any, p *plan) {
 				}
 			} else if str(gn, "class") != "COLUMN_REF" && c.grainOf(gn) == grainDay {
 				c.refuse("generalize", "分组表达式不能按日区分出生日期等可识别个人的日期，请用 to_month、to_year 或 age_band")
+			} else if c.mentionsAmount(gn) && !c.amountForm(gn) {
+				c.refuse("amount_grain", "分组表达式：%s", amountReason)
 			}
 		}
 		if !c.perUnit && str(gn, "class") == "COLUMN_REF" {
@@ -513,6 +515,8 @@ func (c *checker) subquery(root node, alias string) *Table {
 			c.refuse("row_transform", "子查询的列 %s："+transformReason, name)
 		case !s.passesDate(sn):
 			c.refuse("date_grain", "子查询的列 %s："+passesDateReason, name)
+		case !s.passesAmount(sn):
+			c.refuse("amount_grain", "子查询的列 %s：%s", name, amountReason)
 		case s.aggregate && hasFilter(sn):
 			// A FILTER here is a condition on rows that no low-effect test
 			// sees; the subquery's WHERE and the outer FILTER are tested.
@@ -525,6 +529,9 @@ func (c *checker) subquery(root node, alias string) *Table {
 			if _, src := s.resolve(orig[i]); src != nil {
 				col.Type, col.Generalize = src.Type, src.Generalize
 			}
+		} else if col.Policy == Sensitive && s.mentionsAmount(orig[i]) {
+			// One person's total of an amount is an amount (rule 3c).
+			col.Type = "DOUBLE"
 		} else if s.bareDate(orig[i]) {
 			// One person's earliest or latest birth date is a birth date.
 			if _, src := s.resolve(nodes(arr(orig[i], "children"))[0]); src != nil {
@@ -611,6 +618,8 @@ func (c *checker) rowLevel(root node, conds, orders []node, p *plan) {
 			c.refuse("row_transform", "明细结果的列 %s："+transformReason, name)
 		case !c.passesDate(sn):
 			c.refuse("date_grain", "明细结果的列 %s："+passesDateReason, name)
+		case !c.passesAmount(sn):
+			c.refuse("amount_grain", "明细结果的列 %s：%s", name, amountReason)
 		}
 		p.derived = append(p.derived, c.constInMonomial(sn) || c.derivedRef(sn))
 		sel[i] = withAlias(try(sn), name)

@@ -310,6 +310,10 @@ func (c *checker) splitsByYear(p node, where string) {
 	if p != nil && c.conditionGrain(p) > grainYear {
 		c.refuse("date_grain", "%s：%s", where, grainReason)
 	}
+	// Rule 3c: and sensitive numbers at round numbers only (amount.go).
+	if p != nil && !c.amountCondition(p) {
+		c.refuse("amount_grain", "%s：%s", where, amountReason)
+	}
 }
 
 // passesDate reports whether a row value computed from a quasi-identifying

@@ -2,11 +2,15 @@ package web
 
 import (
 	"fmt"
+	"regexp"
 	"strings"
 	"testing"
+	"time"
 
 	"shuyu/internal/browsertest"
 	"shuyu/sqlstore/sqltest"
+	"shuyu/workday"
+	"shuyu/workspace/wstest"
 )
 
 // In a real browser, merchant-a opens its workspace from the menu, sees the
@@ -56,4 +60,65 @@ func TestBrowser_R4_2_R14_1_WorkbenchReleasedAndWithheld(t *testing.T) {
 	b.ClickNav("#run")
 	b.WaitText("查询违反使用规则")
 	b.Screenshot("sandbox-rejected.png")
+}
+
+// In a real browser (R28.5, R14.1): the operator opens a workspace by
+// consent from the list page's form, merchant-a asks a person for a grant
+// from the workbench, the person confirms with its code on the public
+// confirmation page, and the workbench counts the live grant.
+func TestBrowser_R28_5_OpenByConsentAskConfirm(t *testing.T) {
+	b := browsertest.Start(t)
+	e := newServicesEnv(t)
+	base := e.srv.URL
+	b.Login(base, "operator-admin", sqltest.Password)
+	b.Navigate(base + "/workspaces")
+	b.Click("#open-workspace summary")
+	b.Select("#ow-org", fmt.Sprint(e.actors["merchant-a"].OrgID))
+	b.Fill("#ow-name", "养老需求分析（浏览器开通）")
+	b.SetValue("#ow-from", wstest.Now.In(workday.Zone).Format(time.DateOnly))
+	b.SetValue("#ow-to", wstest.Now.In(workday.Zone).AddDate(0, 6, 0).Format(time.DateOnly))
+	b.Click(`input[name="entries"][value="` + wstest.PopulationCode + `"]`)
+	b.Click("#ow-consent")
+	b.ClickNav("#open-workspace-submit")
+	b.WaitText("工作区已开通")
+	if !b.HasText("当前有效授权 0 份") {
+		t.Fatalf("the new workspace's page: %q", b.Text("main"))
+	}
+	ws := b.Location()
+	b.ClickNav("#logout")
+
+	b.Login(base, "merchant-a", sqltest.Password)
+	b.Navigate(ws)
+	rows := e.f.Raw[wstest.PopulationTable]
+	id, name := "", ""
+	for i, h := range rows[0] {
+		switch h {
+		case "id_number":
+			id = rows[3][i]
+		case "name":
+			name = rows[3][i]
+		}
+	}
+	b.Click("#ask-consent summary")
+	b.Fill("#ac-id", id)
+	b.Fill("#ac-name", name)
+	b.Fill("#ac-mobile", "13995512347")
+	b.Fill("#ac-purpose", "养老服务需求统计")
+	b.Fill("#ac-fields", "性别、出生日期")
+	b.ClickNav("#ask-consent-submit")
+	b.WaitText("已向本人发送确认码")
+	b.Screenshot("sandbox-consent-asked.png")
+	msg := b.Text(".flash")
+	number := regexp.MustCompile(`授权编号 (\d+)`).FindStringSubmatch(msg)
+	if number == nil {
+		t.Fatalf("no grant number in %q", msg)
+	}
+
+	b.Navigate(base + "/consent/confirm")
+	b.Fill(`#consent-confirm input[name="consent"]`, number[1])
+	b.Fill(`#consent-confirm input[name="code"]`, e.ver.Last("confirm"))
+	b.ClickNav(`#consent-confirm button[type="submit"]`)
+	b.WaitText("已确认授权")
+	b.Navigate(ws)
+	b.WaitText("当前有效授权 1 份")
 }

@@ -140,7 +140,7 @@ func (tx *Tx) checkFence() error {
 		return fmt.Errorf("sqlstore: domain lease: %w", err)
 	}
 	if owner != l.Owner || token != l.Token {
-		return shuyu.Errorf(shuyu.EUNAVAILABLE, "本服务器已不再持有数据域租约（已由其他服务器接管），拒绝写入 (this server no longer holds the domain lease — another server took over — so it writes nothing): %v", ErrLeaseLost)
+		return leaseLostError{shuyu.Errorf(shuyu.EUNAVAILABLE, "本服务器已不再持有数据域租约（已由其他服务器接管），拒绝写入 (this server no longer holds the domain lease — another server took over — so it writes nothing): %v", ErrLeaseLost)}
 	}
 	return nil
 }
@@ -188,3 +188,31 @@ func (d *DB) ReleaseDomainLease(ctx context.Context, l *DomainLease) error {
 	d.fence.Store(nil)
 	return nil
 }
+
+// LiveDomainOwner is the lease of the server that owns the domain now, or
+// nil when none does: the lease must not have expired (by this server's
+// clock), and its holder must be registered in the servers list with the
+// domain role "owner" at the very address the lease names. Servers without
+// the domain forward domain work only to that address
+// (web/domain_forward.go): never to one that is not registered here.
+func (d *DB) LiveDomainOwner(ctx context.Context) (*DomainLease, error) {
+	row := d.db.QueryRowContext(ctx, d.Rebind(`SELECT l.owner, l.addr, l.token, l.acquired_at, l.expires_at
+		FROM domain_lease l JOIN servers s ON s.id = l.owner AND s.addr = l.addr AND s.domain_role = ?
+		WHERE l.id = 1 AND l.expires_at > ? AND l.addr <> ''`), DomainOwner, micros(d.now()))
+	l, err := scanLease(row)
+	if err == sql.ErrNoRows {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, fmt.Errorf("sqlstore: live domain owner: %w", err)
+	}
+	return l, nil
+}
+
+// leaseLostError is the fence's refusal: a *shuyu.Error (503 with its
+// message) that is also ErrLeaseLost, so the web layer can tell a
+// forwarding server that this one no longer holds the domain.
+type leaseLostError struct{ e *shuyu.Error }
+
+func (e leaseLostError) Error() string   { return e.e.Error() }
+func (e leaseLostError) Unwrap() []error { return []error{e.e, ErrLeaseLost} }

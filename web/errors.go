@@ -63,6 +63,7 @@ func (s *Server) writeError(w http.ResponseWriter, r *http.Request, err error) {
 		err = shuyu.Errorf(shuyu.ETOOLARGE, "请求内容过大，上限 %d 字节 (request body too large)", maxErr.Limit)
 	}
 	status := ErrorStatus(err)
+	markLeaseLost(w, err)
 	var b errorBody
 	b.Error.Code = shuyu.ErrorCode(err)
 	msg := shuyu.ErrorMessage(err)

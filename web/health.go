@@ -131,8 +131,11 @@ func (s *Server) checkIntegrity() healthCheck {
 
 func (s *Server) checkDomain(ctx context.Context) healthCheck {
 	if s.vault == nil {
-		if s.cfg.DomainOwnerURL != "" {
-			return healthCheck{OK: true, Detail: "domain owned by " + s.cfg.DomainOwnerURL}
+		if s.owner != nil {
+			if u, _ := s.owner.resolve(ctx); u != nil {
+				return healthCheck{OK: true, Detail: "domain owned by " + u.String()}
+			}
+			return healthCheck{OK: true, Detail: "no live domain owner"}
 		}
 		return healthCheck{OK: true, Detail: "no domain on this server"}
 	}

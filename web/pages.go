@@ -41,6 +41,7 @@ func (s *Server) pageError(w http.ResponseWriter, r *http.Request, err error) {
 		err = shuyu.Errorf(shuyu.ETOOLARGE, "提交内容过大 (request too large)")
 	}
 	status := ErrorStatus(err)
+	markLeaseLost(w, err)
 	if status == http.StatusUnauthorized {
 		next := r.URL.RequestURI()
 		if r.Method != http.MethodGet {

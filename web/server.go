@@ -52,8 +52,11 @@ type Config struct {
 	// `serve --domain=none`), is where domain work is forwarded
 	// (web/domain_forward.go); DomainSecret authenticates the forwarding
 	// server to the owner.
-	DomainOwnerURL string
-	DomainSecret   string
+	// Empty: the live lease holder registered in the store, looked up
+	// again every DomainOwnerRefresh (0: 5 s) and whenever it fails.
+	DomainOwnerURL     string
+	DomainOwnerRefresh time.Duration
+	DomainSecret       string
 	// DomainRole is "owner" or "none" (`serve --domain`); "none" sends
 	// domain work to DomainOwnerURL, or refuses it with 503 without one.
 	// Empty (tests that need no domain) routes nothing.
@@ -97,6 +100,7 @@ type Server struct {
 	// forward sends domain work to the domain owner (domain_forward.go).
 	health  *healthState
 	forward http.Handler
+	owner   *ownerResolver
 	// auditLinks: object kinds whose audit sentences link to a page
 	// (audit_sentences.go, s.auditLink).
 	auditLinks map[string]auditLinkTo

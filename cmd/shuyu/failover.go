@@ -76,9 +76,12 @@ func (m *Main) takeLease(ctx context.Context, addr string) error {
 	return nil
 }
 
-func (m *Main) leaseTerm() time.Duration {
-	if m.ops.DomainLease > 0 {
-		return m.ops.DomainLease
+func (m *Main) leaseTerm() time.Duration { return leaseTerm(m.ops.DomainLease) }
+
+// leaseTerm is --domain-lease, or its default.
+func leaseTerm(flag time.Duration) time.Duration {
+	if flag > 0 {
+		return flag
 	}
 	return 15 * time.Second
 }
@@ -186,7 +189,7 @@ var errNotYet = errors.New("lease not free yet")
 // takeOver makes this standby the domain owner.
 func (m *Main) takeOver(ctx context.Context) error {
 	start := time.Now()
-	addr := m.webCfg.DomainOwnerURL
+	addr := m.advertise
 	if srv, err := m.DB.ServerID(); err == nil {
 		for _, s := range mustServers(ctx, m.DB) {
 			if s.ID == srv {

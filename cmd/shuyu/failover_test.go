@@ -21,7 +21,9 @@ import (
 // domain over once the lease has expired and answers merchants and the
 // operator exactly as the owner did. Then the new owner is paused (SIGSTOP)
 // until a third server takes over; woken, it finds its lease taken over
-// and stops, and the third one serves the same answers.
+// and stops, and the third one serves the same answers. Throughout, a
+// `--domain=none` server, never restarted, forwards merchants' domain work
+// to whichever server holds the lease (web/domain_forward.go).
 func TestServe_R28_1_DomainFailoverKill9(t *testing.T) {
 	if testing.Short() {
 		t.Skip("-short: builds the binary and runs three servers with kill -9")
@@ -71,6 +73,7 @@ func TestServe_R28_1_DomainFailoverKill9(t *testing.T) {
 	}
 	a := serve("owner")
 	b := serve("standby")
+	n := serve("none")
 
 	c := &e2eClient{t: t, base: b.url}
 	merchant := c.login("merchant-a", demo.DefaultPassword)
@@ -87,6 +90,9 @@ func TestServe_R28_1_DomainFailoverKill9(t *testing.T) {
 		want[q.path] = body
 		if stB, bodyB := get(t, b.url, q.token, q.path); stB != st || bodyB != body {
 			t.Fatalf("%s through the standby before the fail-over: %d %.200s, owner %d %.200s", q.path, stB, bodyB, st, body)
+		}
+		if stN, bodyN := get(t, n.url, q.token, q.path); stN != st || bodyN != body {
+			t.Fatalf("%s through the forwarding server before the fail-over: %d %.200s, owner %d %.200s", q.path, stN, bodyN, st, body)
 		}
 	}
 	if !strings.Contains(want["/api/v1/domain/mounts"], `"rows"`) {
@@ -120,6 +126,9 @@ func TestServe_R28_1_DomainFailoverKill9(t *testing.T) {
 	killed := time.Now()
 	took := sameAnswers(b, killed, 2*lease+10*time.Second)
 	t.Logf("standby answered as owner %v after kill -9 (lease %v)", took.Round(10*time.Millisecond), lease)
+	// The forwarding server follows the lease to the new owner: no restart.
+	took = sameAnswers(n, killed, 2*lease+10*time.Second)
+	t.Logf("the --domain=none server answered through the new owner %v after kill -9", took.Round(10*time.Millisecond))
 	// The owner restarting as owner is refused while the new owner's lease lives.
 	if _, err := startServe(t, bin, "--db", url, "--data", t.TempDir(), "--keys", keyDir, "--domain", "owner",
 		"--domain-dir", shared, "--domain-lease", lease.String()); err == nil || !strings.Contains(err.Error(), "--domain=standby") {
@@ -161,4 +170,9 @@ func TestServe_R28_1_DomainFailoverKill9(t *testing.T) {
 	}
 	took = sameAnswers(cs, woken, 2*lease+10*time.Second)
 	t.Logf("third server answered as owner %v after the paused owner woke", took.Round(10*time.Millisecond))
+	took = sameAnswers(n, woken, 2*lease+10*time.Second)
+	t.Logf("the --domain=none server answered through the third server %v after the paused owner woke", took.Round(10*time.Millisecond))
+	if n.cmd.ProcessState != nil {
+		t.Fatalf("the forwarding server exited: %v\n%s", n.cmd.ProcessState, n.stderr)
+	}
 }

@@ -123,20 +123,23 @@ func readSecret(path string) (string, error) {
 	return s, nil
 }
 
-// domainOwnerURL is --domain-owner, or the URL the live owner registered.
+// domainOwnerURL is --domain-owner, or "" when the forwarder is to follow
+// the live lease holder registered in the store (web/domain_forward.go);
+// then it says at start whether there is one.
 func (m *Main) domainOwnerURL(ctx context.Context, o *ServeOptions) (string, error) {
 	if o.Ops.DomainOwner != "" {
 		return strings.TrimRight(o.Ops.DomainOwner, "/"), nil
 	}
-	owner, err := m.DB.DomainOwnerServer(ctx)
+	owner, err := m.DB.LiveDomainOwner(ctx)
 	if err != nil {
 		return "", err
 	}
-	if owner == nil || owner.Addr == "" {
-		m.Log.Warn("no live domain owner registered: domain pages and API will answer 503 until one starts or --domain-owner is given")
-		return "", nil
+	if owner == nil {
+		m.Log.Warn("no live domain owner registered: domain pages and API answer 503 until one holds the lease")
+	} else {
+		m.Log.Info("domain owner (followed through the store's lease)", "url", owner.Addr)
 	}
-	return owner.Addr, nil
+	return "", nil
 }
 
 // runCheckpointer signs the audit head every CheckpointEvery, and sooner

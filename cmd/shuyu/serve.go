@@ -49,6 +49,7 @@ type Main struct {
 	mu         sync.Mutex
 	lease      *sqlstore.DomainLease
 	webCfg     web.Config
+	advertise  string // the URL this server registered
 	handler    swapHandler
 	leaseLost  chan error
 	demoCancel context.CancelFunc
@@ -227,13 +228,16 @@ func (m *Main) Open(ctx context.Context, o *ServeOptions) error {
 	cfg := web.Config{DB: db, Vault: m.Vault, Data: o.Data, Log: m.Log, Now: m.Now, Demo: o.Demo,
 		Secure: tlsCfg != nil, TrustedProxies: proxies,
 		Health: healthOptions(&o.Ops), DomainSecret: secret, DomainRole: webRole(o.Ops.Domain)}
-	m.webCfg = cfg
 	if !owner {
 		if cfg.DomainOwnerURL, err = m.domainOwnerURL(ctx, o); err != nil {
 			m.Close()
 			return err
 		}
+		// Without --domain-owner, the forwarder follows the lease holder
+		// and looks at it every third of the lease term (web/domain_forward.go).
+		cfg.DomainOwnerRefresh = leaseTerm(o.Ops.DomainLease) / 3
 	}
+	m.webCfg, m.advertise = cfg, advertise
 	m.Server = web.New(cfg)
 	m.Server.RecordIntegrity(m.integrity)
 	if owner {

@@ -2,6 +2,7 @@ package sandbox
 
 import (
 	"math"
+	"strconv"
 	"strings"
 )
 
@@ -115,10 +116,19 @@ func (c *checker) amountForm(n node) bool {
 		if v, ok := constNumber(n); ok {
 			return roundNumber(v)
 		}
+		if t := strings.TrimSpace(constText(n)); t != "" {
+			// Text compared with a number is read as a number ('1234.56').
+			v, err := strconv.ParseFloat(t, 64)
+			return err == nil && roundNumber(v)
+		}
 		return true
 	case "COLUMN_REF":
 		return true
 	case "CAST":
+		// As text an amount could be matched digit by digit further out.
+		if !numericType(str(obj(n, "cast_type"), "id")) && c.mentionsAmount(n) {
+			return false
+		}
 		return c.amountForm(obj(n, "child"))
 	case "OPERATOR":
 		if str(n, "type") == "OPERATOR_TRY" {

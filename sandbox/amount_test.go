@@ -28,6 +28,10 @@ func TestAmountsSplitOnlyAtRoundNumbers_R28_3(t *testing.T) {
 		"SELECT t.n, count(*) AS k FROM (SELECT s.id, count(*) AS n FROM settlements s GROUP BY s.id HAVING sum(s.amount) > 1234.56) t GROUP BY t.n",
 		"SELECT t.n, count(*) AS k FROM (SELECT s.id, count(*) AS n, sum(s.amount) AS total FROM settlements s GROUP BY s.id) t WHERE t.total > 1234.56 GROUP BY t.n",
 		"SELECT county, income * 1.2345 AS y FROM people",
+		"SELECT county, CAST(income AS VARCHAR) AS y FROM people",
+		"SELECT county, count(*) AS n FROM people WHERE income = '45678' GROUP BY county",
+		"SELECT t.county, count(*) AS n FROM (SELECT county, CAST(income AS VARCHAR) AS s FROM people) t WHERE t.s LIKE '4567%' GROUP BY t.county",
+		"SELECT t.n, count(*) AS k FROM (SELECT s.id, count(*) AS n, CAST(sum(s.amount) AS VARCHAR) AS total FROM settlements s GROUP BY s.id) t GROUP BY t.n",
 	}
 	for _, q := range refused {
 		r := f.run(t, q)
@@ -46,6 +50,7 @@ func TestAmountsSplitOnlyAtRoundNumbers_R28_3(t *testing.T) {
 		"SELECT CASE WHEN income < 40000 THEN '低' WHEN income < 70000 THEN '中' ELSE '高' END AS g, count(*) AS n FROM people GROUP BY 1",
 		"SELECT t.n, count(*) AS k FROM (SELECT s.id, count(*) AS n, sum(s.amount) AS total FROM settlements s GROUP BY s.id) t WHERE t.total >= 1000 GROUP BY t.n",
 		"SELECT county, sum(income * 1.2345) AS s FROM people GROUP BY county",
+		"SELECT county, count(*) AS n FROM people WHERE CAST(income AS INTEGER) >= 50000 GROUP BY county",
 	)
 	for _, v := range []float64{0, 1, 5, 10, 12, 99, 125, 1250, 3750, 10000, 0.5, 0.25, 999, 59999, 99.99} {
 		if !roundNumber(v) {

@@ -166,6 +166,9 @@ var EvalMetrics = map[string]string{
 	// the share of the plans' deadlines (notice, written report) met.
 	"incidents":          RulePenalty,
 	"incident_deadlines": RuleRatio,
+	// The year's revenue against the maximum the authority approved
+	// (NPRC.5): 1 within it, maximum ÷ revenue above it.
+	"revenue_cap": RuleRatio,
 }
 
 // EvidenceLink points at a record a live figure was computed from.

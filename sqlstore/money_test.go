@@ -2,6 +2,7 @@ package sqlstore_test
 
 import (
 	"context"
+	"strings"
 	"testing"
 	"time"
 
@@ -468,6 +469,67 @@ func TestMoney_R25_1_DistributionSumsExactlyInFen(t *testing.T) {
 		}
 		if _, err := db.Distribution(w.ctx, w.a, 2026); shuyu.ErrorCode(err) != shuyu.EFORBIDDEN {
 			t.Fatalf("merchant reads the distribution: %v", err)
+		}
+	})
+}
+
+// The operator's evaluation reads the year's revenue against the approved
+// maximum (R33.1, NPRC.5): no figure before a maximum is approved; within
+// it, full marks; above it, maximum ÷ revenue — from the statements issued,
+// the sum CloseYear sets against the maximum.
+func TestEvaluation_R33_1_NPRC_5_RevenueAgainstTheMaximum(t *testing.T) {
+	sqltest.Each(t, func(t *testing.T, env *sqltest.Env) {
+		w := newMoneyWorld(t, env)
+		db := env.DB
+		w.computeItem(t, 2000, 1000)
+		ev, err := db.CreateEvaluation(w.ctx, w.auth, shuyu.EvaluationInput{Year: 2026, Indicators: []shuyu.IndicatorInput{
+			{Name: "收入未超出最高准许收入", Weight: 40, Rule: shuyu.RuleRatio, Metric: "revenue_cap"},
+			{Name: "服务满意度", Weight: 60, Rule: shuyu.RuleManual},
+		}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		indicator := func() shuyu.Indicator {
+			t.Helper()
+			e, err := db.PrefillEvaluation(w.ctx, w.auth, ev.ID)
+			if err != nil {
+				t.Fatal(err)
+			}
+			return e.Indicators[0]
+		}
+		if in := indicator(); in.AutoValue != nil || !strings.Contains(in.AutoEvidence, "尚未核定") {
+			t.Fatalf("no maximum approved yet: %v %q", in.AutoValue, in.AutoEvidence)
+		}
+		if _, err := db.ApproveAllowedRevenue(w.ctx, w.auth, shuyu.AllowedInput{Year: 2026, AllowedCostFen: 2000,
+			ApprovalRef: "卫发改价〔2026〕1号"}); err != nil {
+			t.Fatal(err)
+		}
+		w.query(t, w.a, w.wsA, time.Hour, 0) // 1000 fen in the first month
+		month := moneyStart.In(cst).Format("2006-01")
+		env.Clock.Set(moneyStart.AddDate(0, 1, 0))
+		if _, err := db.IssueStatements(w.ctx, w.op, shuyu.Period(month)); err != nil {
+			t.Fatal(err)
+		}
+		if in := indicator(); in.AutoValue == nil || *in.AutoValue != 1 || in.AutoScore == nil || *in.AutoScore != 100 ||
+			!strings.Contains(in.AutoEvidence, "收入 10.00 元") || !strings.Contains(in.AutoEvidence, "未超出") {
+			t.Fatalf("within the maximum: %v %v %q", in.AutoValue, in.AutoScore, in.AutoEvidence)
+		}
+		w.query(t, w.a, w.wsA, 2*time.Hour, 0) // 2000 fen
+		w.query(t, w.b, w.wsB, time.Hour, 0)   // 1000 fen
+		// Not yet on a statement: not yet revenue.
+		if in := indicator(); *in.AutoValue != 1 {
+			t.Fatalf("usage not yet billed counted: %v", *in.AutoValue)
+		}
+		next := env.Clock.Now().In(cst).Format("2006-01")
+		env.Clock.Set(env.Clock.Now().AddDate(0, 1, 0))
+		if _, err := db.IssueStatements(w.ctx, w.op, shuyu.Period(next)); err != nil {
+			t.Fatal(err)
+		}
+		in := indicator()
+		want := 2000.0 / 4000.0
+		if in.AutoValue == nil || *in.AutoValue != want || in.AutoScore == nil || *in.AutoScore != 100*want ||
+			!strings.Contains(in.AutoEvidence, "收入 40.00 元") || !strings.Contains(in.AutoEvidence, "超出 20.00 元") {
+			t.Fatalf("above the maximum: %v %v %q", in.AutoValue, in.AutoScore, in.AutoEvidence)
 		}
 	})
 }

@@ -32,6 +32,10 @@ func (tx *Tx) evalMetric(metric string, from, to time.Time) (value float64, evid
 	if metric == "incidents" || metric == "incident_deadlines" {
 		return tx.incidentMetric(metric, from, to)
 	}
+	if metric == "revenue_cap" {
+		value, evidence, ok, err = tx.revenueCapMetric(from.In(workday.Zone).Year())
+		return value, evidence, nil, ok, err
+	}
 	value, evidence, ok, err = tx.recordMetric(metric, from, to)
 	return value, evidence, nil, ok, err
 }
@@ -107,6 +111,35 @@ func (tx *Tx) recordMetric(metric string, from, to time.Time) (value float64, ev
 		return float64(n), fmt.Sprintf("数据商反馈问题 %d 件", n), true, nil
 	}
 	return 0, "", false, fmt.Errorf("evaluation: unknown metric %q", metric)
+}
+
+// revenueCapMetric sets the year's revenue so far (the statements issued
+// for its months, gross less waived: what CloseYear sums) against the
+// newest maximum the authority approved for it (R33.1, NPRC.5): 1 when
+// within, maximum ÷ revenue when above. No maximum approved: no figure
+// (the indicator is rated by hand).
+func (tx *Tx) revenueCapMetric(year int) (float64, string, bool, error) {
+	al, err := tx.allowed(year)
+	if err != nil {
+		return 0, "", false, err
+	}
+	if len(al) == 0 {
+		return 0, "本年度尚未核定最高准许收入", false, nil
+	}
+	per, err := tx.yearRevenue(year)
+	if err != nil {
+		return 0, "", false, err
+	}
+	var revenue int64
+	for _, f := range per {
+		revenue += f
+	}
+	max := al[0].MaxRevenueFen
+	evidence := fmt.Sprintf("已出具对账单收入 %s 元，最高准许收入 %s 元", shuyu.FormatFen(revenue), shuyu.FormatFen(max))
+	if revenue <= max {
+		return 1, evidence + "，未超出", true, nil
+	}
+	return float64(max) / float64(revenue), evidence + fmt.Sprintf("，超出 %s 元", shuyu.FormatFen(revenue-max)), true, nil
 }
 
 // yearPeriod is the calendar year in Beijing time.

@@ -5,6 +5,7 @@ import (
 	"io"
 	"log/slog"
 	"net/http/httptest"
+	"regexp"
 	"strings"
 	"testing"
 
@@ -260,5 +261,28 @@ func TestSandboxAPI_R14_1_RefusalsBeforeBadInput(t *testing.T) {
 	h.call(a, "GET", ws+"/tables/zw_ga_0001/sample?limit=2", nil, 200, &sample)
 	if sample.Table != "zw_ga_0001" || sample.Data != "simulated" || len(sample.Rows) != 2 {
 		t.Errorf("sample %+v", sample)
+	}
+}
+
+// The workbench in English explains its rules and column policies in
+// English (the API keeps the Chinese text; the page follows the language).
+func TestSandboxPage_R14_1_WorkbenchRulesInEnglish(t *testing.T) {
+	t.Parallel()
+	h, _, _, id := newSandboxHarness(t, "sqlite")
+	m := uiAs(t, h, "merchant-a")
+	st, en, _ := m.get(fmt.Sprintf("/workspaces/%d?lang=en", id))
+	if st != 200 {
+		t.Fatalf("english workbench: %d", st)
+	}
+	rules := pageText(en[strings.Index(en, `id="rules"`):strings.Index(en, `id="schema"`)])
+	if !strings.Contains(rules, "whole years") || !strings.Contains(rules, "round numbers") || regexp.MustCompile(`\p{Han}`).MatchString(rules) {
+		t.Errorf("english rules: %s", rules)
+	}
+	if !strings.Contains(pageText(en), "Quasi-identifier") {
+		t.Error("english policy labels missing")
+	}
+	_, zh, _ := m.get(fmt.Sprintf("/workspaces/%d?lang=zh", id))
+	if !strings.Contains(pageText(zh), "整年") || !strings.Contains(pageText(zh), "准标识符") {
+		t.Error("chinese workbench lost its rules")
 	}
 }

@@ -97,6 +97,9 @@ func (s *Server) workbench(r *http.Request, id int64) (*workbenchData, error) {
 	if err != nil {
 		return nil, err
 	}
+	if uiLang(r) == langEN {
+		d.English()
+	}
 	data := &workbenchData{WS: d, Samples: map[string]*sampleView{}, DataSel: shuyu.DataSimulated, Tone: sandboxTones,
 		CanRun: shuyu.Can(a, shuyu.ActWorkspaceQuery, d.Resource()) && d.Status == shuyu.WorkspaceActive}
 	for _, t := range d.Tables {

@@ -205,6 +205,43 @@ func rulesText(k int) []string {
 	}
 }
 
+// policyTextEN is PolicyText in English.
+var policyTextEN = map[string][2]string{
+	shuyu.PolicyIdentifier: {"Identifier", "ID numbers, names, phones, addresses and other direct identifiers: never in a result; only for joining tables on equality and for counting with `count(DISTINCT …)`."},
+	shuyu.PolicyQuasi:      {"Quasi-identifier", "Gender, birth date and other indirect identifiers: may be grouped (dates by month or with `age_band`), filtered and aggregated; a birth date splits people in conditions by whole years only (`year(birth_date) >= 1980`); a group is shown only with at least K people."},
+	shuyu.PolicySensitive:  {"Sensitive", "Amounts, diagnoses and other sensitive data: may be grouped (amounts in bins such as `floor(amount/500)*500`), filtered and aggregated; amounts are compared in conditions with round numbers only (`> 10000`, `BETWEEN 500 AND 999`); a group is shown only with at least K people, figures carry a little stable noise, extremes are smoothed over windows of several people."},
+	shuyu.PolicyOpen:       {"Open attribute", "Not personal: may be grouped and shown directly, but row-level results still stay in the domain."},
+}
+
+func rulesTextEN(k int) []string {
+	return []string{
+		fmt.Sprintf("Real data answers statistical queries only: every result row covers at least %d units (people or companies); smaller groups are not shown.", k),
+		"Counts, sums and averages carry a little stable noise: the same figure about the same people is the same however the SQL is written, so repeating a query cannot average the noise away.",
+		"Sums dominated by a few people are flattened; minimum, maximum and quantiles are smoothed over windows of at least K people and never show one person's value.",
+		"Conditions that affect very few people (such as excluding one person) have no effect, so differencing learns nothing.",
+		"Row expressions may only reshape values (month of a date, bins, arithmetic); put conditions in `WHERE`, `FILTER (WHERE …)` or `HAVING`.",
+		"Birth dates and other dates that identify people split people in conditions by whole years or whole ages only; count by month with `to_month(birth_date)` in `GROUP BY`.",
+		"Amounts, incomes and other sensitive numbers are compared and binned with round numbers only (at most two significant digits, e.g. 10000, 1500, 0.5); bin widths are 1, 2 or 5 times a power of ten (500, 1000).",
+		"Row-level queries return no data: the result is kept as a workspace table for later statistical queries, with a quota and an expiry.",
+		"Simulated data may be queried, previewed and downloaded freely for development.",
+		"Masking and generalizing functions: `mask_hash(x)`, `mask_partial(x, head, tail)`, `age_band(date, width)`, `to_month(date)`, `to_year(date)`, `county_of(code)`.",
+	}
+}
+
+// English replaces the rules and the columns' policy explanations of d by
+// their English versions, for a page shown in English.
+func (d *Detail) English() {
+	d.Rules = rulesTextEN(d.K)
+	for i := range d.Tables {
+		for j := range d.Tables[i].Columns {
+			c := &d.Tables[i].Columns[j]
+			if t, ok := policyTextEN[c.Policy]; ok {
+				c.PolicyLabel, c.Explanation = t[0], t[1]
+			}
+		}
+	}
+}
+
 func cmpOr(a, b string) string {
 	if a != "" {
 		return a

@@ -127,7 +127,7 @@ type benchFloorRows struct {
 }
 
 func benchRows(n int) *benchFloorRows {
-	r := &benchFloorRows{names: make([]string, n)}
+	r := &benchFloorRows{text: make([]byte, 0, 80*n), ends: make([]int32, 0, 5*n), names: make([]string, n)}
 	base := time.Date(2026, 3, 1, 8, 0, 0, 0, time.UTC)
 	for i := 1; i <= n; i++ {
 		r.names[i-1] = "中卫市第" + strconv.Itoa(i) + "商贸有限公司"

@@ -363,3 +363,48 @@ func TestStageRows_R10_1_HandOverChecked(t *testing.T) {
 		t.Fatal("missing batch accepted")
 	}
 }
+
+// Every value of a stream spanning several batches (and the slow cast's
+// answers among them) is appended to its own row, typed: the values the
+// appender takes live in slices the batch reuses (rowBatch.int64Value), so
+// a batch reused before it was appended would put one row's values in
+// another's (issue 18, R10.1).
+func TestStageRows_R10_1_EveryValueInItsRow(t *testing.T) {
+	t.Parallel()
+	d, _ := openTest(t)
+	spec := typesSpec("many")
+	const n = 3*batchRows + 17
+	var rows [][]*string
+	for i := 1; i <= n; i++ {
+		day := time.Date(2000, 1, 1, 0, 0, 0, 0, time.UTC).AddDate(0, 0, i)
+		ts := time.Date(2026, 3, 1, 8, 0, 0, 0, time.UTC).Add(time.Duration(i)*time.Second + time.Duration(i%1000)*time.Millisecond)
+		m := fmt.Sprintf("%d.%02d", i, i%100)
+		if i%1000 == 7 {
+			m = fmt.Sprintf(" %d.%02d ", i, i%100) // not canonical: DuckDB's TRY_CAST
+		}
+		r := []*string{sp(fmt.Sprintf("行%d", i)), sp(fmt.Sprint(i * 7)), sp(m), sp(day.Format("2006-01-02")),
+			sp(ts.Format("2006-01-02 15:04:05.000")), sp(fmt.Sprint(i%2 == 0))}
+		if i%5 == 0 {
+			r[0] = nil
+		}
+		rows = append(rows, r)
+	}
+	v, _, err := stageRows(t, d, spec, rows)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var total, wrong int64
+	if err := d.db.QueryRow(fmt.Sprintf(`SELECT count(*), count(*) FILTER (WHERE
+		i %% 7 <> 0
+		OR (s IS NULL) <> ((i // 7) %% 5 = 0) OR s <> '行' || (i // 7)
+		OR m <> (i // 7) + ((i // 7) %% 100) / 100.0
+		OR d <> DATE '2000-01-01' + (i // 7)::INTEGER
+		OR ts <> TIMESTAMP '2026-03-01 08:00:00' + to_seconds(i // 7) + to_milliseconds((i // 7) %% 1000)
+		OR b <> ((i // 7) %% 2 = 0))
+		FROM %s`, ident(tableName("many", v.N)))).Scan(&total, &wrong); err != nil {
+		t.Fatal(err)
+	}
+	if total != n || wrong != 0 {
+		t.Fatalf("%d rows, %d with a value not their own", total, wrong)
+	}
+}

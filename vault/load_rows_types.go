@@ -31,19 +31,20 @@ type converter struct {
 	slow *slowCast
 }
 
-// value returns the appender's value of v (non-empty, valid UTF-8), or
-// ok=false when v does not parse as the column's type.
-func (c *converter) value(v []byte) (driver.Value, bool, error) {
+// value returns the appender's value of v (non-empty, valid UTF-8), held
+// by b (rowBatch.int64Value), or ok=false when v does not parse as the
+// column's type.
+func (c *converter) value(b *rowBatch, v []byte) (driver.Value, bool, error) {
 	switch c.col.Type {
 	case TypeString:
-		return unsafe.String(&v[0], len(v)), true, nil
+		return b.stringValue(unsafe.String(&v[0], len(v))), true, nil
 	case TypeInteger:
 		if n, ok := parseInt(v); ok {
-			return n, true, nil
+			return b.int64Value(n), true, nil
 		}
 	case TypeDecimal:
 		if n, ok := parseDecimal(v); ok {
-			return n, true, nil
+			return b.int64Value(n), true, nil
 		}
 	case TypeBoolean:
 		switch string(v) {
@@ -54,11 +55,11 @@ func (c *converter) value(v []byte) (driver.Value, bool, error) {
 		}
 	case TypeDate:
 		if t, ok := parseDate(v); ok {
-			return t, true, nil
+			return b.timeValue(t), true, nil
 		}
 	case TypeTimestamp:
 		if t, ok := parseTimestamp(v); ok {
-			return t, true, nil
+			return b.timeValue(t), true, nil
 		}
 	}
 	return c.slow.cast(c.col.Type, string(v))

@@ -109,14 +109,8 @@ func (s *Server) uiWorkspaceConsent(w http.ResponseWriter, r *http.Request) erro
 		return err
 	}
 	lang := uiLang(r)
-	ask := dataservice.ConsentAsk{Subject: dataservice.Subject{Kind: f.Get("subject_kind"), ID: f.Get("subject_id"),
-		Name: f.Get("name"), Mobile: f.Get("mobile")}, WorkspaceID: id, Purpose: f.Get("purpose")}
-	for _, field := range strings.FieldsFunc(f.Get("fields"), func(r rune) bool { return r == ',' || r == '，' || r == '、' || r == '\n' }) {
-		if field = strings.TrimSpace(field); field != "" {
-			ask.Fields = append(ask.Fields, field)
-		}
-	}
-	ask.Days, _ = strconv.Atoi(f.Get("days"))
+	ask := consentAskForm(f)
+	ask.WorkspaceID = id
 	c, err := s.svc.RequestConsent(r.Context(), uiActor(r), ask)
 	if err != nil {
 		if ferr := f.fail(lang, err); ferr != nil {
@@ -130,4 +124,19 @@ func (s *Server) uiWorkspaceConsent(w http.ResponseWriter, r *http.Request) erro
 		return s.renderStatus(w, r, f.Status, "sandbox/workbench.html", data)
 	}
 	return s.redirectFlash(w, r, "/workspaces/"+strconv.FormatInt(id, 10)+"#consents", "ok", Tf(lang, "sandbox.consents.asked", c.ID))
+}
+
+// consentAskForm reads the grant request form shared by the workbench and
+// the services page: the subject, the purpose, the fields (separated by
+// commas or 、) and the term in days.
+func consentAskForm(f *uiForm) dataservice.ConsentAsk {
+	ask := dataservice.ConsentAsk{Subject: dataservice.Subject{Kind: f.Get("subject_kind"), ID: f.Get("subject_id"),
+		Name: f.Get("name"), Mobile: f.Get("mobile")}, Purpose: f.Get("purpose")}
+	for _, field := range strings.FieldsFunc(f.Get("fields"), func(r rune) bool { return r == ',' || r == '，' || r == '、' || r == '\n' }) {
+		if field = strings.TrimSpace(field); field != "" {
+			ask.Fields = append(ask.Fields, field)
+		}
+	}
+	ask.Days, _ = strconv.Atoi(f.Get("days"))
+	return ask
 }

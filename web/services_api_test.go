@@ -231,3 +231,67 @@ func TestServicesPages_R28_4_R28_5_MarketWorkAndSubjectSeesUses(t *testing.T) {
 		t.Fatalf("demo outbox: %d", st)
 	}
 }
+
+// A consumer asks a company for its grant from the services page (R28.5):
+// the consent-gated service is offered in the form, a refused form says why
+// and sends nothing, the company confirms with its code on the public page,
+// and the grant is then listed as live and opens the service to the caller.
+func TestServicesPages_R28_5_ConsumerAsksForAGrantOnThePage(t *testing.T) {
+	if testing.Short() {
+		t.Skip("-short: builds a domain and a server")
+	}
+	e := newServicesEnv(t)
+	in := map[string]any{"workspace_id": e.ws, "name": "企业授权核验", "description": "经企业授权，核验企业名称与信用代码是否一致",
+		"scenario": "供应链准入", "consent": true, "template": map[string]any{"subject": "uscc",
+			"params":  []map[string]string{{"name": "uscc", "kind": "uscc"}, {"name": "name", "kind": "org_name"}},
+			"outputs": []map[string]any{{"name": "name_match", "kind": "match", "table": wstest.EnterpriseTable, "column": "name", "param": "name"}}}}
+	var svc shuyu.APIService
+	e.call(e.token("merchant-a"), "POST", "/api/v1/services", in, 201, &svc)
+	e.call(e.token("merchant-a"), "POST", fmt.Sprintf("/api/v1/services/%d/request", svc.ID), nil, 200, &svc)
+	e.call(e.token("authority"), "POST", fmt.Sprintf("/api/v1/services/%d/filing", svc.ID), map[string]string{}, 200, &svc)
+	if !svc.Consent || svc.Status != shuyu.ServiceFiled {
+		t.Fatalf("service: %+v", svc)
+	}
+	bank := uiAs(t, e.harness, "merchant-b")
+	st, body, _ := bank.post(fmt.Sprintf("/services/%d/keys", svc.ID), url.Values{"label": {"准入"}})
+	i := strings.Index(body, `id="key-secret">`)
+	if st != 200 || i < 0 {
+		t.Fatalf("key page: %d", st)
+	}
+	key := body[i+len(`id="key-secret">`):]
+	key = key[:strings.Index(key, "<")]
+	usccs, names := e.column("uscc"), e.column("name")
+	call := map[string]any{"params": map[string]string{"uscc": usccs[1], "name": names[1]}}
+	e.call(key, "POST", fmt.Sprintf("/api/v1/services/%d/call", svc.ID), call, 403, nil)
+
+	st, body, _ = bank.get("/services/work")
+	if st != 200 || !strings.Contains(body, `id="ask-service-consent-form"`) || !strings.Contains(body, fmt.Sprintf(`<option value="%d"`, svc.ID)) {
+		t.Fatalf("the work page has no request form for the service: %d %s", st, pageText(body))
+	}
+	ask := url.Values{"service_id": {fmt.Sprint(svc.ID)}, "subject_kind": {"company"}, "subject_id": {usccs[1]}, "name": {"王建国"},
+		"mobile": {"13995512348"}, "purpose": {""}, "fields": {"企业名称"}, "days": {"30"}}
+	sent := e.ver.Last("confirm")
+	if st, body, _ = bank.post("/services/consents", ask); st != 400 || !strings.Contains(body, `id="consent-error"`) || e.ver.Last("confirm") != sent {
+		t.Fatalf("no purpose: %d %s", st, pageText(body))
+	}
+	ask.Set("purpose", "供应商准入核验")
+	st, body = bank.follow("/services/consents", ask)
+	if st != 200 || !strings.Contains(body, "已向本人发送确认码") {
+		t.Fatalf("asking: %d %s", st, pageText(body))
+	}
+	var grants struct {
+		Items []*shuyu.Consent `json:"items"`
+	}
+	e.call(e.token("merchant-b"), "GET", "/api/v1/consents", nil, 200, &grants)
+	if len(grants.Items) != 1 || grants.Items[0].ServiceID != svc.ID || grants.Items[0].Status != shuyu.ConsentPending {
+		t.Fatalf("grants: %+v", grants.Items)
+	}
+	subject := newUIClient(t, e.harness)
+	if st, body, _ := subject.post("/consent/confirm", url.Values{"consent": {fmt.Sprint(grants.Items[0].ID)}, "code": {e.ver.Last("confirm")}}); st != 200 || !strings.Contains(body, `id="consent-confirmed"`) {
+		t.Fatalf("confirming: %d %s", st, pageText(body))
+	}
+	e.call(key, "POST", fmt.Sprintf("/api/v1/services/%d/call", svc.ID), call, 200, nil)
+	if _, body, _ := bank.get("/services/work"); !strings.Contains(body, "供应商准入核验") {
+		t.Fatalf("the grant is not listed: %s", pageText(body))
+	}
+}

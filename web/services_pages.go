@@ -47,6 +47,7 @@ func (s *Server) servicesPages() {
 	s.page("GET /services/work", pageOpts{Nav: "nav.services.work", Group: "nav.group.dev", Order: 60, Action: shuyu.ActServiceUsage,
 		Desc: "nav.services.work.desc"}, s.uiServiceWork)
 	s.page("POST /services/{id}/request", pageOpts{Action: shuyu.ActServiceRequest}, s.uiServiceRequest)
+	s.page("POST /services/consents", pageOpts{Action: shuyu.ActConsentRequest}, s.uiServiceConsent)
 	s.page("POST /services/{id}/filing", pageOpts{Action: shuyu.ActServiceFile}, s.uiServiceFile)
 	s.page("GET /services/flags", pageOpts{Nav: "nav.services.flags", Group: "nav.group.supervise", Order: 60, Action: shuyu.ActServiceMonitor},
 		s.uiServiceFlags)
@@ -101,11 +102,40 @@ type serviceWorkData struct {
 	Usage    []shuyu.ServiceUsage
 	Calls    []shuyu.ServiceCall
 	Consents []*shuyu.Consent
+	// Gated are the filed services that answer only with a subject's grant
+	// (R28.5): a merchant asks a subject for one (ConsentForm).
+	Gated       []*shuyu.APIService
+	ConsentForm *uiForm
 }
 
 func (s *Server) uiServiceWork(w http.ResponseWriter, r *http.Request) error {
+	return s.renderServiceWork(w, r, emptyForm())
+}
+
+// uiServiceConsent asks a subject for a grant to call a consent-gated
+// service (R28.5), as POST /api/v1/consents does: the code goes to the
+// subject, the merchant is told the grant's number.
+func (s *Server) uiServiceConsent(w http.ResponseWriter, r *http.Request) error {
+	f, err := newForm(r)
+	if err != nil {
+		return err
+	}
+	lang := uiLang(r)
+	ask := consentAskForm(f)
+	ask.ServiceID, _ = strconv.ParseInt(f.Get("service_id"), 10, 64)
+	c, err := s.svc.RequestConsent(r.Context(), uiActor(r), ask)
+	if err != nil {
+		if ferr := f.fail(lang, err); ferr != nil {
+			return ferr
+		}
+		return s.renderServiceWork(w, r, f)
+	}
+	return s.redirectFlash(w, r, "/services/work#services-consents", "ok", Tf(lang, "sandbox.consents.asked", c.ID))
+}
+
+func (s *Server) renderServiceWork(w http.ResponseWriter, r *http.Request, f *uiForm) error {
 	ctx, a := r.Context(), uiActor(r)
-	var d serviceWorkData
+	d := serviceWorkData{ConsentForm: f}
 	var err error
 	if shuyu.Can(a, shuyu.ActServiceRead, shuyu.Resource{}) {
 		if d.Mine, err = s.db.Services(ctx, a); err != nil {
@@ -131,7 +161,18 @@ func (s *Server) uiServiceWork(w http.ResponseWriter, r *http.Request) error {
 			return err
 		}
 	}
-	return s.render(w, r, "services/work.html", d)
+	if shuyu.Can(a, shuyu.ActConsentRequest, shuyu.Resource{}) {
+		filed, err := s.db.PublicServices(ctx)
+		if err != nil {
+			return err
+		}
+		for _, sv := range filed {
+			if sv.Consent {
+				d.Gated = append(d.Gated, sv)
+			}
+		}
+	}
+	return s.renderStatus(w, r, f.Status, "services/work.html", d)
 }
 
 func (s *Server) uiServiceRequest(w http.ResponseWriter, r *http.Request) error {

@@ -336,15 +336,6 @@ func TestDifferencingNeutralized_R28_3(t *testing.T) {
 	}
 }
 
-func firstAmount(f *fixture, id string) float64 {
-	for _, s := range f.settles {
-		if s.ID == id {
-			return s.Amount
-		}
-	}
-	return -1
-}
-
 // Extremes and order statistics never reveal one person's value: the
 // tycoon's income stays hidden whatever the function is called.
 func TestExtremesNeverOnePerson_R28_3(t *testing.T) {

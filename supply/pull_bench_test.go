@@ -32,8 +32,9 @@ import (
 // appender; no source, no decoding), and append_floor_ratio, the same rows,
 // already typed, through DuckDB's bare appender in one transaction. The
 // pull does strictly more work than either, so neither ratio can be beaten
-// on the same machine at the same moment. pull_cpu_s is the CPU time of
-// this process (Go and DuckDB's threads) during the pull, per pull.
+// on the same machine at the same moment (SHUYU_BENCH_PULL_FLOORS=0 leaves
+// them out, to profile the pull alone). pull_cpu_s is the CPU time of this
+// process (Go and DuckDB's threads) during the pull, per pull.
 //
 //	SHUYU_TEST_POSTGRES=… go test ./supply -run '^$' -bench Pull_PostgresVsCopy -benchtime 1x
 func BenchmarkPull_PostgresVsCopy(b *testing.B) {
@@ -73,7 +74,10 @@ func BenchmarkPull_PostgresVsCopy(b *testing.B) {
 	if err != nil {
 		b.Fatal(err)
 	}
-	rows := benchRows(n)
+	var rows *benchFloorRows
+	if os.Getenv("SHUYU_BENCH_PULL_FLOORS") != "0" { // 0: the pull alone, for a profile
+		rows = benchRows(n)
+	}
 	var copyTime, pullTime, stageTime, appendTime, pullCPU time.Duration
 	b.ResetTimer()
 	for i := 0; i < b.N; i++ {
@@ -98,6 +102,9 @@ func BenchmarkPull_PostgresVsCopy(b *testing.B) {
 			b.Fatalf("pull: %+v", runs[0])
 		}
 
+		if rows == nil {
+			continue
+		}
 		start = time.Now()
 		stageFloor(b, w.v, rows)
 		stageTime += time.Since(start)
@@ -112,8 +119,10 @@ func BenchmarkPull_PostgresVsCopy(b *testing.B) {
 	b.ReportMetric(copyRate, "copy_rows/s")
 	b.ReportMetric(pullRate, "pull_rows/s")
 	b.ReportMetric(pullRate/copyRate, "ratio")
-	b.ReportMetric(copyTime.Seconds()/stageTime.Seconds(), "stage_floor_ratio")
-	b.ReportMetric(copyTime.Seconds()/appendTime.Seconds(), "append_floor_ratio")
+	if rows != nil {
+		b.ReportMetric(copyTime.Seconds()/stageTime.Seconds(), "stage_floor_ratio")
+		b.ReportMetric(copyTime.Seconds()/appendTime.Seconds(), "append_floor_ratio")
+	}
 	b.ReportMetric(pullCPU.Seconds()/float64(b.N), "pull_cpu_s")
 }
 

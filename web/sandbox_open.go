@@ -2,6 +2,7 @@ package web
 
 import (
 	"context"
+	"encoding/json"
 	"net/http"
 	"strconv"
 	"strings"
@@ -10,6 +11,7 @@ import (
 	"shuyu"
 	"shuyu/dataservice"
 	"shuyu/workday"
+	"shuyu/workspace"
 )
 
 // The workspace forms: the operator opens a workspace from the list page
@@ -139,4 +141,83 @@ func consentAskForm(f *uiForm) dataservice.ConsentAsk {
 	}
 	ask.Days, _ = strconv.Atoi(f.Get("days"))
 	return ask
+}
+
+// uiWorkspaceService defines an API service in this workspace from the
+// workbench (R28.4), as POST /api/v1/services does: the template is
+// written as JSON (typed parameters, the subject, the outputs); the data
+// service validates it against the workspace's tables and policies and
+// keeps it as a draft for the output check.
+func (s *Server) uiWorkspaceService(w http.ResponseWriter, r *http.Request) error {
+	id, err := pathID(r, "id")
+	if err != nil {
+		return err
+	}
+	f, err := newForm(r)
+	if err != nil {
+		return err
+	}
+	lang := uiLang(r)
+	in := shuyu.APIServiceInput{WorkspaceID: id, Name: f.Get("name"), Description: f.Get("description"), Scenario: f.Get("scenario"),
+		Consent: f.Get("consent") != ""}
+	in.QuotaDay, _ = strconv.Atoi(f.Get("quota_day"))
+	in.SubjectDay, _ = strconv.Atoi(f.Get("subject_day"))
+	dec := json.NewDecoder(strings.NewReader(f.Get("template")))
+	dec.DisallowUnknownFields()
+	if derr := dec.Decode(&in.Template); derr != nil {
+		err = shuyu.Errorf(shuyu.EINVALID, "服务模板不是有效的 JSON (template is not valid JSON)").
+			WithDetails([]shuyu.FieldError{{Field: "template", Message: "服务模板须为 JSON：参数、主体和输出"}})
+	} else {
+		_, err = s.svc.Define(r.Context(), uiActor(r), in)
+	}
+	if err != nil {
+		if ferr := f.fail(lang, err); ferr != nil {
+			return ferr
+		}
+		data, werr := s.workbench(r, id)
+		if werr != nil {
+			return werr
+		}
+		data.ServiceForm = f
+		return s.renderStatus(w, r, f.Status, "sandbox/workbench.html", data)
+	}
+	return s.redirectFlash(w, r, "/services/work#services-mine", "ok", T(lang, "sandbox.service.defined"))
+}
+
+// serviceExample is a template to start from: the subject's key of the
+// first granted table that has one (a citizen ID or a credit code) and,
+// when the table has a name column, a yes/no match on the name the caller
+// supplies. The merchant edits it; the data service judges it.
+func serviceExample(d *workspace.Detail) string {
+	for _, g := range d.Grants {
+		var key, name *shuyu.WorkspaceField
+		for i := range g.Fields {
+			f := &g.Fields[i]
+			switch {
+			case f.Name == g.PersonKey:
+				key = f
+			case strings.EqualFold(f.Name, "name"):
+				name = f
+			}
+		}
+		if key == nil {
+			continue
+		}
+		kind, nameKind := shuyu.ParamCitizenID, shuyu.ParamPersonName
+		if !strings.Contains(key.Label, "身份") && !strings.HasPrefix(strings.ToLower(key.Name), "id_") {
+			kind, nameKind = shuyu.ParamUSCC, shuyu.ParamOrgName
+		}
+		t := shuyu.ServiceTemplate{Subject: key.Name, Params: []shuyu.ServiceParam{{Name: key.Name, Kind: kind, Label: key.Label}}, Outputs: []shuyu.ServiceOutput{}}
+		if name != nil {
+			t.Params = append(t.Params, shuyu.ServiceParam{Name: name.Name, Kind: nameKind, Label: name.Label})
+			t.Outputs = append(t.Outputs, shuyu.ServiceOutput{Name: "name_match", Label: name.Label + "是否一致", Kind: shuyu.OutputMatch,
+				Table: g.Table, Column: name.Name, Param: name.Name})
+		}
+		b, err := json.MarshalIndent(t, "", "  ")
+		if err != nil {
+			return ""
+		}
+		return string(b)
+	}
+	return ""
 }

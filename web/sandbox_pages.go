@@ -32,6 +32,7 @@ func (s *Server) sandboxPages() {
 	s.page("POST /workspaces", pageOpts{Action: shuyu.ActWorkspaceOpen}, s.uiWorkspaceOpen)
 	s.page("GET /workspaces/{id}", pageOpts{Action: shuyu.ActWorkspaceRead}, s.uiWorkbench)
 	s.page("POST /workspaces/{id}/consents", pageOpts{Action: shuyu.ActConsentRequest}, s.uiWorkspaceConsent)
+	s.page("POST /workspaces/{id}/services", pageOpts{Action: shuyu.ActServiceCreate}, s.uiWorkspaceService)
 	s.page("POST /workspaces/{id}/query", pageOpts{Action: shuyu.ActWorkspaceQuery}, s.uiWorkbenchQuery)
 }
 
@@ -81,6 +82,11 @@ type workbenchData struct {
 	LiveGrants  int
 	CanAsk      bool
 	ConsentForm *uiForm
+	// The form defining an API service over this workspace (R28.4), for
+	// its merchant while the workspace is active.
+	CanDefine   bool
+	ServiceForm *uiForm
+	Example     string // a template to start from, over the first table
 }
 
 func (s *Server) workbench(r *http.Request, id int64) (*workbenchData, error) {
@@ -121,6 +127,10 @@ func (s *Server) workbench(r *http.Request, id int64) (*workbenchData, error) {
 		data.LiveGrants = len(grants)
 		data.CanAsk = shuyu.Can(a, shuyu.ActConsentRequest, d.Resource()) && d.Status == shuyu.WorkspaceActive
 		data.ConsentForm = emptyForm()
+	}
+	if data.CanDefine = shuyu.Can(a, shuyu.ActServiceCreate, d.Resource()) && d.Status == shuyu.WorkspaceActive; data.CanDefine {
+		data.ServiceForm = emptyForm()
+		data.Example = serviceExample(d)
 	}
 	if len(d.Tables) > 0 {
 		data.SQL = fmt.Sprintf("SELECT county, count(*) AS n\nFROM %s\nGROUP BY county", d.Tables[0].Name)

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"fmt"
+	"html"
 	"log/slog"
 	"net/http/httptest"
 	"net/url"
@@ -293,5 +294,59 @@ func TestServicesPages_R28_5_ConsumerAsksForAGrantOnThePage(t *testing.T) {
 	e.call(key, "POST", fmt.Sprintf("/api/v1/services/%d/call", svc.ID), call, 200, nil)
 	if _, body, _ := bank.get("/services/work"); !strings.Contains(body, "供应商准入核验") {
 		t.Fatalf("the grant is not listed: %s", pageText(body))
+	}
+}
+
+// The merchant defines a service from its workbench (R28.4): the form
+// offers a template built from the workspace's table, a template that is
+// not JSON or reads a column the workspace lacks is refused with the
+// reason and saves nothing, and the example saves a draft the services
+// page lists for its output check.
+func TestServicesPages_R28_4_DefineFromTheWorkbench(t *testing.T) {
+	if testing.Short() {
+		t.Skip("-short: builds a domain and a server")
+	}
+	e := newServicesEnv(t)
+	m := uiAs(t, e.harness, "merchant-a")
+	wb := fmt.Sprintf("/workspaces/%d", e.ws)
+	st, body, _ := m.get(wb)
+	if st != 200 || !strings.Contains(body, `id="define-service-form"`) {
+		t.Fatalf("workbench: %d %s", st, pageText(body))
+	}
+	ta := body[strings.Index(body, `id="ds-template"`):]
+	ta = html.UnescapeString(ta[strings.Index(ta, ">")+1 : strings.Index(ta, "</textarea>")])
+	if !strings.Contains(ta, `"subject": "uscc"`) || !strings.Contains(ta, `"kind": "match"`) {
+		t.Fatalf("example template: %s", ta)
+	}
+	if _, body, _ := uiAs(t, e.harness, "merchant-b").get(wb); strings.Contains(body, `id="define-service-form"`) {
+		t.Fatal("another merchant is offered the form")
+	}
+	mine := func() int {
+		var l struct {
+			Total int `json:"total"`
+		}
+		e.call(e.token("merchant-a"), "GET", "/api/v1/services/mine", nil, 200, &l)
+		return l.Total
+	}
+	before := mine()
+	form := url.Values{"name": {"企业名称核验"}, "scenario": {"供应链准入"}, "description": {"核验企业名称与信用代码是否一致"},
+		"quota_day": {"1000"}, "subject_day": {"5"}, "template": {"{not json"}}
+	if st, body, _ = m.post(wb+"/services", form); st != 400 || !strings.Contains(body, `id="service-error"`) || !strings.Contains(body, "企业名称核验") {
+		t.Fatalf("not JSON: %d %s", st, pageText(body))
+	}
+	form.Set("template", strings.Replace(ta, `"column": "name"`, `"column": "no_such_column"`, 1))
+	if st, body, _ = m.post(wb+"/services", form); st != 400 || !strings.Contains(body, `id="service-error"`) {
+		t.Fatalf("unknown column: %d %s", st, pageText(body))
+	}
+	if n := mine(); n != before {
+		t.Fatalf("refused forms saved services: %d → %d", before, n)
+	}
+	form.Set("template", ta)
+	st, body = m.follow(wb+"/services", form)
+	if st != 200 || !strings.Contains(body, "服务已保存为草稿") || !strings.Contains(body, "企业名称核验") {
+		t.Fatalf("saving: %d %s", st, pageText(body))
+	}
+	if n := mine(); n != before+1 {
+		t.Fatalf("services: %d → %d", before, n)
 	}
 }

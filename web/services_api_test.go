@@ -295,6 +295,27 @@ func TestServicesPages_R28_5_ConsumerAsksForAGrantOnThePage(t *testing.T) {
 	if _, body, _ := bank.get("/services/work"); !strings.Contains(body, "供应商准入核验") {
 		t.Fatalf("the grant is not listed: %s", pageText(body))
 	}
+	// The operator blocks the key from the key list (R28.4 reconstruction
+	// control); the consumer cannot; the next call is refused.
+	var keys struct {
+		Items []*shuyu.ServiceKey `json:"items"`
+	}
+	e.call(e.token("merchant-b"), "GET", "/api/v1/service-keys", nil, 200, &keys)
+	if len(keys.Items) != 1 {
+		t.Fatalf("keys: %+v", keys.Items)
+	}
+	block := fmt.Sprintf("/services/keys/%d/block", keys.Items[0].ID)
+	if st, _, _ := bank.post(block, url.Values{"reason": {"自行停用"}}); st != 403 {
+		t.Fatalf("the consumer blocked a key on the operator's form: %d", st)
+	}
+	op := uiAs(t, e.harness, "operator-admin")
+	if _, body, _ := op.get("/services/work"); !strings.Contains(body, `action="`+block+`"`) {
+		t.Fatalf("no block form on the operator's key list: %s", pageText(body))
+	}
+	if st, body := op.follow(block, url.Values{"reason": {"疑似枚举查询"}}); st != 200 || !strings.Contains(body, "密钥已停用") {
+		t.Fatalf("blocking: %d %s", st, pageText(body))
+	}
+	e.call(key, "POST", fmt.Sprintf("/api/v1/services/%d/call", svc.ID), call, 403, nil)
 }
 
 // The merchant defines a service from its workbench (R28.4): the form

@@ -52,6 +52,7 @@ func (s *Server) servicesPages() {
 	s.page("GET /services/flags", pageOpts{Nav: "nav.services.flags", Group: "nav.group.supervise", Order: 60, Action: shuyu.ActServiceMonitor},
 		s.uiServiceFlags)
 	s.page("POST /services/flags/{id}/decision", pageOpts{Action: shuyu.ActServiceMonitor}, s.uiServiceFlagDecide)
+	s.page("POST /services/keys/{id}/block", pageOpts{Action: shuyu.ActServiceMonitor}, s.uiServiceKeyBlock)
 	s.page("GET /consent", pageOpts{Public: true}, s.uiConsent)
 	s.page("POST /consent/lookup", pageOpts{Public: true}, s.uiConsentLookup)
 	s.page("POST /consent/verify", pageOpts{Public: true}, s.uiConsentVerify)
@@ -223,6 +224,24 @@ func (s *Server) uiServiceFlagDecide(w http.ResponseWriter, r *http.Request) err
 		return err
 	}
 	return s.redirectFlash(w, r, "/services/flags", "ok", T(uiLang(r), "services.flag.decided"))
+}
+
+// uiServiceKeyBlock: the operator or the authority blocks a key from the
+// key list, flagged or not, with a reason (as POST
+// /api/v1/service-keys/{id}/block); the next call with it is refused.
+func (s *Server) uiServiceKeyBlock(w http.ResponseWriter, r *http.Request) error {
+	id, err := pathID(r, "id")
+	if err != nil {
+		return err
+	}
+	f, err := newForm(r)
+	if err != nil {
+		return err
+	}
+	if _, err := s.db.BlockServiceKey(r.Context(), uiActor(r), id, f.Get("reason")); err != nil {
+		return err
+	}
+	return s.redirectFlash(w, r, "/services/work#services-keys", "ok", T(uiLang(r), "services.key.blocked.done"))
 }
 
 type consentPageData struct {

@@ -110,6 +110,14 @@ func TestConsentWorkspaceForms_R28_5_OpenAskConfirmQueryOnPages(t *testing.T) {
 	if st, body, _ = op.post("/workspaces", bad); st != 400 || !strings.Contains(body, "结束时间须晚于开始时间") {
 		t.Fatalf("a reversed term: %d %s", st, pageText(body))
 	}
+	noStart := url.Values{}
+	for k, v := range bad {
+		noStart[k] = v
+	}
+	noStart.Del("starts_at")
+	if st, body, _ = op.post("/workspaces", noStart); st != 400 || !strings.Contains(body, `<div class="span field-error">请填写开始日期</div>`) {
+		t.Fatalf("no start date: %d %s", st, pageText(body))
+	}
 	if n := count(); n != before {
 		t.Fatalf("refused forms opened workspaces: %d → %d", before, n)
 	}

@@ -7,6 +7,7 @@ import (
 	"io/fs"
 	"net/http"
 	"path"
+	"regexp"
 	"sort"
 	"strings"
 	"sync"
@@ -148,6 +149,9 @@ func (s *Server) setLangCookie(w http.ResponseWriter, r *http.Request) {
 		HttpOnly: true, Secure: s.secure(r), SameSite: http.SameSiteLaxMode})
 }
 
+// glossReqID matches requirement IDs at the end of a message's gloss.
+var glossReqID = regexp.MustCompile(`(?:[,;，]?\s*\b(?:R\d{1,2}\.\d+|N(?:REG|IMP|PRC|DIS)[.\-]?\d+)\b)+\s*$`)
+
 // uiMessage is an error message for people. Store messages are Chinese
 // with an English gloss in trailing parentheses: "账号已锁定 (account
 // locked)". Chinese pages drop the gloss; English pages show it when present.
@@ -161,6 +165,9 @@ func uiMessage(lang, msg string) string {
 		return msg
 	}
 	zh, en := msg[:i], strings.TrimSuffix(msg[i+2:], ")")
+	// A requirement ID in the gloss ("(R8.2)", "(…, R13.1)") is for the
+	// code's readers, never for people.
+	en = strings.TrimSpace(glossReqID.ReplaceAllString(en, ""))
 	if lang == langEN && en != "" {
 		return en
 	}

@@ -140,7 +140,7 @@ func (f *uiForm) fail(lang string, err error) error {
 	if fe, ok := shuyu.ErrorDetails(err).([]shuyu.FieldError); ok {
 		f.Fields = map[string]string{}
 		for _, e := range fe {
-			f.Fields[e.Field] = e.Message
+			f.Fields[e.Field] = uiMessage(lang, e.Message)
 		}
 	}
 	for _, secret := range []string{"password", "old_password", "new_password", "new_password2", "otp", "code"} {

@@ -341,6 +341,26 @@ func TestUI_MessageGloss(t *testing.T) {
 	if got := uiMessage(langZH, "县(区)数据局的行政区划须为县级代码"); got != "县(区)数据局的行政区划须为县级代码" {
 		t.Errorf("no gloss: %q", got)
 	}
+	// Requirement IDs in a gloss are for the code's readers: a field
+	// message "(R17.1)" shows its Chinese on both pages, and a gloss that
+	// ends with one loses it.
+	for _, c := range []struct{ msg, zh, en string }{
+		{"核查项须覆盖四个领域 (R17.1)", "核查项须覆盖四个领域", "核查项须覆盖四个领域"},
+		{"没有生效的授权运营协议 (no operator authorization in force, R13.1)", "没有生效的授权运营协议", "no operator authorization in force"},
+		{"过长 (too long)", "过长", "too long"},
+	} {
+		if got := uiMessage(langZH, c.msg); got != c.zh || reqIDPattern.MatchString(got) {
+			t.Errorf("zh %q: %q", c.msg, got)
+		}
+		if got := uiMessage(langEN, c.msg); got != c.en {
+			t.Errorf("en %q: %q", c.msg, got)
+		}
+	}
+	f := emptyForm()
+	if err := f.fail(langZH, shuyu.Errorf(shuyu.EINVALID, "核查规范有误 (invalid checklist)").
+		WithDetails([]shuyu.FieldError{{Field: "items", Message: "核查项须覆盖四个领域 (R17.1)"}})); err != nil || f.Fields["items"] != "核查项须覆盖四个领域" {
+		t.Errorf("a refused form's field message: %q %v", f.Fields["items"], err)
+	}
 	for next, want := range map[string]string{"/audit?x=1": "/audit?x=1", "//evil": "/", "https://evil": "/", "/\\evil": "/", "/login": "/", "": "/"} {
 		if got := safeNext(next); got != want {
 			t.Errorf("safeNext(%q) = %q, want %q", next, got, want)

@@ -234,8 +234,8 @@ func (w *RowWriter) send() error {
 		if c++; c == w.cols {
 			c = 0
 		}
-		row := w.sent + int64(i/w.cols) + 1
 		if col.col.Type == TypeString && !utf8.Valid(v) {
+			row := w.rowOf(i)
 			return shuyu.Errorf(shuyu.EUNPROCESSABLE, "第 %d 行的值不是有效的UTF-8编码，已整体拒收 (row %d: invalid UTF-8; refused)", row, row).
 				WithDetails([]shuyu.RowError{{Row: int(row), Column: col.col.Name, Message: "字符编码无效 (invalid encoding)"}})
 		}
@@ -246,7 +246,7 @@ func (w *RowWriter) send() error {
 		if !ok {
 			w.nbad++
 			if len(w.bad) < maxRowErrors {
-				w.bad = append(w.bad, shuyu.RowError{Row: int(row), Column: col.col.Name,
+				w.bad = append(w.bad, shuyu.RowError{Row: int(w.rowOf(i)), Column: col.col.Name,
 					Message: "值不能解析为" + typeLabel(col.col.Type) + " (value does not parse as " + string(col.col.Type) + ")"})
 			}
 		}
@@ -271,6 +271,10 @@ func (w *RowWriter) send() error {
 	}
 	return nil
 }
+
+// rowOf is the stream's row number (from 1) of the current batch's i-th
+// value, for a refusal (a division per value otherwise).
+func (w *RowWriter) rowOf(i int) int64 { return w.sent + int64(i/w.cols) + 1 }
 
 // refusal is the error of a stream with values that do not parse.
 func (w *RowWriter) refusal() error {

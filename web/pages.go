@@ -59,13 +59,10 @@ func (s *Server) pageError(w http.ResponseWriter, r *http.Request, err error) {
 		Title, Message, RequestID string
 		Status                    int
 	}{
-		Title:     T(lang, "error.title."+strconv.Itoa(status)),
+		Title:     TOr(lang, "error.title."+strconv.Itoa(status), T(lang, "error.title.other")),
 		Message:   uiMessage(lang, shuyu.ErrorMessage(err)),
 		RequestID: w.Header().Get("X-Request-Id"),
 		Status:    status,
-	}
-	if !hasKey("error.title." + strconv.Itoa(status)) {
-		data.Title = T(lang, "error.title.other")
 	}
 	if rerr := s.renderStatus(w, r, status, "error.html", data); rerr != nil {
 		s.log.ErrorContext(r.Context(), "render error page", "err", rerr)

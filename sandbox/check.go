@@ -251,6 +251,9 @@ func (c *checker) equiJoin(cj node) bool {
 		return false
 	}
 	c.expr(cj, ectx{cond: true})
+	// A birth date joined to a visit date is a condition on it by the day
+	// (red team, round five), wherever the join is written.
+	c.splitsByYear(cj, "关联条件")
 	c.links = append(c.links, [2]string{strings.ToLower(le.alias), strings.ToLower(re.alias)})
 	return true
 }

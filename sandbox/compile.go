@@ -254,7 +254,6 @@ func (c *checker) conditions(root node) []node {
 			continue
 		}
 		if c.equiJoin(cj) {
-			c.splitsByYear(cj, "关联条件")
 			c.joinConds = append(c.joinConds, cj)
 			continue
 		}

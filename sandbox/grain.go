@@ -24,10 +24,11 @@ const (
 	grainNone  grain = iota // no quasi-identifying date
 	grainYear               // whole years (year, age band, decade)
 	grainMonth              // months or quarters
+	grainAge                // ages on the reference date: each year split at today's day
 	grainDay                // days or finer: the date itself
 )
 
-const grainReason = "出生日期等可识别个人的日期在条件中只能按整年划分，如 year(birth_date) = 1980、age_band(birth_date, 10) = '30-39' 或 birth_date >= DATE '1980-01-01' AND birth_date < DATE '1990-01-01'；按月、按日统计请把 to_month(birth_date) 等写在 GROUP BY 中"
+const grainReason = "出生日期等可识别个人的日期在条件中只能按整年划分，如 year(birth_date) = 1980、date_diff('year', birth_date, current_date) >= 60 或 birth_date >= DATE '1980-01-01' AND birth_date < DATE '1990-01-01'；年龄段（age_band）、按月、按日统计请写在 GROUP BY 中"
 
 // quasiDate reports whether n is a bare quasi-identifying date column
 // (possibly cast or inside TRY).
@@ -66,7 +67,9 @@ func (c *checker) bareDate(n node) bool {
 
 // yearParts are date parts whose values change only at a new year.
 var yearParts = map[string]bool{
-	"year": true, "years": true, "y": true, "yr": true, "yrs": true, "yyyy": true, "isoyear": true,
+	// Not isoyear: ISO years begin on a Monday, so they split a calendar
+	// year at a day (red team, round five).
+	"year": true, "years": true, "y": true, "yr": true, "yrs": true, "yyyy": true,
 	"decade": true, "decades": true, "century": true, "centuries": true, "millennium": true, "millennia": true,
 }
 
@@ -123,9 +126,13 @@ func (c *checker) grainOf(n node) grain {
 			return true
 		}
 		switch name {
-		case "year", "isoyear", "decade", "century", "millennium", "shuyu_to_year", "to_year", "shuyu_age_band", "age_band":
+		case "year", "decade", "century", "millennium", "shuyu_to_year", "to_year":
 			if onDate(0) && othersFree(0) {
 				return grainYear
+			}
+		case "shuyu_age_band", "age_band":
+			if onDate(0) && othersFree(0) {
+				return grainAge
 			}
 		case "month", "quarter", "shuyu_to_month", "to_month":
 			if onDate(0) && othersFree(0) {
@@ -137,11 +144,10 @@ func (c *checker) grainOf(n node) grain {
 			}
 		case "date_sub", "datesub":
 			// Full years between a birth date and the reference date are an
-			// age, which changes on one day a year like age_band: its split
-			// follows the calendar, not the attacker.
+			// age, like age_band: a group key, not a condition.
 			if len(ch) == 3 && isConstant(ch[0]) && partGrain(ch[0]) == grainYear &&
 				(onDate(1) && c.isRefDate(ch[2]) || onDate(2) && c.isRefDate(ch[1])) {
-				return grainYear
+				return grainAge
 			}
 		case "date_diff", "datediff":
 			// date_diff('year', a, b) counts year boundaries: year(b) − year(a).
@@ -215,9 +221,6 @@ func (c *checker) conditionGrain(p node) grain {
 			typ = mirror[typ]
 		}
 		if c.bareDate(l) && isConstant(r) {
-			if c.anniversary(constText(r)) && typ != "COMPARE_EQUAL" && typ != "COMPARE_NOTEQUAL" && typ != "" {
-				return grainYear // an age in whole years on the reference date
-			}
 			switch typ {
 			case "COMPARE_GREATERTHANOREQUALTO", "COMPARE_LESSTHAN":
 				if yearEdge(constText(r), true) {
@@ -274,19 +277,6 @@ func (c *checker) isRefDate(n node) bool {
 	return isConstant(n) && c.refDate != "" && strings.HasPrefix(strings.TrimSpace(constText(n)), c.refDate)
 }
 
-// anniversary reports whether s is a date on the reference date's month
-// and day, or the day after, in some year: the edge of an age in whole
-// years (born on or before 1965-06-30 is "60 or older" on 2025-06-30).
-func (c *checker) anniversary(s string) bool {
-	d, err := time.Parse(time.DateOnly, strings.TrimSpace(s))
-	ref, err2 := time.Parse(time.DateOnly, c.refDate)
-	if err != nil || err2 != nil {
-		return false
-	}
-	same := func(a, b time.Time) bool { return a.Month() == b.Month() && a.Day() == b.Day() }
-	return same(d, ref) || same(d, ref.AddDate(0, 0, 1))
-}
-
 // constText is a constant's value as text ("" for anything else).
 func constText(n node) string {
 	switch str(n, "class") {
@@ -330,4 +320,4 @@ func (c *checker) passesDate(n node) bool {
 	return c.bareDate(n) || c.grainOf(n) <= grainYear
 }
 
-const passesDateReason = "出生日期等可识别个人的日期只能原样、取整年（year、age_band）或按人取 min/max 后传出；按月、按日的值请在最外层的 GROUP BY 中使用"
+const passesDateReason = "出生日期等可识别个人的日期只能原样、取整年（year、to_year）或按人取 min/max 后传出；年龄段、按月、按日的值请在最外层的 GROUP BY 中使用"

@@ -40,6 +40,20 @@ func TestBirthDatesSplitOnlyByYear_R28_3(t *testing.T) {
 		"SELECT county, count(*) AS n FROM people WHERE birth_date = DATE '1965-06-30' GROUP BY county",
 		"SELECT county, count(*) AS n FROM people WHERE date_sub('year', birth_date, DATE '2025-06-29') >= 60 GROUP BY county",
 		"SELECT county, count(*) AS n FROM people WHERE date_sub('day', birth_date, current_date) >= 20000 GROUP BY county",
+		// An exact age splits every birth year at the reference date's day:
+		// with year(birth_date) it tells whether a person was born before
+		// today's day of the year (red team, round five: one query per bit).
+		"SELECT county, count(*) AS n FROM people WHERE date_sub('year', birth_date, current_date) >= 60 GROUP BY county",
+		"SELECT county, count(*) AS n FROM people WHERE birth_date <= DATE '1965-06-30' GROUP BY county",
+		"SELECT county, count(*) AS n FROM people WHERE age_band(birth_date, 10) = '60-69' GROUP BY county",
+		"SELECT county, count(*) AS n FROM people WHERE age_band(birth_date, 1) <> concat(2025 - year(birth_date), '-', 2025 - year(birth_date)) GROUP BY county",
+		"SELECT county, count(*) FILTER (WHERE concat(county, '|', age_band(birth_date, 1)) = '640502|45-45') AS n FROM people GROUP BY county",
+		"SELECT t.county, count(*) AS n FROM (SELECT county, age_band(birth_date, 1) AS a FROM people) t WHERE t.a = '45-45' GROUP BY t.county",
+		// ISO years begin on a Monday: they split a calendar year at a day.
+		"SELECT county, count(*) AS n FROM people WHERE date_part('isoyear', birth_date) = year(birth_date) + 1 GROUP BY county",
+		"SELECT county, count(*) AS n FROM people WHERE date_trunc('isoyear', birth_date) >= DATE '1980-01-01' GROUP BY county",
+		// A birth date joined to another date is a condition on it by the day.
+		"SELECT p.county, count(*) AS n FROM people p JOIN people q ON q.birth_date = p.birth_date GROUP BY p.county",
 	}
 	for _, q := range refused {
 		r := f.run(t, q)
@@ -55,10 +69,11 @@ func TestBirthDatesSplitOnlyByYear_R28_3(t *testing.T) {
 		"SELECT county, count(*) AS n FROM people WHERE extract(year FROM birth_date) >= 1980 GROUP BY county",
 		"SELECT county, count(*) AS n FROM people WHERE date_diff('year', birth_date, DATE '2025-06-30') >= 18 GROUP BY county",
 		"SELECT county, count(*) AS n FROM people WHERE birth_date IS NOT NULL GROUP BY county",
-		// "60 or older" on the reference date: an age in whole years.
-		"SELECT county, count(*) AS n FROM people WHERE date_sub('year', birth_date, current_date) >= 60 GROUP BY county",
-		"SELECT county, count(*) AS n FROM people WHERE birth_date <= DATE '1965-06-30' GROUP BY county",
-		"SELECT county, count(*) AS n FROM people WHERE birth_date < DATE '1965-07-01' GROUP BY county",
+		// "60 or older" in calendar years (year boundaries crossed).
+		"SELECT county, count(*) AS n FROM people WHERE date_diff('year', birth_date, current_date) >= 60 GROUP BY county",
+		// Ages and age bands as group keys: each group is held to K.
+		"SELECT age_band(birth_date, 10) AS a, count(*) AS n FROM people GROUP BY 1",
+		"SELECT date_sub('year', birth_date, current_date) // 10 * 10 AS a, count(*) AS n FROM people GROUP BY 1",
 		"SELECT county, count(*) FILTER (WHERE to_year(birth_date) < 1970) AS old FROM people GROUP BY county",
 		"SELECT to_month(birth_date) AS m, count(*) AS n FROM people WHERE year(birth_date) = 1980 GROUP BY 1",
 		"SELECT year(birth_date) AS y, month(birth_date) AS m, count(*) AS n FROM people GROUP BY 1, 2",

@@ -1871,7 +1871,7 @@ func (e *attackEnv) trackersAveraging(t *testing.T) {
 			var sum float64
 			pairs := 0
 			for i := 0; i < 6; i++ {
-				lo := y - 20 - 3*i
+				lo := y - 50 - 2*i
 				a, ok1 := q(lo, y)
 				b, ok2 := q(lo, y-1)
 				if ok1 && ok2 {
@@ -1886,7 +1886,10 @@ func (e *attackEnv) trackersAveraging(t *testing.T) {
 			guesses = append(guesses, sum/float64(pairs) >= 0.5)
 			truth = append(truth, v.has(x))
 		}
-		if answered < len(balanced)/2 {
+		// A victim unique on five quasi-identifiers lives in a small group:
+		// for about half of them even decades of birth years with the
+		// diagnosis hold fewer than K people, and nothing is released.
+		if answered < 6 {
 			t.Errorf("baseline not released: ranges answered for %d of %d victims", answered, len(balanced))
 		}
 		atkScoreGuesses(t, "has diagnosis "+x+" by range creep", guesses, truth, answered)

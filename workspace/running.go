@@ -195,7 +195,7 @@ func (s *Service) admitReal(ctx context.Context, actor *shuyu.Actor, ws *shuyu.W
 	defer g.running.remove(e.Token)
 	defer s.releases.done(e.Token)
 
-	release, err := g.sched.acquire(qctx, ws.ID, s.Limits)
+	release, err := g.sched.acquireFor(qctx, ws.ID, ws.OrgID, s.Limits)
 	if err != nil {
 		if context.Cause(qctx) == errOverseerCancel {
 			return s.recordRefused(ctx, actor, ws, sqlText, errCancelled())

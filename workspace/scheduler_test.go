@@ -157,3 +157,48 @@ func TestScheduler_R4_2_QueueFullAndBoundedWait(t *testing.T) {
 		t.Errorf("after the cancel: %d waiting, %d running", w, r)
 	}
 }
+
+// R14.2, invariant 6: one merchant's heavy queries in two workspaces never
+// hold every slot: the fourth slot stays for another merchant, whose cheap
+// query starts at once (red team, round five: it waited 27.7 s).
+func TestScheduler_R14_2_OneMerchantNeverHoldsEverySlot(t *testing.T) {
+	var s scheduler
+	lim := Limits{PerWorkspace: 2, Total: 4, QueueWait: 5 * time.Second}
+	ctx := context.Background()
+	var held []func()
+	for _, ws := range []int64{1, 1, 2} { // merchant 10: workspaces 1 and 2
+		rel, err := s.acquireFor(ctx, ws, 10, lim)
+		if err != nil {
+			t.Fatal(err)
+		}
+		held = append(held, rel)
+	}
+	// A fourth heavy query of merchant 10 waits although a slot is free.
+	got := make(chan error, 1)
+	go func() {
+		rel, err := s.acquireFor(ctx, 2, 10, lim)
+		if err == nil {
+			rel()
+		}
+		got <- err
+	}()
+	waitQueued(t, &s, 2, 1)
+	start := time.Now()
+	other, err := s.acquireFor(ctx, 3, 20, lim)
+	if err != nil || time.Since(start) > time.Second {
+		t.Fatalf("another merchant waited %s: %v", time.Since(start), err)
+	}
+	select {
+	case err := <-got:
+		t.Fatalf("merchant 10 took a fourth slot: %v", err)
+	default:
+	}
+	other()
+	held[0]()
+	if err := <-got; err != nil {
+		t.Errorf("merchant 10's queued query after a slot freed: %v", err)
+	}
+	for _, rel := range held[1:] {
+		rel()
+	}
+}

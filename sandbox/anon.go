@@ -138,6 +138,7 @@ func (e *Engine) anonSQL(ctx context.Context, conn *sql.Conn, ws *Workspace, p *
 		b.WriteString(" WHERE " + strings.Join(any, " OR "))
 	}
 	b.WriteString(")")
+	src := "__r"
 
 	groupBy := func(extra ...string) string {
 		all := append(append([]string{}, gcols...), extra...)
@@ -167,6 +168,81 @@ func (e *Engine) anonSQL(ctx context.Context, conn *sql.Conn, ws *Workspace, p *
 		return fmt.Sprintf("__f%d", i)
 	}
 
+	// Isolating branches (docs/disclosure.md, rule 5a): in each group a
+	// sub-condition under an OR or a NOT whose true side, or false side,
+	// holds fewer than a noisy K units of any kind is forced to the other
+	// side before low-effect detection looks at atoms, so a branch that
+	// could only ever hold one chosen person is gone whatever that
+	// person's values (red team, round five: a branch true for nobody,
+	// switched on by the victim's diagnosis through low-effect detection).
+	if len(p.atoms) > 0 {
+		type sub struct {
+			e    *bexpr
+			site int
+		}
+		var subs []sub
+		if p.where != nil {
+			for _, x := range p.where.branches() {
+				subs = append(subs, sub{x, -1})
+			}
+		}
+		for i, st := range p.sites {
+			if st.filter != nil {
+				for _, x := range st.filter.branches() {
+					subs = append(subs, sub{x, i})
+				}
+			}
+		}
+		if len(subs) > 0 {
+			var conds []string
+			for _, x := range subs {
+				scope := "TRUE"
+				if x.site >= 0 {
+					scope = "coalesce(" + W + ", FALSE)"
+				}
+				c := x.e.sql(atomCol)
+				conds = append(conds, fmt.Sprintf("%s AND coalesce(%s, FALSE)", scope, c), fmt.Sprintf("%s AND NOT coalesce(%s, TRUE)", scope, c))
+			}
+			b.WriteString(", " + affectedUnits("__k0", "__r", gcols, units, p.onePerRow, conds, func(j int) string {
+				return fmt.Sprintf("__k%s%d", ternary(j%2 == 0, "t", "f"), j/2)
+			}))
+			salt := e.salt(ws, "isolating")
+			var vs, vcols []string
+			for j, x := range subs {
+				// Drawn per side and set of units on it, like low-effect
+				// detection's threshold.
+				small := func(side string) string {
+					var any []string
+					for u := 0; u < units; u++ {
+						c := fmt.Sprintf("__k%s%d_%d", side, j, u)
+						tau := fmt.Sprintf("(%d - 1 + 2.0 * (hash(%s) %% 1000003) / 1000003.0)", k, sel(fmt.Sprintf("CAST(%d AS UBIGINT)", salt), c+"x"))
+						any = append(any, fmt.Sprintf("%s < %s", c, tau))
+					}
+					return "(" + strings.Join(any, " OR ") + ")"
+				}
+				vs = append(vs, fmt.Sprintf("CASE WHEN %s THEN 2 WHEN %s THEN 1 ELSE 0 END AS __v%d", small("t"), small("f"), j))
+				vcols = append(vcols, fmt.Sprintf("__k.__v%d", j))
+				x.e.nid = j + 1
+			}
+			defer func() {
+				if p.where != nil {
+					p.where.clearNIDs()
+				}
+				for _, st := range p.sites {
+					if st.filter != nil {
+						st.filter.clearNIDs()
+					}
+				}
+			}()
+			fmt.Fprintf(&b, ", __k AS (SELECT %s FROM __k0)", sel(vs...))
+			fmt.Fprintf(&b, ", __rk AS (SELECT __r.*, %s FROM __r JOIN __k ON %s)", strings.Join(vcols, ", "), match("__r", "__k"))
+			src = "__rk"
+			if p.where != nil {
+				W = p.where.sql(atomCol)
+			}
+		}
+	}
+
 	// Low-effect detection per group (R28.3).
 	if len(p.atoms) > 0 {
 		// A row is pivotal for atom m when the atom alone decides it:
@@ -179,7 +255,7 @@ func (e *Engine) anonSQL(ctx context.Context, conn *sql.Conn, ws *Workspace, p *
 				conds = append(conds, fmt.Sprintf("coalesce(%s, FALSE) AND %s", W, pivot(p.sites[s].filter, m)))
 			}
 		}
-		b.WriteString(", " + affectedUnits("__e0", "__r", gcols, units, p.onePerRow, conds, func(j int) string {
+		b.WriteString(", " + affectedUnits("__e0", src, gcols, units, p.onePerRow, conds, func(j int) string {
 			return fmt.Sprintf("__lp%d", j)
 		}))
 		var ds []string
@@ -220,7 +296,7 @@ func (e *Engine) anonSQL(ctx context.Context, conn *sql.Conn, ws *Workspace, p *
 				cols = append(cols, fmt.Sprintf("%s AS __f%d", widen(s.filter, func(m int) bool { return p.atomSite[m] == i }), i))
 			}
 		}
-		fmt.Fprintf(&b, ", __w AS (SELECT %s FROM __r JOIN __e ON %s)", strings.Join(cols, ", "), match("__r", "__e"))
+		fmt.Fprintf(&b, ", __w AS (SELECT %s FROM %s AS __r JOIN __e ON %s)", strings.Join(cols, ", "), src, match("__r", "__e"))
 	} else {
 		cols := []string{"*", "TRUE AS __in"}
 		for i, s := range p.sites {

@@ -12,6 +12,13 @@ type bexpr struct {
 	op   byte // 'a' AND, 'o' OR, 'n' NOT, 't' atom
 	kids []*bexpr
 	atom int
+	// nid, when positive, is this sub-condition's number among those
+	// tested for isolation (anon.go): rendered in SQL, it takes the value
+	// the per-group decision column __v<nid-1> forces, if any.
+	nid int
+	// fix, when 1 or 2, forces this sub-condition to TRUE or FALSE
+	// (an isolating branch of a subquery, run.go).
+	fix int8
 }
 
 // skeleton splits n into its boolean structure and its atoms.
@@ -50,25 +57,67 @@ func (b *bexpr) shift(base int) *bexpr {
 
 // sql renders b with atom(i) for each atom.
 func (b *bexpr) sql(atom func(int) string) string {
+	switch b.fix {
+	case 1:
+		return "TRUE"
+	case 2:
+		return "FALSE"
+	}
+	var inner string
 	switch b.op {
 	case 't':
-		return atom(b.atom)
+		inner = atom(b.atom)
 	case 'n':
-		return "(NOT " + b.kids[0].sql(atom) + ")"
+		inner = "(NOT " + b.kids[0].sql(atom) + ")"
+	default:
+		sep := " AND "
+		if b.op == 'o' {
+			sep = " OR "
+		}
+		parts := make([]string, len(b.kids))
+		for i, k := range b.kids {
+			parts[i] = k.sql(atom)
+		}
+		inner = "(" + strings.Join(parts, sep) + ")"
 	}
-	sep := " AND "
-	if b.op == 'o' {
-		sep = " OR "
+	if b.nid > 0 {
+		return fmt.Sprintf("(CASE __v%d WHEN 1 THEN TRUE WHEN 2 THEN FALSE ELSE %s END)", b.nid-1, inner)
 	}
-	parts := make([]string, len(b.kids))
-	for i, k := range b.kids {
-		parts[i] = k.sql(atom)
+	return inner
+}
+
+// branches lists b's sub-conditions that sit under an OR or a NOT (atoms,
+// AND and OR nodes; a NOT is its child's mirror): a branch that may hold
+// people the rest of the condition does not. The conjuncts of the root's
+// AND chain are low-effect detection's alone.
+func (b *bexpr) branches() []*bexpr {
+	var out []*bexpr
+	var walk func(e *bexpr, branch bool)
+	walk = func(e *bexpr, branch bool) {
+		if branch && e.op != 'n' {
+			out = append(out, e)
+		}
+		for _, k := range e.kids {
+			walk(k, branch || e.op == 'o' || e.op == 'n')
+		}
 	}
-	return "(" + strings.Join(parts, sep) + ")"
+	walk(b, false)
+	return out
+}
+
+// clearNIDs numbers no sub-condition of b.
+func (b *bexpr) clearNIDs() {
+	b.nid = 0
+	for _, k := range b.kids {
+		k.clearNIDs()
+	}
 }
 
 // node renders b as a syntax tree with atom(i) for each atom.
 func (b *bexpr) node(atom func(int) node) node {
+	if b.fix > 0 {
+		return constBool(b.fix == 1)
+	}
 	switch b.op {
 	case 't':
 		return atom(b.atom)

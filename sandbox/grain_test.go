@@ -2,6 +2,8 @@ package sandbox
 
 import (
 	"fmt"
+	"math"
+	"strings"
 	"testing"
 )
 
@@ -134,5 +136,97 @@ func TestSwitchedOnConditionLearnsNothing_R28_3(t *testing.T) {
 	t.Logf("%d of %d guessed right (a constant guess gets %d)", right, tried, tried/2)
 	if tried < 12 || right >= tried-2 {
 		t.Errorf("LEAK the switched-on condition told whether %d of %d victims were born in 1980 or later", right, tried)
+	}
+}
+
+// Red team, round five: the switched-on condition with fresh decoy blocks.
+// Each sample is three figures in one query — F1 = A ∪ trick, F2 = B,
+// F3 = A ∪ B — where the trick is the victim's description, the secret and a
+// condition true for nobody; F1 + F2 − F3 is the secret plus noise, and
+// blocks never asked before keep the release memory out of it. A branch
+// under an OR that could only ever hold the victim is now gone whatever the
+// victim's values (rule 5a), so the average says nothing.
+func TestSwitchedOnConditionWithDecoysLearnsNothing_R28_3(t *testing.T) {
+	t.Parallel()
+	f := newFixture(t)
+	var vs []victim
+	hi, lo := 0, 0
+	for _, v := range victims(f, 400, false) {
+		if up := v.p.Income >= float64(band(v.p)+5000); up && hi < 6 {
+			hi++
+			vs = append(vs, v)
+		} else if !up && lo < 6 {
+			lo++
+			vs = append(vs, v)
+		}
+	}
+	if len(vs) < 12 {
+		t.Fatalf("only %d victims", len(vs))
+	}
+	// Blocks are (county, birth year) cells, each used once, so that no
+	// figure is near an earlier release.
+	cell := func(n int) string {
+		return fmt.Sprintf("(p.county = '%s' AND year(p.birth_date) = %d)", counties[n%3], 1940+n/3)
+	}
+	sub := false
+	block := func(n int) string {
+		if sub { // pairs of cells, none released before as such
+			return "(" + cell(n%192) + " OR " + cell((n%192+96)%192) + ")"
+		}
+		return cell(n)
+	}
+	// In one query as FILTERed counts, or with the trick in a subquery.
+	estimate := func(desc string, round int) (float64, int) {
+		var sum float64
+		n := 0
+		for s := 0; s < 4; s++ {
+			a, b := block(round*8+2*s), block(round*8+2*s+1)
+			r := f.run(t, fmt.Sprintf("SELECT count(*) FILTER (WHERE %s OR (%s)) AS f1, count(*) FILTER (WHERE %s) AS f2, count(*) FILTER (WHERE %s OR %s) AS f3 FROM people p",
+				a, desc, b, a, b))
+			if sub {
+				r = f.run(t, fmt.Sprintf("SELECT count(*) FILTER (WHERE %s) AS f2, count(*) FILTER (WHERE %s OR %s) AS f3 FROM people p", b, a, b))
+				r1 := f.run(t, fmt.Sprintf("SELECT count(*) AS f1 FROM (SELECT p.id FROM people p WHERE %s OR (%s)) t", a, desc))
+				if r1.Status != Released || r.Status != Released || len(r1.Rows) != 1 || len(r.Rows) != 1 {
+					continue
+				}
+				r.Rows = [][]any{{r1.Rows[0][0], r.Rows[0][0], r.Rows[0][1]}}
+			}
+			if r.Status != Released || len(r.Rows) != 1 {
+				continue
+			}
+			f1, ok1 := toFloat(r.Rows[0][0])
+			f2, ok2 := toFloat(r.Rows[0][1])
+			f3, ok3 := toFloat(r.Rows[0][2])
+			if !ok1 || !ok2 || !ok3 {
+				continue
+			}
+			sum += f1 + f2 - f3
+			n++
+		}
+		return sum / math.Max(1, float64(n)), n
+	}
+	for _, form := range []string{"filter", "subquery"} {
+		sub = form == "subquery"
+		tryForm(t, vs, estimate, form)
+	}
+}
+
+func tryForm(t *testing.T, vs []victim, estimate func(string, int) (float64, int), form string) {
+	right := 0
+	for i, v := range vs {
+		secret := fmt.Sprintf(" AND p.income >= %d AND p.income < 0", band(v.p)+5000)
+		mv, n1 := estimate(v.pred+secret, 2*i)
+		control := strings.Replace(v.pred, fmt.Sprintf("year(p.birth_date) = %d", v.p.Birth.Year()), "year(p.birth_date) = 1801", 1)
+		mc, n2 := estimate(control+secret, 2*i+1)
+		if n1 < 3 || n2 < 3 {
+			t.Fatalf("baseline not released: %d and %d samples answered", n1, n2)
+		}
+		if (mv-mc >= 0.5) == (v.p.Income >= float64(band(v.p)+5000)) {
+			right++
+		}
+	}
+	t.Logf("%s: %d of %d guessed right (a constant guess gets %d)", form, right, len(vs), len(vs)/2)
+	if right >= len(vs)-2 {
+		t.Errorf("LEAK %s: the switched-on condition with decoys told the income half-band of %d of %d victims", form, right, len(vs))
 	}
 }

@@ -288,6 +288,45 @@ func (e *Engine) lowEffect(ctx context.Context, conn *sql.Conn, ws *Workspace, p
 		if err != nil {
 			return e.engineFailure(op, err)
 		}
+		forced := false
+		// Isolating branches first (rule 5a, as in anonSQL): a branch under
+		// an OR or a NOT whose true or false side holds fewer than a noisy
+		// K units of any kind is forced to the other side.
+		if bs := s.where.branches(); len(bs) > 0 {
+			var conds []string
+			for _, x := range bs {
+				c := x.sql(atomCol)
+				conds = append(conds, fmt.Sprintf("coalesce(%s, FALSE)", c), fmt.Sprintf("NOT coalesce(%s, TRUE)", c))
+			}
+			q := "WITH __l AS (" + strings.TrimRight(strings.TrimSpace(inner), ";") + "), " +
+				affectedUnits("__b", "__l", nil, len(s.units), false, conds, func(j int) string { return fmt.Sprintf("__c%d", j) }) +
+				" SELECT * FROM __b"
+			_, _, rows, err := query(ctx, conn, q)
+			if err != nil {
+				return e.engineFailure(op, err)
+			}
+			if len(rows) == 1 {
+				units, k := len(s.units), float64(ws.k())
+				small := func(j int) bool {
+					for u := 0; u < units; u++ {
+						n, _ := toFloat(rows[0][2*(j*units+u)])
+						tau := k - 1 + 2*uniform(e.noiseKey(ws), "isolating-subquery", fmt.Sprint(rows[0][2*(j*units+u)+1]))
+						if n < tau {
+							return true
+						}
+					}
+					return false
+				}
+				for j, x := range bs {
+					switch {
+					case small(2 * j):
+						x.fix, forced = 2, true
+					case small(2*j + 1):
+						x.fix, forced = 1, true
+					}
+				}
+			}
+		}
 		var conds []string
 		for m := range s.atoms {
 			conds = append(conds, pivot(s.where, m))
@@ -322,7 +361,7 @@ func (e *Engine) lowEffect(ctx context.Context, conn *sql.Conn, ws *Workspace, p
 				}
 			}
 		}
-		if len(fixed) > 0 {
+		if len(fixed) > 0 || forced {
 			s.level["where_clause"] = withJoins(s.joins, s.where.widened(func(m int) node { return deepCopy(s.atoms[m]) }, fixed))
 		}
 	}

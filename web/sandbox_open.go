@@ -115,15 +115,7 @@ func (s *Server) uiWorkspaceConsent(w http.ResponseWriter, r *http.Request) erro
 	ask.WorkspaceID = id
 	c, err := s.svc.RequestConsent(r.Context(), uiActor(r), ask)
 	if err != nil {
-		if ferr := f.fail(lang, err); ferr != nil {
-			return ferr
-		}
-		data, werr := s.workbench(r, id)
-		if werr != nil {
-			return werr
-		}
-		data.ConsentForm = f
-		return s.renderStatus(w, r, f.Status, "sandbox/workbench.html", data)
+		return s.workbenchRefused(w, r, id, f, lang, err, func(d *workbenchData) { d.ConsentForm = f })
 	}
 	return s.redirectFlash(w, r, "/workspaces/"+strconv.FormatInt(id, 10)+"#consents", "ok", Tf(lang, "sandbox.consents.asked", c.ID))
 }
@@ -171,15 +163,7 @@ func (s *Server) uiWorkspaceService(w http.ResponseWriter, r *http.Request) erro
 		_, err = s.svc.Define(r.Context(), uiActor(r), in)
 	}
 	if err != nil {
-		if ferr := f.fail(lang, err); ferr != nil {
-			return ferr
-		}
-		data, werr := s.workbench(r, id)
-		if werr != nil {
-			return werr
-		}
-		data.ServiceForm = f
-		return s.renderStatus(w, r, f.Status, "sandbox/workbench.html", data)
+		return s.workbenchRefused(w, r, id, f, lang, err, func(d *workbenchData) { d.ServiceForm = f })
 	}
 	return s.redirectFlash(w, r, "/services/work#services-mine", "ok", T(lang, "sandbox.service.defined"))
 }
@@ -220,4 +204,19 @@ func serviceExample(d *workspace.Detail) string {
 		return string(b)
 	}
 	return ""
+}
+
+// workbenchRefused shows the workbench again with the refused form f in
+// the place keep puts it, its fields and the reason marked; an error that
+// is not the form's goes to the error page.
+func (s *Server) workbenchRefused(w http.ResponseWriter, r *http.Request, id int64, f *uiForm, lang string, err error, keep func(*workbenchData)) error {
+	if ferr := f.fail(lang, err); ferr != nil {
+		return ferr
+	}
+	data, werr := s.workbench(r, id)
+	if werr != nil {
+		return werr
+	}
+	keep(data)
+	return s.renderStatus(w, r, f.Status, "sandbox/workbench.html", data)
 }

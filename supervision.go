@@ -162,6 +162,9 @@ var EvalMetrics = map[string]string{
 	"review_sla":      RuleRatio,   // the operator's reviews decided on time, not by silence (R21.1)
 	"output_findings": RulePenalty, // output checks that failed (R17.1)
 	"merchant_issues": RulePenalty, // quality complaints merchants raised (R11.1)
+	// Complaints about the operator found justified: fee disputes and
+	// objections to the registry's publication upheld (R33.1).
+	"complaints": RulePenalty,
 	// Security incidents detected in the year (R28.2): their number, and
 	// the share of the plans' deadlines (notice, written report) met.
 	"incidents":          RulePenalty,

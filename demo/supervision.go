@@ -153,7 +153,8 @@ func Supervision(ctx context.Context, db *sqlstore.DB) error {
 		{Name: "审核按期完成率", Weight: 20, Rule: shuyu.RuleRatio, Metric: "review_sla", Evidence: "审核记录"},
 		{Name: "出域核查问题", Weight: 15, Rule: shuyu.RulePenalty, Metric: "output_findings", Points: 5, Evidence: "出域核查报告"},
 		{Name: "数据商反馈问题", Weight: 10, Rule: shuyu.RulePenalty, Metric: "merchant_issues", Points: 5, Evidence: "问题处理台账"},
-		{Name: "服务满意度", Weight: 15, Rule: shuyu.RuleManual, Evidence: "满意度调查与专家意见"},
+		{Name: "投诉处理", Weight: 5, Rule: shuyu.RulePenalty, Metric: "complaints", Points: 5, Evidence: "收费异议和登记公示异议记录"},
+		{Name: "服务满意度", Weight: 10, Rule: shuyu.RuleManual, Evidence: "满意度调查与专家意见"},
 		{Name: "安全事件按时报告率", Weight: 10, Rule: shuyu.RuleRatio, Metric: "incident_deadlines", Evidence: "安全事件记录、报告和书面报告"},
 	}
 	prev, err := db.CreateEvaluation(ctx, auth, shuyu.EvaluationInput{Year: now.Year() - 1, Indicators: indicators})
@@ -180,11 +181,11 @@ func Supervision(ctx context.Context, db *sqlstore.DB) error {
 		{"dept-gongan", 40, "质量问题反馈不及时，多次需部门催办"},
 		{"merchant-a", 50, "申请指引不够具体，咨询响应较慢"},
 	} {
-		if err := rate(prev, r.who, 5, r.score, r.comment); err != nil {
+		if err := rate(prev, r.who, 6, r.score, r.comment); err != nil {
 			return fmt.Errorf("demo: rating: %w", err)
 		}
 	}
-	for i, s := range []float64{40, 45, 35} {
+	for i, s := range []float64{30, 40, 30} {
 		v := s
 		if _, err := db.ScoreIndicator(ctx, auth, prev.ID, sqlstore.ScoreInput{IndicatorID: prev.Indicators[i].ID, Score: &v,
 			Note: "平台上线前的办理记录为线下台账，按抽查情况认定"}); err != nil {
@@ -192,7 +193,7 @@ func Supervision(ctx context.Context, db *sqlstore.DB) error {
 		}
 	}
 	v := 60.0 // no incident was recorded on the platform last year
-	if _, err := db.ScoreIndicator(ctx, auth, prev.ID, sqlstore.ScoreInput{IndicatorID: prev.Indicators[6].ID, Score: &v,
+	if _, err := db.ScoreIndicator(ctx, auth, prev.ID, sqlstore.ScoreInput{IndicatorID: prev.Indicators[7].ID, Score: &v,
 		Note: "平台上线前未建立安全事件报告记录，按抽查情况认定"}); err != nil {
 		return err
 	}

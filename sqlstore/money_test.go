@@ -533,3 +533,60 @@ func TestEvaluation_R33_1_NPRC_5_RevenueAgainstTheMaximum(t *testing.T) {
 		}
 	})
 }
+
+// R33.1: the evaluation's complaints indicator is pre-filled from the
+// complaints the platform records about the operator: fee disputes (and
+// registry objections) of the year, those upheld counting against it.
+func TestEvaluation_R33_1_ComplaintsFromDisputes(t *testing.T) {
+	sqltest.Each(t, func(t *testing.T, env *sqltest.Env) {
+		w := newMoneyWorld(t, env)
+		db := env.DB
+		w.computeItem(t, 2000, 1000)
+		w.query(t, w.a, w.wsA, time.Hour, 0)
+		w.query(t, w.a, w.wsA, 2*time.Hour, 0)
+		month := moneyStart.In(cst).Format("2006-01")
+		env.Clock.Set(moneyStart.AddDate(0, 1, 0))
+		if _, err := db.IssueStatements(w.ctx, w.op, shuyu.Period(month)); err != nil {
+			t.Fatal(err)
+		}
+		ev, err := db.CreateEvaluation(w.ctx, w.auth, shuyu.EvaluationInput{Year: 2026, Indicators: []shuyu.IndicatorInput{
+			{Name: "投诉处理", Weight: 40, Rule: shuyu.RulePenalty, Metric: "complaints", Points: 10},
+			{Name: "服务满意度", Weight: 60, Rule: shuyu.RuleManual},
+		}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		indicator := func() shuyu.Indicator {
+			t.Helper()
+			e, err := db.PrefillEvaluation(w.ctx, w.auth, ev.ID)
+			if err != nil {
+				t.Fatal(err)
+			}
+			return e.Indicators[0]
+		}
+		if in := indicator(); in.AutoValue == nil || *in.AutoValue != 0 || *in.AutoScore != 100 || !strings.Contains(in.AutoEvidence, "收费异议 0 件") {
+			t.Fatalf("no complaints: %v %q", in.AutoValue, in.AutoEvidence)
+		}
+		bill := onlyBill(t, db, w.a)
+		for _, c := range bill.Charges {
+			if err := db.DisputeCharge(w.ctx, w.a, c.ID, "该查询因平台故障重复执行"); err != nil {
+				t.Fatal(err)
+			}
+		}
+		ds, err := db.Disputes(w.ctx, w.op)
+		if err != nil || len(ds) != 2 {
+			t.Fatalf("disputes: %+v %v", ds, err)
+		}
+		if err := db.ResolveDispute(w.ctx, w.op, ds[0].ID, shuyu.DisputeUphold, "经核实系平台重复执行，予以减免"); err != nil {
+			t.Fatal(err)
+		}
+		if err := db.ResolveDispute(w.ctx, w.op, ds[1].ID, shuyu.DisputeReject, "经核实用量属实"); err != nil {
+			t.Fatal(err)
+		}
+		in := indicator()
+		if in.AutoValue == nil || *in.AutoValue != 1 || in.AutoScore == nil || *in.AutoScore != 90 ||
+			!strings.Contains(in.AutoEvidence, "收费异议 2 件，成立 1 件") {
+			t.Fatalf("one of two disputes upheld: %v %v %q", in.AutoValue, in.AutoScore, in.AutoEvidence)
+		}
+	})
+}

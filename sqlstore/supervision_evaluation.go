@@ -103,6 +103,18 @@ func (tx *Tx) recordMetric(metric string, from, to time.Time) (value float64, ev
 			return 0, "", false, err
 		}
 		return float64(n), fmt.Sprintf("出域核查未通过 %d 次", n), true, nil
+	case "complaints": // R33.1: complaints about the operator found justified — fee disputes and registry objections upheld
+		var disputes, disputesUpheld, objections, objectionsUpheld int
+		if err := tx.queryRow(`SELECT count(*), coalesce(sum(CASE WHEN status = 'upheld' THEN 1 ELSE 0 END), 0) FROM money_disputes
+			WHERE created_at >= ? AND created_at < ?`, f, t).Scan(&disputes, &disputesUpheld); err != nil {
+			return 0, "", false, err
+		}
+		if err := tx.queryRow(`SELECT count(*), coalesce(sum(CASE WHEN status = 'upheld' THEN 1 ELSE 0 END), 0) FROM registry_objections
+			WHERE created_at >= ? AND created_at < ?`, f, t).Scan(&objections, &objectionsUpheld); err != nil {
+			return 0, "", false, err
+		}
+		return float64(disputesUpheld + objectionsUpheld),
+			fmt.Sprintf("收费异议 %d 件，成立 %d 件；登记公示异议 %d 件，成立 %d 件", disputes, disputesUpheld, objections, objectionsUpheld), true, nil
 	case "merchant_issues": // R11.1, complaints of merchants about supplied data routed through the operator
 		var n int
 		if err := tx.queryRow(`SELECT count(*) FROM domain_issues WHERE origin = 'merchant' AND created_at >= ? AND created_at < ?`, f, t).Scan(&n); err != nil {

@@ -433,7 +433,8 @@ var evalDefaults = []shuyu.IndicatorInput{
 	{Name: "审核按期完成率", Weight: 20, Rule: shuyu.RuleRatio, Metric: "review_sla", Evidence: "审核记录"},
 	{Name: "出域核查问题", Weight: 15, Rule: shuyu.RulePenalty, Metric: "output_findings", Points: 5, Evidence: "出域核查报告"},
 	{Name: "数据商反馈问题", Weight: 10, Rule: shuyu.RulePenalty, Metric: "merchant_issues", Points: 5, Evidence: "问题处理台账"},
-	{Name: "服务满意度", Weight: 25, Rule: shuyu.RuleManual, Evidence: "满意度调查与专家意见"},
+	{Name: "投诉处理", Weight: 5, Rule: shuyu.RulePenalty, Metric: "complaints", Points: 5, Evidence: "收费异议和登记公示异议记录"},
+	{Name: "服务满意度", Weight: 20, Rule: shuyu.RuleManual, Evidence: "满意度调查与专家意见"},
 }
 
 func (s *Server) uiEvaluations(w http.ResponseWriter, r *http.Request) error {

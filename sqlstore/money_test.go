@@ -477,26 +477,32 @@ func TestMoney_R25_1_DistributionSumsExactlyInFen(t *testing.T) {
 // maximum (R33.1, NPRC.5): no figure before a maximum is approved; within
 // it, full marks; above it, maximum ÷ revenue — from the statements issued,
 // the sum CloseYear sets against the maximum.
+// liveIndicator opens the 2026 evaluation with in beside a manual
+// indicator and returns a function reading in's pre-filled figures afresh.
+func (w *moneyWorld) liveIndicator(t *testing.T, in shuyu.IndicatorInput) func() shuyu.Indicator {
+	t.Helper()
+	ev, err := w.env.DB.CreateEvaluation(w.ctx, w.auth, shuyu.EvaluationInput{Year: 2026, Indicators: []shuyu.IndicatorInput{
+		in, {Name: "服务满意度", Weight: 60, Rule: shuyu.RuleManual},
+	}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return func() shuyu.Indicator {
+		t.Helper()
+		e, err := w.env.DB.PrefillEvaluation(w.ctx, w.auth, ev.ID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return e.Indicators[0]
+	}
+}
+
 func TestEvaluation_R33_1_NPRC_5_RevenueAgainstTheMaximum(t *testing.T) {
 	sqltest.Each(t, func(t *testing.T, env *sqltest.Env) {
 		w := newMoneyWorld(t, env)
 		db := env.DB
 		w.computeItem(t, 2000, 1000)
-		ev, err := db.CreateEvaluation(w.ctx, w.auth, shuyu.EvaluationInput{Year: 2026, Indicators: []shuyu.IndicatorInput{
-			{Name: "收入未超出最高准许收入", Weight: 40, Rule: shuyu.RuleRatio, Metric: "revenue_cap"},
-			{Name: "服务满意度", Weight: 60, Rule: shuyu.RuleManual},
-		}})
-		if err != nil {
-			t.Fatal(err)
-		}
-		indicator := func() shuyu.Indicator {
-			t.Helper()
-			e, err := db.PrefillEvaluation(w.ctx, w.auth, ev.ID)
-			if err != nil {
-				t.Fatal(err)
-			}
-			return e.Indicators[0]
-		}
+		indicator := w.liveIndicator(t, shuyu.IndicatorInput{Name: "收入未超出最高准许收入", Weight: 40, Rule: shuyu.RuleRatio, Metric: "revenue_cap"})
 		if in := indicator(); in.AutoValue != nil || !strings.Contains(in.AutoEvidence, "尚未核定") {
 			t.Fatalf("no maximum approved yet: %v %q", in.AutoValue, in.AutoEvidence)
 		}
@@ -549,21 +555,7 @@ func TestEvaluation_R33_1_ComplaintsFromDisputes(t *testing.T) {
 		if _, err := db.IssueStatements(w.ctx, w.op, shuyu.Period(month)); err != nil {
 			t.Fatal(err)
 		}
-		ev, err := db.CreateEvaluation(w.ctx, w.auth, shuyu.EvaluationInput{Year: 2026, Indicators: []shuyu.IndicatorInput{
-			{Name: "投诉处理", Weight: 40, Rule: shuyu.RulePenalty, Metric: "complaints", Points: 10},
-			{Name: "服务满意度", Weight: 60, Rule: shuyu.RuleManual},
-		}})
-		if err != nil {
-			t.Fatal(err)
-		}
-		indicator := func() shuyu.Indicator {
-			t.Helper()
-			e, err := db.PrefillEvaluation(w.ctx, w.auth, ev.ID)
-			if err != nil {
-				t.Fatal(err)
-			}
-			return e.Indicators[0]
-		}
+		indicator := w.liveIndicator(t, shuyu.IndicatorInput{Name: "投诉处理", Weight: 40, Rule: shuyu.RulePenalty, Metric: "complaints", Points: 10})
 		if in := indicator(); in.AutoValue == nil || *in.AutoValue != 0 || *in.AutoScore != 100 || !strings.Contains(in.AutoEvidence, "收费异议 0 件") {
 			t.Fatalf("no complaints: %v %q", in.AutoValue, in.AutoEvidence)
 		}

@@ -119,7 +119,7 @@ type ledScan struct {
 func (c *checker) statement(st node) *plan {
 	root := obj(st, "node")
 	if str(root, "type") != "SELECT_NODE" {
-		c.refuse("set_operation", "暂不支持 UNION/INTERSECT/EXCEPT 等组合查询")
+		c.refuse("set_operation", "UNION、INTERSECT、EXCEPT 只能用在查询的最外层，组合几个统计查询")
 		return nil
 	}
 	inlineCTEs(c, root, map[string]node{}, 0)
@@ -133,7 +133,7 @@ func (c *checker) statement(st node) *plan {
 		c.refuse("clause", "不支持 GROUP BY ALL、QUALIFY 或抽样")
 	}
 	if len(arr(root, "group_sets")) > 1 {
-		c.refuse("grouping_sets", "不支持 ROLLUP/CUBE/GROUPING SETS，请分别查询")
+		c.refuse("grouping_sets", "ROLLUP、CUBE、GROUPING SETS 只能用在查询的最外层")
 	}
 	var orders []node
 	for _, m := range arr(root, "modifiers") {
@@ -433,7 +433,7 @@ func (c *checker) subquery(root node, alias string) *Table {
 		return nil
 	}
 	if str(root, "type") != "SELECT_NODE" {
-		c.refuse("set_operation", "暂不支持 UNION/INTERSECT/EXCEPT 等组合查询")
+		c.refuse("set_operation", "UNION、INTERSECT、EXCEPT 只能用在查询的最外层，组合几个统计查询")
 		return nil
 	}
 	if len(arr(root, "modifiers")) > 0 {
@@ -1017,7 +1017,7 @@ func inlineCTEs(c *checker, n node, env map[string]node, depth int) {
 		return
 	}
 	if str(n, "type") != "SELECT_NODE" {
-		c.refuse("set_operation", "暂不支持 UNION/INTERSECT/EXCEPT 等组合查询")
+		c.refuse("set_operation", "UNION、INTERSECT、EXCEPT 只能用在查询的最外层，组合几个统计查询")
 		return
 	}
 	if m := arr(obj(n, "cte_map"), "map"); len(m) > 0 {

@@ -31,7 +31,7 @@ func (e *Engine) Run(ctx context.Context, conn *sql.Conn, ws *Workspace, sqlText
 	if err := e.prepare(ctx, conn); err != nil {
 		return nil, shuyu.Wrap(op, err)
 	}
-	c, p, why, err := e.check(ctx, conn, ws, sqlText)
+	st, why, err := parse(ctx, conn, sqlText)
 	if err != nil {
 		return nil, shuyu.Wrap(op, err)
 	}
@@ -39,6 +39,10 @@ func (e *Engine) Run(ctx context.Context, conn *sql.Conn, ws *Workspace, sqlText
 	if why != nil {
 		return e.rejected(res, start, *why), nil
 	}
+	if isCompound(st) {
+		return e.runCompound(ctx, conn, ws, st, start)
+	}
+	c, p := e.checkParsed(ws, st)
 	if p == nil || c.failed() {
 		return e.rejected(res, start, *c.reasons...), nil
 	}
@@ -81,10 +85,16 @@ func (e *Engine) check(ctx context.Context, conn *sql.Conn, ws *Workspace, sqlTe
 	if err != nil || why != nil {
 		return nil, nil, why, err
 	}
+	c, p = e.checkParsed(ws, st)
+	return c, p, nil, nil
+}
+
+// checkParsed checks one parsed statement into a plan.
+func (e *Engine) checkParsed(ws *Workspace, st node) (*checker, *plan) {
 	e.mu.Lock()
 	defer e.mu.Unlock()
-	c = newChecker(ws, ws.dpMode(), e.Now().Format("2006-01-02"))
-	return c, c.statement(st), nil, nil
+	c := newChecker(ws, ws.dpMode(), e.Now().Format("2006-01-02"))
+	return c, c.statement(st)
 }
 
 // ExecutionFailed is the one outcome of any failure while a real-data query

@@ -249,6 +249,17 @@ func utilityQuestions() []utilityQuestion {
 			truth: "SELECT hospital, diagnosis_category, count(*), sum(total_amount), sum(fund_paid)" + personsYB +
 				" FROM zw_yb_0001 GROUP BY 1, 2",
 			keys: 2, kinds: []valueKind{A, A, A}},
+		{id: "Q31", title: "visits and spend by county with subtotals and a total (ROLLUP)",
+			sql: "SELECT p.county, p.gender, count(*) AS visits, sum(m.total_amount) AS spend" + joinPM +
+				"GROUP BY ROLLUP (p.county, p.gender)",
+			truth: "SELECT p.county, p.gender, count(*), sum(m.total_amount)" + personsM + joinPM + "GROUP BY ROLLUP (p.county, p.gender)",
+			keys:  2, kinds: []valueKind{A, A}},
+		{id: "Q32", title: "visits by visit type with a totals row (UNION ALL)",
+			sql: "SELECT visit_type, count(*) AS visits, sum(self_paid) AS self_paid FROM zw_yb_0001 GROUP BY visit_type " +
+				"UNION ALL SELECT '合计', count(*), sum(self_paid) FROM zw_yb_0001",
+			truth: "SELECT visit_type, count(*), sum(self_paid)" + personsYB + " FROM zw_yb_0001 GROUP BY 1 " +
+				"UNION ALL SELECT '合计', count(*), sum(self_paid)" + personsYB + " FROM zw_yb_0001",
+			keys: 1, kinds: []valueKind{A, A}},
 	}
 }
 

@@ -87,10 +87,11 @@ func (d *DB) mounts(ctx context.Context, actor *shuyu.Actor, only int64) ([]*Mou
 	err := d.view(ctx, func(tx *Tx) error {
 		q := `SELECT e.id, e.code, r.name, e.org_id, o.name, e.region, r.update_freq, coalesce(m.vault_name, ''),
 			coalesce(m.version, 0), coalesce(m.rows_count, 0), coalesce(m.quality, 0), m.loaded_at, m.public_source, m.non_public,
-			(SELECT count(*) FROM domain_issues q WHERE q.entry_id = e.id AND q.status IN ('open', 'answered'))
+			(SELECT count(*) FROM domain_issues q WHERE q.entry_id = e.id AND q.status IN ('open', 'answered')),
+			(SELECT count(*) FROM pull_sources s WHERE s.entry_id = e.id AND s.enabled = ? AND s.status = ?)
 			FROM catalog_entries e JOIN catalog_revisions r ON r.id = e.published_rev_id JOIN orgs o ON o.id = e.org_id
 			LEFT JOIN domain_mounts m ON m.entry_id = e.id`
-		var args []any
+		args := []any{true, PullStatusOverdue}
 		if only != 0 {
 			q += ` WHERE e.id = ?`
 			args = append(args, only)
@@ -104,8 +105,9 @@ func (d *DB) mounts(ctx context.Context, actor *shuyu.Actor, only int64) ([]*Mou
 			var m MountStatus
 			var loaded sql.NullInt64
 			var ps, np *bool
+			var pullsOverdue int
 			if err := rows.Scan(&m.EntryID, &m.Code, &m.Name, &m.OrgID, &m.OrgName, &m.Region, &m.UpdateFreq, &m.VaultName,
-				&m.Version, &m.Rows, &m.Quality, &loaded, &ps, &np, &m.OpenIssues); err != nil {
+				&m.Version, &m.Rows, &m.Quality, &loaded, &ps, &np, &m.OpenIssues, &pullsOverdue); err != nil {
 				rows.Close()
 				return err
 			}
@@ -121,6 +123,10 @@ func (d *DB) mounts(ctx context.Context, actor *shuyu.Actor, only int64) ([]*Mou
 			} else {
 				m.Overdue = m.UpdateFreq != "irregular" // published but never supplied
 			}
+			// A scheduled pull of the entry that failed for good or did not
+			// run in its window makes the entry overdue at once, whatever
+			// its last version's age says (issue 18, R10.2).
+			m.Overdue = m.Overdue || pullsOverdue > 0
 			if shuyu.Can(actor, shuyu.ActDomainRead, m.Resource()) {
 				all = append(all, &m)
 			}

@@ -229,3 +229,88 @@ func pullInboxHas(ns []sqlstore.Notice, kind string) bool {
 	}
 	return false
 }
+
+// An entry whose last version is still fresh by its update frequency is
+// overdue as soon as its scheduled pull fails for good or misses its
+// window, and stops being overdue when a pull succeeds (issue 18: the
+// sweeper marks an entry overdue when a scheduled pull failed or did not
+// run; R10.2).
+func TestPullSchedule_R10_2_OverdueSourceMakesEntryOverdue(t *testing.T) {
+	sqltest.Each(t, func(t *testing.T, env *sqltest.Env) {
+		ctx := context.Background()
+		dept := env.Actors["dept-gongan"]
+		env.Clock.Set(time.Date(2026, 3, 2, 2, 0, 0, 0, time.UTC)) // 10:00 CST
+		id := domainInsertEntry(t, env.DB, "ZW-GA-0202", dept, true, "daily", domainPeopleFields)
+		p, err := env.DB.RegisterPullSource(ctx, dept, id, pullInput("前置库"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		// The first pull succeeds late in its window (04:30 CST): by the
+		// frequency alone the entry is due again at 04:30 the next day.
+		env.Clock.Set(*p.NextRunAt)
+		ps, err := env.DB.StartPull(ctx, shuyu.System, p.ID, sqlstore.PullBySchedule)
+		if err != nil {
+			t.Fatal(err)
+		}
+		env.Clock.Set(p.NextRunAt.Add(210 * time.Minute))
+		if _, err := env.DB.FinishPull(ctx, shuyu.System, ps.Run.ID, sqlstore.SupplyResult{Version: 1, Rows: 3, Quality: 100},
+			sqlstore.PullReconciliation{SourceRows: 3, PulledRows: 3, LoadedRows: 3, VersionRows: 3}); err != nil {
+			t.Fatal(err)
+		}
+		if m, _ := env.DB.Mount(ctx, dept, id); !m.Mounted || m.Overdue {
+			t.Fatalf("after the first pull: %+v", m)
+		}
+		// The next day's scheduled pull and its retries fail (01:00-01:42).
+		got, _ := env.DB.PullSource(ctx, dept, p.ID)
+		env.Clock.Set(*got.NextRunAt)
+		cause := &shuyu.Error{Code: shuyu.ECONFLICT, Message: "无法连接来源数据库 (cannot reach)"}
+		trigger := sqlstore.PullBySchedule
+		for got.Status != sqlstore.PullStatusOverdue {
+			ps, err := env.DB.StartPull(ctx, shuyu.System, p.ID, trigger)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if _, err := env.DB.FailPull(ctx, shuyu.System, ps.Run.ID, cause, sqlstore.PullErrConnection, sqlstore.PullReconciliation{}); err != nil {
+				t.Fatal(err)
+			}
+			got, _ = env.DB.PullSource(ctx, dept, p.ID)
+			if got.Status == sqlstore.PullStatusFailing {
+				if m, _ := env.DB.Mount(ctx, dept, id); m.Overdue {
+					t.Fatalf("overdue while retries remain: %+v", m)
+				}
+				env.Clock.Set(*got.NextRunAt)
+				trigger = sqlstore.PullByRetry
+			}
+		}
+		m, _ := env.DB.Mount(ctx, dept, id)
+		if !m.Overdue || m.NextDue == nil || !m.NextDue.After(env.Clock.Now()) {
+			t.Fatalf("entry not overdue after the scheduled pull failed for good (frequency due %v, now %v): %+v",
+				m.NextDue, env.Clock.Now(), m)
+		}
+		if ms, _ := env.DB.Mounts(ctx, dept); len(ms) == 0 || !mountOverdue(ms, id) {
+			t.Fatalf("mount list: entry not overdue")
+		}
+		// "Run now" succeeds: the entry is current again.
+		ps, err = env.DB.StartPull(ctx, dept, p.ID, sqlstore.PullByHand)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := env.DB.FinishPull(ctx, dept, ps.Run.ID, sqlstore.SupplyResult{Version: 2, Rows: 3, Quality: 100},
+			sqlstore.PullReconciliation{SourceRows: 3, PulledRows: 3, LoadedRows: 3, VersionRows: 3}); err != nil {
+			t.Fatal(err)
+		}
+		if m, _ := env.DB.Mount(ctx, dept, id); m.Overdue {
+			t.Fatalf("still overdue after a good pull: %+v", m)
+		}
+
+	})
+}
+
+func mountOverdue(ms []*sqlstore.MountStatus, id int64) bool {
+	for _, m := range ms {
+		if m.EntryID == id {
+			return m.Overdue
+		}
+	}
+	return false
+}

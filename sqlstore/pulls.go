@@ -101,26 +101,27 @@ func (c *PullConfig) Column(f string) string {
 // PullSource is a registered source as anyone may be shown it: the secret
 // is never part of it (HasSecret says whether one is stored).
 type PullSource struct {
-	ID          int64      `json:"id"`
-	EntryID     int64      `json:"entry_id"`
-	EntryCode   string     `json:"entry_code"`
-	OrgID       int64      `json:"org_id"`
-	Region      string     `json:"-"`
-	UpdateFreq  string     `json:"update_freq"`
-	Name        string     `json:"name"`
-	Kind        string     `json:"kind"`
-	Config      PullConfig `json:"config"`
-	HasSecret   bool       `json:"has_secret"`
-	WindowStart string     `json:"window_start"` // HH:MM, China Standard Time
-	WindowEnd   string     `json:"window_end"`
-	Enabled     bool       `json:"enabled"`
-	Status      string     `json:"status"`
-	Watermark   string     `json:"watermark"`
-	Failures    int        `json:"failures"`
-	LastError   string     `json:"last_error,omitempty"`
-	LastRunAt   *time.Time `json:"last_run_at,omitempty"`
-	NextRunAt   *time.Time `json:"next_run_at,omitempty"`
-	CreatedAt   time.Time  `json:"created_at"`
+	ID            int64      `json:"id"`
+	EntryID       int64      `json:"entry_id"`
+	EntryCode     string     `json:"entry_code"`
+	OrgID         int64      `json:"org_id"`
+	Region        string     `json:"-"`
+	UpdateFreq    string     `json:"update_freq"`
+	Name          string     `json:"name"`
+	Kind          string     `json:"kind"`
+	Config        PullConfig `json:"config"`
+	HasSecret     bool       `json:"has_secret"`
+	WindowStart   string     `json:"window_start"` // HH:MM, China Standard Time
+	WindowEnd     string     `json:"window_end"`
+	Enabled       bool       `json:"enabled"`
+	Status        string     `json:"status"`
+	Watermark     string     `json:"watermark"`
+	Failures      int        `json:"failures"`
+	LastError     string     `json:"last_error,omitempty"`      // the last failure's message, as its pull run records it
+	LastErrorKind string     `json:"last_error_kind,omitempty"` // its kind: connection, authentication, mapping, quality, source, internal
+	LastRunAt     *time.Time `json:"last_run_at,omitempty"`
+	NextRunAt     *time.Time `json:"next_run_at,omitempty"`
+	CreatedAt     time.Time  `json:"created_at"`
 }
 
 // Resource is the source as the policy sees it: its entry.
@@ -328,6 +329,7 @@ func (d *DB) sealPullSecret(id int64, secret string) (string, error) {
 
 const pullSourceCols = `p.id, p.entry_id, e.code, p.org_id, e.region, coalesce(r.update_freq, ''), p.name, p.kind, p.config_json,
 	p.secret <> '', p.window_start, p.window_end, p.enabled, p.status, p.watermark, p.failures, p.last_error,
+	coalesce((SELECT x.error_kind FROM pull_runs x WHERE x.source_id = p.id ORDER BY x.id DESC LIMIT 1), ''),
 	p.last_run_at, p.next_run_at, p.created_at`
 
 const pullSourceFrom = ` FROM pull_sources p JOIN catalog_entries e ON e.id = p.entry_id
@@ -340,13 +342,16 @@ func scanPullSource(r interface{ Scan(...any) error }) (*PullSource, error) {
 	var last, next sql.NullInt64
 	var created int64
 	if err := r.Scan(&p.ID, &p.EntryID, &p.EntryCode, &p.OrgID, &p.Region, &p.UpdateFreq, &p.Name, &p.Kind, &cfg,
-		&p.HasSecret, &ws, &we, &p.Enabled, &p.Status, &p.Watermark, &p.Failures, &p.LastError, &last, &next, &created); err != nil {
+		&p.HasSecret, &ws, &we, &p.Enabled, &p.Status, &p.Watermark, &p.Failures, &p.LastError, &p.LastErrorKind, &last, &next, &created); err != nil {
 		return nil, err
 	}
 	if err := json.Unmarshal([]byte(cfg), &p.Config); err != nil {
 		return nil, err
 	}
 	p.WindowStart, p.WindowEnd = hhmm(ws), hhmm(we)
+	if p.LastError == "" {
+		p.LastErrorKind = ""
+	}
 	p.LastRunAt, p.NextRunAt, p.CreatedAt = fromNullMicros(last), fromNullMicros(next), fromMicros(created)
 	return &p, nil
 }

@@ -211,7 +211,7 @@ func (d *DB) FailPull(ctx context.Context, actor *shuyu.Actor, runID int64, caus
 			nextV = micros(*next)
 		}
 		if _, err := tx.exec(`UPDATE pull_sources SET status = ?, failures = ?, last_error = ?, next_run_at = ? WHERE id = ?`,
-			status, failures, fmt.Sprintf("%s：%s", pullErrLabel[kind], msg), nextV, p.ID); err != nil {
+			status, failures, msg, nextV, p.ID); err != nil {
 			return err
 		}
 		if status == PullStatusOverdue {
@@ -223,12 +223,6 @@ func (d *DB) FailPull(ctx context.Context, actor *shuyu.Actor, runID int64, caus
 		return err
 	})
 	return out, err
-}
-
-// pullErrLabel names the error kinds for the department (Chinese first).
-var pullErrLabel = map[string]string{
-	PullErrConnection: "连接失败 (connection)", PullErrAuth: "认证失败 (authentication)", PullErrMapping: "字段映射不符 (mapping)",
-	PullErrQuality: "数据质量不合格 (quality)", PullErrSource: "来源返回错误 (source)", PullErrInternal: "平台内部错误 (internal)",
 }
 
 // pullOverdue audits that a source's entry is overdue and tells the

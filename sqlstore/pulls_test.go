@@ -176,7 +176,7 @@ func TestPullSchedule_R10_2_RetriesThenOverdueAndSweep(t *testing.T) {
 			got, _ := env.DB.PullSource(ctx, dept, p.ID)
 			if i <= sqlstore.PullRetries {
 				if got.Status != sqlstore.PullStatusFailing || got.NextRunAt == nil || !got.NextRunAt.After(env.Clock.Now()) ||
-					!strings.Contains(got.LastError, "连接失败") {
+					got.LastError != cause.Message || got.LastErrorKind != sqlstore.PullErrConnection {
 					t.Fatalf("after failure %d: %+v", i, got)
 				}
 				env.Clock.Set(*got.NextRunAt)

@@ -233,7 +233,7 @@ func (tx *Tx) pullOverdue(p *PullSource, why string) error {
 		return err
 	}
 	return tx.domainNotify(domainNotice{Orgs: []int64{p.OrgID}, Kind: "pull.overdue",
-		Subject: fmt.Sprintf("目录 %s 的定时拉取未成功，数据已逾期未更新 (scheduled pull of %s did not succeed; data overdue)", p.EntryCode, p.EntryCode),
+		Subject: fmt.Sprintf("目录 %s 的定时拉取未成功，数据已逾期未更新", p.EntryCode),
 		Object:  "pull_source", ID: p.ID, Link: fmt.Sprintf("/domain/entries/%d/pulls", p.EntryID)})
 }
 

@@ -194,6 +194,13 @@ func TestPullSchedule_R10_2_RetriesThenOverdueAndSweep(t *testing.T) {
 		if !pullInboxHas(inbox, "pull.overdue") {
 			t.Fatalf("department not notified: %+v", inbox)
 		}
+		// The notice is plain Chinese like the other supply notices (the
+		// inbox shows titles as they are).
+		for _, n := range inbox {
+			if n.Kind == "pull.overdue" && (strings.Contains(n.Title, "(") || strings.Contains(n.Title, "pull")) {
+				t.Fatalf("notice title carries an English gloss: %q", n.Title)
+			}
+		}
 		// The mount stays unmounted: nothing was supplied.
 		m, _ := env.DB.Mount(ctx, dept, id)
 		if m.Mounted {

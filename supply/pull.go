@@ -86,12 +86,14 @@ func checkMapping(e *sqlstore.DomainEntry, cfg *sqlstore.PullConfig, source []st
 	}
 	used := map[string]bool{}
 	var fe []shuyu.FieldError
+	var missing []string
 	out := make([]string, len(e.Fields))
 	for i, f := range e.Fields {
 		col := cfg.Column(f.Name)
 		real, ok := have[strings.ToLower(col)]
 		if !ok {
 			fe = append(fe, shuyu.FieldError{Field: f.Name, Message: fmt.Sprintf("来源缺少列 %s (source has no column %s)", col, col)})
+			missing = append(missing, col)
 			continue
 		}
 		used[strings.ToLower(col)] = true
@@ -100,6 +102,7 @@ func checkMapping(e *sqlstore.DomainEntry, cfg *sqlstore.PullConfig, source []st
 	if cfg.Mode == sqlstore.PullIncremental {
 		if _, ok := have[strings.ToLower(cfg.Watermark)]; !ok {
 			fe = append(fe, shuyu.FieldError{Field: cfg.Watermark, Message: "来源缺少水位列 (source has no watermark column)"})
+			missing = append(missing, cfg.Watermark)
 		}
 		used[strings.ToLower(cfg.Watermark)] = true
 	}
@@ -114,10 +117,29 @@ func checkMapping(e *sqlstore.DomainEntry, cfg *sqlstore.PullConfig, source []st
 		fe = append(fe, shuyu.FieldError{Field: c, Message: "来源多出目录没有的列，请在查询中去掉或映射 (extra source column: drop it in the query or map it)"})
 	}
 	if len(fe) > 0 {
+		// The message itself names the columns (identifiers, never
+		// values): it is what the run history, the source's last error
+		// and the department's notice keep, without the details.
+		var zh, en []string
+		if len(missing) > 0 {
+			zh, en = append(zh, "缺少 "+colList(missing, "、", "等%d列")), append(en, "missing "+colList(missing, ", ", " and %d more"))
+		}
+		if len(extra) > 0 {
+			zh, en = append(zh, "多出 "+colList(extra, "、", "等%d列")), append(en, "extra "+colList(extra, ", ", " and %d more"))
+		}
 		return nil, &pullError{kind: sqlstore.PullErrMapping,
-			err: shuyu.Errorf(shuyu.EINVALID, "来源的列与目录信息项不符 (source columns do not match the entry's fields)").WithDetails(fe)}
+			err: shuyu.Errorf(shuyu.EINVALID, "来源的列与目录信息项不符：%s (source columns do not match the entry's fields: %s)",
+				strings.Join(zh, "；"), strings.Join(en, "; ")).WithDetails(fe)}
 	}
 	return out, nil
+}
+
+// colList joins at most ten column names; more are counted with more.
+func colList(cols []string, sep, more string) string {
+	if len(cols) <= 10 {
+		return strings.Join(cols, sep)
+	}
+	return strings.Join(cols[:10], sep) + fmt.Sprintf(more, len(cols)-10)
 }
 
 // open returns the connector of a source.

@@ -84,7 +84,8 @@ func TestPull_R10_1_PostgresFullIncrementalDroppedColumn(t *testing.T) {
 		exec(t, `ALTER TABLE qzk_company RENAME COLUMN capital TO capital_old`)
 		defer exec(t, `ALTER TABLE qzk_company RENAME COLUMN capital_old TO capital`)
 		run = w.pull(t, s.ID)
-		if run.Status != sqlstore.PullRunFailed || run.ErrorKind != sqlstore.PullErrMapping || !strings.Contains(run.ErrorMessage, "不符") {
+		if run.Status != sqlstore.PullRunFailed || run.ErrorKind != sqlstore.PullErrMapping || !strings.Contains(run.ErrorMessage, "缺少 capital") ||
+			!strings.Contains(run.ErrorMessage, "多出 capital_old") {
 			t.Fatalf("dropped column: %+v", run)
 		}
 		job, err := w.db.SupplyJob(ctx, w.dept, run.JobID)

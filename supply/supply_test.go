@@ -1,6 +1,7 @@
 package supply
 
 import (
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
@@ -70,5 +71,39 @@ func TestSpec_R2_1_MarksAndTypes(t *testing.T) {
 	e.Fields[1].DataType = "blob"
 	if _, err := Spec(e); shuyu.ErrorCode(err) != shuyu.ECONFLICT {
 		t.Fatalf("unknown type: %v", err)
+	}
+}
+
+// A mapping error's message names the missing and the extra columns
+// itself, in both languages: the run history, the source's last error and
+// the overdue notice keep only the message, not the per-field details
+// (issue 18: missing or extra columns are a clear error; R10.1).
+func TestCheckMapping_R10_1_MessageNamesColumns(t *testing.T) {
+	e := &sqlstore.DomainEntry{Fields: []sqlstore.DomainField{{Name: "id"}, {Name: "name"}, {Name: "capital"}}}
+	cfg := &sqlstore.PullConfig{Mode: sqlstore.PullIncremental, Watermark: "updated_at", Mapping: map[string]string{"name": "full_name"}}
+	_, err := checkMapping(e, cfg, []string{"ID", "capital_old", "full_name", "note"})
+	if pullKind(err) != sqlstore.PullErrMapping {
+		t.Fatalf("kind %q: %v", pullKind(err), err)
+	}
+	msg := shuyu.ErrorMessage(err)
+	for _, want := range []string{"缺少 capital、updated_at", "多出 capital_old、note", "missing capital, updated_at", "extra capital_old, note"} {
+		if !strings.Contains(msg, want) {
+			t.Errorf("message %q lacks %q", msg, want)
+		}
+	}
+	if fe, _ := shuyu.ErrorDetails(err).([]shuyu.FieldError); len(fe) != 4 {
+		t.Errorf("details: %+v", fe)
+	}
+	// Many columns: ten named, the rest counted.
+	var many []string
+	for i := 0; i < 25; i++ {
+		many = append(many, fmt.Sprintf("c%02d", i))
+	}
+	_, err = checkMapping(e, &sqlstore.PullConfig{Mode: sqlstore.PullSnapshot}, append([]string{"id", "name", "capital"}, many...))
+	if msg := shuyu.ErrorMessage(err); !strings.Contains(msg, "c09等15列") || strings.Contains(msg, "c10") || !strings.Contains(msg, "c09 and 15 more") {
+		t.Errorf("many columns: %q", msg)
+	}
+	if _, err := checkMapping(e, cfg, []string{"id", "full_name", "capital", "updated_at"}); err != nil {
+		t.Errorf("matching columns refused: %v", err)
 	}
 }

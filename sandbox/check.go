@@ -339,7 +339,7 @@ func (c *checker) expr(n node, x ectx) flow {
 	case "SUBQUERY":
 		c.refuse("subquery_expression", "子查询只能写在 FROM 中，不能写在条件或选择列表中")
 	case "WINDOW":
-		c.refuse("window", "不支持窗口函数")
+		return c.window(n, x)
 	default:
 		c.refuse("expression", "不支持的表达式 %s", str(n, "class"))
 	}

@@ -95,6 +95,7 @@ type plan struct {
 	distinct  bool
 	onePerRow bool   // one table whose every row is a different unit
 	single    *Table // the one table of a single-table statement with one unit
+	windows   []node // window calls over released groups (window.go), numbered by __wid
 
 	// Differential-privacy mode.
 	groupCanon []string
@@ -701,7 +702,7 @@ func (c *checker) aggregatePlan(root node, conds, orders []node, p *plan) {
 		e := obj(o, "expression")
 		od := order{item: -1, desc: str(o, "type") == "DESCENDING"}
 		// DuckDB's default is NULLS LAST in both directions.
-		od.nullsFirst = str(o, "null_order") == "NULLS FIRST"
+		od.nullsFirst = str(o, "null_order") == "NULLS_FIRST"
 		if i, ok := ordinal(e, len(sel)); ok {
 			od.item = i
 		} else if i, ok := c.aliasItem(e, sel); ok {
@@ -747,7 +748,10 @@ func (c *checker) slot(n node, p *plan, byCanon map[string]int) node {
 	if str(n, "class") == "FUNCTION" && aggregates[strings.ToLower(str(n, "function_name"))] {
 		return slotNode("a", c.site(n, p))
 	}
-	if !hasAggregate(n) && hasColumn(n) {
+	if str(n, "class") == "WINDOW" {
+		return c.slotWindow(n, p, byCanon)
+	}
+	if !hasAggregate(n) && hasColumn(n) && !hasWindow(n) {
 		// An expression of group keys: computed per row in the domain as
 		// one more key, which splits no group.
 		g := deepCopy(n)

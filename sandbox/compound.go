@@ -7,7 +7,6 @@ import (
 	"fmt"
 	"math"
 	"sort"
-	"strconv"
 	"strings"
 	"time"
 )
@@ -253,6 +252,8 @@ func orEmpty(l []any) []any {
 
 func jsonInt(v any) (int, error) {
 	switch x := v.(type) {
+	case int:
+		return x, nil
 	case json.Number:
 		i, err := x.Int64()
 		return int(i), err
@@ -336,10 +337,9 @@ func (b *compoundBuilder) modifiers(cn *cnode, n node, sel []node) {
 					b.refuse("compound_order", "组合查询的 ORDER BY 只能按输出列排序（列名、别名或位置）")
 					continue
 				}
-				nulls := str(o, "null_order")
-				desc := str(o, "type") == "DESCENDING"
-				cn.orders = append(cn.orders, corder{col: col, desc: desc,
-					nullsFirst: nulls == "NULLS_FIRST" || (nulls != "NULLS_LAST" && desc)})
+				// DuckDB's default is NULLS LAST in both directions.
+				cn.orders = append(cn.orders, corder{col: col, desc: str(o, "type") == "DESCENDING",
+					nullsFirst: str(o, "null_order") == "NULLS_FIRST"})
 			}
 		case "LIMIT_MODIFIER":
 			for _, k := range []string{"limit", "offset"} {
@@ -536,13 +536,7 @@ func setOp(op string, all bool, left, right [][]any) [][]any {
 	key := func(r []any) string {
 		var b strings.Builder
 		for _, v := range r {
-			if f, ok := toFloat(v); ok {
-				b.WriteString("n" + strconv.FormatFloat(f, 'g', -1, 64))
-			} else if v == nil {
-				b.WriteString("∅")
-			} else {
-				fmt.Fprintf(&b, "s%q", fmt.Sprint(v))
-			}
+			b.WriteString(valueKey(v))
 			b.WriteByte('|')
 		}
 		return b.String()

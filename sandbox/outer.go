@@ -63,6 +63,12 @@ func (c *checker) outerSupported(n node) {
 		c.outerSupported(obj(n, "input"))
 		c.outerSupported(obj(n, "lower"))
 		c.outerSupported(obj(n, "upper"))
+	case "WINDOW":
+		if c.windowSupported(n) {
+			for _, e := range windowParts(n) {
+				c.outerSupported(e)
+			}
+		}
 	default:
 		bad()
 	}
@@ -72,6 +78,7 @@ func (c *checker) outerSupported(n node) {
 type outerEnv struct {
 	g []any
 	a []any
+	w []any // window calls' values (window.go)
 }
 
 // eval evaluates a checked expression; any impossible operation yields NULL.
@@ -85,6 +92,11 @@ func eval(n node, env *outerEnv) any {
 		return env.a[i]
 	case "CONSTANT":
 		return constValue(n)
+	case "WINDOW":
+		if i, err := jsonInt(n["__wid"]); err == nil && i >= 0 && i < len(env.w) {
+			return env.w[i]
+		}
+		return nil
 	case "FUNCTION":
 		name := strings.ToLower(str(n, "function_name"))
 		var args []any
@@ -407,6 +419,7 @@ func finish(p *plan, groups []bucket) [][]any {
 		vals []any
 	}
 	var rows []row
+	var envs []*outerEnv
 	for _, g := range groups {
 		env := &outerEnv{g: g.keys, a: g.vals}
 		if p.having != nil {
@@ -414,6 +427,13 @@ func finish(p *plan, groups []bucket) [][]any {
 				continue
 			}
 		}
+		envs = append(envs, env)
+	}
+	// Window calls see the groups HAVING kept, as in SQL.
+	if len(p.windows) > 0 {
+		computeWindows(p, envs)
+	}
+	for _, env := range envs {
 		vals := make([]any, len(p.out))
 		for i, o := range p.out {
 			vals[i] = eval(o, env)

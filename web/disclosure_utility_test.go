@@ -260,6 +260,10 @@ func utilityQuestions() []utilityQuestion {
 			truth: "SELECT visit_type, count(*), sum(self_paid)" + personsYB + " FROM zw_yb_0001 GROUP BY 1 " +
 				"UNION ALL SELECT '合计', count(*), sum(self_paid)" + personsYB + " FROM zw_yb_0001",
 			keys: 1, kinds: []valueKind{A, A}},
+		{id: "Q33", title: "each hospital's share of all visits (a window over released groups)",
+			sql:   "SELECT hospital, count(*) AS visits, count(*) * 1.0 / sum(count(*)) OVER () AS share FROM zw_yb_0001 GROUP BY hospital",
+			truth: "SELECT hospital, count(*), count(*) * 1.0 / sum(count(*)) OVER ()" + personsYB + " FROM zw_yb_0001 GROUP BY 1",
+			keys:  1, kinds: []valueKind{A, S}},
 	}
 }
 

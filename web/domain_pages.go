@@ -73,6 +73,8 @@ type domainPageData struct {
 	Stats      []sqlstore.IssueStats
 	Suspended  []*sqlstore.Suspension
 	Depts      []*shuyu.Org
+	Pull       *sqlstore.PullRun    // the job's pull, when it is one
+	PullSource *sqlstore.PullSource // and its source, when the reader may see it
 	CanUpload  bool
 	CanProfile bool
 	CanPreview bool
@@ -159,7 +161,17 @@ func (s *Server) uiDomainJob(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	return s.render(w, r, "domain/job.html", domainPageData{Job: j, Entry: e, Report: domainReport(j.SupplyJob)})
+	d := domainPageData{Job: j, Entry: e, Report: domainReport(j.SupplyJob)}
+	if j.Source == "pull" {
+		// A pull's job shows its source and reconciliation, not a file.
+		if d.Pull, err = s.db.PullRunByJob(r.Context(), a, id); err != nil {
+			return err
+		}
+		if p, err := s.db.PullSource(r.Context(), a, d.Pull.SourceID); err == nil {
+			d.PullSource = p
+		}
+	}
+	return s.render(w, r, "domain/job.html", d)
 }
 
 func (s *Server) uiDomainProfile(w http.ResponseWriter, r *http.Request) error {

@@ -141,6 +141,10 @@ func (v *view) Status(s any) string {
 }
 func (v *view) AuditAction(a string) string { return TOr(v.Lang, "audit.action."+a, a) }
 
+// Msg shows a stored message ("中文 (English)", the store's convention) in
+// the page's language: a job's or a pull's error, a row error's reason.
+func (v *view) Msg(s string) string { return uiMessage(v.Lang, s) }
+
 // Roles labels a list of roles.
 func (v *view) Roles(rs []shuyu.Role) string {
 	out := make([]string, len(rs))

@@ -1,0 +1,113 @@
+package web
+
+import (
+	"encoding/json"
+	"fmt"
+	"net/http"
+	"net/http/httptest"
+	"strconv"
+	"strings"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"shuyu/sqlstore"
+	"shuyu/supply"
+)
+
+// A pull that fails because the source dropped a column is told to the
+// department in the page's language only: the source page's last error
+// and history, and the job page, which shows the pull's source and
+// trigger instead of a file, in plain Chinese on Chinese pages and in
+// English on English ones; a successful pull's job page shows its
+// reconciliation (issue 18: clear errors for the department; pages;
+// R10.1).
+func TestPullPages_R10_1_FailedPullInEachLanguage(t *testing.T) {
+	h := newDomainHarness(t, "sqlite")
+	id := h.entry("ZW-GA-0903", "dept-gongan", true)
+	const secret = "s3cret-页面"
+	var drop atomic.Bool // the source drops its "mobile" column
+	ids := domainIDs(12)
+	pf := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		q := r.URL.Query()
+		sig := supply.Sign(secret, supply.SigningString(r.Method, r.URL.EscapedPath(), q, r.Header.Get("X-Timestamp"), r.Header.Get("X-Nonce")))
+		if r.Header.Get("X-Signature") != sig {
+			w.WriteHeader(http.StatusUnauthorized)
+			return
+		}
+		var people []map[string]any
+		for i, n := range ids {
+			p := map[string]any{"id_no": n, "name": fmt.Sprintf("居民%d", i), "age": 30 + i, "county": "640502", "mobile": fmt.Sprintf("139%08d", i)}
+			if drop.Load() {
+				delete(p, "mobile")
+			}
+			people = append(people, p)
+		}
+		page, _ := strconv.Atoi(q.Get("page"))
+		size, _ := strconv.Atoi(q.Get("page_size"))
+		from, to := min((page-1)*size, len(people)), min(page*size, len(people))
+		json.NewEncoder(w).Encode(map[string]any{"code": 0, "data": map[string]any{"total": len(people), "records": people[from:to]}})
+	}))
+	t.Cleanup(pf.Close)
+	tok := h.token("dept-gongan")
+	var src sqlstore.PullSource
+	h.call(tok, "POST", fmt.Sprintf("/api/v1/domain/entries/%d/pull-sources", id), map[string]any{"name": "人口接口", "kind": "http",
+		"secret": secret, "config": map[string]any{"url": pf.URL + "/open/people", "app_key": "zw-gongan", "mode": "snapshot",
+			"key": []string{"id_no"}}}, 201, &src)
+	pull := func() sqlstore.PullRun {
+		t.Helper()
+		var run sqlstore.PullRun
+		h.call(tok, "POST", fmt.Sprintf("/api/v1/domain/pull-sources/%d/run", src.ID), nil, 201, &run)
+		var runs []sqlstore.PullRun
+		for deadline := time.Now().Add(time.Minute); time.Now().Before(deadline); time.Sleep(20 * time.Millisecond) {
+			h.call(tok, "GET", fmt.Sprintf("/api/v1/domain/pull-sources/%d/runs", src.ID), nil, 200, &struct{ Items *[]sqlstore.PullRun }{&runs})
+			if len(runs) > 0 && runs[0].ID == run.ID && runs[0].Status != sqlstore.PullRunRunning {
+				return runs[0]
+			}
+		}
+		t.Fatalf("pull did not end: %+v", runs)
+		return run
+	}
+	good := pull()
+	drop.Store(true)
+	bad := pull()
+	if good.Status != sqlstore.PullRunDone || bad.Status != sqlstore.PullRunFailed || bad.ErrorKind != sqlstore.PullErrMapping {
+		t.Fatalf("runs: %+v %+v", good, bad)
+	}
+
+	u := uiAs(t, h.harness, "dept-gongan")
+	text := func(path string) string {
+		t.Helper()
+		st, page, _ := u.get(path)
+		if st != http.StatusOK {
+			t.Fatalf("%s: %d", path, st)
+		}
+		return pageText(page)
+	}
+	srcPage := fmt.Sprintf("/domain/pull-sources/%d", src.ID)
+	badJob, goodJob := fmt.Sprintf("/domain/jobs/%d", bad.JobID), fmt.Sprintf("/domain/jobs/%d", good.JobID)
+	for _, c := range []struct {
+		path      string
+		want, not []string
+	}{
+		{srcPage + "?lang=zh", []string{"字段映射不符：来源的列与目录信息项不符：缺少 mobile"}, []string{"source columns", "mapping", "missing"}},
+		{badJob, []string{"人口接口", "字段映射不符：来源的列与目录信息项不符", "来源缺少列 mobile", "手动"},
+			[]string{"source columns", "source has no column", ".csv", "-1 B"}},
+		{goodJob, []string{"人口接口", "一致", "来源行数 12"}, []string{".csv", "-1 B"}},
+		{srcPage + "?lang=en", []string{"Mapping: source columns do not match the entry", "fields: missing mobile"}, []string{"来源的列", "字段映射不符"}},
+		{badJob, []string{"Mapping: source columns do not match", "source has no column mobile"}, []string{"来源的列", "来源缺少列"}},
+		{goodJob, []string{"Reconciled"}, []string{".csv"}},
+	} {
+		page := text(c.path)
+		for _, w := range c.want {
+			if !strings.Contains(page, w) {
+				t.Errorf("%s lacks %q: %.1500s", c.path, w, page)
+			}
+		}
+		for _, n := range c.not {
+			if strings.Contains(page, n) {
+				t.Errorf("%s shows %q: %.1500s", c.path, n, page)
+			}
+		}
+	}
+}

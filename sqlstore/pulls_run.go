@@ -71,7 +71,7 @@ func (d *DB) StartPull(ctx context.Context, actor *shuyu.Actor, id int64, trigge
 		if n > 0 {
 			return shuyu.Errorf(shuyu.ECONFLICT, "该来源正在拉取 (a pull of this source is running)")
 		}
-		e, job, err := tx.startSupply(actor, p.EntryID, SupplyInput{Source: "pull", FileName: p.Name + ".csv", Format: "csv", Size: -1})
+		e, job, err := tx.startSupply(actor, p.EntryID, SupplyInput{Source: "pull", FileName: p.Name, Format: "csv", Size: -1})
 		if err != nil {
 			return err
 		}

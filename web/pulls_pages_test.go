@@ -94,6 +94,7 @@ func TestPullPages_R10_1_FailedPullInEachLanguage(t *testing.T) {
 		{badJob, []string{"人口接口", "字段映射不符：来源的列与目录信息项不符", "来源缺少列 mobile", "手动"},
 			[]string{"source columns", "source has no column", ".csv", "-1 B"}},
 		{goodJob, []string{"人口接口", "一致", "来源行数 12"}, []string{".csv", "-1 B"}},
+		{fmt.Sprintf("/domain/entries/%d", id), []string{"人口接口 定时拉取"}, []string{"人口接口.csv"}},
 		{srcPage + "?lang=en", []string{"Mapping: source columns do not match the entry", "fields: missing mobile"}, []string{"来源的列", "字段映射不符"}},
 		{badJob, []string{"Mapping: source columns do not match", "source has no column mobile"}, []string{"来源的列", "来源缺少列"}},
 		{goodJob, []string{"Reconciled"}, []string{".csv"}},

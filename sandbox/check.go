@@ -337,7 +337,7 @@ func (c *checker) expr(n node, x ectx) flow {
 	case "STAR":
 		c.refuse("star", "请列出所需的列，不支持 *")
 	case "SUBQUERY":
-		c.refuse("subquery_expression", "子查询只能写在 FROM 中，不能写在条件或选择列表中")
+		c.refuse("subquery_expression", "条件、分组和聚合函数内不能用子查询；子查询可写在 FROM 中，或作为不分组的单列统计写在选择列表、HAVING 和 ORDER BY 中")
 	case "WINDOW":
 		return c.window(n, x)
 	default:

@@ -197,8 +197,14 @@ func (c *checker) statement(st node) *plan {
 		}
 	}
 	if h := obj(root, "having"); h != nil {
+		// The statement's own HAVING filters released groups by their
+		// released figures and keys, in Go (outer.go): rules 3b and 3c,
+		// which keep conditions on rows from splitting at one person's
+		// value, have nothing to split here (a FILTER inside it is a
+		// condition on rows and is checked where c.expr meets it). A
+		// per-person subquery's HAVING is a condition on units and keeps
+		// them (subquery).
 		c.expr(h, ectx{cond: true})
-		c.splitsByYear(h, "HAVING 条件")
 	}
 	for _, o := range orders {
 		e := obj(o, "expression")

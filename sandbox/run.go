@@ -42,10 +42,25 @@ func (e *Engine) Run(ctx context.Context, conn *sql.Conn, ws *Workspace, sqlText
 	if isCompound(st) {
 		return e.runCompound(ctx, conn, ws, st, start)
 	}
+	sites, ok := scalarSubqueries(st)
+	if !ok {
+		return e.rejected(res, start, Reason{"scalar_subquery", scalarReason}), nil
+	}
+	if len(sites) > 0 {
+		return e.runScalars(ctx, conn, ws, st, sites, start)
+	}
 	c, p := e.checkParsed(ws, st)
 	if p == nil || c.failed() {
 		return e.rejected(res, start, *c.reasons...), nil
 	}
+	return e.runPlan(ctx, conn, ws, c, p, start)
+}
+
+// runPlan runs a checked statement: an aggregate through the anonymizing
+// executor, a row-level one into a withheld result.
+func (e *Engine) runPlan(ctx context.Context, conn *sql.Conn, ws *Workspace, c *checker, p *plan, start time.Time) (*Result, error) {
+	res := &Result{}
+	var err error
 	timeout := e.Timeout
 	if timeout == 0 {
 		timeout = 60 * time.Second

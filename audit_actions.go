@@ -212,6 +212,7 @@ const (
 	AuditPullFailed         AuditAction = "pull.failed"
 	AuditPullOverdue        AuditAction = "pull.overdue"
 	AuditPullRecovered      AuditAction = "pull.recovered"
+	AuditPullRequest        AuditAction = "pull.request"
 
 	// Notices.
 	AuditInboxRead AuditAction = "inbox.read"
@@ -364,7 +365,7 @@ var auditActions = []AuditAction{
 	AuditDomainIssueClosed, AuditDomainSuspend, AuditDomainResume,
 	AuditInboxRead,
 	AuditPullSourceRegister, AuditPullSourceUpdate, AuditPullStart, AuditPullDone, AuditPullFailed, AuditPullOverdue,
-	AuditPullRecovered,
+	AuditPullRecovered, AuditPullRequest,
 	AuditMerchantReportFile,
 	AuditOrgCreate, AuditOrgStatus, AuditOrgSigningKey,
 	AuditOutRulesPropose, AuditOutRulesApprove,

@@ -121,6 +121,7 @@ type PullSource struct {
 	LastErrorKind string     `json:"last_error_kind,omitempty"` // its kind: connection, authentication, mapping, quality, source, internal
 	LastRunAt     *time.Time `json:"last_run_at,omitempty"`
 	NextRunAt     *time.Time `json:"next_run_at,omitempty"`
+	RequestedAt   *time.Time `json:"requested_at,omitempty"` // a "run now" asked of the domain owner (RequestPull), not yet started
 	CreatedAt     time.Time  `json:"created_at"`
 }
 
@@ -330,7 +331,7 @@ func (d *DB) sealPullSecret(id int64, secret string) (string, error) {
 const pullSourceCols = `p.id, p.entry_id, e.code, p.org_id, e.region, coalesce(r.update_freq, ''), p.name, p.kind, p.config_json,
 	p.secret <> '', p.window_start, p.window_end, p.enabled, p.status, p.watermark, p.failures, p.last_error,
 	coalesce((SELECT x.error_kind FROM pull_runs x WHERE x.source_id = p.id ORDER BY x.id DESC LIMIT 1), ''),
-	p.last_run_at, p.next_run_at, p.created_at`
+	p.last_run_at, p.next_run_at, p.requested_at, p.created_at`
 
 const pullSourceFrom = ` FROM pull_sources p JOIN catalog_entries e ON e.id = p.entry_id
 	LEFT JOIN catalog_revisions r ON r.id = e.published_rev_id`
@@ -339,10 +340,10 @@ func scanPullSource(r interface{ Scan(...any) error }) (*PullSource, error) {
 	var p PullSource
 	var cfg string
 	var ws, we int
-	var last, next sql.NullInt64
+	var last, next, requested sql.NullInt64
 	var created int64
 	if err := r.Scan(&p.ID, &p.EntryID, &p.EntryCode, &p.OrgID, &p.Region, &p.UpdateFreq, &p.Name, &p.Kind, &cfg,
-		&p.HasSecret, &ws, &we, &p.Enabled, &p.Status, &p.Watermark, &p.Failures, &p.LastError, &p.LastErrorKind, &last, &next, &created); err != nil {
+		&p.HasSecret, &ws, &we, &p.Enabled, &p.Status, &p.Watermark, &p.Failures, &p.LastError, &p.LastErrorKind, &last, &next, &requested, &created); err != nil {
 		return nil, err
 	}
 	if err := json.Unmarshal([]byte(cfg), &p.Config); err != nil {
@@ -352,7 +353,7 @@ func scanPullSource(r interface{ Scan(...any) error }) (*PullSource, error) {
 	if p.LastError == "" {
 		p.LastErrorKind = ""
 	}
-	p.LastRunAt, p.NextRunAt, p.CreatedAt = fromNullMicros(last), fromNullMicros(next), fromMicros(created)
+	p.LastRunAt, p.NextRunAt, p.RequestedAt, p.CreatedAt = fromNullMicros(last), fromNullMicros(next), fromNullMicros(requested), fromMicros(created)
 	return &p, nil
 }
 

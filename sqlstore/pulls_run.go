@@ -89,6 +89,10 @@ func (d *DB) StartPull(ctx context.Context, actor *shuyu.Actor, id int64, trigge
 		if err != nil {
 			return err
 		}
+		// Any pull that starts answers a pending request (RequestPull).
+		if _, err := tx.exec(`UPDATE pull_sources SET requested_at = NULL WHERE id = ?`, id); err != nil {
+			return err
+		}
 		if out.Run, err = tx.pullRun(rid); err != nil {
 			return err
 		}
@@ -237,18 +241,21 @@ func (tx *Tx) pullOverdue(p *PullSource, why string) error {
 		Object:  "pull_source", ID: p.ID, Link: fmt.Sprintf("/domain/entries/%d/pulls", p.EntryID)})
 }
 
-// DuePulls lists the enabled sources whose next run has come, inside their
-// window (real-time entries: any time), with no pull running.
+// DuePulls lists the sources with no pull running whose time has come:
+// enabled ones whose next run has come, inside their window (real-time
+// entries: any time), and those with a pending request (RequestPull: any
+// time, enabled or not, for an hour).
 func (d *DB) DuePulls(ctx context.Context) ([]*PullSource, error) {
 	now := d.now()
-	all, err := d.pullSourcesWhere(ctx, `p.enabled = ? AND p.next_run_at IS NOT NULL AND p.next_run_at <= ?
-		AND NOT EXISTS (SELECT 1 FROM pull_runs x WHERE x.source_id = p.id AND x.status = ?)`, true, micros(now), PullRunRunning)
+	all, err := d.pullSourcesWhere(ctx, `((p.enabled = ? AND p.next_run_at IS NOT NULL AND p.next_run_at <= ?) OR p.requested_at > ?)
+		AND NOT EXISTS (SELECT 1 FROM pull_runs x WHERE x.source_id = p.id AND x.status = ?)`, true, micros(now),
+		micros(now.Add(-PullRequestLapse)), PullRunRunning)
 	if err != nil {
 		return nil, err
 	}
 	out := all[:0]
 	for _, p := range all {
-		if p.UpdateFreq == "realtime" || p.Window().Contains(now) {
+		if p.Requested(now) || p.UpdateFreq == "realtime" || p.Window().Contains(now) {
 			out = append(out, p)
 		}
 	}

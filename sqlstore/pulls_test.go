@@ -321,3 +321,83 @@ func mountOverdue(ms []*sqlstore.MountStatus, id int64) bool {
 	}
 	return false
 }
+
+// "Run now" from the command line is a request to the domain owner: it
+// makes the source due at once, outside its window (enabled or not),
+// refused to a reader or while a pull runs, audited, cleared when a pull
+// starts, and lapsed after an hour (issue 18; R10.2).
+func TestPullRequest_R10_2_RunNowFromCommandLine(t *testing.T) {
+	sqltest.Each(t, func(t *testing.T, env *sqltest.Env) {
+		ctx := context.Background()
+		dept := env.Actors["dept-gongan"]
+		env.Clock.Set(time.Date(2026, 3, 2, 2, 0, 0, 0, time.UTC)) // 10:00 CST, outside 01:00-05:00
+		id := domainInsertEntry(t, env.DB, "ZW-GA-0203", dept, true, "daily", domainPeopleFields)
+		in := pullInput("前置库")
+		off := false
+		in.Enabled = &off
+		p, err := env.DB.RegisterPullSource(ctx, dept, id, in)
+		if err != nil {
+			t.Fatal(err)
+		}
+		due := func() int {
+			t.Helper()
+			d, err := env.DB.DuePulls(ctx)
+			if err != nil {
+				t.Fatal(err)
+			}
+			return len(d)
+		}
+		audits := func() int {
+			var n int
+			env.DB.SQL().QueryRow(`SELECT count(*) FROM audit_events WHERE action = 'pull.request'`).Scan(&n)
+			return n
+		}
+		if due() != 0 {
+			t.Fatal("a disabled source is due")
+		}
+		if _, err := env.DB.RequestPull(ctx, env.Actors["regulator"], p.ID); shuyu.ErrorCode(err) != shuyu.EFORBIDDEN {
+			t.Fatalf("regulator (read only) requested a pull: %v", err)
+		}
+		if _, err := env.DB.RequestPull(ctx, env.Actors["merchant-a"], p.ID); shuyu.ErrorCode(err) != shuyu.ENOTFOUND {
+			t.Fatalf("merchant requested a pull: %v", err)
+		}
+		if audits() != 0 || due() != 0 {
+			t.Fatal("a refused request changed something")
+		}
+		got, err := env.DB.RequestPull(ctx, shuyu.System, p.ID)
+		if err != nil || got.RequestedAt == nil || audits() != 1 {
+			t.Fatalf("request: %+v %v (audits %d)", got, err, audits())
+		}
+		if due() != 1 {
+			t.Fatal("a requested source is not due outside its window")
+		}
+		ps, err := env.DB.StartPull(ctx, shuyu.System, p.ID, sqlstore.PullByHand)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got, _ := env.DB.PullSource(ctx, dept, p.ID); got.RequestedAt != nil || due() != 0 {
+			t.Fatalf("the request outlived its pull's start: %+v", got)
+		}
+		if _, err := env.DB.RequestPull(ctx, shuyu.System, p.ID); shuyu.ErrorCode(err) != shuyu.ECONFLICT {
+			t.Fatalf("request while a pull runs: %v", err)
+		}
+		if _, err := env.DB.FailPull(ctx, shuyu.System, ps.Run.ID, &shuyu.Error{Code: shuyu.ECONFLICT, Message: "x (x)"},
+			sqlstore.PullErrConnection, sqlstore.PullReconciliation{}); err != nil {
+			t.Fatal(err)
+		}
+		// A request nobody starts within the hour lapses.
+		if _, err := env.DB.RequestPull(ctx, dept, p.ID); err != nil {
+			t.Fatal(err)
+		}
+		env.Clock.Set(env.Clock.Now().Add(sqlstore.PullRequestLapse + time.Minute))
+		if due() != 0 {
+			t.Fatal("a lapsed request is still due")
+		}
+		if all, err := env.DB.AllPullSources(ctx, env.Actors["merchant-a"]); err != nil || len(all) != 0 {
+			t.Fatalf("merchant lists sources: %d %v", len(all), err)
+		}
+		if all, err := env.DB.AllPullSources(ctx, shuyu.System); err != nil || len(all) != 1 {
+			t.Fatalf("system lists sources: %d %v", len(all), err)
+		}
+	})
+}

@@ -359,7 +359,7 @@ func (s *Service) stagePull(ctx context.Context, src *sqlstore.PullSource, secre
 }
 
 // RunDuePulls starts the pulls whose time has come (R10.2): scheduled
-// ones and retries. The domain owner calls it every minute; it does not
+// ones, retries, and those an operator asked for from the command line. The domain owner calls it every minute; it does not
 // wait for them.
 func (s *Service) RunDuePulls(ctx context.Context) (int, error) {
 	if s.vault == nil {
@@ -372,7 +372,10 @@ func (s *Service) RunDuePulls(ctx context.Context) (int, error) {
 	n := 0
 	for _, p := range due {
 		trigger := sqlstore.PullBySchedule
-		if p.Status == sqlstore.PullStatusFailing {
+		switch {
+		case p.Requested(s.db.Now()):
+			trigger = sqlstore.PullByHand // asked for now (sqlstore.RequestPull)
+		case p.Status == sqlstore.PullStatusFailing:
 			trigger = sqlstore.PullByRetry
 		}
 		if _, _, err := s.RunPull(ctx, shuyu.System, p.ID, trigger); err != nil {

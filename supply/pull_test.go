@@ -333,3 +333,49 @@ func TestPull_R10_1_HTTPIncrementalSince(t *testing.T) {
 		}
 	})
 }
+
+// A pull requested from the command line (sqlstore.RequestPull) is started
+// by the domain owner's minute loop outside the source's window, as a
+// manual pull, once (issue 18: "run now"; R10.2).
+func TestPull_R10_2_RequestedPullStartedByTheLoop(t *testing.T) {
+	sqltest.Each(t, func(t *testing.T, env *sqltest.Env) {
+		w, _ := newPullWorld(t, env) // 10:00 CST, outside 01:00-05:00
+		ctx := context.Background()
+		pf := &platform{key: "zw-scjg", secret: "s3cret", nonces: map[string]bool{}}
+		for i := 1; i <= 5; i++ {
+			pf.records = append(pf.records, company(i, "2026-03-01 01:00:00"))
+		}
+		srv := httptest.NewServer(pf)
+		defer srv.Close()
+		src, err := w.svc.RegisterPullSource(ctx, w.dept, w.entry, sqlstore.PullSourceInput{Name: "共享交换平台", Kind: sqlstore.PullHTTP,
+			Secret: "s3cret", Config: sqlstore.PullConfig{URL: srv.URL + "/api/scjg/companies", AppKey: "zw-scjg",
+				Mode: sqlstore.PullSnapshot, Key: []string{"id"}}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if n, err := w.svc.RunDuePulls(ctx); n != 0 || err != nil {
+			t.Fatalf("started outside the window: %d %v", n, err)
+		}
+		if _, err := w.db.RequestPull(ctx, shuyu.System, src.ID); err != nil {
+			t.Fatal(err)
+		}
+		if n, err := w.svc.RunDuePulls(ctx); n != 1 || err != nil {
+			t.Fatalf("requested pull not started: %d %v", n, err)
+		}
+		var runs []*sqlstore.PullRun
+		for deadline := time.Now().Add(time.Minute); time.Now().Before(deadline); time.Sleep(20 * time.Millisecond) {
+			if runs, err = w.db.PullRuns(ctx, w.dept, src.ID, 10); err != nil {
+				t.Fatal(err)
+			}
+			if len(runs) == 1 && runs[0].Status != sqlstore.PullRunRunning {
+				break
+			}
+		}
+		if len(runs) != 1 || runs[0].Status != sqlstore.PullRunDone || runs[0].Trigger != sqlstore.PullByHand || runs[0].VersionRows != 5 {
+			t.Fatalf("runs: %+v", runs)
+		}
+		if n, _ := w.svc.RunDuePulls(ctx); n != 0 {
+			t.Fatal("the request started a second pull")
+		}
+	})
+}

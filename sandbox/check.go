@@ -319,6 +319,14 @@ func (c *checker) expr(n node, x ectx) flow {
 			if (str(n, "type") == "COMPARE_IN" || str(n, "type") == "COMPARE_NOT_IN") && c.identRef(cn) {
 				c.refuse("identifier_filter", "标识符列（身份证号、姓名、电话等）只能用于表间等值关联，不能用于筛选或比较")
 			}
+			if (str(n, "type") == "OPERATOR_IS_NULL" || str(n, "type") == "OPERATOR_IS_NOT_NULL") && x.cond && c.identRef(cn) {
+				// Whether an identifier is recorded (phone IS NULL) is one
+				// attribute like any other, held to low-effect detection
+				// as an atom; its value stays untestable.
+				c.expr(cn, ectx{group: true})
+				f.hasColumn = true
+				continue
+			}
 			f = f.merge(c.expr(cn, x))
 		}
 		return f
@@ -426,9 +434,12 @@ func (c *checker) function(n node, x ectx) flow {
 		}
 	case scalars[name]:
 		c.boundedSize(n, name, children)
+	case name == "age":
+		c.refuse("function", "函数 age 请写成 date_sub('year', 出生日期, current_date)（周岁），或 date_diff('year', 出生日期, current_date)（跨过的年数）")
 	default:
+		// The query is refused; the flow of its arguments keeps further
+		// reasons about what the analyst wrote, not about the unknown call.
 		c.refuse("function", "函数 %s 不在允许列表中", name)
-		return flow{ident: true}
 	}
 	return f
 }
@@ -561,6 +572,16 @@ func standardForms(n node) {
 			if xn, _ := x.(node); xn != nil && str(xn, "class") == "CAST" && isCondition(obj(xn, "child")) {
 				ch[i] = node{"class": "CASE", "type": "CASE_EXPR", "alias": "", "query_location": noLocation,
 					"case_checks": []any{node{"when_expr": obj(xn, "child"), "then_expr": constInt(1)}}, "else_expr": constInt(0)}
+			}
+		}
+	}
+	if name == "sum" && len(ch) == 1 {
+		// sum(coalesce(x, 0)) is sum(x): NULLs add nothing either way.
+		if xn, _ := ch[0].(node); str(xn, "type") == "OPERATOR_COALESCE" {
+			if args := nodes(arr(xn, "children")); len(args) == 2 {
+				if z, ok := constNumber(args[1]); ok && z == 0 {
+					ch[0] = args[0]
+				}
 			}
 		}
 	}

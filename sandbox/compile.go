@@ -96,6 +96,7 @@ type plan struct {
 	onePerRow bool   // one table whose every row is a different unit
 	single    *Table // the one table of a single-table statement with one unit
 	windows   []node // window calls over released groups (window.go), numbered by __wid
+	qualify   node   // QUALIFY over released groups and their window calls
 
 	// Differential-privacy mode.
 	groupCanon []string
@@ -127,11 +128,12 @@ func (c *checker) statement(st node) *plan {
 	if c.failed() {
 		return nil
 	}
+	normalizeDates(root, c.refDate)
 	groupByAll(root)
 	c.flattenOuter(root)
 	p := &plan{stmt: st, root: root, limit: -1}
-	if str(root, "aggregate_handling") != "STANDARD_HANDLING" || root["qualify"] != nil || root["sample"] != nil {
-		c.refuse("clause", "不支持 GROUP BY ALL、QUALIFY 或抽样")
+	if str(root, "aggregate_handling") != "STANDARD_HANDLING" || root["sample"] != nil {
+		c.refuse("clause", "不支持 GROUP BY ALL 或抽样")
 	}
 	if len(arr(root, "group_sets")) > 1 {
 		c.refuse("grouping_sets", "ROLLUP、CUBE、GROUPING SETS 只能用在查询的最外层")
@@ -206,6 +208,17 @@ func (c *checker) statement(st node) *plan {
 		// them (subquery).
 		c.expr(h, ectx{cond: true})
 	}
+	// QUALIFY filters released groups by window calls over them (window.go);
+	// it leaves the statement here, so no SQL run in the domain carries it.
+	qualify := obj(root, "qualify")
+	root["qualify"] = nil
+	if qualify != nil {
+		if !c.aggregate || c.dp {
+			c.refuse("window", windowReason)
+		} else {
+			c.expr(qualify, ectx{})
+		}
+	}
 	for _, o := range orders {
 		e := obj(o, "expression")
 		if _, ok := ordinal(e, len(sel)); ok {
@@ -236,6 +249,14 @@ func (c *checker) statement(st node) *plan {
 		return p
 	}
 	c.aggregatePlan(root, conds, orders, p)
+	if qualify != nil {
+		byCanon := map[string]int{}
+		for i, g := range p.groups {
+			byCanon[c.canon(g)] = i
+		}
+		p.qualify = c.slot(qualify, p, byCanon)
+		c.outerSupported(p.qualify)
+	}
 	if c.failed() {
 		return nil
 	}
@@ -318,10 +339,10 @@ func (c *checker) groupKeys(root node, sel []any, p *plan) {
 			// A key that splits by day is the date itself in other words
 			// (strftime(d, '%Y%m%d'), d + 0, day(d)); a recoding CASE
 			// draws its boundaries with conditions, which split by years
-			// only (rule 3b).
+			// or by exact ages, the group keys' own grain (rule 3b).
 			if str(gn, "class") == "CASE" {
 				for _, cc := range nodes(arr(gn, "case_checks")) {
-					c.splitsByYear(obj(cc, "when_expr"), "分组表达式")
+					c.recodeSplits(obj(cc, "when_expr"), "分组表达式")
 				}
 			} else if str(gn, "class") != "COLUMN_REF" && c.grainOf(gn) == grainDay {
 				c.refuse("generalize", "分组表达式不能按日区分出生日期等可识别个人的日期，请用 to_month、to_year 或 age_band")

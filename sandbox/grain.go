@@ -306,6 +306,20 @@ func (c *checker) splitsByYear(p node, where string) {
 	}
 }
 
+// recodeSplits checks a test of a recoding CASE in a group key of the
+// statement itself: its labels merge groups that GROUP BY could show one by
+// one, so it may split birth dates by exact ages as age group keys do
+// (CASE WHEN date_sub('year', birth_date, current_date) < 18 THEN '未成年'
+// …), never finer; amounts at round numbers (rule 3c).
+func (c *checker) recodeSplits(p node, where string) {
+	if p != nil && c.conditionGrain(p) > grainAge {
+		c.refuse("date_grain", "%s：%s", where, grainReason)
+	}
+	if p != nil && !c.amountCondition(p) {
+		c.refuse("amount_grain", "%s：%s", where, amountReason)
+	}
+}
+
 // passesDate reports whether a row value computed from a quasi-identifying
 // date may leave its level (a column of a subquery or of a withheld result):
 // the date itself, one person's min or max of it — the level above sees a

@@ -429,9 +429,19 @@ func finish(p *plan, groups []bucket) [][]any {
 		}
 		envs = append(envs, env)
 	}
-	// Window calls see the groups HAVING kept, as in SQL.
+	// Window calls see the groups HAVING kept, and QUALIFY filters by
+	// them, as in SQL.
 	if len(p.windows) > 0 {
 		computeWindows(p, envs)
+	}
+	if p.qualify != nil {
+		kept := envs[:0]
+		for _, env := range envs {
+			if b, _ := eval(p.qualify, env).(bool); b {
+				kept = append(kept, env)
+			}
+		}
+		envs = kept
 	}
 	for _, env := range envs {
 		vals := make([]any, len(p.out))

@@ -101,6 +101,10 @@ func (c *checker) transformOf(n node, aggLeaves bool) bool {
 			hi, ok2 := constNumber(ch[2])
 			n, ok3 := constNumber(ch[3])
 			return ok1 && ok2 && ok3 && lo < hi && n >= 1 && n <= 10000 && n == math.Trunc(n)
+		case "replace":
+			// replace(hospital, '卫生院', ''): a constant mapping of text
+			// values, never longer (boundedSize).
+			return len(ch) == 3 && isConstant(ch[1]) && isConstant(ch[2])
 		case "/", "//", "%":
 			// A divisor that is a column could be zero on one chosen row.
 			if len(ch) != 2 {

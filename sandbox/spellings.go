@@ -1,0 +1,235 @@
+package sandbox
+
+import (
+	"regexp"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// Date spellings analysts write, read as the forms the rules know
+// (docs/disclosure.md, "Standard spellings"). Before any check:
+//
+//   - a constant date plus or minus a constant interval — current_date -
+//     INTERVAL 90 DAY, DATE '2025-01-01' + INTERVAL '3 months' — is the date
+//     it names (the parser spells the interval as to_days(trunc(90)), which
+//     no rule should have to read);
+//   - the whole years of age(d) — extract(year FROM age(d)), date_part('year',
+//     age(d)) — are date_sub('year', d, current_date), the completed years;
+//   - age(d) >= INTERVAL 'n years' and age(d) < INTERVAL 'n years' are
+//     date_sub('year', d, current_date) >= n and < n.
+//
+// The results are checked like any other spelling of them: an exact age is
+// still refused in a condition on a birth date (rule 3b) and allowed as a
+// group key.
+func normalizeDates(v any, refDate string) {
+	switch x := v.(type) {
+	case node:
+		for _, c := range x {
+			normalizeDates(c, refDate)
+		}
+		if d, ok := foldDate(x, refDate); ok {
+			replaceNode(x, dateConst(d))
+			return
+		}
+		if str(x, "class") == "FUNCTION" {
+			name := strings.ToLower(str(x, "function_name"))
+			ch := nodes(arr(x, "children"))
+			if (name == "date_part" || name == "datepart") && len(ch) == 2 && isYearPart(ch[0]) {
+				if d := ageOf(ch[1]); d != nil {
+					replaceNode(x, completedYears(d, refDate))
+				}
+			}
+		}
+		if str(x, "class") == "COMPARISON" {
+			l, r := obj(x, "left"), obj(x, "right")
+			typ := str(x, "type")
+			if ageOf(r) != nil && ageOf(l) == nil {
+				// INTERVAL 'n years' <= age(d) is age(d) >= INTERVAL 'n years'.
+				l, r = r, l
+				typ = map[string]string{"COMPARE_LESSTHANOREQUALTO": "COMPARE_GREATERTHANOREQUALTO",
+					"COMPARE_GREATERTHAN": "COMPARE_LESSTHAN"}[typ]
+			}
+			if d := ageOf(l); d != nil && (typ == "COMPARE_GREATERTHANOREQUALTO" || typ == "COMPARE_LESSTHAN") {
+				if n, unit, ok := intervalConst(r); ok && unit == "year" {
+					x["type"] = typ
+					x["left"] = completedYears(d, refDate)
+					x["right"] = constInt(n)
+				}
+			}
+		}
+	case []any:
+		for _, c := range x {
+			normalizeDates(c, refDate)
+		}
+	}
+}
+
+func isYearPart(n node) bool {
+	if str(n, "class") != "CONSTANT" {
+		return false
+	}
+	s, _ := obj(n, "value")["value"].(string)
+	switch strings.ToLower(s) {
+	case "year", "years", "y", "yr", "yrs", "yy", "yyyy":
+		return true
+	}
+	return false
+}
+
+// ageOf returns d when n is age(d) with one argument.
+func ageOf(n node) node {
+	if str(n, "class") == "FUNCTION" && strings.ToLower(str(n, "function_name")) == "age" && str(n, "schema") == "" {
+		if ch := nodes(arr(n, "children")); len(ch) == 1 {
+			return ch[0]
+		}
+	}
+	return nil
+}
+
+func completedYears(d node, refDate string) node {
+	return fn("date_sub", false, nil, constString("year"), d, dateConst(refDate))
+}
+
+func dateConst(d string) node {
+	return node{"class": "CAST", "type": "OPERATOR_CAST", "alias": "", "query_location": noLocation,
+		"child": constString(d), "cast_type": node{"id": "DATE", "type_info": nil}, "try_cast": false}
+}
+
+// foldDate folds a constant date plus or minus a constant interval.
+func foldDate(n node, refDate string) (string, bool) {
+	if str(n, "class") != "FUNCTION" {
+		return "", false
+	}
+	name := str(n, "function_name")
+	ch := nodes(arr(n, "children"))
+	if (name != "+" && name != "-") || len(ch) != 2 {
+		return "", false
+	}
+	d, dOK := constDate(ch[0], refDate)
+	k, unit, iOK := intervalConst(ch[1])
+	if !dOK || !iOK {
+		if name == "+" {
+			// INTERVAL … + date.
+			d, dOK = constDate(ch[1], refDate)
+			k, unit, iOK = intervalConst(ch[0])
+		}
+		if !dOK || !iOK {
+			return "", false
+		}
+	}
+	if name == "-" {
+		k = -k
+	}
+	t, err := time.Parse(time.DateOnly, d)
+	if err != nil {
+		return "", false
+	}
+	switch unit {
+	case "day":
+		t = t.AddDate(0, 0, k)
+	case "week":
+		t = t.AddDate(0, 0, 7*k)
+	case "month", "year":
+		months := k
+		if unit == "year" {
+			months = 12 * k
+		}
+		// As DuckDB does: the day is clamped to the target month's last.
+		y, m := t.Year(), int(t.Month())-1+months
+		y += m / 12
+		if m %= 12; m < 0 {
+			m += 12
+			y--
+		}
+		day := min(t.Day(), time.Date(y, time.Month(m+2), 0, 0, 0, 0, 0, time.UTC).Day())
+		t = time.Date(y, time.Month(m+1), day, 0, 0, 0, 0, time.UTC)
+	default:
+		return "", false
+	}
+	return t.Format(time.DateOnly), true
+}
+
+// constDate reads DATE 'yyyy-mm-dd' and current_date (the reference date).
+func constDate(n node, refDate string) (string, bool) {
+	switch str(n, "class") {
+	case "COLUMN_REF":
+		names := strs(n, "column_names")
+		if len(names) == 1 && (equalFold(names[0], "current_date") || equalFold(names[0], "today")) {
+			return refDate, true
+		}
+	case "CAST":
+		if str(obj(n, "cast_type"), "id") != "DATE" {
+			return "", false
+		}
+		ch := obj(n, "child")
+		if str(ch, "class") == "CONSTANT" {
+			s, ok := obj(ch, "value")["value"].(string)
+			if _, err := time.Parse(time.DateOnly, s); ok && err == nil {
+				return s, true
+			}
+		}
+	case "FUNCTION":
+		// current_date() and today()
+		name := strings.ToLower(str(n, "function_name"))
+		if (name == "current_date" || name == "today") && len(arr(n, "children")) == 0 {
+			return refDate, true
+		}
+	}
+	return "", false
+}
+
+var intervalText = regexp.MustCompile(`^\s*(-?\d{1,6})\s*(day|days|week|weeks|month|months|mon|mons|year|years)\s*$`)
+
+// intervalConst reads a constant interval of whole days, weeks, months or
+// years: INTERVAL 90 DAY (to_days(trunc(90)) to the parser) or INTERVAL '90
+// days'.
+func intervalConst(n node) (int, string, bool) {
+	switch str(n, "class") {
+	case "FUNCTION":
+		unit := map[string]string{"to_days": "day", "to_weeks": "week", "to_months": "month", "to_years": "year"}[strings.ToLower(str(n, "function_name"))]
+		ch := nodes(arr(n, "children"))
+		if unit == "" || len(ch) != 1 {
+			return 0, "", false
+		}
+		arg := ch[0]
+		for {
+			switch {
+			case str(arg, "class") == "CAST":
+				arg = obj(arg, "child")
+				continue
+			case str(arg, "class") == "FUNCTION" && strings.ToLower(str(arg, "function_name")) == "trunc" && len(arr(arg, "children")) == 1:
+				arg = nodes(arr(arg, "children"))[0]
+				continue
+			}
+			break
+		}
+		f, ok := constNumber(arg)
+		if !ok || f != float64(int(f)) || f > 1e6 || f < -1e6 {
+			return 0, "", false
+		}
+		return int(f), unit, true
+	case "CAST":
+		if str(obj(n, "cast_type"), "id") != "INTERVAL" {
+			return 0, "", false
+		}
+		s, ok := obj(obj(n, "child"), "value")["value"].(string)
+		if !ok {
+			return 0, "", false
+		}
+		m := intervalText.FindStringSubmatch(strings.ToLower(s))
+		if m == nil {
+			return 0, "", false
+		}
+		k, err := strconv.Atoi(m[1])
+		if err != nil {
+			return 0, "", false
+		}
+		unit := strings.TrimSuffix(m[2], "s")
+		if unit == "mon" {
+			unit = "month"
+		}
+		return k, unit, true
+	}
+	return 0, "", false
+}

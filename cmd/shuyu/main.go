@@ -12,6 +12,7 @@
 //	shuyu keys list|rotate --kind kek|audit|data [--data DIR] [--keys DIR]
 //	shuyu calendar due 2026-09-30 5 | list 2026 | is 2026-10-08
 //	shuyu bills statements --month 2026-11 | export --month 2026-11 --out DIR
+//	shuyu pulls list [--entry CODE] | history ID | run ID [--wait 10m]
 //	shuyu version
 package main
 
@@ -47,6 +48,7 @@ const usage = `数域 shuyu — 公共数据运营平台 (public data operation 
   shuyu keys       密钥 keys (list | rotate --kind kek|audit|data) [--data DIR] [--keys DIR]
   shuyu calendar   工作日日历 working-day calendar (due DATE N | list YEAR | is DATE)
   shuyu bills      对账单 statements (statements --month YYYY-MM | export --month YYYY-MM --out DIR) [--data DIR] [--db URL]
+  shuyu pulls      数据拉取 scheduled pulls (list [--entry CODE] | history ID | run ID [--wait 10m]) [--data DIR] [--db URL]
   shuyu version    版本 version
 `
 
@@ -75,6 +77,8 @@ func Run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		return runCalendar(ctx, args[1:], stdout, stderr)
 	case "bills":
 		return runBills(ctx, args[1:], stdout, stderr)
+	case "pulls":
+		return runPulls(ctx, args[1:], stdout, stderr)
 	case "version":
 		fmt.Fprintln(stdout, "shuyu", Version)
 		return 0

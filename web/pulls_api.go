@@ -192,7 +192,7 @@ func (s *Server) uiPullRun(w http.ResponseWriter, r *http.Request) error {
 	}
 	ps, _, err := s.supply.RunPull(r.Context(), uiActor(r), id, sqlstore.PullByHand)
 	if err != nil {
-		return s.redirectFlash(w, r, fmt.Sprintf("/domain/pull-sources/%d", id), "error", shuyu.ErrorMessage(err))
+		return s.redirectFlash(w, r, fmt.Sprintf("/domain/pull-sources/%d", id), "error", uiMessage(uiLang(r), shuyu.ErrorMessage(err)))
 	}
 	return s.redirectFlash(w, r, fmt.Sprintf("/domain/jobs/%d", ps.Job.ID), "ok", T(uiLang(r), "pulls.run.started"))
 }
@@ -211,7 +211,7 @@ func (s *Server) uiPullTest(w http.ResponseWriter, r *http.Request) error {
 	chk, err := s.supply.TestPullSource(r.Context(), a, p.EntryID, id, sqlstore.PullSourceInput{Name: p.Name, Kind: p.Kind, Config: p.Config})
 	back := fmt.Sprintf("/domain/pull-sources/%d", id)
 	if err != nil {
-		return s.redirectFlash(w, r, back, "error", shuyu.ErrorMessage(err))
+		return s.redirectFlash(w, r, back, "error", uiMessage(uiLang(r), shuyu.ErrorMessage(err)))
 	}
 	if !chk.OK {
 		return s.redirectFlash(w, r, back, "error", T(uiLang(r), "pulls.test.failed")+" "+uiMessage(uiLang(r), chk.Message))

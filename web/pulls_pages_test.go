@@ -86,6 +86,21 @@ func TestPullPages_R10_1_FailedPullInEachLanguage(t *testing.T) {
 	}
 	srcPage := fmt.Sprintf("/domain/pull-sources/%d", src.ID)
 	badJob, goodJob := fmt.Sprintf("/domain/jobs/%d", bad.JobID), fmt.Sprintf("/domain/jobs/%d", good.JobID)
+	// "Run now" refused (the entry's supply is suspended): the flash is in
+	// the page's language too.
+	if _, err := h.db.Suspend(t.Context(), h.actors["authority"], sqlstore.SuspendInput{Scope: sqlstore.SuspendEntry, EntryID: id,
+		Reason: "数据安全风险排查"}); err != nil {
+		t.Fatal(err)
+	}
+	for _, c := range []struct{ lang, want, not string }{{"zh", "数据供给已暂停", "supply suspended"}, {"en", "supply suspended", "数据供给已暂停"}} {
+		u.get(srcPage + "?lang=" + c.lang)
+		st, page := u.follow(srcPage+"/run", nil)
+		if text := pageText(page); st != http.StatusOK || !strings.Contains(text, c.want) || strings.Contains(text, c.not) {
+			t.Errorf("run now refused (%s): %d %.800s", c.lang, st, text)
+		}
+	}
+	u.get(srcPage + "?lang=zh")
+
 	for _, c := range []struct {
 		path      string
 		want, not []string

@@ -187,9 +187,12 @@ func company(i int, updated string) map[string]any {
 }
 
 // An HTTP source: the signed interface is read page by page into a new
-// version; a wrong secret is an authentication failure that keeps the
-// version; the secret is in no answer and no log line (issue 18, R10.1).
-func TestPull_R10_1_HTTPPagingSignatureAndSecret(t *testing.T) {
+// version; a snapshot detects deletes; a rule the pulled data fails raises
+// a quality issue to the department, which a later pull of corrected data
+// marks fixed (R11.1); a wrong secret is an authentication failure that
+// keeps the version; the secret is in no answer and no log line (issue 18,
+// R10.1).
+func TestPull_R10_1_R11_1_HTTPPagingSignatureAndSecret(t *testing.T) {
 	sqltest.Each(t, func(t *testing.T, env *sqltest.Env) {
 		w, logs := newPullWorld(t, env)
 		ctx := context.Background()
@@ -236,6 +239,28 @@ func TestPull_R10_1_HTTPPagingSignatureAndSecret(t *testing.T) {
 		if err != nil || len(issues) != 1 || issues[0].Field != "capital" || issues[0].FailedCount != 16 {
 			t.Fatalf("quality issue of the pulled version: %+v %v", issues, err)
 		}
+		inbox, _, err := w.db.Inbox(ctx, w.dept, 20, false)
+		notified := false
+		for _, n := range inbox {
+			notified = notified || n.Kind == "domain.issue"
+		}
+		if err != nil || !notified {
+			t.Fatalf("the department was not told of the quality issue: %+v %v", inbox, err)
+		}
+		// The loop closes through the source (R11.1): the department
+		// corrects the data at the source, the next pull's version passes
+		// the rule, and the automatic issue is marked fixed by it.
+		for _, r := range pf.records {
+			r["capital"] = "100.00"
+		}
+		run = w.pull(t, src.ID)
+		if run.Status != sqlstore.PullRunDone || run.Version != 3 {
+			t.Fatalf("corrected pull: %+v", run)
+		}
+		issues, err = w.db.Issues(ctx, w.dept, sqlstore.IssueFilter{EntryID: w.entry})
+		if err != nil || len(issues) != 1 || issues[0].Status != sqlstore.IssueFixed {
+			t.Fatalf("quality issue after the corrected pull: %+v %v", issues, err)
+		}
 		// A wrong secret: authentication, version 2 stays current.
 		bad := in
 		bad.Secret = "wrong"
@@ -246,7 +271,7 @@ func TestPull_R10_1_HTTPPagingSignatureAndSecret(t *testing.T) {
 		if run.Status != sqlstore.PullRunFailed || run.ErrorKind != sqlstore.PullErrAuth {
 			t.Fatalf("bad signature: %+v", run)
 		}
-		if got := w.current(t); got.N != 2 {
+		if got := w.current(t); got.N != 3 {
 			t.Fatalf("failed pull changed the version: %+v", got)
 		}
 		// The secret shows nowhere: not in the source, its runs, the jobs, the log.

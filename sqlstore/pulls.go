@@ -211,7 +211,10 @@ func checkPullInput(in *PullSourceInput, e *DomainEntry, creating bool) (PullWin
 	c := &in.Config
 	switch in.Kind {
 	case PullPostgres, PullMySQL:
-		if c.Host == "" || len(c.Host) > 255 || strings.ContainsAny(c.Host, " /@?#") {
+		switch {
+		case PullCredentialInValue(c.Host):
+			bad("config.host", pullNoCredential)
+		case c.Host == "" || len(c.Host) > 255 || strings.ContainsAny(c.Host, " /@?#"):
 			bad("config.host", "主机无效 (bad host)")
 		}
 		if c.Port <= 0 || c.Port > 65535 {
@@ -222,6 +225,14 @@ func checkPullInput(in *PullSourceInput, e *DomainEntry, creating bool) (PullWin
 		}
 		if c.User == "" || len(c.User) > 128 {
 			bad("config.user", "须填写用户名 (user required)")
+		}
+		// A connection string pasted into a field would carry its password
+		// into the stored settings, the pages and the audit trail.
+		if PullCredentialInValue(c.Database) {
+			bad("config.database", pullNoCredential)
+		}
+		if PullCredentialInValue(c.User) {
+			bad("config.user", pullNoCredential)
 		}
 		switch {
 		case (c.Table == "") == (c.Query == ""):
@@ -236,7 +247,10 @@ func checkPullInput(in *PullSourceInput, e *DomainEntry, creating bool) (PullWin
 		}
 	case PullHTTP:
 		u, err := url.Parse(c.URL)
-		if err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" || u.User != nil || len(c.URL) > 2000 {
+		switch {
+		case PullCredentialInValue(c.URL) || err == nil && u.User != nil:
+			bad("config.url", pullNoCredential)
+		case err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" || len(c.URL) > 2000:
 			bad("config.url", "接口地址须是http或https地址 (url must be http(s))")
 		}
 		if c.AppKey == "" || len(c.AppKey) > 200 {
@@ -307,6 +321,16 @@ func checkPullInput(in *PullSourceInput, e *DomainEntry, creating bool) (PullWin
 	}
 	return w, nil
 }
+
+const pullNoCredential = "不要在此处写密码或连接串，密码请填在密码栏 (no password or connection string here: use the password field)"
+
+var pullCredential = regexp.MustCompile(`(?i)://[^/@\s]*@|(^|[?&;\s])(password|passwd|pwd|secret|app_secret|token)=`)
+
+// PullCredentialInValue reports whether a setting looks like it carries a
+// credential: a connection string or URL with a user and password, or a
+// password= style parameter. Such a value is refused, and the page does not
+// write it back into the form.
+func PullCredentialInValue(v string) bool { return pullCredential.MatchString(v) }
 
 // pullQueryOK accepts one SELECT (or WITH … SELECT) statement: no
 // semicolon, so nothing runs after it. The source account should be

@@ -2,6 +2,7 @@ package sqlstore_test
 
 import (
 	"context"
+	"fmt"
 
 	"strings"
 	"testing"
@@ -398,6 +399,58 @@ func TestPullRequest_R10_2_RunNowFromCommandLine(t *testing.T) {
 		}
 		if all, err := env.DB.AllPullSources(ctx, shuyu.System); err != nil || len(all) != 1 {
 			t.Fatalf("system lists sources: %d %v", len(all), err)
+		}
+	})
+}
+
+// A password belongs in the sealed secret only: a connection string or a
+// URL carrying one in another setting is refused, naming the field and not
+// echoing the value, and nothing is stored (issue 18: credentials never
+// shown back; R10.1).
+func TestPullSource_R10_1_CredentialsOnlyInTheSecretField(t *testing.T) {
+	sqltest.Each(t, func(t *testing.T, env *sqltest.Env) {
+		ctx := context.Background()
+		dept := env.Actors["dept-gongan"]
+		id := domainInsertEntry(t, env.DB, "ZW-GA-0204", dept, true, "daily", domainPeopleFields)
+		const pw = "S3cret-口令-91"
+		for _, c := range []struct {
+			field string
+			edit  func(*sqlstore.PullSourceInput)
+		}{
+			{"config.database", func(in *sqlstore.PullSourceInput) {
+				in.Config.Database = "postgres://reader:" + pw + "@10.1.2.3:5432/qzk"
+			}},
+			{"config.database", func(in *sqlstore.PullSourceInput) { in.Config.Database = "qzk password=" + pw }},
+			{"config.user", func(in *sqlstore.PullSourceInput) { in.Config.User = "reader;Password=" + pw }},
+			{"config.url", func(in *sqlstore.PullSourceInput) {
+				*in = sqlstore.PullSourceInput{Name: "接口", Kind: sqlstore.PullHTTP, Secret: "s",
+					Config: sqlstore.PullConfig{URL: "https://gw:" + pw + "@10.1.2.3/api", AppKey: "k", Mode: sqlstore.PullSnapshot}}
+			}},
+			{"config.url", func(in *sqlstore.PullSourceInput) {
+				*in = sqlstore.PullSourceInput{Name: "接口", Kind: sqlstore.PullHTTP, Secret: "s",
+					Config: sqlstore.PullConfig{URL: "https://10.1.2.3/api?app=1&secret=" + pw, AppKey: "k", Mode: sqlstore.PullSnapshot}}
+			}},
+		} {
+			in := pullInput("前置库")
+			c.edit(&in)
+			_, err := env.DB.RegisterPullSource(ctx, dept, id, in)
+			fe, _ := shuyu.ErrorDetails(err).([]shuyu.FieldError)
+			found := false
+			for _, f := range fe {
+				found = found || f.Field == c.field && strings.Contains(f.Message, "password field")
+			}
+			if shuyu.ErrorCode(err) != shuyu.EINVALID || !found || strings.Contains(fmt.Sprint(err, fe), pw) {
+				t.Fatalf("%s: %v %+v", c.field, err, fe)
+			}
+		}
+		if srcs, _ := env.DB.PullSources(ctx, dept, id); len(srcs) != 0 {
+			t.Fatalf("refused sources stored: %d", len(srcs))
+		}
+		// OceanBase's user@tenant stays a user name.
+		in := pullInput("前置库")
+		in.Config.User = "reader@sys#obcluster"
+		if _, err := env.DB.RegisterPullSource(ctx, dept, id, in); err != nil {
+			t.Fatalf("user@tenant refused: %v", err)
 		}
 	})
 }

@@ -225,6 +225,11 @@ func (s *Service) TestPullSource(ctx context.Context, a *shuyu.Actor, entryID, i
 		} else if p.EntryID != entryID {
 			return nil, shuyu.Errorf(shuyu.ENOTFOUND, "拉取来源不存在 (not found)")
 		}
+	} else if err := s.db.CheckPullSource(ctx, a, entryID, in); err != nil {
+		// A form not yet saved is validated before anything is dialled
+		// (a connection string pasted into the host is refused, not
+		// looked up).
+		return nil, err
 	}
 	p, secret, err := s.sourceOf(ctx, a, e, id, in)
 	if err != nil {

@@ -106,6 +106,13 @@ func (s *Server) pullSourcesPage(w http.ResponseWriter, r *http.Request, id int6
 	if err != nil {
 		return err
 	}
+	// A pasted connection string or URL with a password is not written
+	// back into the form (the store refuses it; the page must not show it).
+	for _, k := range []string{"name", "host", "database", "user", "table", "query", "url", "app_key", "mapping", "watermark", "key"} {
+		if sqlstore.PullCredentialInValue(f.Get(k)) {
+			f.Values.Del(k)
+		}
+	}
 	if chk != nil {
 		lang := uiLang(r)
 		chk.Message = uiMessage(lang, chk.Message)

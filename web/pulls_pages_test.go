@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"net/http"
 	"net/http/httptest"
+	"net/url"
 	"strconv"
 	"strings"
 	"sync/atomic"
@@ -125,5 +126,43 @@ func TestPullPages_R10_1_FailedPullInEachLanguage(t *testing.T) {
 				t.Errorf("%s shows %q: %.1500s", c.path, n, page)
 			}
 		}
+	}
+}
+
+// A password pasted into the wrong field — a connection string in the
+// host or database, a URL with user and password — is refused with the
+// field named, and neither the refusal nor the re-rendered form shows it,
+// for the test button as for registration (issue 18: credentials never
+// shown back; R10.1).
+func TestPullPages_R10_1_PastedPasswordNotEchoed(t *testing.T) {
+	h := newDomainHarness(t, "sqlite")
+	id := h.entry("ZW-GA-0904", "dept-gongan", true)
+	const pw = "S3cretPW-口令-55"
+	u := uiAs(t, h.harness, "dept-gongan")
+	for _, form := range []url.Values{
+		{"kind": {"postgres"}, "host": {"postgres://admin:" + pw + "@10.0.0.1:5432/db"}, "port": {"5432"}, "database": {"qzk"}, "user": {"u"}},
+		{"kind": {"postgres"}, "host": {"10.0.0.1"}, "port": {"5432"}, "database": {"postgres://admin:" + pw + "@10.0.0.1:5432/db"}, "user": {"u"}},
+		{"kind": {"mysql"}, "host": {"10.0.0.1"}, "port": {"3306"}, "database": {"qzk"}, "user": {"u;password=" + pw}},
+		{"kind": {"http"}, "url": {"https://gw:" + pw + "@10.0.0.1/api"}, "app_key": {"k"}},
+	} {
+		for _, action := range []string{"test", "register"} {
+			f := url.Values{"name": {"前置库"}, "secret": {"x"}, "table": {"people"}, "mode": {"snapshot"}, "action": {action}}
+			if form.Get("kind") == "http" {
+				f.Del("table")
+			}
+			for k, v := range form {
+				f[k] = v
+			}
+			st, page, _ := u.post(fmt.Sprintf("/domain/entries/%d/pulls", id), f)
+			if strings.Contains(page, pw) || strings.Contains(page, url.QueryEscape(pw)) {
+				t.Fatalf("%s %v: the password is on the page (%d)", action, form, st)
+			}
+			if !strings.Contains(page, "密码请填在密码栏") {
+				t.Fatalf("%s %v: no refusal naming the password field (%d): %.800s", action, form, st, pageText(page))
+			}
+		}
+	}
+	if strings.Contains(h.logs.String(), pw) {
+		t.Fatal("the password is in the log")
 	}
 }

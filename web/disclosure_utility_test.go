@@ -264,6 +264,14 @@ func utilityQuestions() []utilityQuestion {
 			sql:   "SELECT hospital, count(*) AS visits, count(*) * 1.0 / sum(count(*)) OVER () AS share FROM zw_yb_0001 GROUP BY hospital",
 			truth: "SELECT hospital, count(*), count(*) * 1.0 / sum(count(*)) OVER ()" + personsYB + " FROM zw_yb_0001 GROUP BY 1",
 			keys:  1, kinds: []valueKind{A, S}},
+		{id: "Q34", title: "inpatient stays per 1,000 residents by county (two released tables joined)",
+			sql: "WITH r AS (SELECT county, count(*) AS residents FROM zw_ga_0001 GROUP BY county), " +
+				"s AS (SELECT p.county, count(*) AS stays" + joinPM + "WHERE m.visit_type = '住院' GROUP BY p.county) " +
+				"SELECT r.county, s.stays, s.stays * 1000.0 / r.residents AS per_1000 FROM r JOIN s ON r.county = s.county",
+			truth: "WITH r AS (SELECT county, count(*) AS residents FROM zw_ga_0001 GROUP BY county), " +
+				"s AS (SELECT p.county, count(*) AS stays, count(DISTINCT m.id_number) AS persons" + joinPM + "WHERE m.visit_type = '住院' GROUP BY p.county) " +
+				"SELECT r.county, s.stays, s.stays * 1000.0 / r.residents, s.persons FROM r JOIN s ON r.county = s.county",
+			keys: 1, kinds: []valueKind{A, S}},
 	}
 }
 

@@ -43,7 +43,7 @@ const (
 const (
 	PullStatusNew     = "new"     // registered, never pulled
 	PullStatusOK      = "ok"      // the last pull succeeded
-	PullStatusFailing = "failing" // the last pull failed; a retry is scheduled
+	PullStatusFailing = "failing" // the last pull failed: a scheduled one is retried with backoff in its window, a manual one waits for the schedule
 	PullStatusOverdue = "overdue" // a scheduled pull failed for good or did not run in its window
 )
 

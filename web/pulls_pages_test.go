@@ -106,7 +106,8 @@ func TestPullPages_R10_1_FailedPullInEachLanguage(t *testing.T) {
 		path      string
 		want, not []string
 	}{
-		{srcPage + "?lang=zh", []string{"字段映射不符：来源的列与目录信息项不符：缺少 mobile"}, []string{"source columns", "mapping", "missing"}},
+		// A failed "run now" schedules no retry: the status says what happened.
+		{srcPage + "?lang=zh", []string{"字段映射不符：来源的列与目录信息项不符：缺少 mobile", "上次拉取失败"}, []string{"source columns", "mapping", "missing", "重试"}},
 		{badJob, []string{"人口接口", "字段映射不符：来源的列与目录信息项不符", "来源缺少列 mobile", "手动"},
 			[]string{"source columns", "source has no column", ".csv", "-1 B"}},
 		{goodJob, []string{"人口接口", "一致", "来源行数 12"}, []string{".csv", "-1 B"}},

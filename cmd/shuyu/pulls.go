@@ -107,7 +107,7 @@ func pullTime(t *time.Time) string {
 }
 
 var pullStatusText = map[string]string{
-	sqlstore.PullStatusNew: "未拉取 new", sqlstore.PullStatusOK: "正常 ok", sqlstore.PullStatusFailing: "失败待重试 failing",
+	sqlstore.PullStatusNew: "未拉取 new", sqlstore.PullStatusOK: "正常 ok", sqlstore.PullStatusFailing: "上次失败 failing",
 	sqlstore.PullStatusOverdue: "逾期 overdue", sqlstore.PullRunRunning: "拉取中 running", sqlstore.PullRunDone: "完成 done",
 	sqlstore.PullRunFailed: "失败 failed",
 }

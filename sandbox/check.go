@@ -410,6 +410,14 @@ func (c *checker) function(n node, x ectx) flow {
 	if n["filter"] != nil || n["distinct"] == true {
 		c.refuse("function", "函数 %s 不支持 FILTER/DISTINCT", name)
 	}
+	if name == "list_value" && x.inAgg == "" && !x.cond && !x.group && c.aggregate && allAggregates(children) {
+		// A list of released figures (quantiles at several fractions).
+		var f flow
+		for _, ch := range nodes(children) {
+			f = f.merge(c.expr(ch, x))
+		}
+		return f
+	}
 	var f flow
 	for _, ch := range children {
 		cn, _ := ch.(node)
@@ -442,6 +450,15 @@ func (c *checker) function(n node, x ectx) flow {
 		c.refuse("function", "函数 %s 不在允许列表中", name)
 	}
 	return f
+}
+
+func allAggregates(l []any) bool {
+	for _, x := range nodes(l) {
+		if str(x, "class") != "FUNCTION" || !aggregates[strings.ToLower(str(x, "function_name"))] {
+			return false
+		}
+	}
+	return len(l) > 0
 }
 
 func (c *checker) aggregateCall(n node, name string, x ectx) flow {
@@ -583,6 +600,22 @@ func standardForms(n node) {
 					ch[0] = args[0]
 				}
 			}
+		}
+	}
+	if (name == "quantile_cont" || name == "quantile_disc" || name == "quantile") && len(ch) == 2 && n["filter"] == nil {
+		// quantile_cont(x, [0.25, 0.5, 0.75]) is the list of the three.
+		if l, _ := ch[1].(node); str(l, "function_name") == "list_value" && len(arr(l, "children")) > 0 {
+			var qs []any
+			for _, q := range arr(l, "children") {
+				one := deepCopy(n)
+				one["alias"] = ""
+				one["children"] = []any{deepCopy(ch[0].(node)), q}
+				qs = append(qs, one)
+			}
+			alias := n["alias"]
+			replaceNode(n, fn("list_value", false, nil, qs...))
+			n["alias"] = alias
+			return
 		}
 	}
 	switch {

@@ -394,7 +394,7 @@ func (e *Engine) runCompound(ctx context.Context, conn *sql.Conn, ws *Workspace,
 		if !part.p.aggregate {
 			if !seen["compound_part"] {
 				seen["compound_part"] = true
-				reasons = append(reasons, Reason{"compound_part", "组合查询（UNION、INTERSECT、EXCEPT）的每一部分都须是汇总统计；明细结果请单独查询，留在数据域内使用"})
+				reasons = append(reasons, Reason{"compound_part", "组合查询（UNION、INTERSECT、EXCEPT）的每一部分都须是汇总统计；明细结果请单独查询，留在数据域内使用。按人求交集（如同时有两类诊断的人数）可先按人分组：SELECT count(*) FROM (SELECT id_number FROM 表 WHERE 诊断类别 IN ('甲', '乙') GROUP BY id_number HAVING count(DISTINCT 诊断类别) = 2) t"})
 			}
 		}
 	}

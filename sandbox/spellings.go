@@ -41,6 +41,12 @@ func normalizeDates(v any, refDate string) {
 				}
 			}
 		}
+		if str(x, "class") == "CASE" {
+			selfLabels(x)
+		}
+		if str(x, "type") == "SELECT_NODE" {
+			joinUsing(x)
+		}
 		if str(x, "class") == "COMPARISON" {
 			l, r := obj(x, "left"), obj(x, "right")
 			typ := str(x, "type")
@@ -62,6 +68,118 @@ func normalizeDates(v any, refDate string) {
 		for _, c := range x {
 			normalizeDates(c, refDate)
 		}
+	}
+}
+
+// joinUsing spells JOIN … USING (c) as JOIN … ON l.c = r.c, the first
+// table's column standing for the unqualified c in this SELECT, as SQL
+// resolves it.
+func joinUsing(sel node) {
+	first := map[string]string{} // using column → the alias that stands for it
+	var walk func(t node)
+	leftmost := func(t node) string {
+		for str(t, "type") == "JOIN" {
+			t = obj(t, "left")
+		}
+		if a := str(t, "alias"); a != "" {
+			return a
+		}
+		return str(t, "table_name")
+	}
+	walk = func(t node) {
+		if str(t, "type") != "JOIN" {
+			return
+		}
+		walk(obj(t, "left"))
+		walk(obj(t, "right"))
+		cols := strs(t, "using_columns")
+		if len(cols) == 0 || str(t, "ref_type") != "REGULAR" || str(obj(t, "right"), "type") == "JOIN" {
+			return
+		}
+		l, r := leftmost(obj(t, "left")), leftmost(obj(t, "right"))
+		if l == "" || r == "" {
+			return
+		}
+		var conds []node
+		for _, c := range cols {
+			conds = append(conds, node{"class": "COMPARISON", "type": "COMPARE_EQUAL", "alias": "", "query_location": noLocation,
+				"left": colRef(l, c), "right": colRef(r, c)})
+			if _, ok := first[strings.ToLower(c)]; !ok {
+				first[strings.ToLower(c)] = l
+			}
+		}
+		t["condition"] = and(conds...)
+		t["using_columns"] = []any{}
+	}
+	walk(obj(sel, "from_table"))
+	if len(first) == 0 {
+		return
+	}
+	var qualify func(v any)
+	qualify = func(v any) {
+		switch x := v.(type) {
+		case node:
+			if str(x, "class") == "SUBQUERY" {
+				return
+			}
+			if str(x, "class") == "COLUMN_REF" {
+				if names := strs(x, "column_names"); len(names) == 1 {
+					if a, ok := first[strings.ToLower(names[0])]; ok {
+						x["column_names"] = []any{a, names[0]}
+					}
+				}
+				return
+			}
+			for _, c := range x {
+				qualify(c)
+			}
+		case []any:
+			for _, c := range x {
+				qualify(c)
+			}
+		}
+	}
+	for _, k := range []string{"select_list", "where_clause", "group_expressions", "having", "qualify", "modifiers"} {
+		qualify(sel[k])
+	}
+}
+
+// selfLabels spells a CASE whose branch returns the value it tested — CASE
+// WHEN ethnicity IN ('汉族', '回族') THEN ethnicity ELSE '其他' END — with
+// constant labels, one test per value (WHEN ethnicity = '汉族' THEN '汉族'
+// …), the form a recoding group key takes.
+func selfLabels(n node) {
+	var out []any
+	for _, cc := range nodes(arr(n, "case_checks")) {
+		w, then := obj(cc, "when_expr"), obj(cc, "then_expr")
+		var tested node
+		var consts []node
+		switch {
+		case str(w, "class") == "COMPARISON" && str(w, "type") == "COMPARE_EQUAL" && isConstant(obj(w, "right")):
+			tested, consts = obj(w, "left"), []node{obj(w, "right")}
+		case str(w, "type") == "COMPARE_IN":
+			ch := nodes(arr(w, "children"))
+			if len(ch) < 2 {
+				return
+			}
+			tested, consts = ch[0], ch[1:]
+			for _, k := range consts {
+				if !isConstant(k) {
+					return
+				}
+			}
+		}
+		if tested == nil || canon(tested, nil) != canon(then, nil) {
+			out = append(out, cc)
+			continue
+		}
+		for _, k := range consts {
+			out = append(out, node{"when_expr": node{"class": "COMPARISON", "type": "COMPARE_EQUAL", "alias": "", "query_location": noLocation,
+				"left": deepCopy(tested), "right": deepCopy(k)}, "then_expr": deepCopy(k)})
+		}
+	}
+	if out != nil {
+		n["case_checks"] = out
 	}
 }
 

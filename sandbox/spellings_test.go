@@ -33,6 +33,17 @@ func TestAnalystSpellings_R28_3(t *testing.T) {
 		// Whether an identifier is recorded is an attribute.
 		{"SELECT county, count(*) AS n FROM people WHERE name IS NOT NULL GROUP BY county ORDER BY county",
 			"SELECT county, count(name) AS n FROM people GROUP BY county ORDER BY county"},
+		// A CASE returning the category it tested is a recoding with labels.
+		{"SELECT CASE WHEN county IN ('640502', '640521') THEN county ELSE '其他' END AS c, count(*) AS n FROM people GROUP BY 1 ORDER BY 1",
+			"SELECT CASE WHEN county = '640502' THEN '640502' WHEN county = '640521' THEN '640521' ELSE '其他' END AS c, count(*) AS n FROM people GROUP BY 1 ORDER BY 1"},
+		// JOIN … USING is JOIN … ON.
+		{"SELECT p.county, count(*) AS n, sum(s.amount) AS spend FROM settlements s JOIN people p USING (id) GROUP BY p.county ORDER BY 1",
+			"SELECT p.county, count(*) AS n, sum(s.amount) AS spend FROM settlements s JOIN people p ON s.id = p.id GROUP BY p.county ORDER BY 1"},
+		{"SELECT county, count(DISTINCT id) AS persons FROM settlements JOIN people USING (id) GROUP BY county ORDER BY 1",
+			"SELECT county, count(DISTINCT settlements.id) AS persons FROM settlements JOIN people ON settlements.id = people.id GROUP BY county ORDER BY 1"},
+		// Quantiles at several fractions, as one list.
+		{"SELECT county, quantile_cont(income, [0.25, 0.5, 0.75]) AS q FROM people GROUP BY county ORDER BY county",
+			"SELECT county, list_value(quantile_cont(income, 0.25), quantile_cont(income, 0.5), quantile_cont(income, 0.75)) AS q FROM people GROUP BY county ORDER BY county"},
 		// QUALIFY over released groups: the top gender per county.
 		{"SELECT county, gender, count(*) AS n FROM people GROUP BY county, gender QUALIFY row_number() OVER (PARTITION BY county ORDER BY count(*) DESC) = 1 ORDER BY county", ""},
 	}

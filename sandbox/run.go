@@ -182,7 +182,7 @@ func validWorkspaceID(id string) error {
 // never counts hidden groups or persons (R28.3).
 func releaseNotice(k int) Reason {
 	return Reason{"disclosure_control", fmt.Sprintf(
-		"结果已经过披露控制：每行至少涉及 %d 个统计对象，人数不足的分组不显示；数值含少量稳定噪声，极值和分位数按至少 %d 人的窗口平滑；只影响极少数人的筛选条件不起作用；与此前已发布结果只差极少数人的数值，沿用此前的答案", k, k)}
+		"结果已经过披露控制：每行至少涉及 %d 个统计对象，人数不足的分组不显示，人数不足的单元格（如带 FILTER 的计数）显示为空值；数值含少量稳定噪声，极值和分位数按至少 %d 人的窗口平滑；只影响极少数人的筛选条件不起作用；与此前已发布结果只差极少数人的数值，沿用此前的答案", k, k)}
 }
 
 // release runs an aggregate through the anonymizing executor (R28.3).

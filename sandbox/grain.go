@@ -28,7 +28,7 @@ const (
 	grainDay                // days or finer: the date itself
 )
 
-const grainReason = "出生日期等可识别个人的日期在条件中只能按整年划分，如 year(birth_date) = 1980、date_diff('year', birth_date, current_date) >= 60 或 birth_date >= DATE '1980-01-01' AND birth_date < DATE '1990-01-01'；年龄段（age_band）、按月、按日统计请写在 GROUP BY 中"
+const grainReason = "出生日期等可识别个人的日期在条件中只能按整年划分，如 year(birth_date) = 1980、date_diff('year', birth_date, current_date) >= 60（按跨过的年数，含今年才满 60 岁的人；精确周岁可作为分组键，如 GROUP BY date_sub('year', birth_date, current_date)）或 birth_date >= DATE '1980-01-01' AND birth_date < DATE '1990-01-01'；年龄段（age_band）、按月、按日统计请写在 GROUP BY 中"
 
 // quasiDate reports whether n is a bare quasi-identifying date column
 // (possibly cast or inside TRY).

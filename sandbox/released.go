@@ -142,9 +142,10 @@ func (e *Engine) runReleased(ctx context.Context, conn *sql.Conn, ws *Workspace,
 		if qctx.Err() != nil {
 			return e.failed(res, start, e.engineFailure("sandbox.released", err))
 		}
-		// Only released figures are in the scratch database: its message
-		// can say nothing else.
-		return e.rejected(res, start, Reason{"released_statement", "对已发布结果的计算未能执行：" + firstLine(err.Error())}), nil
+		// Only released figures are in the scratch database, so its
+		// message could say nothing else; it is in English, though, and
+		// the answer says in plain words what to check.
+		return e.rejected(res, start, Reason{"released_statement", "对已发布结果的计算未能执行：请检查外层查询引用的列名、类型和写法（外层只能读取各子查询的输出列）"}), nil
 	}
 	res.Status = Released
 	res.Columns = cols
@@ -161,16 +162,6 @@ func (e *Engine) runReleased(ctx context.Context, conn *sql.Conn, ws *Workspace,
 	}
 	res.Reasons = []Reason{releaseNotice(ws.k())}
 	return res, nil
-}
-
-func firstLine(s string) string {
-	if i := strings.IndexByte(s, '\n'); i >= 0 {
-		s = s[:i]
-	}
-	if r := []rune(s); len(r) > 300 {
-		s = string(r[:300])
-	}
-	return s
 }
 
 type releasedTable struct {

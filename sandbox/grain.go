@@ -142,6 +142,15 @@ func (c *checker) grainOf(n node) grain {
 			if len(ch) == 2 && isConstant(ch[0]) && onDate(1) {
 				return partGrain(ch[0])
 			}
+		case "strftime":
+			// The finest field the format prints: strftime(d, '%Y') is a
+			// year, '%Y-%m' a month, anything with a day or an unknown
+			// field a day.
+			if len(ch) == 2 && onDate(0) && str(ch[1], "class") == "CONSTANT" {
+				if f, ok := obj(ch[1], "value")["value"].(string); ok {
+					return strftimeGrain(f)
+				}
+			}
 		case "date_sub", "datesub":
 			// Full years between a birth date and the reference date are an
 			// age, like age_band: a group key, not a condition.
@@ -335,3 +344,27 @@ func (c *checker) passesDate(n node) bool {
 }
 
 const passesDateReason = "出生日期等可识别个人的日期只能原样、取整年（year、to_year）或按人取 min/max 后传出；年龄段、按月、按日的值请在最外层的 GROUP BY 中使用"
+
+// strftimeGrain is the finest grain a strftime format prints.
+func strftimeGrain(f string) grain {
+	g := grainNone
+	for i := 0; i < len(f); i++ {
+		if f[i] != '%' {
+			continue
+		}
+		if i+1 >= len(f) {
+			return grainDay
+		}
+		i++
+		switch f[i] {
+		case '%':
+		case 'Y', 'y', 'C': // not %G, the ISO year, which begins on a Monday
+			g = max(g, grainYear)
+		case 'm', 'b', 'B', 'h':
+			g = max(g, grainMonth)
+		default:
+			return grainDay
+		}
+	}
+	return g
+}

@@ -54,6 +54,8 @@ func TestBirthDatesSplitOnlyByYear_R28_3(t *testing.T) {
 		// ISO years begin on a Monday: they split a calendar year at a day.
 		"SELECT county, count(*) AS n FROM people WHERE date_part('isoyear', birth_date) = year(birth_date) + 1 GROUP BY county",
 		"SELECT county, count(*) AS n FROM people WHERE date_trunc('isoyear', birth_date) >= DATE '1980-01-01' GROUP BY county",
+		"SELECT county, count(*) AS n FROM people WHERE strftime(birth_date, '%G') = '1980' GROUP BY county",
+		"SELECT county, count(*) AS n FROM people WHERE strftime(birth_date, '%Y-%m') = '1980-05' GROUP BY county",
 		// A birth date joined to another date is a condition on it by the day.
 		"SELECT p.county, count(*) AS n FROM people p JOIN people q ON q.birth_date = p.birth_date GROUP BY p.county",
 	}

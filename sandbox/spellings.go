@@ -35,6 +35,14 @@ func normalizeDates(v any, refDate string) {
 		if str(x, "class") == "FUNCTION" {
 			name := strings.ToLower(str(x, "function_name"))
 			ch := nodes(arr(x, "children"))
+			if name == "to_char" && len(ch) == 2 {
+				// PostgreSQL's to_char(d, 'YYYY-MM') is strftime(d, '%Y-%m').
+				if f, ok := obj(ch[1], "value")["value"].(string); ok && str(ch[1], "class") == "CONSTANT" {
+					if sf, ok := strftimeFormat(f); ok {
+						replaceNode(x, fn("strftime", false, nil, ch[0], constString(sf)))
+					}
+				}
+			}
 			if (name == "date_part" || name == "datepart") && len(ch) == 2 && isYearPart(ch[0]) {
 				if d := ageOf(ch[1]); d != nil {
 					replaceNode(x, completedYears(d, refDate))
@@ -181,6 +189,38 @@ func selfLabels(n node) {
 	if out != nil {
 		n["case_checks"] = out
 	}
+}
+
+// strftimeFormat translates a to_char date pattern of the common fields;
+// ok is false for anything else.
+func strftimeFormat(f string) (string, bool) {
+	tokens := []struct{ pg, st string }{
+		{"YYYY", "%Y"}, {"HH24", "%H"}, {"HH12", "%I"}, {"Month", "%B"}, {"Mon", "%b"}, {"Day", "%A"}, {"Dy", "%a"},
+		{"YY", "%y"}, {"MM", "%m"}, {"DD", "%d"}, {"HH", "%I"}, {"MI", "%M"}, {"SS", "%S"},
+	}
+	var b strings.Builder
+	rs := f
+	for len(rs) > 0 {
+		matched := false
+		for _, t := range tokens {
+			if strings.HasPrefix(rs, t.pg) {
+				b.WriteString(t.st)
+				rs = rs[len(t.pg):]
+				matched = true
+				break
+			}
+		}
+		if matched {
+			continue
+		}
+		r := []rune(rs)[0]
+		if !strings.ContainsRune("-/ :.年月日时分秒", r) {
+			return "", false
+		}
+		b.WriteRune(r)
+		rs = rs[len(string(r)):]
+	}
+	return b.String(), b.Len() > 0
 }
 
 func isYearPart(n node) bool {

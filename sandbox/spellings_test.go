@@ -36,6 +36,9 @@ func TestAnalystSpellings_R28_3(t *testing.T) {
 		// A CASE returning the category it tested is a recoding with labels.
 		{"SELECT CASE WHEN county IN ('640502', '640521') THEN county ELSE '其他' END AS c, count(*) AS n FROM people GROUP BY 1 ORDER BY 1",
 			"SELECT CASE WHEN county = '640502' THEN '640502' WHEN county = '640521' THEN '640521' ELSE '其他' END AS c, count(*) AS n FROM people GROUP BY 1 ORDER BY 1"},
+		// PostgreSQL's to_char of a date is strftime.
+		{"SELECT to_char(birth_date, 'YYYY') AS y, count(*) AS n FROM people GROUP BY 1 ORDER BY 1",
+			"SELECT strftime(birth_date, '%Y') AS y, count(*) AS n FROM people GROUP BY 1 ORDER BY 1"},
 		// JOIN … USING is JOIN … ON.
 		{"SELECT p.county, count(*) AS n, sum(s.amount) AS spend FROM settlements s JOIN people p USING (id) GROUP BY p.county ORDER BY 1",
 			"SELECT p.county, count(*) AS n, sum(s.amount) AS spend FROM settlements s JOIN people p ON s.id = p.id GROUP BY p.county ORDER BY 1"},
@@ -70,6 +73,7 @@ func TestAnalystSpellings_R28_3(t *testing.T) {
 		"SELECT county, count(*) AS n FROM people WHERE extract(year FROM age(birth_date)) >= 65 GROUP BY county",
 		"SELECT county, count(*) AS n FROM people WHERE birth_date = DATE '1980-05-01' + INTERVAL 4 DAY GROUP BY county",
 		"SELECT county, count(*) AS n FROM people WHERE name IS NOT NULL AND name <> 'x' GROUP BY county",
+		"SELECT to_char(birth_date, 'YYYY-MM-DD') AS d, count(*) AS n FROM people GROUP BY 1",
 		"SELECT CASE WHEN birth_date < DATE '1980-05-05' THEN 'a' ELSE 'b' END AS g, count(*) AS n FROM people GROUP BY 1",
 		"SELECT county, id, count(*) AS n FROM people GROUP BY county, id QUALIFY count(*) > 0",
 		"SELECT county, income FROM people QUALIFY row_number() OVER (ORDER BY income DESC) = 1",

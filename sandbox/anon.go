@@ -362,12 +362,13 @@ func (e *Engine) anonSQL(ctx context.Context, conn *sql.Conn, ws *Workspace, p *
 		for i, s := range p.sites {
 			for _, part := range siteParts(s) {
 				c := fmt.Sprintf("__c%d_%s", i, part)
-				inner = append(inner, fmt.Sprintf("sum(%[1]s) AS %[1]s_t, max(%[1]s, %[2]d) AS %[1]s_m, bit_xor(hash(__u, round(CAST(%[1]s AS DOUBLE), 4))) AS %[1]s_h", c, topN))
+				inner = append(inner, fmt.Sprintf("sum(%[1]s) AS %[1]s_t, max(%[1]s, %[2]d) AS %[1]s_m, bit_xor(CASE WHEN %[1]s <> 0 THEN %[3]s END) AS %[1]s_h", c, topN, mixHash("__u", fmt.Sprintf("round(CAST(%s AS DOUBLE), 4)", c))))
 				outer = append(outer, fmt.Sprintf("sum(%[1]s_t) AS %[1]s_t, list_slice(list_sort(flatten(list(%[1]s_m)), 'DESC'), 1, %[2]d) AS %[1]s_m, bit_xor(%[1]s_h) AS %[1]s_h", c, topN))
 				if part == "in" {
 					continue
 				}
-				inner = append(inner, fmt.Sprintf("bit_xor(CASE WHEN %[1]s <> 0 THEN hash(__u, round(CAST(%[1]s AS DOUBLE), 4), CAST(%[2]d AS UBIGINT)) %% 65536 ELSE 0 END) AS %[1]s_x, count(*) FILTER (WHERE %[1]s <> 0) AS %[1]s_k", c, pairSalt))
+				inner = append(inner, fmt.Sprintf("bit_xor(CASE WHEN %[1]s <> 0 THEN %[2]s %% 65536 ELSE 0 END) AS %[1]s_x, count(*) FILTER (WHERE %[1]s <> 0) AS %[1]s_k", c,
+					mixHash("__u", fmt.Sprintf("round(CAST(%s AS DOUBLE), 4)", c), fmt.Sprintf("CAST(%d AS UBIGINT)", pairSalt))))
 				outer = append(outer, fmt.Sprintf("list(%[1]s_x ORDER BY __cell) AS %[1]s_xl, sum(%[1]s_k) AS %[1]s_kn", c))
 			}
 		}
@@ -429,10 +430,10 @@ func (e *Engine) anonSQL(ctx context.Context, conn *sql.Conn, ws *Workspace, p *
 			"list_avg("+inner+") AS __qv",
 			"list_max("+inner+") - list_min("+inner+") AS __qr",
 			un+" AS __qu",
-			"list_bit_xor(list_transform(__win, e -> hash(e.u0, round(e.v, 4)))) AS __qh",
+			"list_bit_xor(list_transform(__win, e -> "+mixHash("e.u0", "round(e.v, 4)")+")) AS __qh",
 			// The window's sketch for the release memory (memory.go).
 			fmt.Sprintf("list_transform(__win, e -> CAST(hash(e.u0, CAST(%d AS UBIGINT)) %% %d AS INTEGER)) AS __qc", e.salt(ws, "memory-cell"), memCells),
-			fmt.Sprintf("list_transform(__win, e -> hash(e.u0, round(e.v, 4), CAST(%d AS UBIGINT)) %% 65536) AS __qx", e.salt(ws, "memory-pair"))), i)
+			fmt.Sprintf("list_transform(__win, e -> %s %% 65536) AS __qx", mixHash("e.u0", "round(e.v, 4)", fmt.Sprintf("CAST(%d AS UBIGINT)", e.salt(ws, "memory-pair"))))), i)
 	}
 
 	// One row per group with every figure.
@@ -482,6 +483,21 @@ func (e *Engine) anonSQL(ctx context.Context, conn *sql.Conn, ws *Workspace, p *
 	}
 	fmt.Fprintf(&b, " SELECT %s FROM %s", strings.Join(out, ", "), from)
 	return b.String(), l, nil
+}
+
+// mixHash hashes several values into one so that an XOR over many of them
+// does not split into parts: DuckDB's hash(a, b) combines the hashes of its
+// arguments so that bit_xor over units of hash(unit, contribution) is the
+// XOR of the units' hashes and of the contributions' hashes apart — for
+// counts, the group's units and the parity of the count (red team, round
+// six: every FILTERed count of a group got one of two noise values). The
+// outer hash of the XORed hashes mixes them non-linearly.
+func mixHash(parts ...string) string {
+	x := "hash(" + parts[0] + ")"
+	for _, p := range parts[1:] {
+		x = "xor(" + x + ", hash(" + p + "))"
+	}
+	return "hash(" + x + ")"
 }
 
 // affectedUnits is a CTE named name over src: per group, for each condition

@@ -399,6 +399,15 @@ func (e *Engine) runCompound(ctx context.Context, conn *sql.Conn, ws *Workspace,
 		}
 	}
 	e.mu.Unlock()
+	if len(reasons) == 0 {
+		var ps []*plan
+		for _, part := range b.parts {
+			ps = append(ps, part.p)
+		}
+		if r, ok := atomBudget(ps...); !ok {
+			reasons = append(reasons, r)
+		}
+	}
 	if len(reasons) > 0 {
 		return e.rejected(res, start, reasons...), nil
 	}
@@ -444,6 +453,27 @@ func (e *Engine) runCompound(ctx context.Context, conn *sql.Conn, ws *Workspace,
 	}
 	res.Reasons = []Reason{releaseNotice(ws.k())}
 	return res, nil
+}
+
+// atomBudget holds the conditions of a statement's parts together to the
+// one statement's budget: parts that each stay within it would otherwise
+// multiply the figures one query can difference (red team, round six: a
+// UNION ALL of 8 parts with 16 FILTERs each).
+func atomBudget(ps ...*plan) (Reason, bool) {
+	n := 0
+	for _, p := range ps {
+		if p == nil {
+			continue
+		}
+		n += len(p.atoms)
+		for _, s := range p.pre {
+			n += len(s.atoms)
+		}
+	}
+	if n > maxAtoms {
+		return Reason{"conditions", fmt.Sprintf("条件过多：各部分合计最多 %d 个简单条件", maxAtoms)}, false
+	}
+	return Reason{}, true
 }
 
 // colType is the type of output column i: the first part's that computes it.

@@ -2,6 +2,7 @@ package sandbox
 
 import (
 	"fmt"
+	"strings"
 	"testing"
 )
 
@@ -134,5 +135,31 @@ func TestCompoundRefusedInDPMode_R28_3(t *testing.T) {
 	r := f.run(t, "SELECT county, count(*) AS n FROM people GROUP BY county UNION ALL SELECT '合计', count(*) FROM people")
 	if r.Status != Rejected || !hasReason(r, "compound_part") {
 		t.Errorf("DP mode: %s %v, want refused", r.Status, r.Reasons)
+	}
+}
+
+// The parts of a combined query share one statement's condition budget
+// (red team, round six: 8 parts of 16 FILTERs each were 128 conditions).
+func TestCompoundPartsShareTheConditionBudget_R28_3(t *testing.T) {
+	t.Parallel()
+	f := newFixture(t)
+	part := func(lo int) string {
+		var figs []string
+		for x := lo; x < lo+9; x++ {
+			figs = append(figs, fmt.Sprintf("count(*) FILTER (WHERE income >= %d)", x*10000))
+		}
+		return "SELECT gender, " + strings.Join(figs, ", ") + " FROM people GROUP BY gender"
+	}
+	if r := f.run(t, part(1)); r.Status != Released {
+		t.Fatalf("one part: %s %v", r.Status, r.Reasons)
+	}
+	r := f.run(t, part(1)+" UNION ALL "+part(10))
+	if r.Status != Rejected || !hasReason(r, "conditions") {
+		t.Errorf("two parts of 9 conditions: %s %v, want refused", r.Status, r.Reasons)
+	}
+	r = f.run(t, "SELECT county, count(*) FILTER (WHERE income >= 10000) * 1.0 / (SELECT "+
+		"count(*) FILTER (WHERE income >= 20000 AND income < 30000 AND gender = '女' AND county <> 'x' AND income <> 25000 AND income <> 26000 AND income <> 27000 AND income <> 28000 AND income <> 29000 AND income <> 21000 AND income <> 22000 AND income <> 23000 AND income <> 24000 AND income <> 21500 AND income <> 22500 AND income <> 23500) FROM people) AS x FROM people GROUP BY county")
+	if r.Status != Rejected || !hasReason(r, "conditions") {
+		t.Errorf("scalar subquery over the budget together: %s %v, want refused", r.Status, r.Reasons)
 	}
 }

@@ -86,6 +86,16 @@ func (e *Engine) runReleased(ctx context.Context, conn *sql.Conn, ws *Workspace,
 		parts[i] = pt
 	}
 	e.mu.Unlock()
+	if ok {
+		var ps []*plan
+		for _, pt := range parts {
+			ps = append(ps, pt.p)
+		}
+		if r, fine := atomBudget(ps...); !fine {
+			ok = false
+			reasons = []Reason{r}
+		}
+	}
 	if !ok {
 		return e.rejected(res, start, reasons...), nil
 	}

@@ -120,6 +120,14 @@ func (e *Engine) runScalars(ctx context.Context, conn *sql.Conn, ws *Workspace, 
 		note(*oc.reasons...)
 	} else if !p.aggregate {
 		note(Reason{"scalar_subquery", scalarReason})
+	} else if len(reasons) == 0 {
+		ps := []*plan{p}
+		for _, s := range sites {
+			ps = append(ps, s.p)
+		}
+		if r, ok := atomBudget(ps...); !ok {
+			note(r)
+		}
 	}
 	e.mu.Unlock()
 	if len(reasons) > 0 {

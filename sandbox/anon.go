@@ -135,6 +135,13 @@ func (e *Engine) anonSQL(ctx context.Context, conn *sql.Conn, ws *Workspace, p *
 				any = append(any, p.where.flipped(m, true), p.where.flipped(m, false))
 			}
 		}
+		// Rows one conjunct alone takes out, for rule 5b.
+		if cs := p.where.conjuncts(); len(cs) > 1 {
+			for j := range cs {
+				rest := append(append([]*bexpr{}, cs[:j]...), cs[j+1:]...)
+				any = append(any, "("+(&bexpr{op: 'a', kids: rest}).sql(atomCol)+")")
+			}
+		}
 		b.WriteString(" WHERE " + strings.Join(any, " OR "))
 	}
 	b.WriteString(")")
@@ -161,11 +168,19 @@ func (e *Engine) anonSQL(ctx context.Context, conn *sql.Conn, ws *Workspace, p *
 		return strings.Join(parts, " AND ")
 	}
 	k := ws.k()
+	// A site's rows: the statement's (__in) or its FILTER's, which rule 5b
+	// may widen beyond __in.
 	filterOf := func(i int) string {
 		if p.sites[i].filter == nil {
-			return "TRUE"
+			return "__in"
 		}
 		return fmt.Sprintf("__f%d", i)
+	}
+	anyRow := "__in"
+	for i, st := range p.sites {
+		if st.filter != nil {
+			anyRow += fmt.Sprintf(" OR __f%d", i)
+		}
 	}
 
 	// Isolating branches (docs/disclosure.md, rule 5a): in each group a
@@ -285,18 +300,106 @@ func (e *Engine) anonSQL(ctx context.Context, conn *sql.Conn, ws *Workspace, p *
 			}
 			return "(" + strings.Join(parts, " OR ") + ")"
 		}
-		cols := []string{"__r.*"}
-		if p.where != nil {
-			cols = append(cols, widen(p.where, func(m int) bool { return p.atomSite[m] < 0 })+" AS __in")
-		} else {
-			cols = append(cols, "TRUE AS __in")
+
+		// Rule 5b: a conjunct of the top AND chain of WHERE, or of WHERE
+		// and one FILTER together, that takes out between one and a noisy
+		// K units of the group (or of the FILTERed cell) lets them back in.
+		// Rule 5 tests what an atom alone decides, which for a conjunct is
+		// everyone the others admit; an exclusion spelled as one condition
+		// (concat(township, '|', year(birth_date), …) <> '<the victim>')
+		// took one person out of a cell that decoy blocks kept apart from
+		// every remembered figure, and averaging read a diagnosis in a few
+		// queries (red team, round six). Whether a conjunct takes the
+		// victim out depends on the victim's values, but letting the few
+		// back in gives the same cell either way: without the victim's
+		// row the conjunct takes out the others only, and letting in or
+		// not they are in the same place.
+		type bscope struct {
+			site int
+			cs   []*bexpr
 		}
-		for i, s := range p.sites {
-			if s.filter != nil {
-				cols = append(cols, fmt.Sprintf("%s AS __f%d", widen(s.filter, func(m int) bool { return p.atomSite[m] == i }), i))
+		var scopes []bscope
+		wcs := p.where.conjuncts()
+		if len(wcs) > 0 {
+			scopes = append(scopes, bscope{-1, wcs})
+		}
+		for i, st := range p.sites {
+			if st.filter != nil {
+				scopes = append(scopes, bscope{i, append(append([]*bexpr{}, wcs...), st.filter.conjuncts()...)})
 			}
 		}
-		fmt.Fprintf(&b, ", __w AS (SELECT %s FROM %s AS __r JOIN __e ON %s)", strings.Join(cols, ", "), src, match("__r", "__e"))
+		var bconds []string
+		type bref struct{ scope, j, idx int }
+		var brefs []bref
+		for si, sc := range scopes {
+			for j := range sc.cs {
+				brefs = append(brefs, bref{si, j, len(bconds)})
+				bconds = append(bconds, removedBy(sc.cs, j, atomCol))
+			}
+		}
+		letIn := func(si int) string {
+			var parts []string
+			for _, r := range brefs {
+				if r.scope == si {
+					parts = append(parts, fmt.Sprintf("(__rm.__bd%d AND %s)", r.idx, removedBy(scopes[si].cs, r.j, func(i int) string { return "__r." + atomCol(i) })))
+				}
+			}
+			if len(parts) == 0 {
+				return "FALSE"
+			}
+			return "(" + strings.Join(parts, " OR ") + ")"
+		}
+		joinB := ""
+		if len(bconds) > 0 {
+			b.WriteString(", " + affectedUnits("__rm0", src, gcols, units, p.onePerRow, bconds, func(j int) string {
+				return fmt.Sprintf("__rb%d", j)
+			}))
+			var bds []string
+			for _, r := range brefs {
+				sc := scopes[r.scope]
+				salt := e.salt(ws, "removal", fmt.Sprint(sc.site), sc.cs[r.j].sql(atomCol))
+				xs := []string{fmt.Sprintf("CAST(%d AS UBIGINT)", salt)}
+				var any []string
+				for u := 0; u < units; u++ {
+					xs = append(xs, fmt.Sprintf("__rb%d_%dx", r.idx, u))
+				}
+				tau := fmt.Sprintf("(%d - 1 + 2.0 * (hash(%s) %% 1000003) / 1000003.0)", k, sel(xs...))
+				for u := 0; u < units; u++ {
+					c := fmt.Sprintf("__rb%d_%d", r.idx, u)
+					any = append(any, fmt.Sprintf("(%s > 0 AND %s < %s)", c, c, tau))
+				}
+				bds = append(bds, fmt.Sprintf("(%s) AS __bd%d", strings.Join(any, " OR "), r.idx))
+			}
+			fmt.Fprintf(&b, ", __rm AS (SELECT %s FROM __rm0)", sel(bds...))
+			joinB = " JOIN __rm ON " + match("__r", "__rm")
+		}
+		scopeOf := func(site int) int {
+			for si, sc := range scopes {
+				if sc.site == site {
+					return si
+				}
+			}
+			return -1
+		}
+		cols := []string{"__r.*"}
+		in := "TRUE"
+		if p.where != nil {
+			in = widen(p.where, func(m int) bool { return p.atomSite[m] < 0 })
+		}
+		if si := scopeOf(-1); si >= 0 {
+			in = "(" + in + " OR " + letIn(si) + ")"
+		}
+		cols = append(cols, in+" AS __in")
+		var fcols []string
+		for i, s := range p.sites {
+			if s.filter != nil {
+				cols = append(cols, fmt.Sprintf("%s AS __fw%d", widen(s.filter, func(m int) bool { return p.atomSite[m] == i }), i))
+				cols = append(cols, fmt.Sprintf("%s AS __fl%d", letIn(scopeOf(i)), i))
+				fcols = append(fcols, fmt.Sprintf("(__in AND __fw%[1]d) OR __fl%[1]d AS __f%[1]d", i))
+			}
+		}
+		fmt.Fprintf(&b, ", __w1 AS (SELECT %s FROM %s AS __r JOIN __e ON %s%s)", strings.Join(cols, ", "), src, match("__r", "__e"), joinB)
+		fmt.Fprintf(&b, ", __w AS (SELECT %s FROM __w1)", strings.Join(append([]string{"*"}, fcols...), ", "))
 	} else {
 		cols := []string{"*", "TRUE AS __in"}
 		for i, s := range p.sites {
@@ -344,7 +447,8 @@ func (e *Engine) anonSQL(ctx context.Context, conn *sql.Conn, ws *Workspace, p *
 			}
 		}
 		uc := fmt.Sprintf("__u%d", u)
-		fmt.Fprintf(&b, ", __p%d AS (SELECT %s FROM __w WHERE __in AND %s IS NOT NULL", u, sel(append([]string{uc + " AS __u"}, cs...)...), uc)
+		uin := ternary(one, "__in AS __uin", "bool_or(__in) AS __uin")
+		fmt.Fprintf(&b, ", __p%d AS (SELECT %s FROM __w WHERE (%s) AND %s IS NOT NULL", u, sel(append([]string{uc + " AS __u", uin}, cs...)...), anyRow, uc)
 		if !one {
 			b.WriteString(groupBy(uc))
 		}
@@ -357,7 +461,9 @@ func (e *Engine) anonSQL(ctx context.Context, conn *sql.Conn, ws *Workspace, p *
 		// contributions of a group are the largest of its cells' largest.
 		cell := fmt.Sprintf("CAST(hash(__u, CAST(%d AS UBIGINT)) %% %d AS INTEGER)", e.salt(ws, "memory-cell"), memCells)
 		pairSalt := e.salt(ws, "memory-pair")
-		inner := []string{cell + " AS __cell", "count(*) AS __n", "bit_xor(hash(__u)) AS __h"}
+		// The group's units are those the statement's conditions admit;
+		// a unit a widened FILTER alone lets in counts in that cell only.
+		inner := []string{cell + " AS __cell", "count(*) FILTER (WHERE __uin) AS __n", "bit_xor(hash(__u)) FILTER (WHERE __uin) AS __h"}
 		outer := []string{"CAST(sum(__n) AS BIGINT) AS __n", "bit_xor(__h) AS __h", "list(__cell ORDER BY __cell) AS __mcell"}
 		for i, s := range p.sites {
 			for _, part := range siteParts(s) {
@@ -392,7 +498,7 @@ func (e *Engine) anonSQL(ctx context.Context, conn *sql.Conn, ws *Workspace, p *
 		if units > 1 {
 			nu = "least(" + strings.Join(nus, ", ") + ")"
 		}
-		fmt.Fprintf(&b, ", __dv%d AS (SELECT %s FROM __w WHERE __in AND %s AND __x%d IS NOT NULL%s)", i,
+		fmt.Fprintf(&b, ", __dv%d AS (SELECT %s FROM __w WHERE %s AND __x%d IS NOT NULL%s)", i,
 			sel(fmt.Sprintf("__x%d AS __v", i), nu+" AS __nu", "bit_xor(DISTINCT __u0) AS __vu"), filterOf(i), i, groupBy(fmt.Sprintf("__x%d", i)))
 		// The threshold is drawn per value and per set of units holding
 		// it: a set calibrated one person short of it gets a fresh draw
@@ -410,7 +516,7 @@ func (e *Engine) anonSQL(ctx context.Context, conn *sql.Conn, ws *Workspace, p *
 		for u := 0; u < units; u++ {
 			fields = append(fields, fmt.Sprintf("u%d := __u%d", u, u))
 		}
-		fmt.Fprintf(&b, ", __o%d AS (SELECT %s FROM __w WHERE __in AND %s AND __x%d IS NOT NULL%s)", i,
+		fmt.Fprintf(&b, ", __o%d AS (SELECT %s FROM __w WHERE %s AND __x%d IS NOT NULL%s)", i,
 			sel(fmt.Sprintf("list(struct_pack(%s) ORDER BY __x%d) AS __l", strings.Join(fields, ", "), i)), filterOf(i), i, groupBy())
 		lo := fmt.Sprintf("greatest(1, least(CAST(round(1 + %v * (__cnt - 1)) AS BIGINT) - __hw, __cnt - 2 * __hw))", s.q)
 		fmt.Fprintf(&b, ", __b%d AS (SELECT %s FROM (SELECT *, greatest(%d, CAST(ceil(__cnt * 0.005) AS BIGINT)) AS __hw FROM (SELECT *, len(__l) AS __cnt FROM __o%d)))",

@@ -105,6 +105,34 @@ func (b *bexpr) branches() []*bexpr {
 	return out
 }
 
+// conjuncts lists the conditions of b's top AND chain (b itself when it is
+// not an AND): each is a condition the others take people out with.
+func (b *bexpr) conjuncts() []*bexpr {
+	if b == nil {
+		return nil
+	}
+	if b.op != 'a' || b.nid > 0 || b.fix > 0 {
+		return []*bexpr{b}
+	}
+	var out []*bexpr
+	for _, k := range b.kids {
+		out = append(out, k.conjuncts()...)
+	}
+	return out
+}
+
+// removedBy is SQL true on the rows conjunct j of cs alone takes out: every
+// other conjunct holds and j does not.
+func removedBy(cs []*bexpr, j int, atom func(int) string) string {
+	parts := []string{"NOT coalesce(" + cs[j].sql(atom) + ", FALSE)"}
+	for k, c := range cs {
+		if k != j {
+			parts = append(parts, "coalesce("+c.sql(atom)+", FALSE)")
+		}
+	}
+	return "(" + strings.Join(parts, " AND ") + ")"
+}
+
 // clearNIDs numbers no sub-condition of b.
 func (b *bexpr) clearNIDs() {
 	b.nid = 0

@@ -369,6 +369,34 @@ func (e *Engine) lowEffect(ctx context.Context, conn *sql.Conn, ws *Workspace, p
 				}
 			}
 		}
+		// Rule 5b over the whole subquery: a conjunct of its WHERE that
+		// alone takes out between one and a noisy K units is dropped.
+		if cs := s.where.conjuncts(); len(cs) > 0 {
+			var conds []string
+			for j := range cs {
+				conds = append(conds, removedBy(cs, j, atomCol))
+			}
+			q := "WITH __l AS (" + strings.TrimRight(strings.TrimSpace(inner), ";") + "), " +
+				affectedUnits("__rm", "__l", nil, len(s.units), false, conds, func(j int) string { return fmt.Sprintf("__c%d", j) }) +
+				" SELECT * FROM __rm"
+			_, _, rows, err := query(ctx, conn, q)
+			if err != nil {
+				return e.engineFailure(op, err)
+			}
+			if len(rows) == 1 {
+				units, k := len(s.units), float64(ws.k())
+				for j, c := range cs {
+					for u := 0; u < units; u++ {
+						n, _ := toFloat(rows[0][2*(j*units+u)])
+						tau := k - 1 + 2*uniform(e.noiseKey(ws), "removal-subquery", c.sql(atomCol), fmt.Sprint(rows[0][2*(j*units+u)+1]))
+						if n > 0 && n < tau {
+							c.fix, forced = 1, true
+							break
+						}
+					}
+				}
+			}
+		}
 		var conds []string
 		for m := range s.atoms {
 			conds = append(conds, pivot(s.where, m))

@@ -411,26 +411,13 @@ func (e *Engine) runCompound(ctx context.Context, conn *sql.Conn, ws *Workspace,
 	if len(reasons) > 0 {
 		return e.rejected(res, start, reasons...), nil
 	}
-	timeout := e.Timeout
-	if timeout == 0 {
-		timeout = 60 * time.Second
-	}
-	qctx, cancel := context.WithTimeout(ctx, timeout)
+	qctx, cancel := context.WithTimeout(ctx, e.partTimeout())
 	defer cancel()
 	cpu0 := cpuTime()
 	var hashes []string
 	for _, part := range b.parts {
 		res.Metering.RowsScanned += e.rowsScanned(ctx, conn, part.c.scope)
-		err := e.lowEffect(qctx, conn, ws, part.p)
-		if err == nil && !part.p.onePerRow && part.p.single != nil && part.p.single.Version != "" {
-			if part.p.onePerRow, err = e.uniqueUnits(qctx, conn, part.p.single); err != nil {
-				err = e.engineFailure("sandbox.uniqueUnits", err)
-			}
-		}
-		if err == nil {
-			err = e.release(qctx, conn, ws, part.p, &part.res)
-		}
-		if err != nil {
+		if err := e.releasePart(qctx, conn, ws, part.p, &part.res); err != nil {
 			res.Metering.CPU = cpuTime() - cpu0
 			return e.failed(res, start, err)
 		}
@@ -474,6 +461,30 @@ func atomBudget(ps ...*plan) (Reason, bool) {
 		return Reason{"conditions", fmt.Sprintf("条件过多：各部分合计最多 %d 个简单条件", maxAtoms)}, false
 	}
 	return Reason{}, true
+}
+
+// releasePart runs one aggregating part of a statement made of several:
+// rule 5's and 5a's tests of its subqueries, the unique-unit shortcut, and
+// its release into out.
+func (e *Engine) releasePart(qctx context.Context, conn *sql.Conn, ws *Workspace, p *plan, out *Result) error {
+	err := e.lowEffect(qctx, conn, ws, p)
+	if err == nil && !p.onePerRow && p.single != nil && p.single.Version != "" {
+		if p.onePerRow, err = e.uniqueUnits(qctx, conn, p.single); err != nil {
+			err = e.engineFailure("sandbox.uniqueUnits", err)
+		}
+	}
+	if err == nil {
+		err = e.release(qctx, conn, ws, p, out)
+	}
+	return err
+}
+
+// partTimeout is one statement's budget, shared by its parts.
+func (e *Engine) partTimeout() time.Duration {
+	if e.Timeout == 0 {
+		return 60 * time.Second
+	}
+	return e.Timeout
 }
 
 // colType is the type of output column i: the first part's that computes it.
@@ -525,17 +536,21 @@ func (cn *cnode) rows() [][]any {
 			return false
 		})
 	}
-	if cn.offset > 0 {
-		if int(cn.offset) >= len(out) {
-			out = nil
-		} else {
-			out = out[cn.offset:]
+	return offsetLimit(out, cn.offset, cn.limit)
+}
+
+// offsetLimit applies OFFSET and LIMIT (limit < 0: none).
+func offsetLimit[T any](rows []T, offset, limit int64) []T {
+	if offset > 0 {
+		if int(offset) >= len(rows) {
+			return nil
 		}
+		rows = rows[offset:]
 	}
-	if cn.limit >= 0 && int(cn.limit) < len(out) {
-		out = out[:cn.limit]
+	if limit >= 0 && int(limit) < len(rows) {
+		rows = rows[:limit]
 	}
-	return out
+	return rows
 }
 
 func compareOrdered(a, b any, o corder) int {

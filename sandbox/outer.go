@@ -473,25 +473,7 @@ func finish(p *plan, groups []bucket) [][]any {
 		return eval(o.expr, r.env)
 	}
 	cmp := func(a, b any, o order) int {
-		switch {
-		case a == nil && b == nil:
-			return 0
-		case a == nil:
-			if o.nullsFirst {
-				return -1
-			}
-			return 1
-		case b == nil:
-			if o.nullsFirst {
-				return 1
-			}
-			return -1
-		}
-		c := compareValues(a, b)
-		if o.desc {
-			c = -c
-		}
-		return c
+		return compareOrdered(a, b, corder{desc: o.desc, nullsFirst: o.nullsFirst})
 	}
 	orders := p.orders
 	if len(orders) == 0 {
@@ -509,16 +491,7 @@ func finish(p *plan, groups []bucket) [][]any {
 		}
 		return false
 	})
-	if p.offset > 0 {
-		if int(p.offset) >= len(rows) {
-			rows = nil
-		} else {
-			rows = rows[p.offset:]
-		}
-	}
-	if p.limit >= 0 && int(p.limit) < len(rows) {
-		rows = rows[:p.limit]
-	}
+	rows = offsetLimit(rows, p.offset, p.limit)
 	out := make([][]any, len(rows))
 	for i, r := range rows {
 		out[i] = r.vals

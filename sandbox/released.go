@@ -99,26 +99,13 @@ func (e *Engine) runReleased(ctx context.Context, conn *sql.Conn, ws *Workspace,
 	if !ok {
 		return e.rejected(res, start, reasons...), nil
 	}
-	timeout := e.Timeout
-	if timeout == 0 {
-		timeout = 60 * time.Second
-	}
-	qctx, cancel := context.WithTimeout(ctx, timeout)
+	qctx, cancel := context.WithTimeout(ctx, e.partTimeout())
 	defer cancel()
 	cpu0 := cpuTime()
 	var hashes []string
 	for _, pt := range parts {
 		res.Metering.RowsScanned += e.rowsScanned(ctx, conn, pt.c.scope)
-		err := e.lowEffect(qctx, conn, ws, pt.p)
-		if err == nil && !pt.p.onePerRow && pt.p.single != nil && pt.p.single.Version != "" {
-			if pt.p.onePerRow, err = e.uniqueUnits(qctx, conn, pt.p.single); err != nil {
-				err = e.engineFailure("sandbox.uniqueUnits", err)
-			}
-		}
-		if err == nil {
-			err = e.release(qctx, conn, ws, pt.p, &pt.res)
-		}
-		if err != nil {
+		if err := e.releasePart(qctx, conn, ws, pt.p, &pt.res); err != nil {
 			res.Metering.CPU = cpuTime() - cpu0
 			return e.failed(res, start, err)
 		}

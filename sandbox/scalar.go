@@ -133,27 +133,14 @@ func (e *Engine) runScalars(ctx context.Context, conn *sql.Conn, ws *Workspace, 
 	if len(reasons) > 0 {
 		return e.rejected(res, start, reasons...), nil
 	}
-	timeout := e.Timeout
-	if timeout == 0 {
-		timeout = 60 * time.Second
-	}
-	qctx, cancel := context.WithTimeout(ctx, timeout)
+	qctx, cancel := context.WithTimeout(ctx, e.partTimeout())
 	defer cancel()
 	cpu0 := cpuTime()
 	var scanned int64
 	var hashes []string
 	for _, s := range sites {
 		scanned += e.rowsScanned(ctx, conn, s.c.scope)
-		err := e.lowEffect(qctx, conn, ws, s.p)
-		if err == nil && !s.p.onePerRow && s.p.single != nil && s.p.single.Version != "" {
-			if s.p.onePerRow, err = e.uniqueUnits(qctx, conn, s.p.single); err != nil {
-				err = e.engineFailure("sandbox.uniqueUnits", err)
-			}
-		}
-		if err == nil {
-			err = e.release(qctx, conn, ws, s.p, &s.res)
-		}
-		if err != nil {
+		if err := e.releasePart(qctx, conn, ws, s.p, &s.res); err != nil {
 			res.Metering.CPU = cpuTime() - cpu0
 			return e.failed(res, start, err)
 		}
